@@ -1,0 +1,84 @@
+"""Baton: the application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from app.config import load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the Flask app: config, extensions, blueprints, CLI, error pages, security headers."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(config))
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    from app.core.observability import init_sentry
+
+    init_sentry(app)
+
+    from app.extensions import api, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(_migrations_dir()), compare_type=True, render_as_batch=True
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+
+    _import_models()
+
+    from app.core.errors import register_error_handlers
+    from app.core.web import init_web
+    from app.users.auth import init_auth
+
+    register_error_handlers(app)
+    init_web(app)
+    init_auth(app)
+    _register_blueprints(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _import_models() -> None:
+    """Import every models module so metadata (and Alembic) sees all tables."""
+    import app.agencies.models  # noqa: F401
+    import app.audit.models  # noqa: F401
+    import app.clients.models  # noqa: F401
+    import app.core.mail  # noqa: F401
+    import app.users.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.agencies.api import blp as agencies_api
+    from app.agencies.views import bp as agencies_bp
+    from app.audit.api import blp as audit_api
+    from app.audit.views import bp as audit_bp
+    from app.clients.api import blp as clients_api
+    from app.clients.views import bp as clients_bp
+    from app.core.health import bp as health_bp
+    from app.extensions import api, csrf
+    from app.users.api import blp as users_api
+    from app.users.views import bp as users_bp
+
+    for bp in (health_bp, users_bp, agencies_bp, clients_bp, audit_bp):
+        app.register_blueprint(bp)
+    for blp in (agencies_api, users_api, clients_api, audit_api):
+        # The API authenticates with bearer tokens, never cookies, so CSRF does not apply.
+        csrf.exempt(blp)
+        api.register_blueprint(blp)

@@ -1,0 +1,73 @@
+"""HTML pages of agencies: the agency chooser, each agency's dashboard and its settings."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from app.agencies.schemas import AgencySettingsIn
+from app.agencies.services import update_agency_settings
+from app.core.errors import ValidationFailed
+from app.core.permissions import ALL_ROLES, public, roles
+from app.core.schemas import load_form
+from app.core.uow import commit
+from app.extensions import db
+from app.users.services import active_memberships
+
+bp = Blueprint("agencies", __name__, template_folder="templates")
+
+
+@bp.get("/")
+@public
+def home():
+    """Signed-out visitors get the sign-in page; members go to their agency (or choose one)."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("users.login"))
+    memberships = active_memberships(current_user._get_current_object())
+    if len(memberships) == 1:
+        return redirect(url_for("agencies.dashboard", agency_slug=memberships[0].agency.slug))
+    last = session.get("last_agency")
+    if request.args.get("choose") is None and last in {m.agency.slug for m in memberships}:
+        return redirect(url_for("agencies.dashboard", agency_slug=last))
+    return render_template("agencies/choose.html", memberships=memberships)
+
+
+@bp.get("/<agency_slug>/")
+@roles(*ALL_ROLES)
+def dashboard(agency_slug: str):
+    from app.agencies.dashboard import dashboard_figures
+
+    return render_template("agencies/dashboard.html", figures=dashboard_figures(g.actor))
+
+
+@bp.route("/<agency_slug>/settings", methods=["GET", "POST"])
+@roles("owner")
+def settings(agency_slug: str):
+    agency = g.actor.agency
+    errors: dict = {}
+    values = {
+        k: getattr(agency, k)
+        for k in (
+            "name",
+            "time_zone",
+            "base_currency",
+            "locale",
+            "reply_to_email",
+            "require_owner_2fa",
+        )
+    }
+    if request.method == "POST":
+        values = request.form.to_dict()
+        values["require_owner_2fa"] = "require_owner_2fa" in request.form
+        try:
+            data = load_form(AgencySettingsIn(), request.form)
+            update_agency_settings(g.actor, agency, data)
+            commit()
+            flash("Settings saved.", "success")
+            return redirect(url_for("agencies.settings", agency_slug=agency.slug))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+    return render_template("agencies/settings.html", values=values, errors=errors), (
+        422 if errors else 200
+    )

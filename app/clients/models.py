@@ -1,0 +1,112 @@
+"""Clients of an agency, their contact people, service packages and VA assignments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import UTCDateTime, utcnow
+from app.core.tenancy import TenantScoped
+from app.extensions import db
+from app.users.models import Membership
+
+CLIENT_STATUSES = ("prospect", "onboarding", "active", "paused", "ended")
+CHANNELS = ("email", "phone", "sms", "whatsapp", "slack", "teams", "portal", "video_call")
+MESSAGE_KINDS = ("urgent", "routine", "approvals", "reports", "billing")
+ASSIGNMENT_KINDS = ("primary", "backup")
+
+
+class ServicePackage(TenantScoped, db.Model):
+    """A package in the agency's service catalogue."""
+
+    __tablename__ = "service_packages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    pricing: Mapped[str] = mapped_column(sa.String(16), default="fixed")
+    price_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Client(TenantScoped, db.Model):
+    __tablename__ = "clients"
+    __table_args__ = (sa.Index("ix_clients_agency_name", "agency_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(160))
+    time_zone: Mapped[str] = mapped_column(sa.String(64))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    locale: Mapped[str] = mapped_column(sa.String(16), default="en")
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    status: Mapped[str] = mapped_column(sa.String(16), default="prospect")
+    channels: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    deposit_percent: Mapped[int] = mapped_column(default=0)
+    net_days: Mapped[int] = mapped_column(default=15)
+    response_time_hours: Mapped[int] = mapped_column(default=24)
+    service_package_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("service_packages.id", ondelete="SET NULL")
+    )
+    bill_rate_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    service_package: Mapped[ServicePackage | None] = relationship(lazy="joined")
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="client", order_by="Contact.id", lazy="selectin"
+    )
+
+
+class Contact(TenantScoped, db.Model):
+    """A contact person at a client; `membership_id` links their portal login, if any."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(120))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    role: Mapped[str | None] = mapped_column(sa.String(80))
+    preferred_channel: Mapped[str] = mapped_column(sa.String(16), default="email")
+    is_billing: Mapped[bool] = mapped_column(default=False)
+    membership_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("memberships.id", ondelete="SET NULL")
+    )
+
+    client: Mapped[Client] = relationship(back_populates="contacts")
+
+
+class Assignment(TenantScoped, db.Model):
+    """A VA assigned to a client, primary or backup, for a period; ended rows are kept."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (sa.Index("ix_assignments_member_client", "membership_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    membership_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("memberships.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(16), default="primary")
+    starts_on: Mapped[dt.date] = mapped_column(sa.Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    client: Mapped[Client] = relationship()
+    membership: Mapped[Membership] = relationship(lazy="joined", innerjoin=True)
+
+    def is_current(self, today: dt.date) -> bool:
+        return self.starts_on <= today and (self.ends_on is None or self.ends_on > today)

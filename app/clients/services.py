@@ -1,0 +1,1 @@
+"""Write side of clients, contacts and assignments."""

@@ -1,0 +1,94 @@
+"""Settings read from the environment; one place that names every variable Baton reads."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_SECRET = "dev-insecure-change-me"  # noqa: S105 - a marker that production refuses
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the app is started with settings that are unsafe for its environment."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the Flask config from environment variables plus explicit overrides."""
+    env = os.environ
+    baton_env = env.get("BATON_ENV", "development")
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'baton.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+    redis_url = env.get("REDIS_URL") or None
+    production = baton_env == "production"
+    cfg: dict = {
+        "BATON_ENV": baton_env,
+        "SECRET_KEY": env.get("SECRET_KEY") or DEFAULT_SECRET,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "SMTP_URL": env.get("SMTP_URL") or None,
+        "MAIL_FROM": env.get("MAIL_FROM", "baton@localhost"),
+        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
+        "SENTRY_DSN": env.get("SENTRY_DSN") or None,
+        "SENTRY_ENVIRONMENT": env.get("SENTRY_ENVIRONMENT", baton_env),
+        "SENTRY_TRACES_SAMPLE_RATE": float(env.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_LIFETIME_SECONDS", str(14 * 86400))),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "baton-rl"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT_IP": env.get("LOGIN_RATE_LIMIT_IP", "20 per minute"),
+        "LOGIN_RATE_LIMIT_ACCOUNT": env.get("LOGIN_RATE_LIMIT_ACCOUNT", "5 per minute"),
+        "INVITATION_TTL_HOURS": int(env.get("INVITATION_TTL_HOURS", "168")),
+        "PASSWORD_RESET_TTL_MINUTES": int(env.get("PASSWORD_RESET_TTL_MINUTES", "60")),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_ENABLED": True,
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # flask-smorest / OpenAPI
+        "API_TITLE": "Baton API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
+        "API_SPEC_OPTIONS": {
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "token"}
+                }
+            },
+            "security": [{"bearerAuth": []}],
+        },
+        "PAGE_SIZE_DEFAULT": 25,
+        "PAGE_SIZE_MAX": 100,
+    }
+    if overrides:
+        cfg.update(overrides)
+    check_config(cfg)
+    return cfg
+
+
+def check_config(cfg: dict) -> None:
+    """Refuse to run in production with settings that would make the deployment unsafe."""
+    if cfg.get("BATON_ENV") != "production":
+        return
+    key = cfg.get("SECRET_KEY") or ""
+    if not key or key == DEFAULT_SECRET or len(key) < 32:
+        raise ConfigError(
+            "SECRET_KEY must be set to a random value of at least 32 characters in production"
+        )

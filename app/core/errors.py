@@ -1,0 +1,100 @@
+"""Errors shared by services, views and the API, and the pages/JSON that show them."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("baton.errors")
+
+
+class DomainError(Exception):
+    """Base for rule violations raised by services; views and the API turn them into answers."""
+
+    status = 400
+
+    def __init__(self, message: str, errors: dict | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class ValidationFailed(DomainError):
+    """Bad input; `errors` maps field names to lists of messages."""
+
+    status = 422
+
+    def __init__(self, errors: dict, message: str = "Some fields need attention.") -> None:
+        super().__init__(message, errors)
+
+
+class Conflict(DomainError):
+    """The request is well-formed but not allowed in the object's current state."""
+
+    status = 409
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    422: "Some fields need attention",
+    429: "Too many attempts",
+    500: "Something went wrong",
+}
+
+
+def _answer(code: int, message: str, errors: dict | None = None, headers: dict | None = None):
+    if wants_json():
+        body: dict = {"code": code, "status": _TITLES.get(code, "Error"), "message": message}
+        if errors:
+            body["errors"] = errors
+        resp = jsonify(body)
+    else:
+        resp = render_template(
+            "errors/error.html", code=code, title=_TITLES.get(code, "Error"), message=message
+        )
+    return resp, code, headers or {}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        return _answer(exc.status, exc.message, exc.errors)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        code = exc.code or 500
+        # flask-smorest/webargs put validation messages on the exception's data.
+        data = getattr(exc, "data", None) or {}
+        errors = data.get("messages") if isinstance(data, dict) else None
+        if errors and set(errors) <= {"json", "query", "form", "files", "headers"}:
+            merged: dict = {}
+            for part in errors.values():
+                merged.update(part)
+            errors = merged
+        message = exc.description if code != 422 else "Some fields need attention."
+        headers = dict(exc.get_headers()) if code in (405, 429) else {}
+        headers.pop("Content-Type", None)
+        return _answer(code, message or _TITLES.get(code, "Error"), errors, headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if app.config.get("PROPAGATE_EXCEPTIONS") or app.testing:
+            raise exc
+        return _answer(500, "Something went wrong on our side. It has been reported.")

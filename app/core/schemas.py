@@ -1,0 +1,139 @@
+"""Schema building blocks shared by every domain's HTML forms and JSON API."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import list_currencies
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+from werkzeug.datastructures import MultiDict
+
+from app.core.timezones import is_valid_zone
+
+
+class BaseSchema(Schema):
+    """Unknown fields are rejected; surrounding white space is trimmed from strings."""
+
+    class Meta:
+        unknown = RAISE
+
+    @pre_load
+    def _strip_strings(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        return data
+
+
+class TimeZoneField(fields.String):
+    default_error_messages = {"zone": "Not a known IANA time zone (e.g. Europe/Berlin)."}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not is_valid_zone(value):
+            raise self.make_error("zone")
+        return value
+
+
+@functools.cache
+def currency_codes() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+class CurrencyField(fields.String):
+    default_error_messages = {"currency": "Not an ISO 4217 currency code (e.g. EUR)."}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        value = super()._deserialize(value, attr, data, **kwargs).upper()
+        if value not in currency_codes():
+            raise self.make_error("currency")
+        return value
+
+
+class LocaleField(fields.String):
+    default_error_messages = {"locale": "Not a known locale (e.g. en, ar, fr_CA)."}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        value = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            Locale.parse(value.replace("-", "_"))
+        except (UnknownLocaleError, ValueError, TypeError) as exc:
+            raise self.make_error("locale") from exc
+        return value.replace("-", "_")
+
+
+@functools.cache
+def country_codes() -> frozenset[str]:
+    return frozenset(k for k in Locale("en").territories if len(k) == 2 and k.isalpha())
+
+
+class CountryField(fields.String):
+    default_error_messages = {"country": "Not an ISO 3166 two-letter country code (e.g. DE)."}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        value = super()._deserialize(value, attr, data, **kwargs).upper()
+        if value not in country_codes():
+            raise self.make_error("country")
+        return value
+
+
+def Name(**kw: Any) -> fields.String:  # noqa: N802 - reads like a field class
+    return fields.String(validate=validate.Length(min=1, max=kw.pop("max", 120)), **kw)
+
+
+class PageArgs(BaseSchema):
+    """?page=&per_page= on every list."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
+
+def form_data(form: MultiDict, schema: Schema, *, partial: bool = False) -> dict:
+    """Turn an HTML form into the dict the schema loads: drop the CSRF token, treat empty
+    inputs as missing, read list fields as lists and unchecked checkboxes as false."""
+    out: dict[str, Any] = {}
+    for name, field in schema.fields.items():
+        if field.dump_only:
+            continue
+        key = field.data_key or name
+        if isinstance(field, fields.List):
+            values = [v for v in form.getlist(key) if v.strip()]
+            if values or key in form:
+                out[key] = values
+        elif isinstance(field, fields.Boolean):
+            if not partial or key in form:
+                out[key] = form.get(key) in ("on", "true", "1", "yes")
+        elif isinstance(field, fields.Dict):
+            prefix = key + "."
+            sub = {k[len(prefix) :]: v for k, v in form.items() if k.startswith(prefix) and v}
+            if sub or not partial:
+                out[key] = sub
+        elif key in form:
+            value = form.get(key, "")
+            if value.strip() == "":
+                if field.allow_none and not field.required:
+                    out[key] = None
+                continue
+            out[key] = value
+    known = {f.data_key or n for n, f in schema.fields.items()} | {"csrf_token"}
+    for key in form:
+        if key.split(".")[0] not in known:
+            out[key] = form.get(key)
+    return out
+
+
+def load_form(schema: Schema, form: MultiDict, *, partial: bool = False) -> dict:
+    """Load a form with the domain schema; raises ValidationFailed naming each field."""
+    from app.core.errors import ValidationFailed
+
+    try:
+        return schema.load(form_data(form, schema, partial=partial), partial=partial)
+    except ValidationError as exc:
+        raise ValidationFailed(_flatten(exc.messages)) from exc
+
+
+def _flatten(messages: Any) -> dict:
+    if isinstance(messages, dict):
+        return {str(k): v for k, v in messages.items()}
+    return {"_schema": messages}

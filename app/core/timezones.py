@@ -1,0 +1,49 @@
+"""Time zones: validation against the IANA database and display in a given zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import zoneinfo
+
+from babel.dates import format_datetime, get_timezone_name
+
+
+@functools.cache
+def all_time_zones() -> tuple[str, ...]:
+    return tuple(sorted(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC"))
+
+
+def is_valid_zone(name: str | None) -> bool:
+    return bool(name) and name in set(all_time_zones())
+
+
+def to_zone(value: dt.datetime, zone: str) -> dt.datetime:
+    return value.astimezone(zoneinfo.ZoneInfo(zone))
+
+
+def format_in_zone(
+    value: dt.datetime | None, zone: str, locale: str = "en", fmt: str = "medium"
+) -> str:
+    """A UTC datetime shown in `zone`, e.g. 'Nov 27, 2026, 9:00:00 AM'."""
+    if value is None:
+        return ""
+    return format_datetime(value, format=fmt, tzinfo=zoneinfo.ZoneInfo(zone), locale=locale)
+
+
+def short_in_zone(value: dt.datetime | None, zone: str, locale: str = "en") -> str:
+    if value is None:
+        return ""
+    local = to_zone(value, zone)
+    return f"{format_datetime(local, 'EEE d MMM, HH:mm', locale=locale)} {local.tzname()}"
+
+
+def zone_label(zone: str, locale: str = "en") -> str:
+    try:
+        return get_timezone_name(zoneinfo.ZoneInfo(zone), locale=locale)
+    except Exception:  # noqa: BLE001 - a label is cosmetic
+        return zone
+
+
+def now_in_zone(zone: str) -> dt.datetime:
+    return dt.datetime.now(zoneinfo.ZoneInfo(zone))

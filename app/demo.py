@@ -1,0 +1,181 @@
+"""The demo agency seeded by `baton demo`: made-up people and clients across time zones."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from app.agencies.models import Agency
+from app.clients.models import Assignment, Client, Contact, ServicePackage
+from app.core.security import hash_password
+from app.core.tenancy import tenant
+from app.extensions import db
+from app.users.models import Membership, User
+
+DEMO_SLUG = "northwind-assist"
+DEMO_PASSWORD = "baton-demo-2026"  # noqa: S105 - printed for the local demo only
+DEMO_LOGINS = [
+    ("owner", "amira@northwind.example", DEMO_PASSWORD),
+    ("manager", "jonas@northwind.example", DEMO_PASSWORD),
+    ("va", "priya@northwind.example", DEMO_PASSWORD),
+    ("va", "mateo@northwind.example", DEMO_PASSWORD),
+    ("qa", "keiko@northwind.example", DEMO_PASSWORD),
+    ("client", "olivia@harbourbakery.example", DEMO_PASSWORD),
+]
+_NAMES = {
+    "amira@northwind.example": ("Amira Haddad", "Africa/Cairo"),
+    "jonas@northwind.example": ("Jonas Weber", "Europe/Berlin"),
+    "priya@northwind.example": ("Priya Nair", "Asia/Kolkata"),
+    "mateo@northwind.example": ("Mateo Silva", "America/Sao_Paulo"),
+    "keiko@northwind.example": ("Keiko Tanaka", "Asia/Tokyo"),
+    "olivia@harbourbakery.example": ("Olivia Brown", "Australia/Sydney"),
+}
+_CLIENTS = [
+    # name, zone, currency, locale, country, status, deposit, net, response hours
+    ("Harbour Bakery", "Australia/Sydney", "AUD", "en_AU", "AU", "active", 50, 15, 24),
+    ("Lumen Dental", "America/New_York", "USD", "en_US", "US", "active", 0, 30, 8),
+    ("Atlas Logistics", "Europe/Berlin", "EUR", "de_DE", "DE", "onboarding", 50, 14, 24),
+    ("Nile Crafts", "Africa/Cairo", "EGP", "ar_EG", "EG", "active", 30, 15, 24),
+    ("Sakura Studio", "Asia/Tokyo", "JPY", "ja_JP", "JP", "prospect", 0, 30, 48),
+    ("Pampas Coffee Co.", "America/Sao_Paulo", "BRL", "pt_BR", "BR", "paused", 0, 15, 24),
+]
+
+
+def seed_demo_agency(force: bool = False) -> bool:
+    """Create the demo agency unless it exists; returns whether it was created."""
+    exists = db.session.scalar(sa.select(Agency.id).where(Agency.slug == DEMO_SLUG))
+    if exists and not force:
+        return False
+    agency = Agency(
+        slug=DEMO_SLUG if not exists else f"{DEMO_SLUG}-{dt.datetime.now(dt.UTC):%H%M%S}",
+        name="Northwind Assist",
+        time_zone="Europe/London",
+        base_currency="USD",
+        reply_to_email="hello@northwind.example",
+    )
+    db.session.add(agency)
+    db.session.flush()
+    pw = hash_password(DEMO_PASSWORD)
+    with tenant(agency.id):
+        packages = [
+            ServicePackage(
+                name="Inbox & calendar care",
+                pricing="retainer",
+                price_minor=90000,
+                currency="USD",
+                description="Daily inbox zero, scheduling, travel bookings.",
+            ),
+            ServicePackage(
+                name="Social media month",
+                pricing="fixed",
+                price_minor=120000,
+                currency="USD",
+                description="Content calendar, 12 posts, monthly report.",
+            ),
+            ServicePackage(
+                name="Bookkeeping close",
+                pricing="hourly",
+                price_minor=4500,
+                currency="USD",
+                description="Month-end reconciliation and reports.",
+            ),
+        ]
+        db.session.add_all(packages)
+        members: dict[str, Membership] = {}
+        for role, email, _ in DEMO_LOGINS:
+            if role == "client":
+                continue
+            name, zone = _NAMES[email]
+            user = db.session.scalar(sa.select(User).where(User.email == email))
+            if user is None:
+                user = User(email=email, name=name, time_zone=zone, password_hash=pw)
+                db.session.add(user)
+                db.session.flush()
+            m = Membership(
+                user_id=user.id,
+                role=role,
+                capacity_hours_week=30 if role == "va" else None,
+                cost_rate_minor=1800 if role == "va" else None,
+                cost_currency="USD" if role == "va" else None,
+            )
+            db.session.add(m)
+            members[email] = m
+        clients = []
+        for i, (name, zone, cur, loc, country, status, dep, net, resp) in enumerate(_CLIENTS):
+            c = Client(
+                name=name,
+                time_zone=zone,
+                currency=cur,
+                locale=loc,
+                country=country,
+                status=status,
+                deposit_percent=dep,
+                net_days=net,
+                response_time_hours=resp,
+                service_package=packages[i % 3],
+                bill_rate_minor=4000 + 500 * i,
+                channels={
+                    "urgent": "phone",
+                    "routine": "email",
+                    "approvals": "portal",
+                    "reports": "email",
+                    "billing": "email",
+                },
+                notes="Prefers short weekly summaries.",
+            )
+            db.session.add(c)
+            clients.append(c)
+        db.session.flush()
+        vas = [members["priya@northwind.example"], members["mateo@northwind.example"]]
+        today = dt.date.today()
+        for i, c in enumerate(clients):
+            db.session.add(
+                Assignment(
+                    client_id=c.id,
+                    membership_id=vas[i % 2].id,
+                    kind="primary",
+                    starts_on=today - dt.timedelta(days=60),
+                )
+            )
+            db.session.add(
+                Assignment(
+                    client_id=c.id,
+                    membership_id=vas[(i + 1) % 2].id,
+                    kind="backup",
+                    starts_on=today - dt.timedelta(days=60),
+                )
+            )
+            db.session.add(
+                Contact(
+                    client_id=c.id,
+                    name=f"{c.name} office",
+                    email=f"office@{c.name.split()[0].lower()}.example",
+                    role="Operations",
+                    preferred_channel="email",
+                    is_billing=True,
+                )
+            )
+        # The client contact with a portal login.
+        email = "olivia@harbourbakery.example"
+        name, zone = _NAMES[email]
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, name=name, time_zone=zone, password_hash=pw)
+            db.session.add(user)
+            db.session.flush()
+        cm = Membership(user_id=user.id, role="client", client_id=clients[0].id)
+        db.session.add(cm)
+        db.session.flush()
+        db.session.add(
+            Contact(
+                client_id=clients[0].id,
+                name=name,
+                email=email,
+                role="Owner",
+                preferred_channel="whatsapp",
+                membership_id=cm.id,
+            )
+        )
+        db.session.commit()
+    return True

@@ -1,0 +1,114 @@
+"""Test fixtures: a real PostgreSQL database migrated once per session with Alembic, each
+test inside a transaction that is rolled back, and real Redis for rate limits."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+PG_ADMIN = os.environ.get("BATON_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BATON_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def _db_name() -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"baton_test_{worker}"
+
+
+def _recreate_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    name = _db_name()
+    _recreate_database(name)
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str):
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "REDIS_URL": None,
+            "SMTP_URL": None,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": REDIS_URL,
+            "RATELIMIT_KEY_PREFIX": f"baton-test-{uuid.uuid4().hex[:8]}",
+            "SERVER_NAME": None,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _db(request, app) -> Iterator[None]:
+    """Every test runs in one outer transaction that is rolled back at the end."""
+    if request.node.get_closest_marker("no_db"):
+        yield
+        return
+    from app.extensions import db, limiter
+
+    ctx = app.app_context()
+    ctx.push()
+    connection = db.engine.connect()
+    outer = connection.begin()
+    db.session.remove()
+    db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    limiter.reset()
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.session.configure(bind=None)
+        outer.rollback()
+        connection.close()
+        ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def count_queries(app):
+    """Counts SQL statements run inside the `with` block: `with count_queries() as n: ...`."""
+    import contextlib
+
+    from app.extensions import db
+
+    @contextlib.contextmanager
+    def counter():
+        statements: list[str] = []
+
+        def on_execute(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", on_execute)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", on_execute)
+
+    return counter
