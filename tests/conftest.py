@@ -16,8 +16,9 @@ REDIS_URL = os.environ.get("BATON_TEST_REDIS", "redis://127.0.0.1:6379/15")
 
 
 def _db_name() -> str:
+    # Unique per run, so parallel runs (xdist workers, several checkouts) never collide.
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return f"baton_test_{worker}"
+    return f"baton_test_{worker}_{os.getpid()}"
 
 
 def _recreate_database(name: str) -> None:
@@ -29,11 +30,26 @@ def _recreate_database(name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _drop_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
 @pytest.fixture(scope="session")
-def database_url() -> str:
+def database_url() -> Iterator[str]:
     name = _db_name()
     _recreate_database(name)
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    from app.extensions import db
+
+    try:
+        db.engine.dispose()
+    except RuntimeError:
+        pass
+    _drop_database(name)
 
 
 @pytest.fixture(scope="session")
