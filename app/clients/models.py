@@ -16,6 +16,7 @@ CLIENT_STATUSES = ("prospect", "onboarding", "active", "paused", "ended")
 CHANNELS = ("email", "phone", "sms", "whatsapp", "slack", "teams", "portal", "video_call")
 MESSAGE_KINDS = ("urgent", "routine", "approvals", "reports", "billing")
 ASSIGNMENT_KINDS = ("primary", "backup")
+PRICINGS = ("fixed", "hourly", "retainer")
 
 
 class ServicePackage(TenantScoped, db.Model):
@@ -33,8 +34,19 @@ class ServicePackage(TenantScoped, db.Model):
 
 
 class Client(TenantScoped, db.Model):
+    """A client of the agency: contract terms, channels, time zone and money settings."""
+
     __tablename__ = "clients"
-    __table_args__ = (sa.Index("ix_clients_agency_name", "agency_id", "name"),)
+    __table_args__ = (
+        sa.Index("ix_clients_agency_name", "agency_id", "name"),
+        # Substring search (`q`) on PostgreSQL uses a trigram index; elsewhere a plain one.
+        sa.Index(
+            "ix_clients_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(160))
@@ -60,12 +72,30 @@ class Client(TenantScoped, db.Model):
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="client", order_by="Contact.id", lazy="selectin"
     )
+    # Loaded explicitly where needed (all of them on the detail page, current ones on lists).
+    assignments: Mapped[list[Assignment]] = relationship(
+        order_by=lambda: (Assignment.starts_on.desc(), Assignment.id.desc()),
+        lazy="raise_on_sql",
+        viewonly=True,
+    )
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class Contact(TenantScoped, db.Model):
     """A contact person at a client; `membership_id` links their portal login, if any."""
 
     __tablename__ = "contacts"
+    __table_args__ = (
+        sa.Index(
+            "ix_contacts_email_trgm",
+            "email",
+            postgresql_using="gin",
+            postgresql_ops={"email": "gin_trgm_ops"},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(
