@@ -3,6 +3,7 @@ test inside a transaction that is rolled back, and real Redis for rate limits.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -45,10 +46,8 @@ def database_url() -> Iterator[str]:
     yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     from app.extensions import db
 
-    try:
+    with contextlib.suppress(RuntimeError):
         db.engine.dispose()
-    except RuntimeError:
-        pass
     _drop_database(name)
 
 
@@ -73,7 +72,19 @@ def app(database_url: str):
     )
     with app.app_context():
         upgrade()
+    from flask import request_started
+
+    request_started.connect(_fresh_g_per_request, app, weak=False)
     return app
+
+
+def _fresh_g_per_request(sender, **extra) -> None:
+    """Tests keep one app context open across requests, so Flask would share `g` between
+    them (and Flask-Login's cached user with it: a second test client would be signed in as
+    the first). Give every request its own `g`, as in production."""
+    from flask.globals import _cv_app
+
+    _cv_app.get().g = sender.app_ctx_globals_class()
 
 
 @pytest.fixture(autouse=True)
