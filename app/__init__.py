@@ -60,6 +60,7 @@ def _import_models() -> None:
     import app.agencies.models  # noqa: F401
     import app.audit.models  # noqa: F401
     import app.clients.models  # noqa: F401
+    import app.core.jobs  # noqa: F401
     import app.core.mail  # noqa: F401
     import app.users.models  # noqa: F401
 
@@ -73,10 +74,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.clients.views import bp as clients_bp
     from app.core.health import bp as health_bp
     from app.extensions import api, csrf
+    from app.jobs.views import bp as jobs_bp
     from app.users.api import blp as users_api
     from app.users.views import bp as users_bp
 
-    for bp in (health_bp, users_bp, agencies_bp, clients_bp, audit_bp):
+    for bp in (health_bp, users_bp, agencies_bp, clients_bp, audit_bp, jobs_bp):
         app.register_blueprint(bp)
     for blp in (agencies_api, users_api, clients_api, audit_api):
         # The API authenticates with bearer tokens, never cookies, so CSRF does not apply.

@@ -90,12 +90,14 @@ def run_demo(host: str, port: int) -> int:
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.core.schedule import start_inprocess_clock
     from app.demo import DEMO_LOGINS, DEMO_SLUG, seed_demo_agency
 
     app = create_app()
     with app.app_context():
         upgrade()
         seed_demo_agency()
+    start_inprocess_clock(app)
     url = f"http://{host}:{port}/"
     print(f"\nBaton is running at {url}  (demo agency: {url}{DEMO_SLUG}/)")
     print("Demo logins (all with the same password):")

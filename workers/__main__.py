@@ -1,32 +1,57 @@
-"""`python -m workers`: an RQ worker on the default, email and pdf queues.
-
-Each job runs inside a Flask app context (made per job, never at import) and, when its
-first argument is an agency id, inside that agency's tenant context.
-"""
+"""`python -m workers`: an RQ worker on the email, default and pdf queues (in that order of
+priority, so a PDF backlog never delays a password-reset email). It needs REDIS_URL."""
 
 from __future__ import annotations
 
+import argparse
+import logging
 import os
 import sys
 
-QUEUES = ("email", "default", "pdf")
 
-
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m workers", description=__doc__)
+    parser.add_argument("--queues", nargs="+", default=["email", "default", "pdf"])
+    parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
+    parser.add_argument("--name", default=None)
+    args = parser.parse_args(argv)
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
-        print("REDIS_URL is not set: on the embedded default, jobs run in-process.", file=sys.stderr)
+        print(
+            "REDIS_URL is not set: on the embedded default, jobs run in-process.", file=sys.stderr
+        )
         return 2
     from redis import Redis
-    from rq import Queue, Worker
+    from rq import Queue, SimpleWorker
 
-    from workers.context import AppContextJob
+    from app.core.jobs import QUEUES
+    from workers.app import get_app
 
+    app = get_app()  # at start, not import: one app per worker process
+    _init_sentry(app.config.get("SENTRY_DSN"), app.config.get("SENTRY_ENVIRONMENT"))
     conn = Redis.from_url(redis_url)
-    queues = [Queue(name, connection=conn, job_class=AppContextJob) for name in QUEUES]
-    worker = Worker(queues, connection=conn, job_class=AppContextJob)
-    worker.work(with_scheduler=True)
+    queues = [Queue(q, connection=conn, default_timeout=QUEUES[q]) for q in args.queues]
+    logging.getLogger("rq.worker").setLevel(logging.INFO)
+    worker = SimpleWorker(queues, connection=conn, name=args.name)
+    worker.work(with_scheduler=True, burst=args.burst, logging_level="INFO")
     return 0
+
+
+def _init_sentry(dsn: str | None, environment: str | None) -> None:
+    if not dsn:
+        return
+    import sentry_sdk
+    from sentry_sdk.integrations.rq import RqIntegration
+
+    from app.core.observability import scrub_event
+
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=environment,
+        integrations=[RqIntegration()],
+        send_default_pii=False,
+        before_send=scrub_event,
+    )
 
 
 if __name__ == "__main__":

@@ -1,27 +1,43 @@
 """`python -m workers.clock`: the periodic-work process.
 
-It records a heartbeat in Redis every minute. Periodic jobs (outbox sweep, reminder sweep,
-digests) are added with the background-work issue (#3).
+Every few seconds it runs the outbox sweep (publish what was left behind, recover jobs whose
+worker died); every minute it enqueues the periodic jobs of app.core.schedule with a
+deterministic key per time slot. Two clocks at once double nothing: the sweep claims rows
+with SKIP LOCKED and a periodic job's key is unique in the database.
 """
 
 from __future__ import annotations
 
+import argparse
+import logging
 import os
 import signal
 import sys
 import time
 
-HEARTBEAT_KEY = "baton:clock:heartbeat"
+log = logging.getLogger("baton.clock")
 
 
-def main() -> int:
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        print("REDIS_URL is not set: the clock needs Redis.", file=sys.stderr)
-        return 2
-    from redis import Redis
+def tick(app) -> dict:
+    """One round of the clock (also used by tests): periodic jobs, the sweep, a heartbeat."""
+    from app.core.schedule import clock_round
+    from app.extensions import db
 
-    conn = Redis.from_url(redis_url)
+    with app.app_context():
+        try:
+            return clock_round()
+        finally:
+            db.session.remove()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m workers.clock", description=__doc__)
+    parser.add_argument("--interval", type=float, default=5.0, help="seconds between sweeps")
+    parser.add_argument("--once", action="store_true", help="run one round and stop")
+    args = parser.parse_args(argv)
+    from workers.app import get_app
+
+    app = get_app()
     stopping = False
 
     def stop(*_: object) -> None:
@@ -30,12 +46,20 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if not os.environ.get("REDIS_URL"):
+        log.warning("REDIS_URL is not set: due jobs will run inside this process")
     while not stopping:
-        conn.set(HEARTBEAT_KEY, int(time.time()), ex=300)
-        for _ in range(60):
-            if stopping:
-                break
-            time.sleep(1)
+        try:
+            result = tick(app)
+            if result["published"] or result["recovered"] or result["periodic"]:
+                log.info("clock: %s", result)
+        except Exception:  # noqa: BLE001 - the clock must keep ticking
+            log.exception("clock round failed")
+        if args.once:
+            break
+        deadline = time.monotonic() + args.interval
+        while not stopping and time.monotonic() < deadline:
+            time.sleep(0.2)
     return 0
 
 

@@ -1,35 +1,53 @@
-"""/healthz: is the database (and Redis, when configured) reachable; never shows secrets."""
+"""/healthz: database, Redis, and the last worker and clock heartbeats; never secrets."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify
+import time
 
+import sqlalchemy as sa
+from flask import Blueprint, jsonify
+
+from app.core.jobs import redis_connection
 from app.core.permissions import public
+from app.core.schedule import last_beat, last_worker_heartbeat
 from app.extensions import db
 
 bp = Blueprint("health", __name__)
+
+STALE_AFTER = 120  # seconds without a heartbeat before a process counts as down
+
+
+def _age(ts: int | None) -> dict:
+    if ts is None:
+        return {"status": "never seen", "seconds_ago": None}
+    ago = max(0, int(time.time()) - ts)
+    return {"status": "ok" if ago <= STALE_AFTER else "stale", "seconds_ago": ago}
 
 
 @bp.get("/healthz")
 @public
 def healthz():
-    checks: dict[str, str] = {}
+    checks: dict = {}
     try:
         db.session.execute(sa.text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         checks["database"] = f"error: {type(exc).__name__}"
-    redis_url = current_app.config.get("REDIS_URL")
-    if redis_url:
+    conn = None
+    try:
+        conn = redis_connection()
+    except Exception as exc:  # noqa: BLE001
+        checks["redis"] = f"error: {type(exc).__name__}"
+    healthy = checks["database"] == "ok"
+    if conn is None and "redis" not in checks:
+        checks["redis"] = "not configured (jobs run in-process)"
+    elif conn is not None:
         try:
-            import redis
-
-            redis.Redis.from_url(redis_url, socket_timeout=1).ping()
+            conn.ping()
             checks["redis"] = "ok"
+            checks["worker"] = _age(last_worker_heartbeat())
+            checks["clock"] = _age(last_beat("clock"))
         except Exception as exc:  # noqa: BLE001
             checks["redis"] = f"error: {type(exc).__name__}"
-    else:
-        checks["redis"] = "not configured (jobs run in-process)"
-    healthy = all(v == "ok" or v.startswith("not configured") for v in checks.values())
+            healthy = False
     return jsonify(status="ok" if healthy else "degraded", checks=checks), 200 if healthy else 503

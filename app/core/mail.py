@@ -1,27 +1,31 @@
-"""Email: every message is an `outbound_email` row written in the business transaction.
+"""Email: every message is an `outbound_email` row plus an outbox job, written in the
+business transaction. A rolled-back change therefore sends nothing.
 
-Rows are delivered after the transaction commits (in-process on the embedded default), so
-a rolled-back change sends nothing, and the unique idempotency key means a message is
-sent at most once. Delivery uses SMTP_URL, or the log when it is unset (the demo).
+The row is the truth (status queued -> sending -> sent | failed, attempts, last error) and its
+unique idempotency key means one message per key. The `email` queue's job sends it at most
+once to success: a 4xx reply, a timeout or a refused connection is retried with backoff; a
+5xx reply marks it failed at once and the owner sees it. SMTP_URL configures the server; with
+none set, messages go to the log (the demo).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import smtplib
 import ssl
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr
 from urllib.parse import parse_qs, unquote, urlparse
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core.db import UTCDateTime, utcnow
+from app.core.jobs import PermanentFailure, current_job, enqueue_job
 from app.extensions import db
 
 log = logging.getLogger("baton.mail")
@@ -67,22 +71,37 @@ def queue_email(
     from_name: str | None = None,
     reply_to: str | None = None,
 ) -> OutboundEmail:
-    """Render `mail/<template>.txt` and `.html` and queue the message in this transaction."""
-    text_body = render_template(f"mail/{template}.txt", **context)
-    html_body = render_template(f"mail/{template}.html", **context)
+    """Render `mail/<template>.txt` and `.html` and queue the message in this transaction.
+    A second call with the same key in a later transaction is refused by the unique key."""
     row = OutboundEmail(
         agency_id=agency_id,
-        idempotency_key=key,
+        idempotency_key=key[:200],
         to_addr=_clean_header(to),
         from_name=_clean_header(from_name) if from_name else None,
         reply_to=_clean_header(reply_to) if reply_to else None,
         subject=_clean_header(subject),
-        text_body=text_body,
-        html_body=html_body,
+        text_body=render_template(f"mail/{template}.txt", **context),
+        html_body=render_template(f"mail/{template}.html", **context),
     )
     session.add(row)
-    session.info.setdefault("baton_emails", []).append(row)
+    session.flush()
+    enqueue_job(
+        session,
+        "app.core.mail.send_email",
+        label=f"Email '{row.subject[:80]}' to {row.to_addr}",
+        queue="email",
+        agency_id=agency_id,
+        max_attempts=6,
+        email_id=row.id,
+    )
     return row
+
+
+def message_id(row: OutboundEmail, mail_from: str) -> str:
+    """Stable per message, so a receiver can drop a duplicate of a resent message."""
+    digest = hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:24]
+    domain = Address(addr_spec=mail_from).domain or "baton.local"
+    return f"<baton.{row.id}.{digest}@{domain}>"
 
 
 def build_message(row: OutboundEmail, mail_from: str) -> EmailMessage:
@@ -93,7 +112,7 @@ def build_message(row: OutboundEmail, mail_from: str) -> EmailMessage:
     if row.reply_to:
         msg["Reply-To"] = row.reply_to
     msg["Subject"] = row.subject
-    msg["Message-ID"] = make_msgid(domain=addr.domain or "baton.local")
+    msg["Message-ID"] = message_id(row, mail_from)
     msg.set_content(row.text_body)
     if row.html_body:
         msg.add_alternative(row.html_body, subtype="html")
@@ -123,12 +142,21 @@ def send_message(msg: EmailMessage, smtp_url: str | None) -> None:
         client.send_message(msg)
 
 
-def deliver(email_id: int) -> str:
-    """Deliver one queued email at most once; returns its final status."""
-    row = db.session.get(OutboundEmail, email_id, with_for_update=True)
-    if row is None or row.status in ("sent", "failed"):
+def _smtp_code(exc: Exception) -> int | None:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return max(codes) if codes else None
+    return getattr(exc, "smtp_code", None)
+
+
+def send_email(email_id: int, agency_id: int | None = None) -> dict:
+    """The email job: send one queued message at most once to success."""
+    row = db.session.get(OutboundEmail, email_id, with_for_update=True, populate_existing=True)
+    if row is None:
+        return {"status": "missing"}
+    if row.status in ("sent", "failed"):
         db.session.rollback()
-        return row.status if row else "missing"
+        return {"status": row.status}
     row.status = "sending"
     row.attempts += 1
     db.session.commit()
@@ -136,33 +164,20 @@ def deliver(email_id: int) -> str:
         send_message(
             build_message(row, current_app.config["MAIL_FROM"]), current_app.config["SMTP_URL"]
         )
-    except Exception as exc:  # noqa: BLE001 - any delivery failure is recorded on the row
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+        code = _smtp_code(exc)
+        row.last_error = f"{code or ''} {type(exc).__name__}: {exc}".strip()[:2000]
+        job = current_job()
+        permanent = code is not None and 500 <= code < 600
+        if permanent or (job is not None and job.is_last_attempt):
+            row.status = "failed"
+            db.session.commit()
+            raise PermanentFailure(f"email to {row.to_addr} failed: {row.last_error}") from exc
         row.status = "queued"
-        row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         db.session.commit()
-        log.exception("email %s failed", email_id)
-        return row.status
+        raise
     row.status = "sent"
     row.sent_at = utcnow()
     row.last_error = None
     db.session.commit()
-    return row.status
-
-
-@event.listens_for(Session, "after_commit")
-def _collect_committed(session: Session) -> None:
-    rows = session.info.pop("baton_emails", None)
-    if rows:
-        session.info.setdefault("baton_emails_committed", []).extend(r.id for r in rows)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session: Session) -> None:
-    session.info.pop("baton_emails", None)
-
-
-def flush_committed_emails(session: Session) -> None:
-    """Deliver emails whose transaction has committed (called after the request/job commits)."""
-    ids = session.info.pop("baton_emails_committed", None)
-    for email_id in ids or ():
-        deliver(email_id)
+    return {"status": "sent"}

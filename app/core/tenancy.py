@@ -65,12 +65,15 @@ def reset_current_agency(token: contextvars.Token) -> None:
 
 
 @contextlib.contextmanager
-def tenant(agency_id: int) -> Iterator[None]:
-    """Run a block as agency `agency_id` (jobs, CLI, tests)."""
+def tenant(agency_id: int | None) -> Iterator[None]:
+    """Run a block as agency `agency_id` (jobs, CLI, tests); None means no agency at all.
+    Inside, scoping applies again even when an outer block said `all_tenants()`."""
     token = _current_agency.set(agency_id)
+    all_token = _all_tenants.set(False)
     try:
         yield
     finally:
+        _all_tenants.reset(all_token)
         _current_agency.reset(token)
 
 

@@ -1,12 +1,13 @@
-"""Unit of work: views and jobs commit once, then side effects of the commit run."""
+"""Unit of work: views and jobs commit once, then what the commit enqueued is published."""
 
 from __future__ import annotations
 
-from app.core.mail import flush_committed_emails
+from app.core.jobs import publish_committed
 from app.extensions import db
 
 
 def commit() -> None:
-    """Commit the business transaction, then deliver the emails it queued."""
+    """Commit the business transaction, then publish its outbox jobs (or run them in-process
+    on the embedded default). Jobs rolled back with their change never exist."""
     db.session.commit()
-    flush_committed_emails(db.session)
+    publish_committed(db.session)

@@ -1,0 +1,124 @@
+"""Periodic work: what the clock enqueues, and the heartbeats /healthz reports.
+
+Each periodic job gets a deterministic key per time slot (`periodic:<name>:<slot start>`),
+unique in the outbox table, so two clocks (or a clock restarted mid-slot) enqueue it once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from app.core.db import utcnow
+from app.core.jobs import OutboxJob, enqueue_job, publish_committed, redis_connection
+from app.extensions import db
+
+HEARTBEAT_KEY = "baton:heartbeat:{}"
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    every: dt.timedelta
+    func: str
+    queue: str = "default"
+
+
+# Later features add their sweeps here (invoice reminders, weekly digests, ...).
+PERIODIC: list[Periodic] = [
+    Periodic("housekeeping", dt.timedelta(hours=1), "app.core.housekeeping.purge_expired"),
+]
+
+
+def slot_start(now: dt.datetime, every: dt.timedelta) -> dt.datetime:
+    seconds = int(every.total_seconds())
+    return dt.datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, dt.UTC)
+
+
+def enqueue_due_periodic(now: dt.datetime | None = None) -> int:
+    """Enqueue each periodic job once for the current slot; returns how many were new."""
+    now = now or utcnow()
+    created = 0
+    for p in PERIODIC:
+        key = f"periodic:{p.name}:{slot_start(now, p.every).isoformat()}"
+        if db.session.scalar(sa.select(OutboxJob.id).where(OutboxJob.dedupe_key == key)):
+            continue
+        try:
+            with db.session.begin_nested():
+                enqueue_job(
+                    db.session, p.func, label=f"Periodic: {p.name}", queue=p.queue, dedupe_key=key
+                )
+            db.session.commit()
+            created += 1
+        except IntegrityError:
+            db.session.rollback()  # another clock enqueued this slot first
+    publish_committed(db.session)
+    return created
+
+
+def beat(process: str) -> None:
+    """Record that `process` (clock, worker) is alive."""
+    conn = redis_connection()
+    if conn is not None:
+        conn.set(HEARTBEAT_KEY.format(process), int(time.time()), ex=3600)
+    else:
+        current_app.extensions.setdefault("baton_heartbeats", {})[process] = int(time.time())
+
+
+def last_beat(process: str) -> int | None:
+    conn = redis_connection()
+    if conn is not None:
+        value = conn.get(HEARTBEAT_KEY.format(process))
+        return int(value) if value else None
+    return current_app.extensions.get("baton_heartbeats", {}).get(process)
+
+
+def last_worker_heartbeat() -> int | None:
+    """The most recent heartbeat of any RQ worker (RQ keeps these itself)."""
+    conn = redis_connection()
+    if conn is None:
+        return None
+    from rq import Worker
+
+    beats = [w.last_heartbeat for w in Worker.all(connection=conn) if w.last_heartbeat]
+    return int(max(beats).timestamp()) if beats else None
+
+
+def clock_round() -> dict:
+    """One round of the clock: enqueue due periodic jobs, sweep the outbox, beat."""
+    from app.core.jobs import sweep
+
+    created = enqueue_due_periodic()
+    result = sweep()
+    result["periodic"] = created
+    beat("clock")
+    return result
+
+
+def start_inprocess_clock(app, interval: float = 10.0):
+    """Embedded default: run the clock in a daemon thread of the web process, so retries and
+    periodic jobs happen without Redis or a separate clock process."""
+    import logging
+    import threading
+
+    log = logging.getLogger("baton.clock")
+
+    def loop() -> None:
+        while True:
+            time.sleep(interval)
+            with app.app_context():
+                try:
+                    clock_round()
+                except Exception:  # noqa: BLE001 - keep ticking
+                    log.exception("in-process clock round failed")
+                finally:
+                    db.session.remove()
+
+    thread = threading.Thread(target=loop, name="baton-clock", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,1 @@
+"""Jobs domain: the owner's view of the agency's background work."""
