@@ -18,6 +18,9 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     from app.core.observability import init_sentry
+    from app.core.security import configure_hasher
+
+    configure_hasher(app.config.get("ARGON2_TIME_COST"), app.config.get("ARGON2_MEMORY_KIB"))
 
     init_sentry(app)
 
@@ -62,6 +65,7 @@ def _import_models() -> None:
     import app.clients.models  # noqa: F401
     import app.core.jobs  # noqa: F401
     import app.core.mail  # noqa: F401
+    import app.exports.models  # noqa: F401
     import app.users.models  # noqa: F401
 
 
@@ -74,11 +78,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.clients.views import bp as clients_bp
     from app.core.health import bp as health_bp
     from app.extensions import api, csrf
+    from app.exports.views import bp as exports_bp
     from app.jobs.views import bp as jobs_bp
     from app.users.api import blp as users_api
     from app.users.views import bp as users_bp
 
-    for bp in (health_bp, users_bp, agencies_bp, clients_bp, audit_bp, jobs_bp):
+    for bp in (health_bp, users_bp, agencies_bp, clients_bp, audit_bp, jobs_bp, exports_bp):
         app.register_blueprint(bp)
     for blp in (agencies_api, users_api, clients_api, audit_api):
         # The API authenticates with bearer tokens, never cookies, so CSRF does not apply.

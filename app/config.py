@@ -19,6 +19,17 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _timeouts(value: str) -> dict[str, int]:
+    """QUEUE_TIMEOUTS="email=60,default=300,pdf=600" (seconds; unnamed queues keep defaults)."""
+    out: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        name, _, seconds = part.partition("=")
+        if not seconds.strip().isdigit():
+            raise ConfigError(f"QUEUE_TIMEOUTS: {part!r} is not name=seconds")
+        out[name.strip()] = int(seconds)
+    return out
+
+
 def load_config(overrides: dict | None = None) -> dict:
     """Build the Flask config from environment variables plus explicit overrides."""
     env = os.environ
@@ -74,6 +85,11 @@ def load_config(overrides: dict | None = None) -> dict:
             },
             "security": [{"bearerAuth": []}],
         },
+        "QUEUE_TIMEOUTS": _timeouts(env.get("QUEUE_TIMEOUTS", "")),
+        "JOB_RETRY_BASE_SECONDS": float(env.get("JOB_RETRY_BASE_SECONDS", "5")),
+        "OUTBOX_SWEEP_GRACE_SECONDS": float(env.get("OUTBOX_SWEEP_GRACE_SECONDS", "5")),
+        "ARGON2_TIME_COST": int(env.get("ARGON2_TIME_COST", "0")) or None,
+        "ARGON2_MEMORY_KIB": int(env.get("ARGON2_MEMORY_KIB", "0")) or None,
         "PAGE_SIZE_DEFAULT": 25,
         "PAGE_SIZE_MAX": 100,
     }

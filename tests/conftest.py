@@ -68,6 +68,9 @@ def app(database_url: str):
             "RATELIMIT_STORAGE_URI": REDIS_URL,
             "RATELIMIT_KEY_PREFIX": f"baton-test-{uuid.uuid4().hex[:8]}",
             "SERVER_NAME": None,
+            # Cheap argon2 in tests only; production keeps the RFC 9106 profile.
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_KIB": 8192,
         }
     )
     with app.app_context():

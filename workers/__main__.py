@@ -24,13 +24,14 @@ def main(argv: list[str] | None = None) -> int:
     from redis import Redis
     from rq import Queue, SimpleWorker
 
-    from app.core.jobs import QUEUES
+    from app.core.jobs import queue_timeout
     from workers.app import get_app
 
     app = get_app()  # at start, not import: one app per worker process
     _init_sentry(app.config.get("SENTRY_DSN"), app.config.get("SENTRY_ENVIRONMENT"))
     conn = Redis.from_url(redis_url)
-    queues = [Queue(q, connection=conn, default_timeout=QUEUES[q]) for q in args.queues]
+    with app.app_context():
+        queues = [Queue(q, connection=conn, default_timeout=queue_timeout(q)) for q in args.queues]
     logging.getLogger("rq.worker").setLevel(logging.INFO)
     worker = SimpleWorker(queues, connection=conn, name=args.name)
     worker.work(with_scheduler=True, burst=args.burst, logging_level="INFO")

@@ -35,12 +35,11 @@ from app.extensions import db
 
 log = logging.getLogger("baton.jobs")
 
-QUEUES = {"email": 60, "default": 300, "pdf": 600}  # queue -> timeout in seconds
+QUEUES = {"email": 60, "default": 300, "pdf": 600}  # queue -> default timeout in seconds
 JOB_STATUSES = ("pending", "published", "running", "retrying", "succeeded", "failed")
 OPEN_STATUSES = ("pending", "published", "running", "retrying")
 RQ_ENTRY = "workers.jobs.run"  # the RQ function; a string, so the app never imports workers
 ALLOWED_PREFIX = "app."
-SWEEP_GRACE = dt.timedelta(seconds=5)
 
 
 _current_job: contextvars.ContextVar[Any] = contextvars.ContextVar(
@@ -93,7 +92,7 @@ class OutboxJob(db.Model):
 
     @property
     def timeout(self) -> int:
-        return QUEUES.get(self.queue, 300)
+        return queue_timeout(self.queue)
 
     @property
     def rq_job_id(self) -> str:
@@ -118,9 +117,16 @@ def current_job() -> JobInfo | None:
     return _current_job.get()
 
 
+def queue_timeout(queue: str) -> int:
+    """The queue's job timeout in seconds (QUEUE_TIMEOUTS overrides the defaults)."""
+    return int(current_app.config.get("QUEUE_TIMEOUTS", {}).get(queue) or QUEUES.get(queue, 300))
+
+
 def backoff(attempt: int) -> dt.timedelta:
-    """Seconds before retry `attempt` (1-based): 5, 20, 80, 320, ... capped at one hour."""
-    return dt.timedelta(seconds=min(3600, 5 * 4 ** (attempt - 1)))
+    """Time before retry `attempt` (1-based): base x 4^(n-1) (5, 20, 80, 320 s...), at most
+    an hour; JOB_RETRY_BASE_SECONDS sets the base."""
+    base = float(current_app.config.get("JOB_RETRY_BASE_SECONDS", 5))
+    return dt.timedelta(seconds=min(3600.0, base * 4 ** (attempt - 1)))
 
 
 def enqueue_job(
@@ -188,7 +194,7 @@ def redis_connection():
 def _rq_queue(name: str, conn):
     from rq import Queue
 
-    return Queue(name, connection=conn, default_timeout=QUEUES[name])
+    return Queue(name, connection=conn, default_timeout=queue_timeout(name))
 
 
 def publish(ids: list[int] | None = None, *, limit: int = 500) -> int:
@@ -407,8 +413,8 @@ def recover_stale(now: dt.datetime | None = None) -> int:
     now = now or utcnow()
     recovered = 0
     with all_tenants():
-        for queue, timeout in QUEUES.items():
-            limit = now - dt.timedelta(seconds=timeout)
+        for queue in QUEUES:
+            limit = now - dt.timedelta(seconds=queue_timeout(queue))
             rows = db.session.scalars(
                 sa.select(OutboxJob)
                 .where(
@@ -440,7 +446,9 @@ def sweep() -> dict:
     """The clock's outbox sweep: recover stale jobs, then publish every due row."""
     recovered = recover_stale()
     with all_tenants():
-        cutoff = utcnow() - SWEEP_GRACE
+        # Leave fresh rows to the relay of the request that committed them.
+        grace = float(current_app.config.get("OUTBOX_SWEEP_GRACE_SECONDS", 5))
+        cutoff = utcnow() - dt.timedelta(seconds=grace)
         due = list(
             db.session.scalars(
                 sa.select(OutboxJob.id)

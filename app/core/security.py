@@ -12,9 +12,30 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from cryptography.fernet import Fernet, InvalidToken
 
 _hasher = PasswordHasher()
-# Verified against when the account does not exist, so unknown and known emails take
-# about the same time (no user enumeration through timing).
-_DUMMY_HASH = _hasher.hash("baton-dummy-password-for-timing")
+_dummy_hash: str | None = None
+
+
+def configure_hasher(time_cost: int | None = None, memory_kib: int | None = None) -> None:
+    """Set argon2 cost (ARGON2_TIME_COST / ARGON2_MEMORY_KIB); defaults are argon2-cffi's
+    RFC 9106 low-memory profile. Tests use cheaper settings to stay fast."""
+    global _hasher, _dummy_hash
+    kwargs = {}
+    if time_cost:
+        kwargs["time_cost"] = time_cost
+    if memory_kib:
+        kwargs["memory_cost"] = memory_kib
+    _hasher = PasswordHasher(**kwargs)
+    _dummy_hash = None
+
+
+def _dummy() -> str:
+    # Verified against when the account does not exist, so unknown and known emails take
+    # about the same time (no user enumeration through timing).
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("baton-dummy-password-for-timing")
+    return _dummy_hash
+
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -26,7 +47,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when `password` matches; always spends one argon2 verification."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy(), password) and bool(password_hash)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -93,10 +93,34 @@ def _touches_tenant_model(state: ORMExecuteState) -> bool:
     return any(issubclass(m.class_, TenantScoped) for m in state.all_mappers)
 
 
+def _guard_bulk_write(state: ORMExecuteState) -> None:
+    """Bulk INSERT/UPDATE statements bypass the flush guard: the agency ids they write
+    (in `.values()` or in the parameter rows) must be the current agency's."""
+    if not _touches_tenant_model(state):
+        return
+    agency_id = _current_agency.get()
+    if agency_id is None:
+        raise TenantContextMissing(
+            "tenant-scoped write with no agency set; use tenant(agency_id) or all_tenants()"
+        )
+    written = [
+        value
+        for key, value in state.statement.compile().params.items()
+        if key == "agency_id" or key.startswith("agency_id_m")
+    ]
+    rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
+    written += [row["agency_id"] for row in rows if "agency_id" in row]
+    for value in written:
+        if value != agency_id:
+            raise CrossTenantWrite(f"bulk write of agency {value} as agency {agency_id}")
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _scope_to_tenant(state: ORMExecuteState) -> None:
     if state.is_column_load or _all_tenants.get():
         return
+    if state.is_insert or state.is_update:
+        _guard_bulk_write(state)
     if not (state.is_select or state.is_update or state.is_delete):
         return
     if state.execution_options.get("skip_tenant_scope"):

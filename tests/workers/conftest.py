@@ -1,0 +1,222 @@
+"""Real processes for background-work tests: a private redis-server (so a test can stop and
+restart it), an in-process aiosmtpd SMTP server with scripted replies, and `python -m
+workers` subprocesses. These tests commit for real (workers can't see a test transaction),
+so they are marked `no_db` and empty every table afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 20, every: float = 0.1):
+    """Poll until predicate() is truthy; return its value or fail with a clear message."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+class PrivateRedis:
+    """A redis-server of this test session's own, on a free port, with no persistence."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.dir = tempfile.mkdtemp(prefix="baton-redis-")
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.dir],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for(self._up, timeout=10)
+
+    def _up(self) -> bool:
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            self.proc = None
+        wait_for(lambda: not self._up(), timeout=10)
+
+
+class ScriptedSMTP:
+    """SMTP handler: replies from `script` in order (then 250), optional delay before
+    replying, and a message counts as delivered only if the client is still there."""
+
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+        self.script: list[str] = []
+        self.delay = 0.0
+        self.attempts = 0
+        self.data_started = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.attempts += 1
+        self.data_started.set()
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        transport = server.transport
+        if transport is None or transport.is_closing():
+            return "451 4.4.2 client went away"  # not accepted: the client never saw a 250
+        reply = self.script.pop(0) if self.script else "250 2.0.0 OK"
+        if reply.startswith("250"):
+            self.messages.append(envelope.content)
+        return reply
+
+
+@pytest.fixture(scope="session")
+def private_redis() -> Iterator[PrivateRedis]:
+    redis = PrivateRedis()
+    redis.start()
+    yield redis
+    redis.stop()
+    shutil.rmtree(redis.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[ScriptedSMTP, str]]:
+    handler = ScriptedSMTP()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, f"smtp://127.0.0.1:{port}?timeout=10"
+    controller.stop()
+
+
+TEST_TIMEOUTS = {"email": 3, "default": 5, "pdf": 10}
+
+
+@pytest.fixture
+def worker_env(database_url, private_redis, smtp) -> dict:
+    _, smtp_url = smtp
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "SENTRY"))}
+    env.update(
+        DATABASE_URL=database_url,
+        REDIS_URL=private_redis.url,
+        SMTP_URL=smtp_url,
+        QUEUE_TIMEOUTS=",".join(f"{k}={v}" for k, v in TEST_TIMEOUTS.items()),
+        JOB_RETRY_BASE_SECONDS="1",
+        OUTBOX_SWEEP_GRACE_SECONDS="0",
+        MAIL_FROM="billing@baton.test",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+@pytest.fixture
+def rq_app(app, database_url, private_redis, smtp):
+    """An app wired like production (Redis set), sharing the session's test database.
+    Data is committed for real and every table is emptied afterwards."""
+    from app import create_app
+    from app.extensions import db
+
+    _, smtp_url = smtp
+    rq_app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REDIS_URL": private_redis.url,
+            "SMTP_URL": smtp_url,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "QUEUE_TIMEOUTS": TEST_TIMEOUTS,
+            "JOB_RETRY_BASE_SECONDS": 1,
+            "OUTBOX_SWEEP_GRACE_SECONDS": 0,
+            "MAIL_FROM": "billing@baton.test",
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_KIB": 8192,
+        }
+    )
+    import redis
+
+    redis.Redis.from_url(private_redis.url).flushdb()
+    ctx = rq_app.app_context()
+    ctx.push()
+    try:
+        yield rq_app
+    finally:
+        db.session.remove()
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+        ctx.pop()
+
+
+class Workers:
+    """Starts `python -m workers` subprocesses and always cleans them up."""
+
+    def __init__(self, env: dict) -> None:
+        self.env = env
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, *args: str) -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "workers", *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def burst(self, timeout: float = 60) -> str:
+        """Run a worker until the queues are empty; returns its log."""
+        proc = self.start("--burst")
+        _, err = proc.communicate(timeout=timeout)
+        return err.decode(errors="replace")
+
+    def kill(self, proc: subprocess.Popen) -> None:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+@pytest.fixture
+def workers(worker_env) -> Iterator[Workers]:
+    w = Workers(worker_env)
+    yield w
+    w.stop_all()
