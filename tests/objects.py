@@ -1,0 +1,619 @@
+"""A complete agency for the route walkers, and helpers to find, fill and call every route.
+
+`build_agency()` makes an agency with one of every kind of object a URL can name (clients,
+contacts, assignments, a package, an invitation, an API token, an audit event, a login
+session) and a member of every role. Only ids and plain values are kept, so the worlds
+stay usable while each request runs with an empty identity map, as it does in production.
+
+`ID_PARAMS` maps every integer URL parameter to the object of that kind; the walkers fail on
+any parameter missing from it, so a new route cannot slip past them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g
+
+from app.audit.models import AuditEvent
+from app.core.db import utcnow
+from app.core.jobs import OutboxJob
+from app.core.permissions import declared_access
+from app.core.security import new_token, token_hash
+from app.core.tenancy import all_tenants
+from app.exports.models import Export
+from app.extensions import db
+from app.users.models import ApiToken, Invitation, PasswordReset, UserSession
+from tests.factories import (
+    AgencyFactory,
+    AssignmentFactory,
+    ClientFactory,
+    ContactFactory,
+    MembershipFactory,
+    ServicePackageFactory,
+)
+from tests.helpers import api_token
+
+ROLES = ("owner", "manager", "va", "qa", "client")
+
+# URL parameter -> the World attribute holding the id of that kind of object. Every
+# object is visible to every role of its agency that may see such objects at all (the
+# client is the VA's assigned client and the client contact's own client).
+ID_PARAMS: dict[str, str] = {
+    "client_id": "client_id",
+    "contact_id": "contact_id",
+    "assignment_id": "assignment_id",
+    "member_id": "va_member_id",
+    "membership_id": "va_member_id",
+    "invitation_id": "invitation_id",
+    "package_id": "package_id",
+    "service_package_id": "package_id",
+    "event_id": "event_id",
+    "token_id": "owner_token_id",
+    "session_id": "owner_session_id",
+    "job_id": "job_id",
+    "export_id": "export_id",
+}
+# Parameters that name no database row by integer id.
+NON_ID_PARAMS = {"agency_slug", "token", "filename"}
+
+UNKNOWN_PARAM_HELP = (
+    "URL parameter {param!r} of {where} is not in tests/objects.py ID_PARAMS. Add it there "
+    "(and create an object of that kind in build_agency()) so the tenancy and role walkers "
+    "can cover this route."
+)
+
+PARAM_RE = re.compile(r"<(?:([^:<>]+):)?([^<>]+)>")
+OPENAPI_PARAM_RE = re.compile(r"\{([^{}]+)\}")
+
+
+@dataclass
+class World:
+    """One agency and the ids of one object of every kind in it."""
+
+    agency_id: int
+    slug: str
+    name: str
+    members: dict[str, int]  # role -> membership id
+    users: dict[str, int]  # role -> user id
+    client_id: int
+    client_name: str
+    other_client_id: int
+    other_client_name: str
+    contact_id: int
+    other_contact_id: int
+    assignment_id: int
+    package_id: int
+    invitation_id: int
+    invitation_token: str
+    owner_token_id: int
+    owner_token: str
+    event_id: int
+    owner_session_id: int
+    reset_token: str
+    job_id: int
+    export_id: int
+    tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
+
+    @property
+    def va_member_id(self) -> int:
+        return self.members["va"]
+
+    def ids(self) -> dict[str, int]:
+        return {param: getattr(self, attr) for param, attr in ID_PARAMS.items()}
+
+    def token(self, role: str) -> str:
+        return self.tokens[role]
+
+
+def build_agency(label: str) -> World:
+    """An agency with a member of every role and one object of every kind."""
+    agency = AgencyFactory(name=f"{label} Agency")
+    members = {role: MembershipFactory(agency=agency, role=role) for role in STAFF_ORDER}
+    package = ServicePackageFactory(agency=agency, name=f"{label} Retainer Package")
+    client = ClientFactory(
+        agency=agency, name=f"{label} Assigned Client", service_package_id=package.id
+    )
+    other = ClientFactory(agency=agency, name=f"{label} Unassigned Client")
+    client_login = MembershipFactory(agency=agency, role="client", client_id=client.id)
+    members["client"] = client_login
+    contact = ContactFactory(
+        client=client,
+        name=f"{label} Contact Person",
+        email=client_login.user.email,
+        membership_id=client_login.id,
+    )
+    other_contact = ContactFactory(client=other, name=f"{label} Other Contact")
+    assignment = AssignmentFactory(client=client, membership=members["va"])
+    invitation_token = new_token()
+    reset_token = new_token()
+    owner = members["owner"]
+    with all_tenants():
+        invitation = Invitation(
+            agency_id=agency.id,
+            email=f"invitee-{agency.slug}@example.test",
+            role="va",
+            token_hash=token_hash(invitation_token),
+            invited_by_id=owner.user_id,
+            expires_at=utcnow() + dt.timedelta(days=7),
+        )
+        event = AuditEvent(
+            agency_id=agency.id,
+            actor_user_id=owner.user_id,
+            actor_label=f"{owner.user.name} <{owner.user.email}>",
+            action="client.created",
+            entity_type="clients",
+            entity_id=client.id,
+            summary=f"Client {client.name} created",
+            after={"name": client.name},
+        )
+        owner_session = UserSession(
+            user_id=owner.user_id, token_hash=token_hash(new_token()), ip="192.0.2.1"
+        )
+        reset = PasswordReset(
+            user_id=owner.user_id,
+            token_hash=token_hash(reset_token),
+            expires_at=utcnow() + dt.timedelta(hours=1),
+        )
+        job = OutboxJob(
+            agency_id=agency.id,
+            func="app.exports.jobs.build_clients_csv",
+            kwargs={},
+            label=f"{label} clients export",
+            status="failed",
+            attempts=5,
+            last_error="RuntimeError: walker",
+        )
+        db.session.add_all([invitation, event, owner_session, reset, job])
+        db.session.flush()
+        export = Export(
+            agency_id=agency.id,
+            kind="clients_csv",
+            requested_by_id=owner.user_id,
+            job_id=job.id,
+            status="ready",
+            filename=f"{label.lower()}-clients.csv",
+            content="name\nWalker\n",
+            row_count=1,
+        )
+        db.session.add(export)
+        db.session.flush()
+    tokens = {role: api_token(m, name=f"{role} token") for role, m in members.items()}
+    with all_tenants():
+        owner_token_id = db.session.scalar(
+            sa.select(ApiToken.id).where(ApiToken.token_hash == token_hash(tokens["owner"]))
+        )
+    return World(
+        agency_id=agency.id,
+        slug=agency.slug,
+        name=agency.name,
+        members={role: m.id for role, m in members.items()},
+        users={role: m.user_id for role, m in members.items()},
+        client_id=client.id,
+        client_name=client.name,
+        other_client_id=other.id,
+        other_client_name=other.name,
+        contact_id=contact.id,
+        other_contact_id=other_contact.id,
+        assignment_id=assignment.id,
+        package_id=package.id,
+        invitation_id=invitation.id,
+        invitation_token=invitation_token,
+        owner_token_id=owner_token_id,
+        owner_token=tokens["owner"],
+        event_id=event.id,
+        owner_session_id=owner_session.id,
+        reset_token=reset_token,
+        job_id=job.id,
+        export_id=export.id,
+        tokens=tokens,
+    )
+
+
+STAFF_ORDER = ("owner", "manager", "va", "qa")
+
+
+# --- requests that start like a production request -------------------------------------
+
+
+def fresh(client):
+    """Wrap a test client so each request starts with an empty identity map and empty `g`.
+
+    The test fixture keeps one app context (and one session) for the whole test; in
+    production every request gets a new one. Without this, objects loaded by the test or
+    an earlier request would be returned by `session.get` without the tenant filter.
+    """
+    return _FreshClient(client)
+
+
+class _FreshClient:
+    def __init__(self, client):
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def open(self, *args: Any, **kw: Any):
+        _flush()
+        db.session.expunge_all()
+        g.__dict__.clear()
+        return self._client.open(*args, **kw)
+
+    def get(self, *a: Any, **kw: Any):
+        return self.open(*a, method="GET", **kw)
+
+    def post(self, *a: Any, **kw: Any):
+        return self.open(*a, method="POST", **kw)
+
+    def request(self, method: str, url: str, **kw: Any):
+        return self.open(url, method=method, **kw)
+
+
+def sign_in(client, user_id: int) -> None:
+    """Give the test client a real server-side session of this person (no login form, so
+    no rate limit and no password hashing per call)."""
+    sid = new_token()
+    with all_tenants():
+        db.session.add(UserSession(user_id=user_id, token_hash=token_hash(sid), ip="127.0.0.1"))
+        db.session.flush()
+    with client.session_transaction() as s:
+        s.clear()
+        s["sid"] = sid
+        s["_user_id"] = str(user_id)
+        s["_fresh"] = True
+
+
+def signed_in_client(app, user_id: int):
+    c = app.test_client()
+    sign_in(c, user_id)
+    return fresh(c)
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# --- routes ----------------------------------------------------------------------------
+
+SKIP_METHODS = {"HEAD", "OPTIONS"}
+
+
+def rule_params(rule) -> list[str]:
+    return [m.group(2) for m in PARAM_RE.finditer(rule.rule)]
+
+
+def unknown_params(params, where: str) -> list[str]:
+    return [
+        UNKNOWN_PARAM_HELP.format(param=p, where=where)
+        for p in params
+        if p not in ID_PARAMS and p not in NON_ID_PARAMS
+    ]
+
+
+def fill(template: str, values: dict) -> str:
+    """A Flask rule (`<int:client_id>`) or an OpenAPI path (`{client_id}`) with values."""
+    out = PARAM_RE.sub(lambda m: str(values[m.group(2)]), template)
+    return OPENAPI_PARAM_RE.sub(lambda m: str(values[m.group(1)]), out)
+
+
+def methods(rule) -> list[str]:
+    return sorted(rule.methods - SKIP_METHODS)
+
+
+def is_api(rule_or_path) -> bool:
+    path = getattr(rule_or_path, "rule", rule_or_path)
+    return path.startswith("/api/")
+
+
+def access(app, rule, method: str):
+    return declared_access(app.view_functions[rule.endpoint], method)
+
+
+def our_rules(app):
+    """Every rule of ours (not static files or the OpenAPI/Swagger endpoints)."""
+    from app.users.auth import PUBLIC_ENDPOINTS
+
+    return [r for r in app.url_map.iter_rules() if r.endpoint not in PUBLIC_ENDPOINTS]
+
+
+def rule_for_path(app, path: str):
+    """The url_map rule behind an OpenAPI path like /api/v1/{agency_slug}/clients/{client_id}."""
+    for rule in app.url_map.iter_rules():
+        if PARAM_RE.sub(lambda m: "{" + m.group(2) + "}", rule.rule) == path:
+            return rule
+    return None
+
+
+def rule_id(rule, method: str) -> str:
+    return f"{method} {rule.rule}"
+
+
+@functools.cache
+def route_app():
+    """An app built only to read its url_map and OpenAPI document while collecting tests
+    (it never opens a database connection)."""
+    from app import create_app
+
+    return create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "WTF_CSRF_ENABLED": False}
+    )
+
+
+@functools.cache
+def openapi_doc() -> dict:
+    return route_app().test_client().get("/api/v1/openapi.json").get_json()
+
+
+def openapi_operations() -> list[tuple[str, str, dict]]:
+    """(path, METHOD, operation) for every operation of the OpenAPI document."""
+    out = []
+    for path, item in sorted(openapi_doc().get("paths", {}).items()):
+        for method, op in sorted(item.items()):
+            if method in ("get", "post", "put", "patch", "delete"):
+                out.append((path, method.upper(), op))
+    return out
+
+
+def resolve(schema: dict, doc: dict | None = None) -> dict:
+    doc = doc or openapi_doc()
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = doc["components"]["schemas"][name]
+    return schema
+
+
+def request_body_schema(op: dict) -> dict | None:
+    body = op.get("requestBody")
+    if not body:
+        return None
+    content = body.get("content", {})
+    media = content.get("application/json") or next(iter(content.values()), None)
+    if not media or "schema" not in media:
+        return None
+    return resolve(media["schema"])
+
+
+def writable_properties(schema: dict) -> dict[str, dict]:
+    return {
+        name: resolve(prop)
+        for name, prop in (schema.get("properties") or {}).items()
+        if not resolve(prop).get("readOnly")
+    }
+
+
+# Body fields that hold ids: the object of the world they name.
+BODY_ID_FIELDS: dict[str, str] = {
+    **ID_PARAMS,
+    "user_id": "va_user_id",
+}
+
+
+def body_id_value(world: World, name: str) -> int | None:
+    attr = BODY_ID_FIELDS.get(name)
+    if attr is None:
+        return None
+    if attr == "va_user_id":
+        return world.users["va"]
+    return getattr(world, attr)
+
+
+VALID_BY_FORMAT = {
+    "email": "walker@example.test",
+    "iana-time-zone": "Europe/Berlin",
+    "time-zone": "Europe/Berlin",
+    "currency": "EUR",
+    "iso-4217": "EUR",
+    "country": "DE",
+    "iso-3166-alpha-2": "DE",
+    "locale": "de_DE",
+    "date": None,  # filled at call time
+    "date-time": None,
+    "url": "https://example.test/",
+    "uri": "https://example.test/",
+}
+
+
+def valid_value(name: str, prop: dict, world: World | None) -> Any:
+    """A value the property's schema accepts (ids name the given world's objects)."""
+    prop = resolve(prop)
+    if "enum" in prop:
+        return next(v for v in prop["enum"] if v is not None)
+    typ = prop.get("type")
+    if isinstance(typ, list):
+        typ = next(t for t in typ if t != "null")
+    fmt = prop.get("format")
+    if typ == "integer":
+        if name.endswith("_id") and world is not None:
+            value = body_id_value(world, name)
+            if value is not None:
+                return value
+        lo = prop.get("minimum", 1)
+        hi = prop.get("maximum", lo + 10)
+        return max(lo, min(hi, 1 if lo <= 1 <= hi else lo))
+    if typ == "number":
+        return prop.get("minimum", 1)
+    if typ == "boolean":
+        return True
+    if typ == "array":
+        n = prop.get("minItems", 0)
+        return [valid_value(name, prop.get("items", {}), world) for _ in range(n)]
+    if typ == "object":
+        return {}
+    if fmt == "date":
+        return dt.date.today().isoformat()
+    if fmt == "date-time":
+        return utcnow().isoformat()
+    if fmt in VALID_BY_FORMAT and VALID_BY_FORMAT[fmt]:
+        return VALID_BY_FORMAT[fmt]
+    guess = {
+        "time_zone": "Europe/Berlin",
+        "currency": "EUR",
+        "country": "DE",
+        "locale": "de_DE",
+        "email": "walker@example.test",
+    }
+    for key, value in guess.items():
+        if name == key or name.endswith("_" + key):
+            return value
+    candidates = ["Walker value", "123456", "walker@example.test", "https://example.test/"]
+    pattern = prop.get("pattern")
+    if pattern:
+        for cand in candidates:
+            if re.fullmatch(pattern, cand):
+                return cand
+    text = "Walker value"
+    lo, hi = prop.get("minLength", 0), prop.get("maxLength")
+    if len(text) < lo:
+        text = text.ljust(lo, "x")
+    if hi is not None:
+        text = text[:hi]
+    return text
+
+
+def valid_body(schema: dict | None, world: World | None) -> dict:
+    """A body with every required property (and every id property) set to a valid value."""
+    if schema is None:
+        return {}
+    props = writable_properties(schema)
+    required = set(schema.get("required") or ())
+    return {
+        name: valid_value(name, prop, world)
+        for name, prop in props.items()
+        if name in required or (name.endswith("_id") and world is not None)
+    }
+
+
+# --- database snapshots ----------------------------------------------------------------
+
+# Columns that record use, not content; reading a page may touch them.
+VOLATILE_COLUMNS = {"last_seen_at", "last_used_at", "last_login_at", "updated_at"}
+
+
+def _flush() -> None:
+    """Write what earlier requests left in the session (e.g. a token's last use), which
+    may belong to any agency."""
+    with all_tenants():
+        db.session.flush()
+
+
+def _rows(table: sa.Table, where=None) -> list[tuple]:
+    cols = [c for c in table.columns if c.name not in VOLATILE_COLUMNS]
+    stmt = sa.select(*cols).order_by(*table.primary_key.columns)
+    if where is not None:
+        stmt = stmt.where(where)
+    with all_tenants():
+        return [tuple(map(repr, r)) for r in db.session.execute(stmt).all()]
+
+
+def snapshot_all() -> dict[str, list[tuple]]:
+    """Every row of every table (tests hold small databases)."""
+    _flush()
+    return {name: _rows(t) for name, t in sorted(db.metadata.tables.items())}
+
+
+def snapshot_agency(world: World) -> dict[str, list[tuple]]:
+    """Every row that belongs to the world's agency or to one of its people."""
+    _flush()
+    user_ids = list(world.users.values())
+    out = {}
+    for name, table in sorted(db.metadata.tables.items()):
+        if name == "agencies":
+            where = table.c.id == world.agency_id
+        elif name == "users":
+            where = table.c.id.in_(user_ids)
+        elif "agency_id" in table.c:
+            where = table.c.agency_id == world.agency_id
+        elif "user_id" in table.c:
+            where = table.c.user_id.in_(user_ids)
+        else:
+            continue
+        out[name] = _rows(table, where)
+    return out
+
+
+def diff_snapshots(before: dict, after: dict) -> list[str]:
+    out = []
+    for name in sorted(set(before) | set(after)):
+        b, a = before.get(name, []), after.get(name, [])
+        if b != a:
+            gone = [r for r in b if r not in a]
+            new = [r for r in a if r not in b]
+            out.append(f"{name}: removed/changed {gone[:3]} added/changed-to {new[:3]}")
+    return out
+
+
+# --- HTML forms ------------------------------------------------------------------------
+
+
+@dataclass
+class Form:
+    action: str | None
+    method: str
+    fields: dict[str, dict] = field(default_factory=dict)  # name -> attributes (+ 'tag')
+
+
+class FormParser(HTMLParser):
+    """The POST forms of a page, with their inputs, selects and textareas."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[Form] = []
+        self._form: Form | None = None
+        self._select: dict | None = None
+        self._textarea: dict | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "form":
+            self._form = Form(a.get("action"), (a.get("method") or "get").lower())
+            self.forms.append(self._form)
+            return
+        if self._form is None:
+            return
+        if tag == "input" and a.get("name"):
+            kind = (a.get("type") or "text").lower()
+            if kind in ("submit", "button", "image", "reset", "file"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                a["value_if_checked"] = a.get("value", "on")
+                a["value"] = None
+            elif kind in ("checkbox", "radio"):
+                a.setdefault("value", "on")
+            if kind == "radio" and a["name"] in self._form.fields and a["value"] is None:
+                return
+            self._form.fields[a["name"]] = {"tag": "input", **a, "type": kind}
+        elif tag == "select" and a.get("name"):
+            self._select = {"tag": "select", **a, "options": [], "value": None}
+            self._form.fields[a["name"]] = self._select
+        elif tag == "option" and self._select is not None:
+            value = a.get("value", "")
+            self._select["options"].append(value)
+            if "selected" in a or self._select["value"] is None:
+                self._select["value"] = value
+        elif tag == "textarea" and a.get("name"):
+            self._textarea = {"tag": "textarea", **a, "value": ""}
+            self._form.fields[a["name"]] = self._textarea
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._textarea["value"] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def post_forms(html: str) -> list[Form]:
+    parser = FormParser()
+    parser.feed(html)
+    return [f for f in parser.forms if f.method == "post"]
