@@ -372,22 +372,22 @@ def _schedule_retry(outbox_id: int) -> None:
 
 
 def report_progress(done: int, total: int, message: str = "") -> None:
-    """Record the current job's progress in its own short transaction (visible at once)."""
+    """Record the current job's progress and commit, so the progress bar sees it at once.
+    Long jobs call it between batches; it commits the job's session (jobs are idempotent)."""
     info = current_job()
     if info is None:
         return
-    outbox_id = info.id
-    with db.engine.begin() as conn:
-        conn.execute(
-            sa.update(OutboxJob)
-            .where(OutboxJob.id == outbox_id)
-            .values(
-                progress_done=done,
-                progress_total=total,
-                progress_message=message[:200],
-                heartbeat_at=utcnow(),
-            )
+    db.session.execute(
+        sa.update(OutboxJob)
+        .where(OutboxJob.id == info.id)
+        .values(
+            progress_done=done,
+            progress_total=total,
+            progress_message=message[:200],
+            heartbeat_at=utcnow(),
         )
+    )
+    db.session.commit()
 
 
 def retry_job(outbox_id: int) -> OutboxJob:
