@@ -1,13 +1,37 @@
-"""Read side of clients: what each actor may see."""
+"""Read side of clients, contacts, assignments and service packages: what each actor may see.
+
+Every `get_<noun>_or_404` loads through the matching `visible_<nouns>` query, so a list and
+a detail page never disagree; the tenant filter is added by the data layer on top.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
 
-from app.clients.models import Assignment, Client
+from app.clients.models import Assignment, Client, Contact, ServicePackage
+from app.clients.policy import can_see_assignment_history
 from app.core.permissions import Actor
+from app.extensions import db
+from app.users.models import Membership
+
+
+def agency_today(actor: Actor) -> dt.date:
+    """Today's date in the agency's time zone: assignments start and end on agency days."""
+    zone = getattr(actor.agency, "time_zone", None) or "UTC"
+    return dt.datetime.now(zoneinfo.ZoneInfo(zone)).date()
+
+
+def current_assignment_filter(today: dt.date) -> sa.ColumnElement[bool]:
+    """Assignments that are running on `today` (`ends_on` is the first day off the client)."""
+    return sa.and_(
+        Assignment.starts_on <= today,
+        sa.or_(Assignment.ends_on.is_(None), Assignment.ends_on > today),
+    )
 
 
 def visible_clients(actor: Actor, today: dt.date | None = None) -> sa.Select:
@@ -17,13 +41,134 @@ def visible_clients(actor: Actor, today: dt.date | None = None) -> sa.Select:
     if actor.role in ("owner", "manager", "qa"):
         return stmt
     if actor.role == "va":
-        today = today or dt.date.today()
+        today = today or agency_today(actor)
         current = sa.select(Assignment.client_id).where(
             Assignment.membership_id == actor.membership.id,
-            Assignment.starts_on <= today,
-            sa.or_(Assignment.ends_on.is_(None), Assignment.ends_on > today),
+            current_assignment_filter(today),
         )
         return stmt.where(Client.id.in_(current))
     if actor.role == "client":
         return stmt.where(Client.id == actor.membership.client_id)
     return stmt.where(sa.false())
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def client_list_query(actor: Actor, filters: dict) -> sa.Select:
+    """The list page's and the API's clients: visible ones, filtered, sorted by name.
+
+    `filters` holds the loaded ClientFilterArgs: q (name or a contact's email), status,
+    time_zone, va (a membership id with a current assignment), include_archived.
+    """
+    today = agency_today(actor)
+    stmt = visible_clients(actor, today)
+    q = (filters.get("q") or "").strip()
+    if q:
+        pattern = _like_pattern(q)
+        # A union of two index-friendly look-ups (trigram indexes on PostgreSQL) rather than
+        # an OR across a join, which would scan every client.
+        by_name = sa.select(Client.id).where(Client.name.ilike(pattern, escape="\\"))
+        by_email = sa.select(Contact.client_id).where(Contact.email.ilike(pattern, escape="\\"))
+        stmt = stmt.where(Client.id.in_(sa.union(by_name, by_email)))
+    if filters.get("status"):
+        stmt = stmt.where(Client.status == filters["status"])
+    if filters.get("time_zone"):
+        stmt = stmt.where(Client.time_zone == filters["time_zone"])
+    if filters.get("va"):
+        assigned = sa.select(Assignment.client_id).where(
+            Assignment.membership_id == filters["va"], current_assignment_filter(today)
+        )
+        stmt = stmt.where(Client.id.in_(assigned))
+    if not filters.get("include_archived"):
+        stmt = stmt.where(Client.archived_at.is_(None))
+    return stmt.order_by(Client.name, Client.id).options(
+        selectinload(Client.assignments.and_(current_assignment_filter(today)))
+    )
+
+
+def get_client_or_404(actor: Actor, client_id: int) -> Client:
+    """A client the actor may see, or 404 (another agency's id is simply not found)."""
+    client = db.session.scalar(visible_clients(actor).where(Client.id == client_id))
+    if client is None:
+        raise NotFound()
+    return client
+
+
+def visible_contacts(actor: Actor) -> sa.Select:
+    """Contacts of the clients the actor may see."""
+    return sa.select(Contact).where(
+        Contact.client_id.in_(visible_clients(actor).with_only_columns(Client.id))
+    )
+
+
+def get_contact_or_404(actor: Actor, contact_id: int) -> Contact:
+    contact = db.session.scalar(visible_contacts(actor).where(Contact.id == contact_id))
+    if contact is None:
+        raise NotFound()
+    return contact
+
+
+def visible_assignments(actor: Actor) -> sa.Select:
+    """Assignments of the clients the actor may see: the whole history for staff, the
+    current team for a client contact."""
+    stmt = sa.select(Assignment).where(
+        Assignment.client_id.in_(visible_clients(actor).with_only_columns(Client.id))
+    )
+    if not can_see_assignment_history(actor):
+        stmt = stmt.where(current_assignment_filter(agency_today(actor)))
+    return stmt
+
+
+def get_assignment_or_404(actor: Actor, assignment_id: int) -> Assignment:
+    found = db.session.scalar(visible_assignments(actor).where(Assignment.id == assignment_id))
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def client_assignments_query(actor: Actor, client: Client) -> sa.Select:
+    """A client's assignments, newest first (history included)."""
+    return (
+        visible_assignments(actor)
+        .where(Assignment.client_id == client.id)
+        .order_by(Assignment.starts_on.desc(), Assignment.id.desc())
+    )
+
+
+def client_contacts_query(actor: Actor, client: Client) -> sa.Select:
+    return visible_contacts(actor).where(Contact.client_id == client.id).order_by(Contact.id)
+
+
+def visible_packages(actor: Actor) -> sa.Select:
+    """The service catalogue with prices is for owners and managers."""
+    stmt = sa.select(ServicePackage)
+    if actor.is_manager:
+        return stmt
+    return stmt.where(sa.false())
+
+
+def get_package_or_404(actor: Actor, package_id: int) -> ServicePackage:
+    package = db.session.scalar(visible_packages(actor).where(ServicePackage.id == package_id))
+    if package is None:
+        raise NotFound()
+    return package
+
+
+def package_list_query(actor: Actor, *, active_only: bool = False) -> sa.Select:
+    stmt = visible_packages(actor)
+    if active_only:
+        stmt = stmt.where(ServicePackage.active.is_(True))
+    return stmt.order_by(ServicePackage.active.desc(), ServicePackage.name, ServicePackage.id)
+
+
+def active_vas(actor: Actor) -> list[Membership]:
+    """Active VA members of the agency (for the assignment form and the list filter)."""
+    if actor.role not in ("owner", "manager", "qa"):
+        return []
+    rows = db.session.scalars(
+        sa.select(Membership).where(Membership.role == "va", Membership.status == "active")
+    ).all()
+    return sorted(rows, key=lambda m: (m.user.name.lower(), m.id))

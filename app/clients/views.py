@@ -1,21 +1,468 @@
-"""HTML pages of clients."""
+"""HTML pages of clients, their contacts and VA assignments, and the service catalogue.
+
+Each view: load (404 when not visible) -> authorize (403) -> parse the form with the
+domain schema (422 with messages beside the fields) -> service -> commit once -> redirect.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from decimal import Decimal
+from typing import Any
 
-from app.core.permissions import ALL_ROLES, roles
+from babel.numbers import format_currency, get_currency_precision
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from app.clients.models import (
+    ASSIGNMENT_KINDS,
+    CHANNELS,
+    CLIENT_STATUSES,
+    MESSAGE_KINDS,
+    PRICINGS,
+    Client,
+)
+from app.clients.policy import (
+    can_archive_client,
+    can_assign_client,
+    can_create_client,
+    can_delete_contact,
+    can_edit_client,
+    can_edit_contact,
+    can_edit_package,
+    can_end_assignment,
+    can_manage_contacts,
+    can_manage_packages,
+    can_see_assignment_history,
+    can_see_client_notes,
+    can_see_client_rates,
+)
+from app.clients.queries import (
+    active_vas,
+    agency_today,
+    client_assignments_query,
+    client_list_query,
+    get_assignment_or_404,
+    get_client_or_404,
+    get_contact_or_404,
+    get_package_or_404,
+    package_list_query,
+)
+from app.clients.schemas import (
+    AssignmentEndIn,
+    AssignmentIn,
+    ClientFilterArgs,
+    ClientIn,
+    ContactIn,
+    PackageIn,
+)
+from app.clients.services import (
+    CLIENT_FIELDS,
+    CONTACT_FIELDS,
+    PACKAGE_FIELDS,
+    add_contact,
+    archive_client,
+    assign_va,
+    create_client,
+    create_package,
+    delete_contact,
+    end_assignment,
+    unarchive_client,
+    update_client,
+    update_contact,
+    update_package,
+)
+from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.pagination import paginate
+from app.core.permissions import ALL_ROLES, MANAGERS, roles
+from app.core.schemas import load_form
+from app.core.uow import commit
+from app.extensions import db
 
 bp = Blueprint("clients", __name__, template_folder="templates")
+
+FILTER_KEYS = ("q", "status", "time_zone", "va", "include_archived", "page", "per_page")
+
+
+def format_minor(amount: int | None, currency: str | None, locale: str = "en") -> str:
+    """An amount in minor units shown in its currency, e.g. 4500 USD -> '$45.00'."""
+    if amount is None or not currency:
+        return ""
+    value = Decimal(amount).scaleb(-get_currency_precision(currency))
+    return format_currency(value, currency, locale=locale)
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {
+        "money": format_minor,
+        "CLIENT_STATUSES": CLIENT_STATUSES,
+        "CHANNELS": CHANNELS,
+        "MESSAGE_KINDS": MESSAGE_KINDS,
+        "ASSIGNMENT_KINDS": ASSIGNMENT_KINDS,
+        "PRICINGS": PRICINGS,
+        "status_options": [(s, s.capitalize()) for s in CLIENT_STATUSES],
+        "channel_options": [(c, c.replace("_", " ")) for c in CHANNELS],
+        "kind_options": [(k, k.capitalize()) for k in ASSIGNMENT_KINDS],
+        "pricing_options": [(p, p.capitalize()) for p in PRICINGS],
+        "va_options": lambda vas: [(m.id, m.user.name) for m in vas],
+    }
+
+
+def _authorize(allowed: bool) -> None:
+    if not allowed:
+        raise Forbidden("Your role does not allow this.")
+
+
+def _client_values(client: Client) -> dict:
+    values: dict[str, Any] = {k: getattr(client, k) for k in CLIENT_FIELDS}
+    for kind, channel in (client.channels or {}).items():
+        values[f"channels.{kind}"] = channel
+    return values
+
+
+def _package_options(current_id: int | None = None) -> list[tuple[int, str]]:
+    packages = db.session.scalars(package_list_query(g.actor)).all()
+    return [
+        (p.id, p.name if p.active else f"{p.name} (no longer offered)")
+        for p in packages
+        if p.active or p.id == current_id
+    ]
+
+
+# --- clients -------------------------------------------------------------------------------
 
 
 @bp.get("/<agency_slug>/clients")
 @roles(*ALL_ROLES)
 def list_clients(agency_slug: str):
-    return render_template("errors/error.html", code=501, title="Not built yet", message=""), 501
+    actor = g.actor
+    if actor.role == "client":
+        return redirect(
+            url_for(
+                "clients.client_detail",
+                agency_slug=agency_slug,
+                client_id=actor.membership.client_id or 0,
+            )
+        )
+    raw = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in FILTER_KEYS])
+    errors: dict = {}
+    try:
+        filters = load_form(ClientFilterArgs(), raw)
+    except ValidationFailed as exc:
+        errors = exc.errors
+        filters = {"page": 1, "per_page": 25}
+    page = paginate(client_list_query(actor, filters), filters["page"], filters["per_page"])
+    if errors:
+        page.items, page.total = [], 0
+    args = {k: v for k, v in raw.items() if k != "page" and v}
+    return render_template(
+        "clients/list.html",
+        page=page,
+        filters=raw.to_dict(),
+        args=args,
+        errors=errors,
+        vas=active_vas(actor),
+        today=agency_today(actor),
+        show_rates=can_see_client_rates(actor),
+        can_create=can_create_client(actor),
+    ), (422 if errors else 200)
 
 
-@bp.get("/<agency_slug>/clients/new")
-@roles("owner", "manager")
+@bp.route("/<agency_slug>/clients/new", methods=["GET", "POST"])
+@roles(*MANAGERS)
 def new_client(agency_slug: str):
-    return render_template("errors/error.html", code=501, title="Not built yet", message=""), 501
+    _authorize(can_create_client(g.actor))
+    values: dict = {"status": "prospect", "locale": "en", "net_days": 15, "deposit_percent": 0}
+    values.update(response_time_hours=24, currency=g.actor.agency.base_currency)
+    errors: dict = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            data = load_form(ClientIn(), request.form)
+            client = create_client(g.actor, data)
+            commit()
+            flash(f"Client {client.name} created.", "success")
+            return redirect(
+                url_for("clients.client_detail", agency_slug=agency_slug, client_id=client.id)
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+    return render_template(
+        "clients/form.html",
+        client=None,
+        values=values,
+        errors=errors,
+        packages=_package_options(),
+    ), (422 if errors else 200)
+
+
+def _render_detail(
+    client: Client,
+    *,
+    contact_values: dict | None = None,
+    contact_errors: dict | None = None,
+    assignment_values: dict | None = None,
+    assignment_errors: dict | None = None,
+    end_errors: dict | None = None,
+    status: int = 200,
+):
+    actor = g.actor
+    today = agency_today(actor)
+    assignments = db.session.scalars(client_assignments_query(actor, client)).all()
+    current = [a for a in assignments if a.is_current(today)]
+    upcoming = [a for a in assignments if a.starts_on > today and a.ends_on != a.starts_on]
+    past = [a for a in assignments if a not in current and a not in upcoming]
+    manager = can_edit_client(actor, client)
+    return render_template(
+        "clients/detail.html",
+        client=client,
+        today=today,
+        current=current,
+        upcoming=upcoming,
+        past=past,
+        show_history=can_see_assignment_history(actor),
+        show_rates=can_see_client_rates(actor),
+        show_notes=can_see_client_notes(actor),
+        can_edit=manager,
+        can_archive=can_archive_client(actor, client),
+        can_contacts=can_manage_contacts(actor, client),
+        can_assign=can_assign_client(actor, client),
+        vas=active_vas(actor) if can_assign_client(actor, client) else [],
+        contact_values=contact_values or {"preferred_channel": "email"},
+        contact_errors=contact_errors or {},
+        assignment_values=assignment_values or {"kind": "primary"},
+        assignment_errors=assignment_errors or {},
+        end_errors=end_errors or {},
+    ), status
+
+
+@bp.get("/<agency_slug>/clients/<int:client_id>")
+@roles(*ALL_ROLES)
+def client_detail(agency_slug: str, client_id: int):
+    return _render_detail(get_client_or_404(g.actor, client_id))
+
+
+@bp.route("/<agency_slug>/clients/<int:client_id>/edit", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def edit_client(agency_slug: str, client_id: int):
+    client = get_client_or_404(g.actor, client_id)
+    _authorize(can_edit_client(g.actor, client))
+    values, errors = _client_values(client), {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            data = load_form(ClientIn(), request.form)
+            update_client(g.actor, client, data)
+            commit()
+            flash("Client saved.", "success")
+            return redirect(
+                url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id)
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+    return render_template(
+        "clients/form.html",
+        client=client,
+        values=values,
+        errors=errors,
+        packages=_package_options(client.service_package_id),
+    ), (422 if errors else 200)
+
+
+@bp.post("/<agency_slug>/clients/<int:client_id>/archive")
+@roles(*MANAGERS)
+def archive(agency_slug: str, client_id: int):
+    client = get_client_or_404(g.actor, client_id)
+    _authorize(can_archive_client(g.actor, client))
+    archive_client(g.actor, client)
+    commit()
+    flash(f"{client.name} archived. It is hidden from lists until restored.", "success")
+    return redirect(url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id))
+
+
+@bp.post("/<agency_slug>/clients/<int:client_id>/unarchive")
+@roles(*MANAGERS)
+def unarchive(agency_slug: str, client_id: int):
+    client = get_client_or_404(g.actor, client_id)
+    _authorize(can_archive_client(g.actor, client))
+    unarchive_client(g.actor, client)
+    commit()
+    flash(f"{client.name} restored from the archive.", "success")
+    return redirect(url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id))
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+
+@bp.post("/<agency_slug>/clients/<int:client_id>/contacts")
+@roles(*MANAGERS)
+def create_contact(agency_slug: str, client_id: int):
+    client = get_client_or_404(g.actor, client_id)
+    _authorize(can_manage_contacts(g.actor, client))
+    try:
+        data = load_form(ContactIn(), request.form)
+        contact = add_contact(g.actor, client, data)
+        commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _render_detail(
+            client,
+            contact_values=request.form.to_dict(),
+            contact_errors=exc.errors,
+            status=422,
+        )
+    flash(f"Contact {contact.name} added.", "success")
+    return redirect(
+        url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id) + "#contacts"
+    )
+
+
+@bp.route("/<agency_slug>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def edit_contact(agency_slug: str, contact_id: int):
+    contact = get_contact_or_404(g.actor, contact_id)
+    _authorize(can_edit_contact(g.actor, contact))
+    values: dict = {k: getattr(contact, k) for k in CONTACT_FIELDS}
+    errors: dict = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            data = load_form(ContactIn(), request.form)
+            update_contact(g.actor, contact, data)
+            commit()
+            flash("Contact saved.", "success")
+            return redirect(
+                url_for(
+                    "clients.client_detail", agency_slug=agency_slug, client_id=contact.client_id
+                )
+                + "#contacts"
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+    return render_template(
+        "clients/contact_form.html", contact=contact, values=values, errors=errors
+    ), (422 if errors else 200)
+
+
+@bp.post("/<agency_slug>/contacts/<int:contact_id>/delete")
+@roles(*MANAGERS)
+def remove_contact(agency_slug: str, contact_id: int):
+    contact = get_contact_or_404(g.actor, contact_id)
+    _authorize(can_delete_contact(g.actor, contact))
+    client_id, name = contact.client_id, contact.name
+    delete_contact(g.actor, contact)
+    commit()
+    flash(f"Contact {name} removed.", "success")
+    return redirect(
+        url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id) + "#contacts"
+    )
+
+
+# --- assignments ---------------------------------------------------------------------------
+
+
+@bp.post("/<agency_slug>/clients/<int:client_id>/assignments")
+@roles(*MANAGERS)
+def create_assignment(agency_slug: str, client_id: int):
+    client = get_client_or_404(g.actor, client_id)
+    _authorize(can_assign_client(g.actor, client))
+    try:
+        data = load_form(AssignmentIn(), request.form)
+        assignment = assign_va(g.actor, client, data)
+        commit()
+    except (ValidationFailed, Conflict) as exc:
+        db.session.rollback()
+        errors = exc.errors or {"_schema": [exc.message]}
+        return _render_detail(
+            client,
+            assignment_values=request.form.to_dict(),
+            assignment_errors=errors,
+            status=exc.status,
+        )
+    flash(f"{assignment.membership.user.name} assigned as {assignment.kind}.", "success")
+    return redirect(
+        url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id)
+        + "#assignments"
+    )
+
+
+@bp.post("/<agency_slug>/assignments/<int:assignment_id>/end")
+@roles(*MANAGERS)
+def finish_assignment(agency_slug: str, assignment_id: int):
+    assignment = get_assignment_or_404(g.actor, assignment_id)
+    _authorize(can_end_assignment(g.actor, assignment))
+    client_id = assignment.client_id
+    target = (
+        url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id)
+        + "#assignments"
+    )
+    try:
+        data = load_form(AssignmentEndIn(), request.form)
+        end_assignment(g.actor, assignment, data.get("ends_on"))
+        commit()
+    except (ValidationFailed, Conflict) as exc:
+        db.session.rollback()
+        end_errors = {"assignment_id": assignment_id, "errors": exc.errors or {}}
+        if not exc.errors:
+            end_errors["errors"] = {"_schema": [exc.message]}
+        client = get_client_or_404(g.actor, client_id)
+        return _render_detail(client, end_errors=end_errors, status=exc.status)
+    flash(
+        f"{assignment.membership.user.name} is off this client from {assignment.ends_on:%d %b %Y}.",
+        "success",
+    )
+    return redirect(target)
+
+
+# --- service packages ----------------------------------------------------------------------
+
+
+@bp.route("/<agency_slug>/packages", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def list_packages(agency_slug: str):
+    _authorize(can_manage_packages(g.actor))
+    values: dict = {"pricing": "fixed", "currency": g.actor.agency.base_currency, "active": True}
+    errors: dict = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        values["active"] = "active" in request.form
+        try:
+            data = load_form(PackageIn(), request.form)
+            package = create_package(g.actor, data)
+            commit()
+            flash(f"Package {package.name} added to the catalogue.", "success")
+            return redirect(url_for("clients.list_packages", agency_slug=agency_slug))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+    packages = db.session.scalars(package_list_query(g.actor)).all()
+    return render_template(
+        "clients/packages.html", packages=packages, values=values, errors=errors
+    ), (422 if errors else 200)
+
+
+@bp.route("/<agency_slug>/packages/<int:package_id>/edit", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def edit_package(agency_slug: str, package_id: int):
+    package = get_package_or_404(g.actor, package_id)
+    _authorize(can_edit_package(g.actor, package))
+    values: dict = {k: getattr(package, k) for k in PACKAGE_FIELDS}
+    errors: dict = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        values["active"] = "active" in request.form
+        try:
+            data = load_form(PackageIn(), request.form)
+            update_package(g.actor, package, data)
+            commit()
+            flash("Package saved.", "success")
+            return redirect(url_for("clients.list_packages", agency_slug=agency_slug))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+    return render_template(
+        "clients/package_form.html", package=package, values=values, errors=errors
+    ), (422 if errors else 200)

@@ -1,0 +1,1 @@
+"""Tests of clients, contacts, assignments and service packages."""
