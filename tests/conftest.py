@@ -57,6 +57,7 @@ def app(database_url: str):
 
     from app import create_app
 
+    run = uuid.uuid4().hex[:8]
     app = create_app(
         {
             "TESTING": True,
@@ -66,7 +67,10 @@ def app(database_url: str):
             "SMTP_URL": None,
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_STORAGE_URI": REDIS_URL,
-            "RATELIMIT_KEY_PREFIX": f"baton-test-{uuid.uuid4().hex[:8]}",
+            "RATELIMIT_KEY_PREFIX": f"baton-test-{run}",
+            # limiter.reset() deletes every key under the storage prefix: keep it per run,
+            # or parallel runs sharing this Redis wipe each other's counters mid-test.
+            "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"LIMITS-test-{run}"},
             "SERVER_NAME": None,
             # Cheap argon2 in tests only; production keeps the RFC 9106 profile.
             "ARGON2_TIME_COST": 1,
