@@ -1,0 +1,363 @@
+"""Roles, enforced on the server for every page and API call.
+
+(a) every endpoint declares who may call it; (b) every agency GET route x every role answers
+as its declaration says; (c) a hand-written table pins what the product brief intends for
+the important pages, whatever the declarations say; (d) anonymous callers are sent to the
+login page (HTML) or get 401 (API).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from app.agencies.models import Agency
+from app.core.permissions import LOGIN_ONLY, PUBLIC
+from app.core.tenancy import all_tenants
+from app.extensions import db
+from app.users.auth import PUBLIC_ENDPOINTS
+from app.users.models import ApiToken, Membership
+from tests.objects import (
+    ROLES,
+    access,
+    bearer,
+    build_agency,
+    diff_snapshots,
+    fill,
+    fresh,
+    is_api,
+    methods,
+    our_rules,
+    route_app,
+    rule_params,
+    signed_in_client,
+    snapshot_all,
+    unknown_params,
+)
+
+APP = route_app()
+RULES = our_rules(APP)
+OK = "ok"  # 200, or a redirect that is not to the login page
+OWN_ONLY = "own only"  # 200 listing the member's own client(s) only, or 403
+
+
+def _rule(app, rule_str: str):
+    return next(r for r in app.url_map.iter_rules() if r.rule == rule_str)
+
+
+def _describe(resp) -> str:
+    body = resp.get_data(as_text=True)[:200]
+    return f"{resp.status_code} {resp.headers.get('Location', '')} {body!r}"
+
+
+def _is_ok(resp) -> bool:
+    if resp.status_code == 200:
+        return True
+    if resp.status_code in (302, 303):
+        return urlsplit(resp.headers["Location"]).path != "/login"
+    return False
+
+
+def _call(app, world, role: str, method: str, url: str, *, json=None):
+    http = signed_in_client(app, world.users[role])
+    if is_api(url):
+        return http.request(method, url, headers=bearer(world.token(role)), json=json)
+    return http.request(method, url, data={})
+
+
+# --- (a) every endpoint declares its access --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule_str", "method"),
+    [
+        pytest.param(r.rule, m, id=f"{m} {r.rule}")
+        for r in APP.url_map.iter_rules()
+        for m in methods(r)
+    ],
+)
+def test_every_endpoint_declares_access(app, rule_str, method):
+    rule = _rule(app, rule_str)
+    if rule.endpoint in PUBLIC_ENDPOINTS:
+        assert rule.endpoint in {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
+        return
+    decl = access(app, rule, method)
+    assert decl is not None, (
+        f"{method} {rule_str} ({rule.endpoint}) declares no access: "
+        "decorate it with @public, @login_only or @roles(...)"
+    )
+    kind, allowed = decl
+    has_slug = "agency_slug" in rule_params(rule)
+    if kind in (PUBLIC, LOGIN_ONLY):
+        assert not has_slug, f"{method} {rule_str} is {kind} but lives inside an agency URL"
+    else:
+        assert kind == "roles" and allowed, f"{method} {rule_str}: {decl}"
+        assert has_slug, f"{method} {rule_str} checks roles but has no <agency_slug> to check in"
+        assert set(allowed) <= set(ROLES)
+
+
+# --- (b) role x endpoint matrix, from the declarations ---------------------------------
+
+GET_CASES = [
+    pytest.param(r.rule, id=r.rule)
+    for r in RULES
+    if "agency_slug" in rule_params(r) and "GET" in r.methods
+]
+
+
+@pytest.mark.parametrize("rule_str", GET_CASES)
+def test_every_role_gets_what_the_declaration_says(app, rule_str):
+    rule = _rule(app, rule_str)
+    problems = unknown_params(rule_params(rule), rule_str)
+    assert not problems, "\n".join(problems)
+    _, allowed = access(app, rule, "GET")
+    world = build_agency("Own")
+    url = fill(rule_str, {**world.ids(), "agency_slug": world.slug})
+    clients = {role: signed_in_client(app, world.users[role]) for role in ROLES}
+    before = snapshot_all()
+    failures = []
+    for role in ROLES:
+        headers = bearer(world.token(role)) if is_api(rule) else {}
+        resp = clients[role].get(url, headers=headers)
+        if role in allowed and not _is_ok(resp):
+            failures.append(f"{role} (declared): GET {url} -> {_describe(resp)}")
+        elif role not in allowed and resp.status_code != 403:
+            failures.append(f"{role} (not declared): GET {url} -> {_describe(resp)}")
+    assert not failures, f"declared roles {allowed}:\n" + "\n".join(failures)
+    changed = diff_snapshots(before, snapshot_all())
+    assert not changed, f"GET {url} wrote to the database:\n" + "\n".join(changed)
+
+
+# --- (c) the intent, written down from the product brief -------------------------------
+# owner: everything, settings and audit log included (owner only)
+# manager: runs clients, team and catalogue; not agency settings, not the audit log
+# va: works on assigned clients only; no team, settings, audit or catalogue (prices)
+# qa: reviews work on every client, read-only on clients; no team, settings, audit, prices
+# client contact: their own client only; nothing of the agency's team, settings or audit
+
+PAGES: list[tuple[str, str, dict[str, object]]] = [
+    # method, path, {role: expectation}
+    ("GET", "/{slug}/", dict(owner=OK, manager=OK, va=OK, qa=OK, client=OK)),
+    ("GET", "/{slug}/settings", dict(owner=OK, manager=403, va=403, qa=403, client=403)),
+    ("GET", "/{slug}/audit", dict(owner=OK, manager=403, va=403, qa=403, client=403)),
+    ("GET", "/{slug}/team", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    ("GET", "/{slug}/team/{member_id}", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    ("GET", "/{slug}/packages", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    (
+        "GET",
+        "/{slug}/packages/{package_id}/edit",
+        dict(owner=OK, manager=OK, va=403, qa=403, client=403),
+    ),
+    ("GET", "/{slug}/clients", dict(owner=OK, manager=OK, qa=OK, va=OWN_ONLY, client=OWN_ONLY)),
+    ("GET", "/{slug}/clients/new", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    ("GET", "/{slug}/clients/{client_id}", dict(owner=OK, manager=OK, va=OK, qa=OK, client=OK)),
+    (
+        "GET",
+        "/{slug}/clients/{other_client_id}",
+        dict(owner=OK, manager=OK, qa=OK, va=404, client=404),
+    ),
+    (
+        "GET",
+        "/{slug}/clients/{client_id}/edit",
+        dict(owner=OK, manager=OK, va=403, qa=403, client=403),
+    ),
+    (
+        "GET",
+        "/{slug}/contacts/{contact_id}/edit",
+        dict(owner=OK, manager=OK, va=403, qa=403, client=403),
+    ),
+    ("POST", "/{slug}/settings", dict(manager=403, va=403, qa=403, client=403)),
+    ("POST", "/{slug}/clients/{client_id}/edit", dict(va=403, qa=403, client=403)),
+    ("POST", "/{slug}/clients/{client_id}/archive", dict(va=403, qa=403, client=403)),
+    ("POST", "/{slug}/clients/new", dict(va=403, qa=403, client=403)),
+    ("POST", "/{slug}/team/invite", dict(va=403, qa=403, client=403)),
+    ("POST", "/{slug}/team/{member_id}/disable", dict(va=403, qa=403, client=403)),
+    ("GET", "/api/v1/{slug}/agency", dict(owner=OK, manager=OK, va=OK, qa=OK, client=OK)),
+    ("PATCH", "/api/v1/{slug}/agency", dict(manager=403, va=403, qa=403, client=403)),
+    ("GET", "/api/v1/{slug}/members", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    ("GET", "/api/v1/{slug}/invitations", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    ("GET", "/api/v1/{slug}/audit-events", dict(owner=OK, manager=403, va=403, qa=403, client=403)),
+    ("GET", "/api/v1/{slug}/packages", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    (
+        "GET",
+        "/api/v1/{slug}/clients",
+        dict(owner=OK, manager=OK, qa=OK, va=OWN_ONLY, client=OWN_ONLY),
+    ),
+    (
+        "GET",
+        "/api/v1/{slug}/clients/{client_id}",
+        dict(owner=OK, manager=OK, va=OK, qa=OK, client=OK),
+    ),
+    (
+        "GET",
+        "/api/v1/{slug}/clients/{other_client_id}",
+        dict(owner=OK, manager=OK, qa=OK, va=404, client=404),
+    ),
+    ("PATCH", "/api/v1/{slug}/clients/{client_id}", dict(va=403, qa=403, client=403)),
+    ("POST", "/api/v1/{slug}/clients", dict(va=403, qa=403, client=403)),
+    ("POST", "/api/v1/{slug}/invitations", dict(va=403, qa=403, client=403)),
+]
+
+
+def _table_url(template: str, world) -> str:
+    return template.format(
+        slug=world.slug,
+        member_id=world.members["va"],
+        package_id=world.package_id,
+        client_id=world.client_id,
+        other_client_id=world.other_client_id,
+        contact_id=world.contact_id,
+    )
+
+
+def _matches(expect, resp, world) -> bool:
+    if expect == OK:
+        return _is_ok(resp)
+    if expect == OWN_ONLY:
+        if resp.status_code == 403:
+            return True
+        if resp.status_code in (302, 303):  # straight to their one client
+            own = f"/{world.slug}/clients/{world.client_id}"
+            return urlsplit(resp.headers["Location"]).path == own
+        body = resp.get_data(as_text=True)
+        return (
+            resp.status_code == 200
+            and world.client_name in body
+            and world.other_client_name not in body
+        )
+    return resp.status_code == expect
+
+
+@pytest.mark.parametrize(
+    ("method", "template", "expect"),
+    [pytest.param(m, t, e, id=f"{m} {t}") for m, t, e in PAGES],
+)
+def test_pages_answer_each_role_as_the_brief_intends(app, method, template, expect):
+    world = build_agency("Brief")
+    url = _table_url(template, world)
+    clients = {role: signed_in_client(app, world.users[role]) for role in expect}
+    before = snapshot_all()
+    failures = []
+    for role, want in expect.items():
+        http = clients[role]
+        if is_api(url):
+            body = {} if method in ("POST", "PATCH", "PUT") else None
+            resp = http.request(method, url, headers=bearer(world.token(role)), json=body)
+        else:
+            resp = http.request(method, url, data={})
+        if not _matches(want, resp, world):
+            failures.append(f"{role}: expected {want}, got {_describe(resp)}")
+    assert not failures, f"{method} {url}:\n" + "\n".join(failures)
+    if method != "GET" or all(v != OK for v in expect.values()):
+        assert not diff_snapshots(before, snapshot_all())
+
+
+def test_the_intent_table_names_existing_routes(app):
+    """A renamed route must not silently drop out of the table above."""
+    known = {
+        (m, r.rule.replace("<int:", "<")) for r in app.url_map.iter_rules() for m in methods(r)
+    }
+    missing = []
+    for method, template, _ in PAGES:
+        rule = template.replace("{slug}", "<agency_slug>")
+        for name in ("member_id", "package_id", "client_id", "contact_id"):
+            rule = rule.replace("{" + name + "}", f"<{name}>")
+        rule = rule.replace("{other_client_id}", "<client_id>")
+        if (method, rule) not in known:
+            missing.append(f"{method} {rule}")
+    assert not missing, "routes of the intent table are missing:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("role", ["va", "qa", "client"])
+def test_rates_are_for_owners_and_managers_only(app, role):
+    """Bill rates and cost rates are business figures: the API never shows them to VAs,
+    QA or client contacts."""
+    world = build_agency("Rates")
+    http = fresh(app.test_client())
+    resp = http.get(
+        f"/api/v1/{world.slug}/clients/{world.client_id}", headers=bearer(world.token(role))
+    )
+    assert resp.status_code == 200, _describe(resp)
+    assert resp.get_json().get("bill_rate_minor") is None
+    owner_view = http.get(
+        f"/api/v1/{world.slug}/clients/{world.client_id}", headers=bearer(world.token("owner"))
+    )
+    assert owner_view.get_json().get("bill_rate_minor") == 4500
+
+
+# --- (d) anonymous callers -------------------------------------------------------------
+
+GUARDED = [
+    pytest.param(r.rule, m, id=f"{m} {r.rule}")
+    for r in RULES
+    for m in methods(r)
+    if (d := access(APP, r, m)) is not None and d[0] != PUBLIC
+]
+
+
+@pytest.mark.parametrize(("rule_str", "method"), GUARDED)
+def test_anonymous_callers_must_sign_in(app, rule_str, method):
+    world = build_agency("Anon")
+    url = fill(rule_str, {**world.ids(), "agency_slug": world.slug})
+    before = snapshot_all()
+    resp = fresh(app.test_client()).request(method, url, data={} if not is_api(url) else None)
+    if is_api(url):
+        assert resp.status_code == 401, _describe(resp)
+        assert resp.is_json and resp.get_json()["code"] == 401
+    else:
+        assert resp.status_code == 302, _describe(resp)
+        location = urlsplit(resp.headers["Location"])
+        assert location.path == "/login"
+        assert parse_qs(location.query)["next"] == [url]
+    assert not diff_snapshots(before, snapshot_all())
+
+
+def test_api_ignores_the_browser_session_cookie(app):
+    """The API is exempt from CSRF, so a signed-in browser must not authenticate it."""
+    world = build_agency("Cookie")
+    http = signed_in_client(app, world.users["owner"])
+    assert http.get(f"/{world.slug}/").status_code == 200
+    resp = http.get(f"/api/v1/{world.slug}/agency")
+    assert resp.status_code == 401
+    resp = http.open(f"/api/v1/{world.slug}/agency", method="PATCH", json={"name": "Hijacked"})
+    assert resp.status_code == 401
+    db.session.expunge_all()
+    assert db.session.get(Agency, world.agency_id).name == world.name
+
+
+@pytest.mark.parametrize("case", ["unknown", "revoked", "malformed"])
+def test_api_refuses_bad_tokens(app, case):
+    world = build_agency("Tokens")
+    token = world.token("owner")
+    if case == "unknown":
+        token = token[:-4] + "abcd"
+        header = bearer(token)
+    elif case == "revoked":
+        with all_tenants():
+            row = db.session.get(ApiToken, world.owner_token_id)
+            row.revoked_at = dt.datetime.now(dt.UTC)
+            db.session.flush()
+        header = bearer(token)
+    else:
+        header = {"Authorization": f"Token {token}"}
+    resp = fresh(app.test_client()).get(f"/api/v1/{world.slug}/agency", headers=header)
+    assert resp.status_code == 401
+    assert resp.get_json()["code"] == 401
+
+
+def test_disabled_member_loses_access_at_once(app):
+    world = build_agency("Disabled")
+    http = signed_in_client(app, world.users["va"])
+    assert http.get(f"/{world.slug}/").status_code == 200
+    with all_tenants():
+        m = db.session.get(Membership, world.members["va"])
+        m.status = "disabled"
+        m.disabled_at = dt.datetime.now(dt.UTC)
+        db.session.flush()
+    assert http.get(f"/{world.slug}/").status_code in (302, 403, 404)
+    api = fresh(app.test_client()).get(
+        f"/api/v1/{world.slug}/agency", headers=bearer(world.token("va"))
+    )
+    assert api.status_code in (401, 403, 404)
