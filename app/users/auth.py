@@ -50,6 +50,14 @@ def _load_user(user_id: str) -> User | None:
 
 def start_session(user: User, *, ip: str | None, user_agent: str | None) -> UserSession:
     """Log `user` in with a brand-new server-side session (the old cookie content is dropped)."""
+    old_sid = session.get("sid")
+    if old_sid:
+        # Rotate: the session this browser had before (anyone's) stops working.
+        db.session.execute(
+            sa.update(UserSession)
+            .where(UserSession.token_hash == token_hash(old_sid), UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
     session.clear()
     sid = new_token()
     row = UserSession(

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate, validates
+import decimal
+from typing import Any
 
-from app.core.schemas import BaseSchema, LocaleField, Name, TimeZoneField
+from babel.numbers import get_currency_precision
+from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
+
+from app.core.schemas import (
+    BaseSchema,
+    CurrencyField,
+    LocaleField,
+    Name,
+    PageArgs,
+    TimeZoneField,
+)
 from app.core.security import MIN_PASSWORD_LENGTH
 from app.users.models import ROLES
+
+ROLE_LABELS = {
+    "owner": "Owner",
+    "manager": "Manager",
+    "va": "Virtual assistant",
+    "qa": "QA reviewer",
+    "client": "Client",
+}
 
 
 class PasswordField(fields.String):
@@ -68,17 +87,72 @@ RATE_FIELDS_MEMBER = ("cost_rate_minor", "cost_currency")
 
 
 class MemberUpdateIn(BaseSchema):
+    """PATCH of a membership (API): every field optional, only the given ones change."""
+
     role = fields.String(validate=validate.OneOf(ROLES))
     title = fields.String(allow_none=True, validate=validate.Length(max=120))
     capacity_hours_week = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=80))
     cost_rate_minor = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=10**9))
-    cost_currency = fields.String(allow_none=True, validate=validate.Length(equal=3))
+    cost_currency = CurrencyField(allow_none=True)
+
+
+class MemberRoleIn(BaseSchema):
+    """The role form of the team pages."""
+
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class MemberDetailsIn(BaseSchema):
+    """The details form of the team pages: the cost rate is typed in the currency's units
+    (e.g. 12.50) and turned into minor units, the shape the service and the API use."""
+
+    title = fields.String(allow_none=True, validate=validate.Length(max=120))
+    capacity_hours_week = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=80))
+    cost_rate = fields.Decimal(
+        allow_none=True, places=None, validate=validate.Range(min=0, max=10_000_000)
+    )
+    cost_currency = CurrencyField(allow_none=True)
+
+    @validates_schema
+    def _rate_fits_currency(self, data: dict, **kw: Any) -> None:
+        rate, currency = data.get("cost_rate"), data.get("cost_currency")
+        if rate is None:
+            return
+        if currency is None:
+            raise ValidationError("Choose the currency of the rate.", field_name="cost_currency")
+        places = get_currency_precision(currency)
+        if rate != rate.quantize(decimal.Decimal(1).scaleb(-places)):
+            raise ValidationError(
+                f"{currency} takes at most {places} decimal places.", field_name="cost_rate"
+            )
+
+    @post_load
+    def _to_minor(self, data: dict, **kw: Any) -> dict:
+        if "cost_rate" in data:
+            rate = data.pop("cost_rate")
+            if rate is None:
+                data["cost_rate_minor"] = None
+            else:
+                places = get_currency_precision(data["cost_currency"])
+                data["cost_rate_minor"] = int(rate.scaleb(places))
+        return data
 
 
 class InvitationIn(BaseSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    client_id = fields.Integer(load_default=None, allow_none=True)
+    client_id = fields.Integer(load_default=None, allow_none=True, strict=False)
+
+    @validates_schema
+    def _client_goes_with_client_role(self, data: dict, **kw: Any) -> None:
+        if data.get("role") == "client" and data.get("client_id") is None:
+            raise ValidationError(
+                "Choose the client this person logs in for.", field_name="client_id"
+            )
+        if data.get("role") not in (None, "client") and data.get("client_id") is not None:
+            raise ValidationError(
+                "Only invitations with the client role link a client.", field_name="client_id"
+            )
 
 
 class InvitationOut(BaseSchema):
@@ -133,3 +207,29 @@ class ApiTokenOut(BaseSchema):
     prefix = fields.String(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     last_used_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+
+
+class MemberListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(("active", "disabled")))
+    role = fields.String(validate=validate.OneOf(ROLES))
+
+
+class InvitationListArgs(PageArgs):
+    state = fields.String(validate=validate.OneOf(("pending", "expired", "accepted", "revoked")))
+
+
+class PageMetaOut(BaseSchema):
+    page = fields.Integer(dump_only=True)
+    per_page = fields.Integer(dump_only=True)
+    total = fields.Integer(dump_only=True)
+    pages = fields.Integer(dump_only=True)
+
+
+class MemberPageOut(BaseSchema):
+    items = fields.List(fields.Nested(MemberOut), dump_only=True)
+    meta = fields.Nested(PageMetaOut, dump_only=True)
+
+
+class InvitationPageOut(BaseSchema):
+    items = fields.List(fields.Nested(InvitationOut), dump_only=True)
+    meta = fields.Nested(PageMetaOut, dump_only=True)

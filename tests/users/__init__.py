@@ -1,0 +1,1 @@
+"""Tests of the users domain: accounts, sessions, the team, invitations and the API."""
