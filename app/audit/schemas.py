@@ -21,7 +21,7 @@ class AuditFilterArgs(PageArgs):
     date_from = fields.Date(metadata={"description": "First day, in your time zone."})
     date_to = fields.Date(metadata={"description": "Last day (included), in your time zone."})
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _range(self, data: dict, **kwargs: Any) -> None:
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:

@@ -224,7 +224,7 @@ class AssignmentIn(BaseSchema):
         metadata={"description": "The first day the VA is no longer on the client."},
     )
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _order(self, data: dict, **kwargs: Any) -> None:
         starts, ends = data.get("starts_on"), data.get("ends_on")
         if starts and ends and ends < starts:
