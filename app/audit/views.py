@@ -40,13 +40,19 @@ def _show(value: Any) -> str:
 
 
 def diff_rows(event: AuditEvent) -> list[tuple[str, str, str]]:
-    """(field, before, after) for every field the event recorded, in a stable order."""
+    """(field, before, after) for every field the event recorded, in a stable order; a dict
+    changed on both sides (e.g. channels) is shown key by key, only the keys that changed."""
     before, after = event.before or {}, event.after or {}
-    keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
-    return [
-        (k, _show(before.get(k)) if k in before else "", _show(after.get(k)) if k in after else "")
-        for k in keys
-    ]
+    rows: list[tuple[str, str, str]] = []
+    for key in dict.fromkeys([*before.keys(), *after.keys()]):
+        old, new = before.get(key), after.get(key)
+        if isinstance(old, dict) and isinstance(new, dict):
+            for sub in dict.fromkeys([*old.keys(), *new.keys()]):
+                if old.get(sub) != new.get(sub):
+                    rows.append((f"{key}.{sub}", _show(old.get(sub)), _show(new.get(sub))))
+            continue
+        rows.append((key, _show(old) if key in before else "", _show(new) if key in after else ""))
+    return rows
 
 
 @bp.get("/<agency_slug>/audit")

@@ -210,7 +210,9 @@ def _render_detail(
     actor = g.actor
     today = agency_today(actor)
     assignments = db.session.scalars(client_assignments_query(actor, client)).all()
-    current = [a for a in assignments if a.is_current(today)]
+    current = sorted(
+        (a for a in assignments if a.is_current(today)), key=lambda a: a.kind != "primary"
+    )
     upcoming = [a for a in assignments if a.starts_on > today and a.ends_on != a.starts_on]
     past = [a for a in assignments if a not in current and a not in upcoming]
     manager = can_edit_client(actor, client)

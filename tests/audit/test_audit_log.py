@@ -301,3 +301,16 @@ def test_postgresql_refuses_update_and_delete_of_audit_rows(app, team, statement
     assert isinstance(info.value.orig, psycopg.Error)
     assert "append-only" in str(info.value.orig)
     assert events(team.agency.id)[0].summary == "original"
+
+
+def test_a_changed_dict_is_shown_key_by_key(app, team):
+    add_event(
+        team,
+        at=dt.datetime.now(dt.UTC),
+        before={"channels": {"urgent": "phone", "routine": "email"}},
+        after={"channels": {"urgent": "sms", "routine": "email"}},
+    )
+    html = web(app, team.owner).get(f"/{team.slug}/audit").get_data(as_text=True)
+    diff = html.split('data-testid="diff"', 1)[1].split("</table>", 1)[0]
+    assert "channels.urgent" in diff and ">phone<" in diff and ">sms<" in diff
+    assert "routine" not in diff
