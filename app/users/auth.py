@@ -173,6 +173,9 @@ def check_access():
         now = utcnow()
         if api_token.last_used_at is None or now - api_token.last_used_at > dt.timedelta(minutes=5):
             api_token.last_used_at = now
+            # Its own small commit (like a session's last_seen_at): read-only calls and
+            # failed ones never commit, and "last used" must not depend on them.
+            db.session.commit()
     g.actor = Actor(
         user=user,
         agency=agency,

@@ -150,9 +150,7 @@ def find_client(client_id: int) -> Client | None:
 def clients_for_invitations() -> list[tuple[int, str]]:
     """(id, name) of the current agency's clients that are not archived, for the invite form."""
     rows = db.session.execute(
-        sa.select(Client.id, Client.name)
-        .where(Client.archived_at.is_(None))
-        .order_by(Client.name)
+        sa.select(Client.id, Client.name).where(Client.archived_at.is_(None)).order_by(Client.name)
     )
     return [(client_id, name) for client_id, name in rows]
 

@@ -113,12 +113,14 @@ class MemberDetailsIn(BaseSchema):
     )
     cost_currency = CurrencyField(allow_none=True)
 
-    @validates_schema
-    def _rate_fits_currency(self, data: dict, **kw: Any) -> None:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _rate_fits_currency(self, data: dict, original: Any, **kw: Any) -> None:
         rate, currency = data.get("cost_rate"), data.get("cost_currency")
         if rate is None:
             return
         if currency is None:
+            if isinstance(original, dict) and original.get("cost_currency"):
+                return  # an unknown currency already has its own error
             raise ValidationError("Choose the currency of the rate.", field_name="cost_currency")
         places = get_currency_precision(currency)
         if rate != rate.quantize(decimal.Decimal(1).scaleb(-places)):

@@ -18,12 +18,13 @@ def team():
     client = ClientFactory(agency=agency, name="Nile Bakery")
     ns = SimpleNamespace(
         agency=agency,
-        client=client,
         owner=member(agency, "owner"),
         manager=member(agency, "manager"),
         va=member(agency, "va", title="Inbox VA", cost_rate_minor=1250, cost_currency="USD"),
         qa=member(agency, "qa"),
         client_login=member(agency, "client", client_id=client.id),
+        # Plain ids: a Client re-read outside its agency would load its contacts too.
+        client_id=client.id,
     )
     # Commit the set-up (inside the test's outer transaction) so a view that rolls back
     # its own failed work never takes the set-up with it.
@@ -37,9 +38,9 @@ def other():
     agency = AgencyFactory(name="Other Agency")
     ns = SimpleNamespace(
         agency=agency,
-        client=ClientFactory(agency=agency, name="Elsewhere Ltd"),
         owner=member(agency, "owner"),
         va=member(agency, "va"),
+        client_id=ClientFactory(agency=agency, name="Elsewhere Ltd").id,
     )
     db.session.commit()
     return ns
