@@ -189,7 +189,7 @@ def build_agency(label: str) -> World:
         owner_token_id = db.session.scalar(
             sa.select(ApiToken.id).where(ApiToken.token_hash == token_hash(tokens["owner"]))
         )
-    return World(
+    world = World(
         agency_id=agency.id,
         slug=agency.slug,
         name=agency.name,
@@ -214,6 +214,11 @@ def build_agency(label: str) -> World:
         export_id=export.id,
         tokens=tokens,
     )
+    with all_tenants():
+        # Commit (into the test's outer transaction, still rolled back at the end), so a
+        # view that rolls back its own failed work does not roll back the world too.
+        db.session.commit()
+    return world
 
 
 STAFF_ORDER = ("owner", "manager", "va", "qa")
@@ -261,7 +266,7 @@ def sign_in(client, user_id: int) -> None:
     sid = new_token()
     with all_tenants():
         db.session.add(UserSession(user_id=user_id, token_hash=token_hash(sid), ip="127.0.0.1"))
-        db.session.flush()
+        db.session.commit()  # survives a view's rollback (see build_agency)
     with client.session_transaction() as s:
         s.clear()
         s["sid"] = sid

@@ -112,7 +112,9 @@ def _dual_person(a: World, b: World, role_in_b: str) -> tuple[int, str]:
         )
         db.session.add_all([in_a, in_b])
         db.session.flush()
-    return user.id, api_token(in_b, name="dual in B")
+        token = api_token(in_b, name="dual in B")
+        db.session.commit()
+    return user.id, token
 
 
 def _acting_role(app, rule, method: str) -> str:

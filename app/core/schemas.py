@@ -22,11 +22,33 @@ class BaseSchema(Schema):
     @pre_load
     def _strip_strings(self, data: Any, **kwargs: Any) -> Any:
         if isinstance(data, dict):
-            return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+            return {k: self._clean(k, v) for k, v in data.items()}
         return data
 
+    def _clean(self, key: str, value: Any) -> Any:
+        if isinstance(value, str):
+            return value.strip()
+        if isinstance(value, float) and not value.is_integer():
+            # marshmallow's Integer would silently truncate 1.5 to 1; as text it fails
+            # with "Not a valid integer." like any other non-integer.
+            field = next((f for n, f in self.load_fields.items() if (f.data_key or n) == key), None)
+            if isinstance(field, fields.Integer):
+                return str(value)
+        return value
 
-class TimeZoneField(fields.String):
+
+class _FormattedString(fields.String):
+    """A string whose OpenAPI `format` says what it holds, so API clients know."""
+
+    openapi_format = ""
+
+    def __init__(self, **kw: Any) -> None:
+        kw["metadata"] = {"format": self.openapi_format, **(kw.get("metadata") or {})}
+        super().__init__(**kw)
+
+
+class TimeZoneField(_FormattedString):
+    openapi_format = "iana-time-zone"
     default_error_messages = {"zone": "Not a known IANA time zone (e.g. Europe/Berlin)."}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
@@ -41,7 +63,8 @@ def currency_codes() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
-class CurrencyField(fields.String):
+class CurrencyField(_FormattedString):
+    openapi_format = "iso-4217-currency"
     default_error_messages = {"currency": "Not an ISO 4217 currency code (e.g. EUR)."}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
@@ -51,7 +74,8 @@ class CurrencyField(fields.String):
         return value
 
 
-class LocaleField(fields.String):
+class LocaleField(_FormattedString):
+    openapi_format = "locale"
     default_error_messages = {"locale": "Not a known locale (e.g. en, ar, fr_CA)."}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
@@ -63,12 +87,21 @@ class LocaleField(fields.String):
         return value.replace("-", "_")
 
 
+# CLDR territories that are not countries: unknown/outlying regions, unions, pseudo-locales.
+NOT_COUNTRIES = frozenset({"ZZ", "QO", "EU", "EZ", "UN", "XA", "XB"})
+
+
 @functools.cache
 def country_codes() -> frozenset[str]:
-    return frozenset(k for k in Locale("en").territories if len(k) == 2 and k.isalpha())
+    return frozenset(
+        k
+        for k in Locale("en").territories
+        if len(k) == 2 and k.isalpha() and k not in NOT_COUNTRIES
+    )
 
 
-class CountryField(fields.String):
+class CountryField(_FormattedString):
+    openapi_format = "iso-3166-alpha-2"
     default_error_messages = {"country": "Not an ISO 3166 two-letter country code (e.g. DE)."}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
