@@ -30,8 +30,32 @@ def _scrub(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list | tuple):
         return [_scrub(v, depth + 1) for v in value]
     if isinstance(value, str):
-        # URLs with credentials (postgresql://user:pass@host) lose the password.
-        return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1" + FILTERED + "@", value)
+        return _scrub_text(value)
+    return value
+
+
+# Secrets that show up inside text rather than under a telling key.
+SECRET_PATTERNS = [
+    # URLs with credentials (postgresql://user:pass@host, rediss://:pass@host).
+    (re.compile(r"(://[^:/@\s]*:)[^@\s]+@"), r"\1" + FILTERED + "@"),
+    # One-time links carry their token in the path.
+    (re.compile(r"(/(?:reset-password|invite)/)[^/?#\s\"']+"), r"\1" + FILTERED),
+    # Query parameters named like secrets (?token=..., &password=...).
+    (
+        re.compile(
+            r"((?:^|[?&;])[^=&?#\s]*(?:token|pass|secret|key|sig|code)[^=&#\s]*=)[^&#\s]*", re.I
+        ),
+        r"\1" + FILTERED,
+    ),
+    # Bearer credentials and Baton API tokens wherever they appear (e.g. a local variable).
+    (re.compile(r"(?i)(bearer\s+)[^\s\"']+"), r"\1" + FILTERED),
+    (re.compile(r"baton_[A-Za-z0-9_\-]{16,}"), FILTERED),
+]
+
+
+def _scrub_text(value: str) -> str:
+    for pattern, replacement in SECRET_PATTERNS:
+        value = pattern.sub(replacement, value)
     return value
 
 
