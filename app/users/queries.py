@@ -73,14 +73,15 @@ def member_of_user(user_id: int) -> Membership | None:
     return db.session.scalar(sa.select(Membership).where(Membership.user_id == user_id))
 
 
-def team_counts() -> dict[str, int]:
-    """Active members per role in the current agency."""
+def team_counts() -> list[tuple[str, int]]:
+    """(role, active members) in the current agency, owners first."""
     rows = db.session.execute(
         sa.select(Membership.role, sa.func.count())
         .where(Membership.status == "active")
         .group_by(Membership.role)
+        .order_by(sa.func.min(_ROLE_ORDER))
     ).all()
-    return {role: n for role, n in rows}
+    return [(role, n) for role, n in rows]
 
 
 def _state_filter(state: str):

@@ -96,11 +96,30 @@ def authenticate(email: str, password: str) -> User | None:
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None:
         return None
-    if not active_memberships(user):
+    if not may_sign_in(user):
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def may_sign_in(user: User) -> bool:
+    """A person may sign in while they are active in an agency, or have been invited to one
+    (someone disabled everywhere must still be able to accept a new agency's invitation)."""
+    if active_memberships(user):
+        return True
+    with all_tenants():
+        pending = db.session.scalar(
+            sa.select(Invitation.id)
+            .where(
+                Invitation.email == normalize_email(user.email),
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+            .limit(1)
+        )
+    return pending is not None
 
 
 def active_memberships(user: User) -> list[Membership]:

@@ -279,7 +279,7 @@ def login_2fa():
         except ValidationFailed as exc:
             errors = exc.errors
         else:
-            if services.verify_totp(user, data["code"]) and services.active_memberships(user):
+            if services.verify_totp(user, data["code"]) and services.may_sign_in(user):
                 next_url = _safe_next(session.get("pending_next"))
                 _sign_in(user)
                 commit()
@@ -361,7 +361,7 @@ def reset_password(token: str):
                 commit()
                 flash("Your password is changed. Enter your code to finish signing in.", "success")
                 return redirect(url_for("users.login_2fa"))
-            if not services.active_memberships(user):
+            if not services.may_sign_in(user):
                 session.clear()
                 commit()
                 flash("Your password is changed.", "success")
@@ -442,7 +442,8 @@ def accept_invitation(token: str):
     return render_template(
         "users/accept_invitation.html",
         invitation=invitation,
-        agency=agency,
+        # Not `agency`: base.html sets that name from the actor (None on public pages).
+        inviting_agency=agency,
         role_label=ROLE_LABELS.get(invitation.role, invitation.role),
         existing=existing,
         me=me,

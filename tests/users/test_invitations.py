@@ -65,7 +65,8 @@ def test_a_new_person_joins_and_is_signed_in(app, team):
     browser = app.test_client()
     page = browser.get(path)
     assert page.status_code == 200
-    assert b"Cedar Desk" in page.data and b"QA reviewer" in page.data
+    assert b"Join Cedar Desk</h1>" in page.data and b"QA reviewer" in page.data
+    assert b"Europe/London" in page.data or b"GMT" in page.data  # expiry in the agency's zone
 
     bad = browser.post(path, data={"name": "", "password": "short", "time_zone": "Mars/Base"})
     assert bad.status_code == 422
@@ -175,3 +176,24 @@ def test_reinviting_replaces_the_pending_invitation(app, team):
             )
         )
     assert states == ["pending", "revoked"]
+
+
+def test_a_person_disabled_everywhere_can_still_accept_a_new_invitation(app, team, other):
+    person = other.va.user
+    with all_tenants():
+        other.va.status = "disabled"
+        db.session.commit()
+    assert (
+        app.test_client()
+        .post("/login", data={"email": person.email, "password": PASSWORD})
+        .status_code
+        == 401
+    )
+    path = _invite(app, team, person.email, "va")
+    browser = app.test_client()
+    resp = browser.post("/login", data={"email": person.email, "password": PASSWORD, "next": path})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(path)
+    assert browser.get(f"/{other.agency.slug}/").status_code == 404
+    assert browser.post(path).status_code == 302
+    assert browser.get(f"/{team.agency.slug}/").status_code == 200
+    assert _membership(other.agency.id, person.id).status == "disabled"
