@@ -6,6 +6,7 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.audit.models import AuditEvent
 from app.audit.policy import can_view_audit_log
 from app.audit.queries import audit_event_query, get_audit_event_or_404
 from app.audit.schemas import AuditEventOut, AuditFilterArgs, AuditPageOut
@@ -21,7 +22,7 @@ class AuditEvents(MethodView):
     @roles("owner")
     @blp.arguments(AuditFilterArgs, location="query")
     @blp.response(200, AuditPageOut)
-    def get(self, args: dict, agency_slug: str):
+    def get(self, args: dict, agency_slug: str) -> dict:
         """Audit events, newest first; filter by action, entity type and id, who acted
         (`actor_id`, a user id) and a range of days in your time zone."""
         if not can_view_audit_log(g.actor):
@@ -34,6 +35,6 @@ class AuditEvents(MethodView):
 class AuditEventResource(MethodView):
     @roles("owner")
     @blp.response(200, AuditEventOut)
-    def get(self, agency_slug: str, event_id: int):
+    def get(self, agency_slug: str, event_id: int) -> AuditEvent:
         """One audit event with its before/after values and the IP address it came from."""
         return get_audit_event_or_404(g.actor, event_id)

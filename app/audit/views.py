@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, g, render_template, request
+from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from app.audit.models import AuditEvent
@@ -57,7 +58,7 @@ def diff_rows(event: AuditEvent) -> list[tuple[str, str, str]]:
 
 @bp.get("/<agency_slug>/audit")
 @roles("owner")
-def list_events(agency_slug: str):
+def list_events(agency_slug: str) -> ResponseReturnValue:
     actor = g.actor
     if not can_view_audit_log(actor):
         raise Forbidden("Only owners can read the audit log.")

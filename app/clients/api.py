@@ -14,7 +14,7 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.clients.models import Assignment
+from app.clients.models import Assignment, Client, Contact, ServicePackage
 from app.clients.policy import (
     can_archive_client,
     can_assign_client,
@@ -31,7 +31,7 @@ from app.clients.queries import (
     agency_today,
     client_assignments_query,
     client_contacts_query,
-    client_list_query,
+    client_page,
     current_assignment_filter,
     get_assignment_or_404,
     get_client_or_404,
@@ -114,17 +114,17 @@ class ClientsResource(MethodView):
     @roles(*ALL_ROLES)
     @blp.arguments(ClientFilterArgs, location="query")
     @blp.response(200, ClientPageOut)
-    def get(self, args: dict, agency_slug: str):
+    def get(self, args: dict, agency_slug: str) -> dict:
         """Clients you may see, sorted by name; search `q` (name or a contact's email),
         filter by status, time zone, assigned VA; archived ones only on request.
         Rates are included for owners and managers only; notes never for client contacts."""
-        page = paginate(client_list_query(g.actor, args), args["page"], args["per_page"])
+        page = client_page(g.actor, args)
         return {"items": page.items, "meta": page.meta()}
 
     @roles(*MANAGERS)
     @blp.arguments(ClientIn)
     @blp.response(201, ClientOut)
-    def post(self, data: dict, agency_slug: str):
+    def post(self, data: dict, agency_slug: str) -> Client:
         """Create a client (owners and managers)."""
         _authorize(can_create_client(g.actor))
         client = create_client(g.actor, data)
@@ -137,7 +137,7 @@ class ClientResource(MethodView):
     @roles(*ALL_ROLES)
     @loads(get_client_or_404, "client_id", "client")
     @blp.response(200, ClientOut)
-    def get(self, agency_slug: str, client: Any):
+    def get(self, agency_slug: str, client: Client) -> Client:
         """One client."""
         return client
 
@@ -145,7 +145,7 @@ class ClientResource(MethodView):
     @loads(get_client_or_404, "client_id", "client")
     @blp.arguments(ClientPatchIn(partial=True))
     @blp.response(200, ClientOut)
-    def patch(self, data: dict, agency_slug: str, client: Any):
+    def patch(self, data: dict, agency_slug: str, client: Client) -> Client:
         """Change some of a client's fields (owners and managers)."""
         _authorize(can_edit_client(g.actor, client))
         update_client(g.actor, client, data)
@@ -158,7 +158,7 @@ class ClientArchive(MethodView):
     @roles(*MANAGERS)
     @loads(get_client_or_404, "client_id", "client")
     @blp.response(200, ClientOut)
-    def post(self, agency_slug: str, client: Any):
+    def post(self, agency_slug: str, client: Client) -> Client:
         """Archive a client: hidden from lists unless asked for (409 if already archived)."""
         _authorize(can_archive_client(g.actor, client))
         archive_client(g.actor, client)
@@ -171,7 +171,7 @@ class ClientUnarchive(MethodView):
     @roles(*MANAGERS)
     @loads(get_client_or_404, "client_id", "client")
     @blp.response(200, ClientOut)
-    def post(self, agency_slug: str, client: Any):
+    def post(self, agency_slug: str, client: Client) -> Client:
         """Restore an archived client (409 if it is not archived)."""
         _authorize(can_archive_client(g.actor, client))
         unarchive_client(g.actor, client)
@@ -188,7 +188,7 @@ class ClientContacts(MethodView):
     @loads(get_client_or_404, "client_id", "client")
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, ContactPageOut)
-    def get(self, args: dict, agency_slug: str, client: Any):
+    def get(self, args: dict, agency_slug: str, client: Client) -> dict:
         """A client's contact people."""
         page = paginate(client_contacts_query(g.actor, client), args["page"], args["per_page"])
         return {"items": page.items, "meta": page.meta()}
@@ -197,7 +197,7 @@ class ClientContacts(MethodView):
     @loads(get_client_or_404, "client_id", "client")
     @blp.arguments(ContactIn)
     @blp.response(201, ContactOut)
-    def post(self, data: dict, agency_slug: str, client: Any):
+    def post(self, data: dict, agency_slug: str, client: Client) -> Contact:
         """Add a contact person to a client (owners and managers)."""
         _authorize(can_manage_contacts(g.actor, client))
         contact = add_contact(g.actor, client, data)
@@ -210,7 +210,7 @@ class ContactResource(MethodView):
     @roles(*ALL_ROLES)
     @loads(get_contact_or_404, "contact_id", "contact")
     @blp.response(200, ContactOut)
-    def get(self, agency_slug: str, contact: Any):
+    def get(self, agency_slug: str, contact: Contact) -> Contact:
         """One contact person."""
         return contact
 
@@ -218,7 +218,7 @@ class ContactResource(MethodView):
     @loads(get_contact_or_404, "contact_id", "contact")
     @blp.arguments(ContactPatchIn(partial=True))
     @blp.response(200, ContactOut)
-    def patch(self, data: dict, agency_slug: str, contact: Any):
+    def patch(self, data: dict, agency_slug: str, contact: Contact) -> Contact:
         """Change a contact person (owners and managers)."""
         _authorize(can_edit_contact(g.actor, contact))
         update_contact(g.actor, contact, data)
@@ -228,7 +228,7 @@ class ContactResource(MethodView):
     @roles(*MANAGERS)
     @loads(get_contact_or_404, "contact_id", "contact")
     @blp.response(204)
-    def delete(self, agency_slug: str, contact: Any):
+    def delete(self, agency_slug: str, contact: Contact) -> None:
         """Remove a contact person (owners and managers); the removal is audited."""
         _authorize(can_delete_contact(g.actor, contact))
         delete_contact(g.actor, contact)
@@ -245,7 +245,7 @@ class ClientAssignments(MethodView):
     @loads(get_client_or_404, "client_id", "client")
     @blp.arguments(AssignmentFilterArgs, location="query")
     @blp.response(200, AssignmentPageOut)
-    def get(self, args: dict, agency_slug: str, client: Any):
+    def get(self, args: dict, agency_slug: str, client: Client) -> dict:
         """A client's VA assignments, newest first, history included (client contacts see
         the current team only). `current=true|false` narrows the list."""
         stmt = client_assignments_query(g.actor, client)
@@ -259,7 +259,7 @@ class ClientAssignments(MethodView):
     @loads(get_client_or_404, "client_id", "client")
     @blp.arguments(AssignmentIn)
     @blp.response(201, AssignmentOut)
-    def post(self, data: dict, agency_slug: str, client: Any):
+    def post(self, data: dict, agency_slug: str, client: Client) -> Assignment:
         """Assign an active VA to the client as primary or backup (owners and managers).
         A new primary takes over from the current one on its start date; a VA already on
         the client, or a primary scheduled from that date on, is a 409."""
@@ -274,7 +274,7 @@ class AssignmentResource(MethodView):
     @roles(*ALL_ROLES)
     @loads(get_assignment_or_404, "assignment_id", "assignment")
     @blp.response(200, AssignmentOut)
-    def get(self, agency_slug: str, assignment: Assignment):
+    def get(self, agency_slug: str, assignment: Assignment) -> Assignment:
         """One assignment."""
         return assignment
 
@@ -285,7 +285,7 @@ class AssignmentEnd(MethodView):
     @loads(get_assignment_or_404, "assignment_id", "assignment")
     @blp.arguments(AssignmentEndIn, required=False)
     @blp.response(200, AssignmentOut)
-    def post(self, data: dict, agency_slug: str, assignment: Assignment):
+    def post(self, data: dict, agency_slug: str, assignment: Assignment) -> Assignment:
         """End an assignment (owners and managers): `ends_on` is the first day off the
         client, default today. Nothing is deleted; the row stays in the history."""
         _authorize(can_end_assignment(g.actor, assignment))
@@ -302,7 +302,7 @@ class PackagesResource(MethodView):
     @roles(*MANAGERS)
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, PackagePageOut)
-    def get(self, args: dict, agency_slug: str):
+    def get(self, args: dict, agency_slug: str) -> dict:
         """The agency's service catalogue with prices (owners and managers)."""
         _authorize(can_manage_packages(g.actor))
         page = paginate(package_list_query(g.actor), args["page"], args["per_page"])
@@ -311,7 +311,7 @@ class PackagesResource(MethodView):
     @roles(*MANAGERS)
     @blp.arguments(PackageIn)
     @blp.response(201, PackageOut)
-    def post(self, data: dict, agency_slug: str):
+    def post(self, data: dict, agency_slug: str) -> ServicePackage:
         """Add a package to the catalogue (owners and managers)."""
         _authorize(can_manage_packages(g.actor))
         package = create_package(g.actor, data)
@@ -324,7 +324,7 @@ class PackageResource(MethodView):
     @roles(*MANAGERS)
     @loads(get_package_or_404, "package_id", "package")
     @blp.response(200, PackageOut)
-    def get(self, agency_slug: str, package: Any):
+    def get(self, agency_slug: str, package: ServicePackage) -> ServicePackage:
         """One package."""
         return package
 
@@ -332,7 +332,7 @@ class PackageResource(MethodView):
     @loads(get_package_or_404, "package_id", "package")
     @blp.arguments(PackagePatchIn(partial=True))
     @blp.response(200, PackageOut)
-    def patch(self, data: dict, agency_slug: str, package: Any):
+    def patch(self, data: dict, agency_slug: str, package: ServicePackage) -> ServicePackage:
         """Change a package (owners and managers); `active: false` retires it."""
         _authorize(can_edit_package(g.actor, package))
         update_package(g.actor, package, data)

@@ -39,9 +39,22 @@ class Client(TenantScoped, db.Model):
     __tablename__ = "clients"
     __table_args__ = (
         sa.Index("ix_clients_agency_name", "agency_id", "name"),
-        # Substring search (`q`) on PostgreSQL uses a trigram index; elsewhere a plain one.
+        # The default list (not archived, by name): its pages and count come from this
+        # index alone, however deep the page.
+        sa.Index(
+            "ix_clients_live_by_name",
+            "agency_id",
+            "name",
+            "id",
+            postgresql_where=sa.text("archived_at IS NULL"),
+            sqlite_where=sa.text("archived_at IS NULL"),
+        ),
+        # Substring search (`q`) within one agency: on PostgreSQL a GIN index over the agency
+        # (btree_gin) and the name's trigrams (pg_trgm), so the planner can answer both
+        # conditions from one index; elsewhere a plain index.
         sa.Index(
             "ix_clients_name_trgm",
+            "agency_id",
             "name",
             postgresql_using="gin",
             postgresql_ops={"name": "gin_trgm_ops"},
@@ -91,6 +104,7 @@ class Contact(TenantScoped, db.Model):
     __table_args__ = (
         sa.Index(
             "ix_contacts_email_trgm",
+            "agency_id",
             "email",
             postgresql_using="gin",
             postgresql_ops={"email": "gin_trgm_ops"},

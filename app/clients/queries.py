@@ -10,14 +10,15 @@ import datetime as dt
 import zoneinfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 from werkzeug.exceptions import NotFound
 
 from app.clients.models import Assignment, Client, Contact, ServicePackage
 from app.clients.policy import can_see_assignment_history
+from app.core.pagination import Page
 from app.core.permissions import Actor
 from app.extensions import db
-from app.users.models import Membership
+from app.users.models import Membership, User
 
 
 def agency_today(actor: Actor) -> dt.date:
@@ -57,13 +58,18 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def client_list_query(actor: Actor, filters: dict) -> sa.Select:
-    """The list page's and the API's clients: visible ones, filtered, sorted by name.
+# What the list shows of each assignment: the VA's name (not their agency, or timestamps).
+_TEAM_ONLY = joinedload(Assignment.membership, innerjoin=True).options(
+    lazyload(Membership.agency),
+    joinedload(Membership.user, innerjoin=True).load_only(User.id, User.name),
+)
 
-    `filters` holds the loaded ClientFilterArgs: q (name or a contact's email), status,
-    time_zone, va (a membership id with a current assignment), include_archived.
-    """
-    today = agency_today(actor)
+
+def filtered_clients(actor: Actor, filters: dict, today: dt.date | None = None) -> sa.Select:
+    """Visible clients matching the list filters (loaded ClientFilterArgs): q (part of the
+    name or of a contact's email), status, time_zone, va (a membership id with a current
+    assignment), include_archived. Unordered; `client_page` pages through it."""
+    today = today or agency_today(actor)
     stmt = visible_clients(actor, today)
     q = (filters.get("q") or "").strip()
     if q:
@@ -84,9 +90,32 @@ def client_list_query(actor: Actor, filters: dict) -> sa.Select:
         stmt = stmt.where(Client.id.in_(assigned))
     if not filters.get("include_archived"):
         stmt = stmt.where(Client.archived_at.is_(None))
-    return stmt.order_by(Client.name, Client.id).options(
-        selectinload(Client.assignments.and_(current_assignment_filter(today)))
-    )
+    return stmt
+
+
+def client_page(actor: Actor, filters: dict) -> Page:
+    """One page of the clients list, sorted by name, with each client's current team.
+
+    Three statements whatever the page: the count, the page (the ids of the page are found
+    first, from the index alone, then only those rows are read, so a deep page does not
+    fetch every row before it) and the current assignments of the clients on it.
+    """
+    today = agency_today(actor)
+    page, per_page = filters.get("page", 1), filters.get("per_page", 25)
+    ids = filtered_clients(actor, filters, today).with_only_columns(Client.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery())) or 0
+    page_ids = ids.order_by(Client.name, Client.id).limit(per_page).offset((page - 1) * per_page)
+    items = db.session.scalars(
+        sa.select(Client)
+        .where(Client.id.in_(page_ids))
+        .order_by(Client.name, Client.id)
+        .options(
+            selectinload(Client.assignments.and_(current_assignment_filter(today))).options(
+                _TEAM_ONLY
+            )
+        )
+    ).all()
+    return Page(items=list(items), page=page, per_page=per_page, total=total)
 
 
 def get_client_or_404(actor: Actor, client_id: int) -> Client:
@@ -164,11 +193,15 @@ def package_list_query(actor: Actor, *, active_only: bool = False) -> sa.Select:
     return stmt.order_by(ServicePackage.active.desc(), ServicePackage.name, ServicePackage.id)
 
 
-def active_vas(actor: Actor) -> list[Membership]:
-    """Active VA members of the agency (for the assignment form and the list filter)."""
+def active_vas(actor: Actor) -> list[tuple[int, str]]:
+    """(membership id, name) of the agency's active VAs, by name, for the assignment form
+    and the list filter. Plain tuples: an agency may have hundreds of members."""
     if actor.role not in ("owner", "manager", "qa"):
         return []
-    rows = db.session.scalars(
-        sa.select(Membership).where(Membership.role == "va", Membership.status == "active")
+    rows = db.session.execute(
+        sa.select(Membership.id, User.name)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.role == "va", Membership.status == "active")
+        .order_by(sa.func.lower(User.name), Membership.id)
     ).all()
-    return sorted(rows, key=lambda m: (m.user.name.lower(), m.id))
+    return [(row.id, row.name) for row in rows]

@@ -6,11 +6,14 @@ domain schema (422 with messages beside the fields) -> service -> commit once ->
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_currency, get_currency_precision
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from app.clients.models import (
@@ -40,7 +43,7 @@ from app.clients.queries import (
     active_vas,
     agency_today,
     client_assignments_query,
-    client_list_query,
+    client_page,
     get_assignment_or_404,
     get_client_or_404,
     get_contact_or_404,
@@ -72,15 +75,23 @@ from app.clients.services import (
     update_package,
 )
 from app.core.errors import Conflict, Forbidden, ValidationFailed
-from app.core.pagination import paginate
 from app.core.permissions import ALL_ROLES, MANAGERS, roles
 from app.core.schemas import load_form
+from app.core.timezones import all_time_zones
 from app.core.uow import commit
 from app.extensions import db
 
 bp = Blueprint("clients", __name__, template_folder="templates")
 
 FILTER_KEYS = ("q", "status", "time_zone", "va", "include_archived", "page", "per_page")
+
+
+@functools.cache
+def zone_datalist() -> Markup:
+    """The <datalist> of IANA zones behind the time-zone inputs, built once per process."""
+    option = Markup('<option value="{}">')
+    options = Markup("").join(option.format(zone) for zone in all_time_zones())
+    return Markup('<datalist id="zones">{}</datalist>').format(options)
 
 
 def format_minor(amount: int | None, currency: str | None, locale: str = "en") -> str:
@@ -95,6 +106,7 @@ def format_minor(amount: int | None, currency: str | None, locale: str = "en") -
 def _helpers() -> dict:
     return {
         "money": format_minor,
+        "zone_datalist": zone_datalist,
         "CLIENT_STATUSES": CLIENT_STATUSES,
         "CHANNELS": CHANNELS,
         "MESSAGE_KINDS": MESSAGE_KINDS,
@@ -104,7 +116,6 @@ def _helpers() -> dict:
         "channel_options": [(c, c.replace("_", " ")) for c in CHANNELS],
         "kind_options": [(k, k.capitalize()) for k in ASSIGNMENT_KINDS],
         "pricing_options": [(p, p.capitalize()) for p in PRICINGS],
-        "va_options": lambda vas: [(m.id, m.user.name) for m in vas],
     }
 
 
@@ -134,7 +145,7 @@ def _package_options(current_id: int | None = None) -> list[tuple[int, str]]:
 
 @bp.get("/<agency_slug>/clients")
 @roles(*ALL_ROLES)
-def list_clients(agency_slug: str):
+def list_clients(agency_slug: str) -> ResponseReturnValue:
     actor = g.actor
     if actor.role == "client":
         return redirect(
@@ -151,7 +162,7 @@ def list_clients(agency_slug: str):
     except ValidationFailed as exc:
         errors = exc.errors
         filters = {"page": 1, "per_page": 25}
-    page = paginate(client_list_query(actor, filters), filters["page"], filters["per_page"])
+    page = client_page(actor, filters)
     if errors:
         page.items, page.total = [], 0
     args = {k: v for k, v in raw.items() if k != "page" and v}
@@ -170,7 +181,7 @@ def list_clients(agency_slug: str):
 
 @bp.route("/<agency_slug>/clients/new", methods=["GET", "POST"])
 @roles(*MANAGERS)
-def new_client(agency_slug: str):
+def new_client(agency_slug: str) -> ResponseReturnValue:
     _authorize(can_create_client(g.actor))
     values: dict = {"status": "prospect", "locale": "en", "net_days": 15, "deposit_percent": 0}
     values.update(response_time_hours=24, currency=g.actor.agency.base_currency)
@@ -206,7 +217,7 @@ def _render_detail(
     assignment_errors: dict | None = None,
     end_errors: dict | None = None,
     status: int = 200,
-):
+) -> ResponseReturnValue:
     actor = g.actor
     today = agency_today(actor)
     assignments = db.session.scalars(client_assignments_query(actor, client)).all()
@@ -241,13 +252,13 @@ def _render_detail(
 
 @bp.get("/<agency_slug>/clients/<int:client_id>")
 @roles(*ALL_ROLES)
-def client_detail(agency_slug: str, client_id: int):
+def client_detail(agency_slug: str, client_id: int) -> ResponseReturnValue:
     return _render_detail(get_client_or_404(g.actor, client_id))
 
 
 @bp.route("/<agency_slug>/clients/<int:client_id>/edit", methods=["GET", "POST"])
 @roles(*MANAGERS)
-def edit_client(agency_slug: str, client_id: int):
+def edit_client(agency_slug: str, client_id: int) -> ResponseReturnValue:
     client = get_client_or_404(g.actor, client_id)
     _authorize(can_edit_client(g.actor, client))
     values, errors = _client_values(client), {}
@@ -275,7 +286,7 @@ def edit_client(agency_slug: str, client_id: int):
 
 @bp.post("/<agency_slug>/clients/<int:client_id>/archive")
 @roles(*MANAGERS)
-def archive(agency_slug: str, client_id: int):
+def archive(agency_slug: str, client_id: int) -> ResponseReturnValue:
     client = get_client_or_404(g.actor, client_id)
     _authorize(can_archive_client(g.actor, client))
     archive_client(g.actor, client)
@@ -286,7 +297,7 @@ def archive(agency_slug: str, client_id: int):
 
 @bp.post("/<agency_slug>/clients/<int:client_id>/unarchive")
 @roles(*MANAGERS)
-def unarchive(agency_slug: str, client_id: int):
+def unarchive(agency_slug: str, client_id: int) -> ResponseReturnValue:
     client = get_client_or_404(g.actor, client_id)
     _authorize(can_archive_client(g.actor, client))
     unarchive_client(g.actor, client)
@@ -300,7 +311,7 @@ def unarchive(agency_slug: str, client_id: int):
 
 @bp.post("/<agency_slug>/clients/<int:client_id>/contacts")
 @roles(*MANAGERS)
-def create_contact(agency_slug: str, client_id: int):
+def create_contact(agency_slug: str, client_id: int) -> ResponseReturnValue:
     client = get_client_or_404(g.actor, client_id)
     _authorize(can_manage_contacts(g.actor, client))
     try:
@@ -323,7 +334,7 @@ def create_contact(agency_slug: str, client_id: int):
 
 @bp.route("/<agency_slug>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
 @roles(*MANAGERS)
-def edit_contact(agency_slug: str, contact_id: int):
+def edit_contact(agency_slug: str, contact_id: int) -> ResponseReturnValue:
     contact = get_contact_or_404(g.actor, contact_id)
     _authorize(can_edit_contact(g.actor, contact))
     values: dict = {k: getattr(contact, k) for k in CONTACT_FIELDS}
@@ -351,7 +362,7 @@ def edit_contact(agency_slug: str, contact_id: int):
 
 @bp.post("/<agency_slug>/contacts/<int:contact_id>/delete")
 @roles(*MANAGERS)
-def remove_contact(agency_slug: str, contact_id: int):
+def remove_contact(agency_slug: str, contact_id: int) -> ResponseReturnValue:
     contact = get_contact_or_404(g.actor, contact_id)
     _authorize(can_delete_contact(g.actor, contact))
     client_id, name = contact.client_id, contact.name
@@ -368,7 +379,7 @@ def remove_contact(agency_slug: str, contact_id: int):
 
 @bp.post("/<agency_slug>/clients/<int:client_id>/assignments")
 @roles(*MANAGERS)
-def create_assignment(agency_slug: str, client_id: int):
+def create_assignment(agency_slug: str, client_id: int) -> ResponseReturnValue:
     client = get_client_or_404(g.actor, client_id)
     _authorize(can_assign_client(g.actor, client))
     try:
@@ -393,7 +404,7 @@ def create_assignment(agency_slug: str, client_id: int):
 
 @bp.post("/<agency_slug>/assignments/<int:assignment_id>/end")
 @roles(*MANAGERS)
-def finish_assignment(agency_slug: str, assignment_id: int):
+def finish_assignment(agency_slug: str, assignment_id: int) -> ResponseReturnValue:
     assignment = get_assignment_or_404(g.actor, assignment_id)
     _authorize(can_end_assignment(g.actor, assignment))
     client_id = assignment.client_id
@@ -424,7 +435,7 @@ def finish_assignment(agency_slug: str, assignment_id: int):
 
 @bp.route("/<agency_slug>/packages", methods=["GET", "POST"])
 @roles(*MANAGERS)
-def list_packages(agency_slug: str):
+def list_packages(agency_slug: str) -> ResponseReturnValue:
     _authorize(can_manage_packages(g.actor))
     values: dict = {"pricing": "fixed", "currency": g.actor.agency.base_currency, "active": True}
     errors: dict = {}
@@ -448,7 +459,7 @@ def list_packages(agency_slug: str):
 
 @bp.route("/<agency_slug>/packages/<int:package_id>/edit", methods=["GET", "POST"])
 @roles(*MANAGERS)
-def edit_package(agency_slug: str, package_id: int):
+def edit_package(agency_slug: str, package_id: int) -> ResponseReturnValue:
     package = get_package_or_404(g.actor, package_id)
     _authorize(can_edit_package(g.actor, package))
     values: dict = {k: getattr(package, k) for k in PACKAGE_FIELDS}
