@@ -1,4 +1,4 @@
-"""outbox jobs
+"""Outbox jobs: the transactional outbox of background work.
 
 Revision ID: 0003_outbox_jobs
 Revises: 0002_clients_search
