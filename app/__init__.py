@@ -77,8 +77,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.clients.api import blp as clients_api
     from app.clients.views import bp as clients_bp
     from app.core.health import bp as health_bp
-    from app.extensions import api, csrf
     from app.exports.views import bp as exports_bp
+    from app.extensions import api, csrf
     from app.jobs.views import bp as jobs_bp
     from app.users.api import blp as users_api
     from app.users.views import bp as users_bp
