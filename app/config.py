@@ -63,6 +63,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT_IP": env.get("LOGIN_RATE_LIMIT_IP", "20 per minute"),
         "LOGIN_RATE_LIMIT_ACCOUNT": env.get("LOGIN_RATE_LIMIT_ACCOUNT", "5 per minute"),
+        "PASSWORD_RESET_RATE_LIMIT_IP": env.get("PASSWORD_RESET_RATE_LIMIT_IP", "10 per hour"),
+        "PASSWORD_RESET_RATE_LIMIT_ACCOUNT": env.get(
+            "PASSWORD_RESET_RATE_LIMIT_ACCOUNT", "3 per hour"
+        ),
         "INVITATION_TTL_HOURS": int(env.get("INVITATION_TTL_HOURS", "168")),
         "PASSWORD_RESET_TTL_MINUTES": int(env.get("PASSWORD_RESET_TTL_MINUTES", "60")),
         "WTF_CSRF_TIME_LIMIT": None,

@@ -7,6 +7,7 @@ Services take the actor explicitly, flush but never commit, and record audit eve
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from collections.abc import Callable
 
 import pyotp
@@ -534,7 +535,18 @@ def verify_totp(user: User, code: str) -> bool:
     code = (code or "").strip().replace(" ", "")
     if not secret or len(code) != 6 or not code.isdigit():
         return False
-    return pyotp.TOTP(secret).verify(code, valid_window=1)
+    totp = pyotp.TOTP(secret)
+    now = utcnow()
+    for drift in (0, -1, 1):
+        moment = now + dt.timedelta(seconds=drift * totp.interval)
+        if hmac.compare_digest(totp.at(moment), code):
+            step = totp.timecode(moment)
+            # A code works once: replaying it (even within its 30 seconds) is refused.
+            if user.totp_last_step is not None and step <= user.totp_last_step:
+                return False
+            user.totp_last_step = step
+            return True
+    return False
 
 
 def begin_totp_setup(actor: Actor) -> str:
@@ -588,6 +600,7 @@ def disable_totp(actor: Actor, code: str) -> User:
             "so it can't be turned off."
         )
     user.totp_secret = None
+    user.totp_last_step = None
     user.totp_enabled_at = None
     db.session.flush()
     return user

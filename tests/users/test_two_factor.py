@@ -136,7 +136,9 @@ def test_turning_2fa_off_needs_a_valid_code(app, team):
     assert field_error(bad, "code")
     assert fresh(User, team.va.user_id).totp_enabled_at is not None
 
-    ok = browser.post("/profile/2fa/disable", data={"code": pyotp.TOTP(secret).now()})
+    # The sign-in used this step's code; a code works once, so take the next step's.
+    next_code = pyotp.TOTP(secret).at(time.time() + 30)
+    ok = browser.post("/profile/2fa/disable", data={"code": next_code})
     assert ok.status_code == 302
     user = fresh(User, team.va.user_id)
     assert user.totp_enabled_at is None and user.totp_secret is None
@@ -162,8 +164,25 @@ def test_owner_required_to_use_2fa_is_sent_to_set_it_up(app, team):
     assert browser.get(f"/{team.agency.slug}/team").status_code == 200
 
     # While the agency requires it, the owner can't turn it off.
-    off = browser.post("/profile/2fa/disable", data={"code": pyotp.TOTP(secret).now()})
+    off = browser.post(
+        "/profile/2fa/disable", data={"code": pyotp.TOTP(secret).at(time.time() + 30)}
+    )
     assert off.status_code == 409
     assert fresh(User, team.owner.user_id).totp_enabled_at is not None
     # Other roles are not affected.
     assert signed_in(app, team.va.user).get(f"/{team.agency.slug}/").status_code == 200
+
+
+def test_a_code_that_signed_in_once_is_refused_the_second_time(app, client, team):
+    secret = enable_totp(app, team.va.user)
+    code = pyotp.TOTP(secret).now()
+    login(client, team.va.user)
+    assert client.post("/login/2fa", data={"code": code}).status_code == 302
+    client.post("/logout")
+    # Someone who watched the code being typed tries it again within its 30 seconds.
+    other = app.test_client()
+    login(other, team.va.user)
+    replay = other.post("/login/2fa", data={"code": code})
+    assert replay.status_code == 422
+    assert field_error(replay, "code")
+    assert other.get(f"/{team.agency.slug}/").status_code == 302
