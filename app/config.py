@@ -48,6 +48,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         "SMTP_URL": env.get("SMTP_URL") or None,
+        "STORAGE_DIR": env.get("STORAGE_DIR") or str(INSTANCE_DIR / "storage"),
         "MAIL_FROM": env.get("MAIL_FROM", "baton@localhost"),
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
         "SENTRY_DSN": env.get("SENTRY_DSN") or None,

@@ -52,7 +52,12 @@ def database_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str):
+def storage_dir(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("storage"))
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, storage_dir: str):
     from flask_migrate import upgrade
 
     from app import create_app
@@ -72,6 +77,7 @@ def app(database_url: str):
             # or parallel runs sharing this Redis wipe each other's counters mid-test.
             "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"LIMITS-test-{run}"},
             "SERVER_NAME": None,
+            "STORAGE_DIR": storage_dir,
             # Cheap argon2 in tests only; production keeps the RFC 9106 profile.
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_KIB": 8192,

@@ -15,6 +15,7 @@ import hashlib
 import logging
 import smtplib
 import ssl
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formataddr
@@ -24,6 +25,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from app.core import storage
 from app.core.db import UTCDateTime, utcnow
 from app.core.jobs import PermanentFailure, current_job, enqueue_job
 from app.extensions import db
@@ -52,6 +54,18 @@ class OutboundEmail(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # [{"filename", "content_type", "key", "sha256"}]: files in app.core.storage.
+    attachments: Mapped[list | None] = mapped_column(sa.JSON)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to attach: already stored (`key`, `sha256`), e.g. an invoice PDF."""
+
+    filename: str
+    content_type: str
+    key: str
+    sha256: str
 
 
 def _clean_header(value: str) -> str:
@@ -70,6 +84,7 @@ def queue_email(
     agency_id: int | None = None,
     from_name: str | None = None,
     reply_to: str | None = None,
+    attachments: list[Attachment] | None = None,
 ) -> OutboundEmail:
     """Render `mail/<template>.txt` and `.html` and queue the message in this transaction.
     A second call with the same key in a later transaction is refused by the unique key."""
@@ -82,6 +97,16 @@ def queue_email(
         subject=_clean_header(subject),
         text_body=render_template(f"mail/{template}.txt", **context),
         html_body=render_template(f"mail/{template}.html", **context),
+        attachments=[
+            {
+                "filename": _clean_header(a.filename),
+                "content_type": a.content_type,
+                "key": a.key,
+                "sha256": a.sha256,
+            }
+            for a in attachments or ()
+        ]
+        or None,
     )
     session.add(row)
     session.flush()
@@ -116,6 +141,14 @@ def build_message(row: OutboundEmail, mail_from: str) -> EmailMessage:
     msg.set_content(row.text_body)
     if row.html_body:
         msg.add_alternative(row.html_body, subtype="html")
+    for item in row.attachments or ():
+        maintype, _, subtype = item["content_type"].partition("/")
+        msg.add_attachment(
+            storage.get(item["key"], item["sha256"]),
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=item["filename"],
+        )
     return msg
 
 

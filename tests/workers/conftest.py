@@ -121,7 +121,7 @@ TEST_TIMEOUTS = {"email": 3, "default": 5, "pdf": 10}
 
 
 @pytest.fixture
-def worker_env(database_url, private_redis, smtp) -> dict:
+def worker_env(database_url, private_redis, smtp, storage_dir) -> dict:
     _, smtp_url = smtp
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "SENTRY"))}
     env.update(
@@ -133,12 +133,13 @@ def worker_env(database_url, private_redis, smtp) -> dict:
         OUTBOX_SWEEP_GRACE_SECONDS="0",
         MAIL_FROM="billing@baton.test",
         PYTHONPATH=str(ROOT),
+        STORAGE_DIR=storage_dir,
     )
     return env
 
 
 @pytest.fixture
-def rq_app(app, database_url, private_redis, smtp):
+def rq_app(app, database_url, private_redis, smtp, storage_dir):
     """An app wired like production (Redis set), sharing the session's test database.
     Data is committed for real and every table is emptied afterwards."""
     from app import create_app
@@ -157,6 +158,7 @@ def rq_app(app, database_url, private_redis, smtp):
             "JOB_RETRY_BASE_SECONDS": 1,
             "OUTBOX_SWEEP_GRACE_SECONDS": 0,
             "MAIL_FROM": "billing@baton.test",
+            "STORAGE_DIR": storage_dir,
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_KIB": 8192,
         }

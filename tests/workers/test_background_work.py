@@ -243,3 +243,30 @@ def test_jobs_see_only_their_own_agency(rq_app, smtp, workers):
     job = _jobs()[0]
     assert job.status == "succeeded"
     assert (job.progress_done, job.progress_total) == (3, 3)
+
+
+def test_email_with_an_attachment_reaches_the_server_intact(rq_app, smtp, workers):
+    import email
+
+    from app.core import storage
+    from app.core.mail import Attachment
+
+    handler, _ = smtp
+    agency, _ = _agency()
+    pdf = b"%PDF-1.7\n% a tiny stand-in document\n%%EOF\n"
+    stored = storage.put(storage.make_key("agency", agency.id, "test", "doc.pdf"), pdf)
+    attachment = Attachment("INV-2026-00001.pdf", "application/pdf", stored.key, stored.sha256)
+    with tenant(agency.id):
+        queue_email(
+            db.session, key="with-file", to="ap@harbour.test", subject="Your document",
+            template="notice", context={"heading": "Attached", "body": "See the file."},
+            agency_id=agency.id, attachments=[attachment],
+        )  # fmt: skip
+        commit()
+    workers.burst()
+    assert len(handler.messages) == 1
+    msg = email.message_from_bytes(handler.messages[0])
+    parts = [p for p in msg.walk() if p.get_filename()]
+    assert [p.get_filename() for p in parts] == ["INV-2026-00001.pdf"]
+    assert parts[0].get_content_type() == "application/pdf"
+    assert parts[0].get_payload(decode=True) == pdf
