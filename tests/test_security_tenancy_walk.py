@@ -20,6 +20,7 @@ from tests.objects import (
     World,
     access,
     bearer,
+    body_id_value,
     build_agency,
     diff_snapshots,
     fill,
@@ -274,20 +275,26 @@ def test_api_body_id_of_another_agency_is_rejected(app, path, method, prop):
     assert rule is not None, f"{path} is in the OpenAPI document but not in the url_map"
     role = _acting_role(app, rule, method)
     body = valid_body(_body_schema(path, method), b)
-    body[prop] = a.ids().get(prop) if prop in a.ids() else a.users["va"]
+    body[prop] = body_id_value(a, prop)
     before = snapshot_all()
     resp = api_client(app).request(
         method, fill(path, _values(b, b)), headers=bearer(b.token(role)), json=body
     )
-    assert resp.status_code in (404, 422), f"{role} of B, {prop}=A's id: {_describe(resp)}"
-    if resp.status_code == 422:
-        assert prop in (resp.get_json().get("errors") or {}), _describe(resp)
+    errors = (resp.get_json() or {}).get("errors") or {} if resp.is_json else {}
+    assert resp.status_code == 422 and prop in errors, (
+        f"{role} of B sent {prop}=<an id of agency A>; expected 422 naming {prop!r} "
+        f"(another agency's id does not exist), got {_describe(resp)}"
+    )
     assert not diff_snapshots(before, snapshot_all())
 
 
 def test_walkers_found_routes_to_walk():
-    """The walkers read the live url_map; an empty walk would prove nothing."""
-    assert AGENCY_CASES, "no agency-scoped routes found in the url_map"
-    assert API_ID_CASES or not [
-        c for c in AGENCY_CASES if is_api(c.values[0]) and "_id" in c.values[0]
-    ]
+    """The walkers read the live url_map and OpenAPI document; an empty walk proves nothing."""
+    for name, cases in (
+        ("HTML routes with ids", HTML_ID_CASES),
+        ("API paths with ids", API_ID_CASES),
+        ("agency routes", AGENCY_CASES),
+        ("profile routes with ids", PROFILE_ID_CASES),
+        ("API bodies with ids", BODY_ID_CASES),
+    ):
+        assert cases, f"found no {name} to walk"
