@@ -133,7 +133,7 @@ class AssignmentFactory(Base):
     client = factory.SubFactory(ClientFactory)
     agency_id = factory.LazyAttribute(lambda o: o.client.agency_id)
     membership = factory.LazyAttribute(
-        lambda o: MembershipFactory(agency=o.client.agency, role="va")
+        lambda o: MembershipFactory(agency=db.session.get(Agency, o.client.agency_id), role="va")
     )
     kind = "primary"
     starts_on = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=30))
