@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app.audit.models import AuditEvent
 from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
-from tests.clients.support import api, web
+from tests.clients.support import agency_today, api, web
 from tests.factories import AssignmentFactory, MembershipFactory
 
 IP = "203.0.113.7"
@@ -111,7 +111,7 @@ def test_contact_changes_are_recorded(app, team):
 
 def test_assignment_changes_are_recorded_including_the_handover(app, team):
     first = AssignmentFactory(
-        client=team.client, membership=team.va, starts_on=dt.date.today() - dt.timedelta(days=9)
+        client=team.client, membership=team.va, starts_on=agency_today() - dt.timedelta(days=9)
     )
     successor = MembershipFactory(agency=team.agency, role="va")
     owner = api(app, team.owner)
@@ -127,7 +127,7 @@ def test_assignment_changes_are_recorded_including_the_handover(app, team):
         ("assignment.created", new["id"]),
         ("assignment.ended", new["id"]),
     ]
-    today = dt.date.today().isoformat()
+    today = agency_today().isoformat()
     assert (log[0].before, log[0].after) == ({"ends_on": None}, {"ends_on": today})
     assert "handed" in log[0].summary
     assert log[1].after["membership_id"] == successor.id and log[1].after["kind"] == "primary"

@@ -4,6 +4,8 @@ and API clients with personal tokens."""
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -16,6 +18,14 @@ from app.extensions import db
 from app.users.models import Membership
 from tests.factories import AgencyFactory, ClientFactory, MembershipFactory
 from tests.helpers import api_token, bearer, login
+
+# AgencyFactory's zone: assignments start and end on the agency's calendar days.
+FACTORY_AGENCY_ZONE = "Europe/London"
+
+
+def agency_today() -> dt.date:
+    """Today in the factories' agency zone (what the app calls today for those agencies)."""
+    return dt.datetime.now(zoneinfo.ZoneInfo(FACTORY_AGENCY_ZONE)).date()
 
 
 class FreshClient(FlaskClient):

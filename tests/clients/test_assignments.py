@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from app.clients.models import Assignment
 from app.core.tenancy import all_tenants
 from app.extensions import db
-from tests.clients.support import api, count_rows, fetch, web
+from tests.clients.support import agency_today, api, count_rows, fetch, web
 from tests.factories import AssignmentFactory, ClientFactory, MembershipFactory
 
-TODAY = dt.date.today()
+TODAY = agency_today()
 
 
 def rows_of(client_id: int) -> list[Assignment]:

@@ -8,7 +8,7 @@ import re
 
 from app.clients.models import Client
 from app.extensions import db
-from tests.clients.support import count_rows, fetch, web
+from tests.clients.support import agency_today, count_rows, fetch, web
 from tests.factories import (
     AssignmentFactory,
     ClientFactory,
@@ -105,12 +105,12 @@ def test_va_sees_only_clients_with_a_current_assignment(app, team):
     AssignmentFactory(
         client=ended,
         membership=team.va,
-        starts_on=dt.date.today() - dt.timedelta(days=90),
-        ends_on=dt.date.today() - dt.timedelta(days=1),
+        starts_on=agency_today() - dt.timedelta(days=90),
+        ends_on=agency_today() - dt.timedelta(days=1),
     )
     future = ClientFactory(agency=team.agency, name="Future Ltd")
     AssignmentFactory(
-        client=future, membership=team.va, starts_on=dt.date.today() + dt.timedelta(days=3)
+        client=future, membership=team.va, starts_on=agency_today() + dt.timedelta(days=3)
     )
     browser = web(app, team.va)
     assert names_in(browser.get(f"/{team.slug}/clients")) == ["Mine Ltd"]

@@ -7,12 +7,12 @@ import datetime as dt
 
 import pytest
 
-from tests.clients.support import Team, make_team, web
+from tests.clients.support import Team, agency_today, make_team, web
 from tests.factories import AssignmentFactory, ClientFactory, ContactFactory, MembershipFactory
 
 MAX_STATEMENTS = 12
 PER_PAGE = 4
-TODAY = dt.date.today()
+TODAY = agency_today()
 
 
 def fill(team: Team, clients: int, people_on_detail: int) -> int:
