@@ -56,3 +56,12 @@ def test_signup_with_bad_fields_names_each_and_creates_nothing(client):
         assert f'data-field-error="{field}"'.encode() in resp.data
     with all_tenants():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Agency)) == 0
+
+
+def test_assignment_factory_makes_a_va_in_the_clients_agency():
+    from app.clients.models import Assignment
+    from tests.factories import AssignmentFactory
+
+    assignment: Assignment = AssignmentFactory()
+    assert assignment.membership.agency_id == assignment.client.agency_id
+    assert assignment.membership.role == "va"

@@ -33,19 +33,23 @@ def _load_user(user_id: str) -> User | None:
     sid = session.get("sid")
     if not sid:
         return None
-    row = db.session.scalar(
-        sa.select(UserSession).where(
-            UserSession.token_hash == token_hash(sid), UserSession.revoked_at.is_(None)
-        )
-    )
-    if row is None or str(row.user_id) != str(user_id):
+    # One statement: the live server-side session and its person.
+    found = db.session.execute(
+        sa.select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == token_hash(sid), UserSession.revoked_at.is_(None))
+    ).first()
+    if found is None:
+        return None
+    row, user = found
+    if str(row.user_id) != str(user_id):
         return None
     now = utcnow()
     if now - row.last_seen_at > SESSION_TOUCH_INTERVAL:
         row.last_seen_at = now
         db.session.commit()
     g.user_session_id = row.id
-    return db.session.get(User, row.user_id)
+    return user
 
 
 def start_session(user: User, *, ip: str | None, user_agent: str | None) -> UserSession:
@@ -148,11 +152,20 @@ def check_access():
     slug = (request.view_args or {}).get("agency_slug")
     if not slug:
         abort(500, "role-checked endpoint without an agency in its URL")
-    agency = db.session.scalar(sa.select(Agency).where(Agency.slug == slug))
-    if agency is None:
+    # One statement: the agency in the URL and the person's membership in it (if any).
+    with all_tenants():
+        found = db.session.execute(
+            sa.select(Agency, Membership)
+            .outerjoin(
+                Membership,
+                sa.and_(Membership.agency_id == Agency.id, Membership.user_id == user.id),
+            )
+            .where(Agency.slug == slug)
+        ).first()
+    if found is None:
         abort(404)
+    agency, membership = found
     g.tenant_token = set_current_agency(agency.id)
-    membership = db.session.scalar(sa.select(Membership).where(Membership.user_id == user.id))
     if membership is None or not membership.is_active_member:
         abort(404)
     if api_token is not None and api_token.agency_id != agency.id:
