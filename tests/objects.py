@@ -411,10 +411,7 @@ def body_id_value(world: World, name: str) -> int | None:
 VALID_BY_FORMAT = {
     "email": "walker@example.test",
     "iana-time-zone": "Europe/Berlin",
-    "time-zone": "Europe/Berlin",
-    "currency": "EUR",
-    "iso-4217": "EUR",
-    "country": "DE",
+    "iso-4217-currency": "EUR",
     "iso-3166-alpha-2": "DE",
     "locale": "de_DE",
     "date": None,  # filled at call time
