@@ -66,7 +66,9 @@ def _import_models() -> None:
     import app.core.jobs  # noqa: F401
     import app.core.mail  # noqa: F401
     import app.exports.models  # noqa: F401
+    import app.sops.models  # noqa: F401
     import app.users.models  # noqa: F401
+    import app.work.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

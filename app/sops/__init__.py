@@ -1,0 +1,1 @@
+"""SOPs domain: standard operating procedures, versioned and immutable once saved."""

@@ -1,0 +1,189 @@
+"""Work items, their checklist states, evidence files, history and reviews.
+
+States: todo -> in_progress -> submitted -> in_review -> changes_requested (-> in_progress)
+or approved -> awaiting_client -> client_approved | client_changes (-> in_progress) ->
+delivered; cancelled from any open state. Every change goes through app.work.services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clients.models import Client
+from app.core.db import UTCDateTime, utcnow
+from app.core.tenancy import TenantScoped
+from app.extensions import db
+from app.sops.models import SopVersion
+from app.users.models import Membership
+
+STATES = (
+    "todo", "in_progress", "submitted", "in_review", "changes_requested", "approved",
+    "awaiting_client", "client_approved", "client_changes", "delivered", "cancelled",
+)  # fmt: skip
+OPEN_STATES = tuple(s for s in STATES if s not in ("delivered", "cancelled"))
+QUADRANTS = {  # (urgent, important) -> Eisenhower quadrant
+    (True, True): "do",
+    (False, True): "schedule",
+    (True, False): "delegate",
+    (False, False): "eliminate",
+}
+EVENT_KINDS = ("created", "transition", "comment", "checklist", "evidence", "assignment")
+REVIEW_OUTCOMES = ("approved", "changes_requested", "client_approved", "client_changes")
+
+
+class WorkItem(TenantScoped, db.Model):
+    __tablename__ = "work_items"
+    __table_args__ = (
+        sa.Index("ix_work_items_assignee_state_due", "assignee_id", "state", "due_at"),
+        sa.Index("ix_work_items_reviewer_state", "reviewer_id", "state", "submitted_at"),
+        sa.Index("ix_work_items_client_state", "client_id", "state"),
+        sa.Index("ix_work_items_agency_state_due", "agency_id", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id", ondelete="CASCADE"))
+    sop_version_id: Mapped[int] = mapped_column(sa.ForeignKey("sop_versions.id"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.Text)  # sanitized HTML
+    assignee_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("memberships.id", ondelete="SET NULL")
+    )
+    reviewer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("memberships.id", ondelete="SET NULL")
+    )
+    state: Mapped[str] = mapped_column(sa.String(20), default="todo")
+    urgent: Mapped[bool] = mapped_column(default=False)
+    important: Mapped[bool] = mapped_column(default=True)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    estimate_minutes: Mapped[int | None] = mapped_column()
+    rework_rounds: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    overdue_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    client: Mapped[Client] = relationship()
+    sop_version: Mapped[SopVersion] = relationship()
+    assignee: Mapped[Membership | None] = relationship(foreign_keys=[assignee_id])
+    reviewer: Mapped[Membership | None] = relationship(foreign_keys=[reviewer_id])
+    checklist: Mapped[list[ChecklistState]] = relationship(
+        back_populates="work_item", order_by="ChecklistState.position"
+    )
+
+    @property
+    def quadrant(self) -> str:
+        return QUADRANTS[(bool(self.urgent), bool(self.important))]
+
+
+class ChecklistState(TenantScoped, db.Model):
+    """One SOP checklist item on one work item: copied from the SOP version at creation."""
+
+    __tablename__ = "checklist_states"
+    __table_args__ = (sa.UniqueConstraint("work_item_id", "item_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("work_items.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column()
+    stage_key: Mapped[str] = mapped_column(sa.String(80))
+    item_key: Mapped[str] = mapped_column(sa.String(80))
+    text: Mapped[str] = mapped_column(sa.String(500))
+    required: Mapped[bool] = mapped_column(default=True)
+    evidence_kind: Mapped[str] = mapped_column(sa.String(8), default="none")
+    done: Mapped[bool] = mapped_column(default=False)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    done_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    evidence_link: Mapped[str | None] = mapped_column(sa.String(2000))
+    evidence_note: Mapped[str | None] = mapped_column(sa.Text)  # sanitized HTML
+    evidence_file_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("evidence_files.id", ondelete="SET NULL")
+    )
+
+    work_item: Mapped[WorkItem] = relationship(back_populates="checklist")
+
+    @property
+    def has_evidence(self) -> bool:
+        kind = self.evidence_kind
+        if kind == "link":
+            return bool(self.evidence_link)
+        if kind == "note":
+            return bool(self.evidence_note)
+        if kind == "file":
+            return self.evidence_file_id is not None
+        return True
+
+
+class EvidenceFile(TenantScoped, db.Model):
+    """An uploaded file, stored outside the static folder under a server-made key."""
+
+    __tablename__ = "evidence_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("work_items.id", ondelete="CASCADE"), index=True
+    )
+    storage_key: Mapped[str] = mapped_column(sa.String(300))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    filename: Mapped[str] = mapped_column(sa.String(200))  # the uploader's name, for display
+    content_type: Mapped[str] = mapped_column(sa.String(100))  # detected from the bytes
+    size: Mapped[int] = mapped_column()
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WorkEvent(TenantScoped, db.Model):
+    """The item's history: transitions, comments, checklist and evidence changes."""
+
+    __tablename__ = "work_events"
+    __table_args__ = (sa.Index("ix_work_events_item_at", "work_item_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_item_id: Mapped[int] = mapped_column(sa.ForeignKey("work_items.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    from_state: Mapped[str | None] = mapped_column(sa.String(20))
+    to_state: Mapped[str | None] = mapped_column(sa.String(20))
+    body: Mapped[str | None] = mapped_column(sa.Text)  # sanitized HTML
+    data: Mapped[dict | None] = mapped_column(sa.JSON)
+    internal: Mapped[bool] = mapped_column(default=False)  # hidden from client contacts
+
+
+class Review(TenantScoped, db.Model):
+    """A QA review or a client decision on one round of a work item."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (sa.Index("ix_reviews_reviewer_created", "reviewer_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("work_items.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("memberships.id", ondelete="SET NULL")
+    )
+    round: Mapped[int] = mapped_column()  # 1 for the first submission, 2 after one rework ...
+    outcome: Mapped[str] = mapped_column(sa.String(20))
+    # {criterion_key: {"score": 1-5 | null, "passed": bool, "reason": str | null}}
+    scores: Mapped[dict | None] = mapped_column(sa.JSON)
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    waited_seconds: Mapped[int | None] = mapped_column()  # submission -> decision
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
