@@ -99,6 +99,8 @@ def bad_values(
             out.append(("null", None))
     elif typ in ("integer", "number"):
         out.append(("not a number", "twelve"))
+    elif typ == "boolean":
+        out.append(("not a yes/no", "maybe"))
     if typ == "integer":
         out.append(("fraction", 1.5 if not html else "1.5"))
     if "enum" in prop:
@@ -165,7 +167,7 @@ def _schema(path: str, method: str) -> dict:
     return next(s for p, m, s in BODY_OPERATIONS if (p, m) == (path, method))
 
 
-def _api_call(app, world: World, path: str, method: str, body):
+def _api_call(app, world: World, path: str, method: str, body, query: dict | None = None):
     rule = rule_for_path(app, path)
     assert rule is not None, f"{path} is documented but not routed"
     problems = unknown_params([p for p in rule_params(rule)], path)
@@ -173,7 +175,7 @@ def _api_call(app, world: World, path: str, method: str, body):
     role = _acting_role(app, rule, method)
     url = fill(path, {**world.ids(), "agency_slug": world.slug})
     return fresh(app.test_client()).request(
-        method, url, headers=bearer(world.token(role)), json=body
+        method, url, headers=bearer(world.token(role)), json=body, query_string=query
     )
 
 
@@ -209,6 +211,38 @@ def test_api_rejects_unknown_fields_and_non_objects(app, path, method):
     for body in ([], "just a string", 7):
         resp = _api_call(app, world, path, method, body)
         assert resp.status_code in (400, 422), f"body {body!r}: {_describe(resp)}"
+    assert not diff_snapshots(before, snapshot_all())
+
+
+QUERY_CASES = [
+    pytest.param(path, method, param["name"], id=f"{method} {path}?{param['name']}")
+    for path, method, op in openapi_operations()
+    for param in op.get("parameters", [])
+    if param.get("in") == "query"
+]
+
+
+@pytest.mark.parametrize(("path", "method", "name"), QUERY_CASES)
+def test_api_rejects_bad_query_values_naming_the_parameter(app, path, method, name):
+    op = next(o for p, m, o in openapi_operations() if (p, m) == (path, method))
+    spec = next(q for q in op["parameters"] if q.get("in") == "query" and q["name"] == name)
+    # A filter on an id that does not exist simply finds nothing, and a blank filter (an
+    # empty select in a filter form) means "no filter": neither is bad input here.
+    cases = [
+        (label, value)
+        for label, value in bad_values(name, spec.get("schema", {}), html=True)
+        if label != "id that does not exist"
+    ]
+    assert cases, f"no bad value known for ?{name} {spec}; teach bad_values() about it"
+    world = build_agency("Query")
+    before = snapshot_all()
+    failures = []
+    for label, value in cases:
+        resp = _api_call(app, world, path, method, None, query={name: value})
+        errors = (resp.get_json() or {}).get("errors") or {} if resp.is_json else {}
+        if resp.status_code != 422 or name not in errors:
+            failures.append(f"?{name}={value!r} ({label}): {_describe(resp)}")
+    assert not failures, f"{method} {path}, expected 422 naming {name!r}:\n" + "\n".join(failures)
     assert not diff_snapshots(before, snapshot_all())
 
 
