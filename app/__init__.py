@@ -66,6 +66,7 @@ def _import_models() -> None:
     import app.core.jobs  # noqa: F401
     import app.core.mail  # noqa: F401
     import app.exports.models  # noqa: F401
+    import app.invoices.models  # noqa: F401
     import app.sops.models  # noqa: F401
     import app.users.models  # noqa: F401
     import app.work.models  # noqa: F401

@@ -80,6 +80,7 @@ class Client(TenantScoped, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    reminders_paused: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     service_package: Mapped[ServicePackage | None] = relationship(lazy="joined")
     contacts: Mapped[list[Contact]] = relationship(

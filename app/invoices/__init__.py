@@ -1,0 +1,1 @@
+"""Invoices domain: exact money, gap-free numbers, branded PDFs, payments and reminders."""
