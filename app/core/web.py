@@ -65,6 +65,11 @@ def init_web(app: Flask) -> None:
 
     app.add_template_global(all_time_zones, "all_zones")
 
+    @app.template_global()
+    def has_endpoint(name: str) -> bool:
+        """Whether a page exists (the navigation shows only what this build has)."""
+        return name in app.view_functions
+
     @app.context_processor
     def _page_context() -> dict:
         return {"actor": g.get("actor"), "viewer_zone": viewer_zone()}
