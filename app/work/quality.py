@@ -138,7 +138,7 @@ def turnaround_by_key(
     for key, waited in rows:
         grouped.setdefault(key, []).append(waited)
     return {
-        key: (len(values), percentile(values, 0.5), percentile(values, 0.9))
+        key: (len(values), _seconds(percentile(values, 0.5)), _seconds(percentile(values, 0.9)))
         for key, values in grouped.items()
     }
 
@@ -196,11 +196,12 @@ def _group_column(grouping: str | None) -> sa.ColumnElement | None:
 
 
 def turnaround(
-    actor: Actor, since: dt.datetime, grouping: str | None
+    actor: Actor, since: dt.datetime, grouping: str | None, *, in_sql: bool | None = None
 ) -> dict[int | None, tuple[int, float | None, float | None]]:
     """One statement: {group key: (reviews, median, p90 of waited seconds)} of the QA
     decisions made since `since`, grouped by assignee, sop, reviewer or not at all (key
-    None)."""
+    None). Percentiles are computed by the database on PostgreSQL (`in_sql` defaults to
+    that), otherwise here from the waited seconds."""
     key = _group_column(grouping)
     key_col = (key if key is not None else sa.null()).label("group_key")
     waited = Review.waited_seconds
@@ -215,7 +216,9 @@ def turnaround(
             waited.is_not(None),
         )
     )
-    if db.session.get_bind().dialect.name == "postgresql":
+    if in_sql is None:
+        in_sql = db.session.get_bind().dialect.name == "postgresql"
+    if in_sql:
         stmt = base.add_columns(
             sa.func.count(Review.id),
             sa.func.percentile_cont(0.5).within_group(waited),
@@ -224,11 +227,16 @@ def turnaround(
         if key is not None:
             stmt = stmt.group_by(key)
         return {
-            k: (n, None if med is None else float(med), None if p90 is None else float(p90))
+            k: (n, _seconds(med), _seconds(p90))
             for k, n, med, p90 in db.session.execute(stmt).all()
             if n
         }
     return turnaround_by_key(db.session.execute(base.add_columns(waited)).all())
+
+
+def _seconds(value: float | None) -> float | None:
+    """Seconds to a tenth: both paths agree and float noise never shows."""
+    return None if value is None else round(float(value), 1)
 
 
 def _member_names(ids: Iterable[int | None]) -> dict[int, str]:
