@@ -102,6 +102,8 @@ class Invoice(TenantScoped, db.Model):
     tax_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     total_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     paid_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    credited_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # by credit notes
+    rate_to_base: Mapped[Decimal | None] = mapped_column(Numeric)  # 1 unit in base, at issue
     notes: Mapped[str | None] = mapped_column(sa.Text)
     disputed: Mapped[bool] = mapped_column(default=False)
     reminders_paused: Mapped[bool] = mapped_column(default=False)
@@ -125,7 +127,8 @@ class Invoice(TenantScoped, db.Model):
 
     @property
     def balance_minor(self) -> int:
-        return self.total_minor - self.paid_minor
+        """What the client still owes: the total less payments and issued credit notes."""
+        return self.total_minor - self.paid_minor - self.credited_minor
 
 
 class InvoiceLine(TenantScoped, db.Model):

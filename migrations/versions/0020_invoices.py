@@ -119,6 +119,8 @@ def upgrade():
     sa.Column('tax_minor', sa.BigInteger(), nullable=False),
     sa.Column('total_minor', sa.BigInteger(), nullable=False),
     sa.Column('paid_minor', sa.BigInteger(), nullable=False),
+    sa.Column('credited_minor', sa.BigInteger(), nullable=False),
+    sa.Column('rate_to_base', sa.Numeric(precision=18, scale=6), nullable=True),
     sa.Column('notes', sa.Text(), nullable=True),
     sa.Column('disputed', sa.Boolean(), nullable=False),
     sa.Column('reminders_paused', sa.Boolean(), nullable=False),
