@@ -76,6 +76,22 @@ class Invoice(TenantScoped, db.Model):
         sa.UniqueConstraint("agency_id", "kind", "number"),
         sa.Index("ix_invoices_agency_status_due", "agency_id", "status", "due_date"),
         sa.Index("ix_invoices_client", "client_id"),
+        # The reminder sweep's candidates (app/invoices/reminder_sweep.py): invoices that may
+        # be chased, by agency and due date. Partial, so paid, void and draft invoices (most
+        # of the table) are not in it at all.
+        sa.Index(
+            "ix_invoices_reminder_candidates",
+            "agency_id",
+            "due_date",
+            postgresql_where=sa.text(
+                "status IN ('issued', 'sent', 'partially_paid') AND kind = 'invoice' "
+                "AND NOT disputed AND NOT reminders_paused"
+            ),
+            sqlite_where=sa.text(
+                "status IN ('issued', 'sent', 'partially_paid') AND kind = 'invoice' "
+                "AND disputed = 0 AND reminders_paused = 0"
+            ),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -255,5 +271,6 @@ class ReminderSend(TenantScoped, db.Model):
     reason: Mapped[str | None] = mapped_column(sa.String(200))
     email_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("outbound_emails.id", ondelete="SET NULL")
-    )
+    )  # the first of its emails (one per recipient)
+    recipients: Mapped[list | None] = mapped_column(sa.JSON)  # addresses it was sent to
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -145,6 +145,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_invoices_agency_id'), ['agency_id'], unique=False)
         batch_op.create_index('ix_invoices_agency_status_due', ['agency_id', 'status', 'due_date'], unique=False)
         batch_op.create_index('ix_invoices_client', ['client_id'], unique=False)
+        batch_op.create_index('ix_invoices_reminder_candidates', ['agency_id', 'due_date'], unique=False, postgresql_where=sa.text("status IN ('issued', 'sent', 'partially_paid') AND kind = 'invoice' AND NOT disputed AND NOT reminders_paused"), sqlite_where=sa.text("status IN ('issued', 'sent', 'partially_paid') AND kind = 'invoice' AND disputed = 0 AND reminders_paused = 0"))
 
     op.create_table('retainer_plans',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -236,6 +237,7 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('reason', sa.String(length=200), nullable=True),
     sa.Column('email_id', sa.Integer(), nullable=True),
+    sa.Column('recipients', sa.JSON(), nullable=True),
     sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_reminder_sends_agency_id_agencies'), ondelete='CASCADE'),
@@ -284,6 +286,7 @@ def downgrade():
 
     op.drop_table('retainer_plans')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.drop_index('ix_invoices_reminder_candidates', postgresql_where=sa.text("status IN ('issued', 'sent', 'partially_paid') AND kind = 'invoice' AND NOT disputed AND NOT reminders_paused"), sqlite_where=sa.text("status IN ('issued', 'sent', 'partially_paid') AND kind = 'invoice' AND disputed = 0 AND reminders_paused = 0"))
         batch_op.drop_index('ix_invoices_client')
         batch_op.drop_index('ix_invoices_agency_status_due')
         batch_op.drop_index(batch_op.f('ix_invoices_agency_id'))
