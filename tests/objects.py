@@ -59,6 +59,8 @@ ID_PARAMS: dict[str, str] = {
     "session_id": "owner_session_id",
     "job_id": "job_id",
     "export_id": "export_id",
+    "sop_id": "sop_id",
+    "version_id": "sop_version_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -99,6 +101,8 @@ class World:
     reset_token: str
     job_id: int
     export_id: int
+    sop_id: int
+    sop_version_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
 
     @property
@@ -184,6 +188,7 @@ def build_agency(label: str) -> World:
         )
         db.session.add(export)
         db.session.flush()
+        sop, sop_version = _walker_sop(agency.id, label, owner.user_id)
     tokens = {role: api_token(m, name=f"{role} token") for role, m in members.items()}
     with all_tenants():
         owner_token_id = db.session.scalar(
@@ -212,6 +217,8 @@ def build_agency(label: str) -> World:
         reset_token=reset_token,
         job_id=job.id,
         export_id=export.id,
+        sop_id=sop.id,
+        sop_version_id=sop_version.id,
         tokens=tokens,
     )
     with all_tenants():
@@ -222,6 +229,51 @@ def build_agency(label: str) -> World:
 
 
 STAFF_ORDER = ("owner", "manager", "va", "qa")
+
+WALKER_SOP_YAML = """\
+slug: walker-{slug}
+title: {label} walker SOP
+version: "1"
+description: An SOP of the route walkers.
+roles: [va, qa]
+client_approval: true
+stages:
+  - key: do
+    title: Do the work
+    due_offset_days: 1
+    items:
+      - {{key: link, text: Link the deliverable, evidence: link, estimate_minutes: 30}}
+      - {{key: note, text: Note what was done, evidence: note, estimate_minutes: 5}}
+rubric:
+  - {{key: complete, text: Complete, kind: pass_fail}}
+  - {{key: quality, text: Quality, kind: score, pass_mark: 3}}
+"""
+
+
+def _walker_sop(agency_id: int, label: str, user_id: int):
+    """An SOP with one version (written directly, as set-up; the app uses app.sops.services)."""
+    from app.sops.models import Sop, SopVersion
+    from app.sops.schemas import parse_sop
+
+    slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") or "sop"
+    parsed = parse_sop(WALKER_SOP_YAML.format(slug=slug, label=label))
+    sop = Sop(agency_id=agency_id, slug=parsed.slug, title=parsed.title, source="app")
+    db.session.add(sop)
+    db.session.flush()
+    version = SopVersion(
+        agency_id=agency_id,
+        sop_id=sop.id,
+        number=1,
+        content_hash=parsed.content_hash,
+        definition=parsed.definition,
+        yaml_text=parsed.yaml_text,
+        created_by_id=user_id,
+    )
+    db.session.add(version)
+    db.session.flush()
+    sop.current_version = version
+    db.session.flush()
+    return sop, version
 
 
 # --- requests that start like a production request -------------------------------------

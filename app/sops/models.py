@@ -13,7 +13,11 @@ version, and work in progress keeps the version it started with.
                  "items": [{"key", "text", "required", "evidence", "estimate_minutes"}]}],
      "rubric": [{"key", "text", "kind": "pass_fail" | "score", "pass_mark"}]}
 
-`evidence` is one of none, link, file, note; `pass_mark` (1-5) is set for score criteria.
+`evidence` is one of none, link, file, note; `pass_mark` (1-5) is set for score criteria
+(null for pass_fail); a stage may also carry a `description` (guidance, or null).
+
+Versions are immutable: the ORM refuses to flush a change to (or a deletion of) a loaded
+SopVersion, and refuses UPDATE statements on the table; a new definition is a new row.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
 
 from app.core.db import UTCDateTime, utcnow
 from app.core.tenancy import TenantScoped
@@ -50,6 +55,10 @@ class Sop(TenantScoped, db.Model):
         foreign_keys=[current_version_id], post_update=True
     )
 
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
 
 class SopVersion(TenantScoped, db.Model):
     """One immutable version of an SOP (never updated after insert)."""
@@ -72,3 +81,63 @@ class SopVersion(TenantScoped, db.Model):
     )
 
     sop: Mapped[Sop] = relationship(foreign_keys=[sop_id])
+
+    @property
+    def label(self) -> str:
+        """The author's version label (the file's `version`), e.g. "1.2"."""
+        return str(self.definition.get("version", ""))
+
+    @property
+    def stages(self) -> list[dict]:
+        return list(self.definition.get("stages") or [])
+
+    @property
+    def rubric(self) -> list[dict]:
+        return list(self.definition.get("rubric") or [])
+
+    @property
+    def client_approval(self) -> bool:
+        return bool(self.definition.get("client_approval"))
+
+    @property
+    def stage_count(self) -> int:
+        return len(self.stages)
+
+    @property
+    def item_count(self) -> int:
+        return sum(len(stage.get("items") or []) for stage in self.stages)
+
+    @property
+    def required_count(self) -> int:
+        return sum(
+            1 for stage in self.stages for item in stage.get("items") or [] if item.get("required")
+        )
+
+    @property
+    def estimate_minutes(self) -> int:
+        """The sum of the checklist items' estimates."""
+        return sum(
+            int(item.get("estimate_minutes") or 0)
+            for stage in self.stages
+            for item in stage.get("items") or []
+        )
+
+
+class ImmutableVersion(RuntimeError):
+    """Something tried to change or delete a saved SopVersion; save a new version instead."""
+
+
+@event.listens_for(Session, "before_flush")
+def _versions_are_immutable(session: Session, flush_context: object, instances: object) -> None:
+    for obj in session.dirty:
+        if isinstance(obj, SopVersion) and session.is_modified(obj, include_collections=False):
+            raise ImmutableVersion(f"SOP version {obj.id} is immutable; save a new version instead")
+    for obj in session.deleted:
+        if isinstance(obj, SopVersion):
+            raise ImmutableVersion(f"SOP version {obj.id} is immutable; it cannot be deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_bulk_version_updates(state: ORMExecuteState) -> None:
+    if state.is_update and any(m.class_ is SopVersion for m in state.all_mappers):
+        raise ImmutableVersion("SOP versions are immutable; UPDATE statements are refused")

@@ -1,0 +1,348 @@
+"""HTML pages of the SOP library: the library, training pages with their version history,
+and authoring (create, edit, clone, import, export, archive).
+
+Each view: load (404 when not visible) -> authorize (403) -> parse the form with the
+domain schema (422 with messages beside the fields) -> service -> commit once -> redirect.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
+from werkzeug.utils import secure_filename
+
+from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.permissions import MANAGERS, STAFF, roles
+from app.core.schemas import load_form
+from app.core.uow import commit
+from app.extensions import db
+from app.sops.models import EVIDENCE_KINDS, Sop, SopVersion
+from app.sops.policy import (
+    can_archive_sop,
+    can_author_sops,
+    can_clone_sop,
+    can_edit_sop,
+    can_export_sop,
+)
+from app.sops.queries import (
+    get_sop_or_404,
+    get_sop_version_or_404,
+    library_query,
+    sop_versions_query,
+)
+from app.sops.schemas import (
+    MAX_YAML_CHARS,
+    SopCloneIn,
+    SopCreateIn,
+    SopFilterArgs,
+    SopImportIn,
+    SopUpdateIn,
+    decode_upload,
+)
+from app.sops.services import (
+    archive_sop,
+    clone_sop,
+    create_sop,
+    import_sop,
+    unarchive_sop,
+    update_sop,
+)
+
+bp = Blueprint("sops", __name__, template_folder="templates")
+
+EVIDENCE_LABELS = {
+    "none": ("No evidence", "bi-check2"),
+    "link": ("Link", "bi-link-45deg"),
+    "file": ("File", "bi-paperclip"),
+    "note": ("Note", "bi-card-text"),
+}
+STARTER_YAML = """\
+# A new SOP. The format is described in sops/README.md.
+slug: my-new-sop
+title: My new SOP
+version: "1.0"
+description: >-
+  What this procedure achieves, for whom, and when to run it.
+roles: [va, qa]
+client_approval: false
+stages:
+  - key: prepare
+    title: Prepare
+    due_offset_days: 1
+    items:
+      - key: gather_inputs
+        text: Gather everything the work needs.
+        required: true
+        evidence: note
+        estimate_minutes: 15
+  - key: deliver
+    title: Deliver
+    due_offset_days: 3
+    items:
+      - key: deliverable_ready
+        text: Link the finished deliverable.
+        required: true
+        evidence: link
+        estimate_minutes: 60
+rubric:
+  - key: complete
+    text: Every part of the request is done.
+    kind: pass_fail
+  - key: quality
+    text: The work is accurate and on brand.
+    kind: score
+    pass_mark: 4
+"""
+
+
+def _authorize(allowed: bool) -> None:
+    if not allowed:
+        raise Forbidden("Your role does not allow this.")
+
+
+def hours(minutes: int | None) -> str:
+    """45 -> '45 min', 150 -> '2 h 30 min'."""
+    minutes = int(minutes or 0)
+    h, m = divmod(minutes, 60)
+    if not h:
+        return f"{m} min"
+    return f"{h} h {m} min" if m else f"{h} h"
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {
+        "EVIDENCE_KINDS": EVIDENCE_KINDS,
+        "EVIDENCE_LABELS": EVIDENCE_LABELS,
+        "hours": hours,
+        "MAX_YAML_CHARS": MAX_YAML_CHARS,
+    }
+
+
+def _detail_url(sop: Sop) -> str:
+    return url_for("sops.sop_detail", agency_slug=g.actor.agency.slug, sop_id=sop.id)
+
+
+def _saved_message(sop: Sop, outcome: str) -> str:
+    number = sop.current_version.number if sop.current_version else 0
+    return {
+        "unchanged": f"No changes: {sop.title} is still version {number}.",
+        "new_version": f"Saved {sop.title} as version {number}.",
+        "current_again": f"{sop.title} matches version {number} again; it is current now.",
+        "created": f"Imported {sop.title} as a new SOP (version 1).",
+    }[outcome]
+
+
+# --- the library -------------------------------------------------------------------------
+
+
+@bp.get("/<agency_slug>/sops")
+@roles(*STAFF)
+def library(agency_slug: str) -> ResponseReturnValue:
+    """Every SOP of the agency with its current version; archived ones listed apart."""
+    raw = MultiDict(
+        [(k, v) for k, v in request.args.items(multi=True) if k in ("q", "include_archived")]
+    )
+    errors: dict = {}
+    try:
+        filters = load_form(SopFilterArgs(), raw)
+    except ValidationFailed as exc:
+        errors, filters = exc.errors, {}
+    sops = [] if errors else list(db.session.scalars(library_query(g.actor, q=filters.get("q"))))
+    live = [s for s in sops if s.archived_at is None]
+    archived = [s for s in sops if s.archived_at is not None]
+    return render_template(
+        "sops/library.html",
+        live=live,
+        archived=archived,
+        q=raw.get("q", ""),
+        errors=errors,
+        can_author=can_author_sops(g.actor),
+    ), (422 if errors else 200)
+
+
+# --- training pages ----------------------------------------------------------------------
+
+
+def _render_version(sop: Sop, version: SopVersion | None) -> ResponseReturnValue:
+    versions = list(db.session.scalars(sop_versions_query(g.actor, sop)))
+    return render_template(
+        "sops/detail.html",
+        sop=sop,
+        version=version,
+        versions=versions,
+        is_current=version is not None and version.id == sop.current_version_id,
+        can_edit=can_edit_sop(g.actor, sop),
+        can_clone=can_clone_sop(g.actor, sop),
+        can_archive=can_archive_sop(g.actor, sop),
+        can_export=can_export_sop(g.actor, sop),
+    )
+
+
+@bp.get("/<agency_slug>/sops/<int:sop_id>")
+@roles(*STAFF)
+def sop_detail(agency_slug: str, sop_id: int) -> ResponseReturnValue:
+    """The training page of an SOP's current version."""
+    sop = get_sop_or_404(g.actor, sop_id)
+    return _render_version(sop, sop.current_version)
+
+
+@bp.get("/<agency_slug>/sops/<int:sop_id>/versions/<int:version_id>")
+@roles(*STAFF)
+def version_detail(agency_slug: str, sop_id: int, version_id: int) -> ResponseReturnValue:
+    """The training page of one version, current or not."""
+    sop = get_sop_or_404(g.actor, sop_id)
+    version = get_sop_version_or_404(g.actor, version_id, sop_id=sop.id)
+    return _render_version(sop, version)
+
+
+@bp.get("/<agency_slug>/sops/<int:sop_id>/versions/<int:version_id>/export")
+@roles(*STAFF)
+def export_version(agency_slug: str, sop_id: int, version_id: int) -> ResponseReturnValue:
+    """The version's YAML as a download, exactly as it was saved."""
+    sop = get_sop_or_404(g.actor, sop_id)
+    version = get_sop_version_or_404(g.actor, version_id, sop_id=sop.id)
+    _authorize(can_export_sop(g.actor, sop))
+    return yaml_download(sop, version)
+
+
+def yaml_download(sop: Sop, version: SopVersion) -> Response:
+    """A YAML attachment named <slug>-v<number>.yaml (shared with the API)."""
+    filename = f"{sop.slug}-v{version.number}.yaml"
+    return Response(
+        version.yaml_text,
+        mimetype="application/yaml",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+# --- authoring ---------------------------------------------------------------------------
+
+
+@bp.route("/<agency_slug>/sops/new", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def new_sop(agency_slug: str) -> ResponseReturnValue:
+    """Write a new SOP in YAML, starting from a small example."""
+    _authorize(can_author_sops(g.actor))
+    values: dict = {"yaml": STARTER_YAML}
+    errors: dict = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            data = load_form(SopCreateIn(), request.form)
+            sop = create_sop(g.actor, data["yaml"])
+            commit()
+            flash(f"Created {sop.title} (version 1).", "success")
+            return redirect(_detail_url(sop))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+    return render_template("sops/edit.html", sop=None, values=values, errors=errors), (
+        422 if errors else 200
+    )
+
+
+@bp.route("/<agency_slug>/sops/<int:sop_id>/edit", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def edit_sop(agency_slug: str, sop_id: int) -> ResponseReturnValue:
+    """Edit the current version's YAML; a save with changes is the next version."""
+    sop = get_sop_or_404(g.actor, sop_id)
+    _authorize(can_edit_sop(g.actor, sop))
+    current = sop.current_version
+    values: dict = {
+        "yaml": current.yaml_text if current else "",
+        "base_version": current.number if current else None,
+    }
+    errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            data = load_form(SopUpdateIn(), request.form)
+            _, outcome = update_sop(
+                g.actor, sop, data["yaml"], base_version=data.get("base_version")
+            )
+            commit()
+            flash(_saved_message(sop, outcome), "success" if outcome != "unchanged" else "info")
+            return redirect(_detail_url(sop))
+        except (ValidationFailed, Conflict) as exc:
+            db.session.rollback()
+            errors = exc.errors or {"_schema": [exc.message]}
+            status = exc.status
+    return render_template("sops/edit.html", sop=sop, values=values, errors=errors), status
+
+
+@bp.route("/<agency_slug>/sops/<int:sop_id>/clone", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def clone(agency_slug: str, sop_id: int) -> ResponseReturnValue:
+    """A new SOP from this one's current version, under a new slug and title."""
+    sop = get_sop_or_404(g.actor, sop_id)
+    _authorize(can_clone_sop(g.actor, sop))
+    values: dict = {"slug": f"{sop.slug}-copy"[:80], "title": f"{sop.title} (copy)"[:160]}
+    errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            data = load_form(SopCloneIn(), request.form)
+            new = clone_sop(g.actor, sop, data)
+            commit()
+            flash(f"Cloned {sop.title} as {new.title}.", "success")
+            return redirect(_detail_url(new))
+        except (ValidationFailed, Conflict) as exc:
+            db.session.rollback()
+            errors = exc.errors or {"_schema": [exc.message]}
+            status = exc.status
+    return render_template("sops/clone.html", sop=sop, values=values, errors=errors), status
+
+
+@bp.route("/<agency_slug>/sops/import", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def import_file(agency_slug: str) -> ResponseReturnValue:
+    """Upload a YAML file: a new SOP, or the next version of the SOP with its slug."""
+    _authorize(can_author_sops(g.actor))
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            load_form(SopImportIn(), request.form)
+            upload = request.files.get("file")
+            if upload is None or not upload.filename:
+                raise ValidationFailed({"file": ["Choose a .yaml file to import."]})
+            filename = secure_filename(upload.filename) or "upload.yaml"
+            if not filename.lower().endswith((".yaml", ".yml")):
+                raise ValidationFailed({"file": [f"{filename}: Must be a .yaml file."]})
+            text = decode_upload(upload.read(MAX_YAML_CHARS * 4 + 1), source=filename)
+            sop, outcome = import_sop(g.actor, text, filename=filename)
+            commit()
+            flash(_saved_message(sop, outcome), "success" if outcome != "unchanged" else "info")
+            return redirect(_detail_url(sop))
+        except (ValidationFailed, Conflict) as exc:
+            db.session.rollback()
+            errors = exc.errors or {"_schema": [exc.message]}
+    return render_template("sops/import.html", errors=errors), (422 if errors else 200)
+
+
+@bp.post("/<agency_slug>/sops/<int:sop_id>/archive")
+@roles(*MANAGERS)
+def archive(agency_slug: str, sop_id: int) -> ResponseReturnValue:
+    sop = get_sop_or_404(g.actor, sop_id)
+    _authorize(can_archive_sop(g.actor, sop))
+    archive_sop(g.actor, sop)
+    commit()
+    flash(f"{sop.title} archived: it is no longer offered for new work.", "success")
+    return redirect(_detail_url(sop))
+
+
+@bp.post("/<agency_slug>/sops/<int:sop_id>/unarchive")
+@roles(*MANAGERS)
+def unarchive(agency_slug: str, sop_id: int) -> ResponseReturnValue:
+    sop = get_sop_or_404(g.actor, sop_id)
+    _authorize(can_archive_sop(g.actor, sop))
+    unarchive_sop(g.actor, sop)
+    commit()
+    flash(f"{sop.title} restored: it is offered for new work again.", "success")
+    return redirect(_detail_url(sop))
