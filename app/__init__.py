@@ -83,14 +83,17 @@ def _register_blueprints(app: Flask) -> None:
     from app.exports.views import bp as exports_bp
     from app.extensions import api, csrf
     from app.jobs.views import bp as jobs_bp
+    from app.sops.api import blp as sops_api
+    from app.sops.views import bp as sops_bp
     from app.users.api import blp as users_api
     from app.users.views import bp as users_bp
     from app.work.screens import bp as work_screens_bp
 
     for bp in (health_bp, users_bp, agencies_bp, clients_bp, audit_bp, jobs_bp, exports_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(sops_bp)
     app.register_blueprint(work_screens_bp)
-    for blp in (agencies_api, users_api, clients_api, audit_api):
+    for blp in (agencies_api, users_api, clients_api, audit_api, sops_api):
         # The API authenticates with bearer tokens, never cookies, so CSRF does not apply.
         csrf.exempt(blp)
         api.register_blueprint(blp)
