@@ -11,6 +11,7 @@ from app.clients.models import Assignment, Client, Contact, ServicePackage
 from app.core.security import hash_password
 from app.core.tenancy import tenant
 from app.extensions import db
+from app.sops.services import install_library
 from app.users.models import Membership, User
 
 DEMO_SLUG = "northwind-assist"
@@ -177,5 +178,6 @@ def seed_demo_agency(force: bool = False) -> bool:
                 membership_id=cm.id,
             )
         )
+        install_library(agency)  # the shipped SOPs
         db.session.commit()
     return True

@@ -156,11 +156,19 @@ class StrictInteger(fields.Integer):
         return super()._validated(value)
 
 
+class StrictBoolean(fields.Boolean):
+    """A yes/no written as true or false (YAML's yes/no too), not 0/1 or text."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 def _flag(**kw: Any) -> fields.Boolean:
-    """A yes/no written as true or false (not 0/1 or text)."""
-    field = fields.Boolean(truthy={True}, falsy={False}, **kw)
-    field.error_messages["invalid"] = "Must be true or false."
-    return field
+    return StrictBoolean(**kw)
 
 
 class VersionLabel(fields.String):

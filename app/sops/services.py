@@ -367,4 +367,6 @@ def install_library(
         log.warning("SOP file not installed: %s", "; ".join(bad.lines()))
     actor = actor or Actor(user=None, agency=agency, via="system")
     with tenant(agency.id):  # type: ignore[attr-defined]
-        return sync_library(actor, library)
+        outcomes = sync_library(actor, library)
+        db.session.flush()  # as this agency: its audit events too
+    return outcomes

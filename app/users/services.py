@@ -32,6 +32,7 @@ from app.core.security import (
 )
 from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
+from app.sops.services import install_library
 from app.users import policy, queries
 from app.users.models import (
     ApiToken,
@@ -88,6 +89,7 @@ def signup(data: dict, *, ip: str | None = None) -> tuple[User, Agency, Membersh
             after={"user_id": user.id, "role": "owner"},
         )
         db.session.flush()
+        install_library(agency, actor)  # the shipped SOPs, ready to use and to clone
     return user, agency, membership
 
 
