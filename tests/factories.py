@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
+import hashlib
+import json
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
@@ -13,7 +16,9 @@ from app.clients.models import Assignment, Client, Contact, ServicePackage
 from app.core.security import hash_password
 from app.core.tenancy import all_tenants
 from app.extensions import db
+from app.sops.models import Sop, SopVersion
 from app.users.models import Membership, User
+from app.work.models import ChecklistState, WorkItem
 
 PASSWORD = "correct-horse-battery"
 
@@ -137,3 +142,155 @@ class AssignmentFactory(Base):
     )
     kind = "primary"
     starts_on = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=30))
+
+
+# --- SOPs and work items ----------------------------------------------------------------
+
+DEFAULT_SOP_DEFINITION = {
+    "slug": "monthly-report",
+    "title": "Monthly report",
+    "version": "1",
+    "description": "Prepare and send the monthly report.",
+    "roles": ["va", "qa"],
+    "client_approval": False,
+    "stages": [
+        {
+            "key": "prepare",
+            "title": "Prepare",
+            "due_offset_days": 1,
+            "description": None,
+            "items": [
+                {
+                    "key": "collect",
+                    "text": "Collect the figures",
+                    "required": True,
+                    "evidence": "none",
+                    "estimate_minutes": 30,
+                },
+                {
+                    "key": "draft",
+                    "text": "Link the draft",
+                    "required": True,
+                    "evidence": "link",
+                    "estimate_minutes": 60,
+                },
+            ],
+        },
+        {
+            "key": "send",
+            "title": "Send",
+            "due_offset_days": 2,
+            "description": None,
+            "items": [
+                {
+                    "key": "report",
+                    "text": "Attach the report",
+                    "required": True,
+                    "evidence": "file",
+                    "estimate_minutes": 20,
+                },
+                {
+                    "key": "notes",
+                    "text": "Note anything unusual",
+                    "required": False,
+                    "evidence": "note",
+                    "estimate_minutes": 10,
+                },
+            ],
+        },
+    ],
+    "rubric": [
+        {"key": "accurate", "text": "Figures are accurate", "kind": "pass_fail", "pass_mark": None},
+        {"key": "clear", "text": "Clearly written", "kind": "score", "pass_mark": 4},
+    ],
+}
+
+
+class SopFactory(Base):
+    """An SOP of an agency (give it a version with SopVersionFactory)."""
+
+    class Meta:
+        model = Sop
+
+    agency = factory.SubFactory(AgencyFactory)
+    agency_id = factory.LazyAttribute(lambda o: o.agency.id)
+    slug = factory.Sequence(lambda n: f"sop-{n}")
+    title = factory.Sequence(lambda n: f"SOP {n}")
+    source = "app"
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        kwargs.pop("agency", None)
+        return kwargs
+
+
+class SopVersionFactory(Base):
+    """A version of an SOP (same agency), made its SOP's current version unless
+    `current=False`."""
+
+    class Meta:
+        model = SopVersion
+
+    sop = factory.SubFactory(SopFactory)
+    agency_id = factory.LazyAttribute(lambda o: o.sop.agency_id)
+    number = factory.Sequence(lambda n: n + 1)
+    definition = factory.LazyFunction(lambda: copy.deepcopy(DEFAULT_SOP_DEFINITION))
+    content_hash = factory.LazyAttribute(
+        lambda o: hashlib.sha256(json.dumps(o.definition, sort_keys=True).encode()).hexdigest()
+    )
+    yaml_text = factory.LazyAttribute(lambda o: json.dumps(o.definition))
+
+    @factory.post_generation
+    def current(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy hook
+        if extracted is False or not create:
+            return
+        with all_tenants():
+            sop = db.session.get(Sop, obj.sop_id)
+            sop.current_version_id = obj.id
+            db.session.flush()
+
+
+class WorkItemFactory(Base):
+    """A work item on a client (same agency) from an SOP version of that agency, with the
+    checklist copied from the version (`checklist=False` to skip)."""
+
+    class Meta:
+        model = WorkItem
+
+    client = factory.SubFactory(ClientFactory)
+    agency_id = factory.LazyAttribute(lambda o: o.client.agency_id)
+    sop_version = factory.LazyAttribute(
+        lambda o: SopVersionFactory(
+            sop=SopFactory(agency=db.session.get(Agency, o.client.agency_id))
+        )
+    )
+    title = factory.Sequence(lambda n: f"Work item {n}")
+    state = "todo"
+    urgent = False
+    important = True
+    due_at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC) + dt.timedelta(days=3))
+    estimate_minutes = 120
+
+    @factory.post_generation
+    def checklist(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy hook
+        if extracted is False or not create:
+            return
+        position = 0
+        with all_tenants():
+            version = db.session.get(SopVersion, obj.sop_version_id)
+            for stage in version.definition["stages"]:
+                for entry in stage["items"]:
+                    position += 1
+                    db.session.add(
+                        ChecklistState(
+                            agency_id=obj.agency_id,
+                            work_item_id=obj.id,
+                            position=position,
+                            stage_key=stage["key"],
+                            item_key=entry["key"],
+                            text=entry["text"],
+                            required=entry.get("required", True),
+                            evidence_kind=entry.get("evidence", "none"),
+                        )
+                    )
+            db.session.flush()

@@ -17,7 +17,7 @@ from app.core.db import UTCDateTime, utcnow
 from app.core.tenancy import TenantScoped
 from app.extensions import db
 from app.sops.models import SopVersion
-from app.users.models import Membership
+from app.users.models import Membership, User
 
 STATES = (
     "todo", "in_progress", "submitted", "in_review", "changes_requested", "approved",
@@ -30,7 +30,9 @@ QUADRANTS = {  # (urgent, important) -> Eisenhower quadrant
     (True, False): "delegate",
     (False, False): "eliminate",
 }
-EVENT_KINDS = ("created", "transition", "comment", "checklist", "evidence", "assignment")
+EVENT_KINDS = (
+    "created", "transition", "comment", "checklist", "evidence", "assignment", "updated",
+)  # fmt: skip
 REVIEW_OUTCOMES = ("approved", "changes_requested", "client_approved", "client_changes")
 
 
@@ -114,6 +116,7 @@ class ChecklistState(TenantScoped, db.Model):
     )
 
     work_item: Mapped[WorkItem] = relationship(back_populates="checklist")
+    evidence_file: Mapped[EvidenceFile | None] = relationship(foreign_keys=[evidence_file_id])
 
     @property
     def has_evidence(self) -> bool:
@@ -166,6 +169,8 @@ class WorkEvent(TenantScoped, db.Model):
     data: Mapped[dict | None] = mapped_column(sa.JSON)
     internal: Mapped[bool] = mapped_column(default=False)  # hidden from client contacts
 
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_user_id])
+
 
 class Review(TenantScoped, db.Model):
     """A QA review or a client decision on one round of a work item."""
@@ -187,3 +192,5 @@ class Review(TenantScoped, db.Model):
     comment: Mapped[str | None] = mapped_column(sa.Text)
     waited_seconds: Mapped[int | None] = mapped_column()  # submission -> decision
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    reviewer: Mapped[Membership | None] = relationship(foreign_keys=[reviewer_id])

@@ -1,0 +1,393 @@
+"""The work item state machine: every transition goes through `_move`, which checks the
+state, keeps the history and the audit trail, and stamps the item's timestamps.
+
+    todo -> in_progress -> submitted -> in_review -> changes_requested (-> in_progress)
+                                                  -> approved [-> awaiting_client
+                                                     -> client_approved | client_changes
+                                                        (-> in_progress)] -> delivered
+    cancelled from any open state
+
+The gates: submit only when every required checklist item is done with its evidence;
+approve only as the item's reviewer who is not its doer, with every rubric criterion scored
+and passing; request changes with a reason on each failed criterion (rework_rounds + 1);
+after QA approval an item whose SOP asks for the client's approval waits for a client
+contact; deliver only after QA approval and, where asked, the client's approval.
+
+A refused transition raises `Conflict` with the reason (409 in the API, a message on the
+page). `rework_rounds` counts QA rounds only (first-pass yield is about QA); the client's
+change requests are in the reviews and the history.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.audit.services import record
+from app.core.db import utcnow
+from app.core.errors import Conflict, ValidationFailed
+from app.core.permissions import Actor
+from app.extensions import db
+from app.work import notifications
+from app.work.models import Review, WorkItem
+from app.work.policy import ACTION_STATES, is_doer
+from app.work.queries import checklist_of, submission_count
+from app.work.richtext import plain_text, sanitize_html
+from app.work.services import (
+    EVIDENCE_NAMES,
+    STATE_LABELS,
+    check_lock,
+    done_by_user_ids,
+    flush_item,
+    record_event,
+)
+
+VERBS = {
+    "start": "start work on it",
+    "submit": "submit it for review",
+    "take": "take it for review",
+    "approve": "approve it",
+    "request_changes": "request changes",
+    "client_approve": "approve it",
+    "client_changes": "ask for changes",
+    "deliver": "deliver it",
+    "cancel": "cancel it",
+}
+# Transitions a client contact may see in the history (the rest is the team's business).
+CLIENT_VISIBLE_STATES = ("awaiting_client", "client_approved", "client_changes", "delivered")
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
+def require_state(item: WorkItem, action: str) -> None:
+    """Refuse `action` when the item's state does not allow it, saying why."""
+    if item.state not in ACTION_STATES[action]:
+        raise Conflict(f"Can't {VERBS[action]}: this work item is {STATE_LABELS[item.state]}.")
+
+
+def _move(
+    actor: Actor | None,
+    item: WorkItem,
+    action: str,
+    to_state: str,
+    *,
+    body: str | None = None,
+    data: dict | None = None,
+) -> None:
+    """Move the item to `to_state` if `action` is allowed from its state; history + audit."""
+    require_state(item, action)
+    from_state = item.state
+    item.state = to_state
+    now = utcnow()
+    stamp = {
+        "in_progress": "started_at",
+        "submitted": "submitted_at",
+        "approved": "approved_at",
+        "delivered": "delivered_at",
+        "cancelled": "cancelled_at",
+    }.get(to_state)
+    if stamp and (stamp != "started_at" or item.started_at is None):
+        setattr(item, stamp, now)
+    flush_item(item)
+    record_event(
+        actor,
+        item,
+        "transition",
+        from_state=from_state,
+        to_state=to_state,
+        body=body,
+        data=data,
+        internal=to_state not in CLIENT_VISIBLE_STATES,
+    )
+    if actor is not None:
+        record(
+            actor,
+            f"work_item.{to_state}",
+            item,
+            summary=(
+                f"Work item {item.title}: {STATE_LABELS[from_state]} -> {STATE_LABELS[to_state]}"
+            ),
+            before={"state": from_state},
+            after={"state": to_state},
+        )
+
+
+def start_work_item(actor: Actor, item: WorkItem, lock_version: int | None = None) -> WorkItem:
+    """Start (from to do) or resume (after changes were requested) the work."""
+    check_lock(item, lock_version)
+    _move(actor, item, "start", "in_progress")
+    return item
+
+
+def open_required_items(item: WorkItem) -> list[str]:
+    """Texts of the required checklist items not yet done with the evidence they need."""
+    out = []
+    for check in checklist_of(item):
+        if not check.required:
+            continue
+        if not check.done:
+            out.append(check.text)
+        elif not check.has_evidence:
+            out.append(f"{check.text} (needs {EVIDENCE_NAMES[check.evidence_kind]})")
+    return out
+
+
+def submit_work_item(actor: Actor, item: WorkItem, lock_version: int | None = None) -> WorkItem:
+    """Hand the work to QA: only when every required checklist item is done with its
+    evidence; the reviewer is notified."""
+    check_lock(item, lock_version)
+    if item.state in ACTION_STATES["submit"]:
+        open_items = open_required_items(item)
+        if open_items:
+            n = len(open_items)
+            raise Conflict(
+                f"{n} required checklist {_plural(n, 'item is', 'items are')} open: "
+                + ", ".join(open_items)
+            )
+        if item.reviewer_id is None:
+            raise Conflict("This work item has no QA reviewer; ask a manager to choose one.")
+    _move(actor, item, "submit", "submitted")
+    notifications.notify_submitted(item, submission_count(item))
+    return item
+
+
+def _refuse_doer(actor: Actor, item: WorkItem, doing: str) -> None:
+    if is_doer(actor, item, done_by_user_ids(item)):
+        raise Conflict(
+            f"You did this work, so you can't {doing}: a reviewer must never be the doer."
+        )
+
+
+def take_for_review(actor: Actor, item: WorkItem, lock_version: int | None = None) -> WorkItem:
+    check_lock(item, lock_version)
+    _refuse_doer(actor, item, "review it")
+    _move(actor, item, "take", "in_review")
+    return item
+
+
+# --- rubric ---------------------------------------------------------------------------------
+
+
+def _criterion_label(criterion: dict) -> str:
+    return str(criterion.get("text") or criterion["key"])
+
+
+def evaluate_rubric(rubric: list[dict], scores: dict, reasons: dict) -> dict[str, dict]:
+    """Normalise a reviewer's scores against the SOP's rubric: {key: {"score", "passed",
+    "reason"}} for each scored criterion. Unknown criteria and values of the wrong kind
+    are bad input (422 naming `scores`)."""
+    by_key = {str(c["key"]): c for c in rubric}
+    errors: dict[str, list[str]] = {}
+    for key in list(scores) + list(reasons):
+        if key not in by_key:
+            errors[key] = ["Not a criterion of this SOP's rubric."]
+    out: dict[str, dict] = {}
+    for key, value in scores.items():
+        criterion = by_key.get(key)
+        if criterion is None:
+            continue
+        if criterion.get("kind") == "score":
+            if isinstance(value, bool) or not isinstance(value, int):
+                errors[key] = ["Score this criterion from 1 to 5."]
+                continue
+            mark = int(criterion.get("pass_mark") or 1)
+            out[key] = {"score": value, "passed": value >= mark}
+        else:
+            if not isinstance(value, bool):
+                errors[key] = ["Mark this criterion pass or fail."]
+                continue
+            out[key] = {"score": None, "passed": value}
+    if errors:
+        field = "scores" if any(k in scores for k in errors) or not reasons else "reasons"
+        raise ValidationFailed({field: errors})
+    for key, entry in out.items():
+        reason = sanitize_html(reasons.get(key)) if reasons.get(key) else None
+        entry["reason"] = reason
+    return out
+
+
+def _describe_failure(criterion: dict, entry: dict) -> str:
+    label = _criterion_label(criterion)
+    if entry["score"] is None:
+        return label
+    return f"{label} ({entry['score']}, pass mark {criterion.get('pass_mark')})"
+
+
+def _review(actor: Actor, item: WorkItem, outcome: str, scores: dict | None, comment: str | None):
+    waited = None
+    if item.submitted_at is not None:
+        waited = max(0, int((utcnow() - item.submitted_at).total_seconds()))
+    review = Review(
+        work_item_id=item.id,
+        reviewer_id=actor.membership.id if actor.membership is not None else None,
+        round=max(1, submission_count(item)),
+        outcome=outcome,
+        scores=scores,
+        comment=comment,
+        waited_seconds=waited,
+    )
+    db.session.add(review)
+    db.session.flush()
+    return review
+
+
+def approve_work_item(
+    actor: Actor, item: WorkItem, data: dict, lock_version: int | None = None
+) -> WorkItem:
+    """QA approval: the reviewer (never the doer) scores every rubric criterion and each
+    passes. If the SOP asks for the client's approval the item then waits for the client,
+    whose contacts are notified."""
+    check_lock(item, lock_version)
+    require_state(item, "approve")
+    _refuse_doer(actor, item, "approve it")
+    rubric = item.sop_version.definition.get("rubric") or []
+    scores = evaluate_rubric(rubric, data.get("scores") or {}, data.get("reasons") or {})
+    missing = [_criterion_label(c) for c in rubric if str(c["key"]) not in scores]
+    if missing:
+        n = len(missing)
+        raise Conflict(
+            f"{n} rubric {_plural(n, 'criterion is', 'criteria are')} not scored: "
+            + ", ".join(missing)
+        )
+    failing = [
+        _describe_failure(c, scores[str(c["key"])])
+        for c in rubric
+        if not scores[str(c["key"])]["passed"]
+    ]
+    if failing:
+        n = len(failing)
+        raise Conflict(
+            f"Can't approve: {n} {_plural(n, 'criterion does', 'criteria do')} not pass: "
+            + ", ".join(failing)
+            + ". Request changes instead."
+        )
+    comment = sanitize_html(data.get("comment"))
+    review = _review(actor, item, "approved", scores, comment)
+    _move(actor, item, "approve", "approved", body=comment, data={"review_id": review.id})
+    if item.sop_version.definition.get("client_approval"):
+        _to_client(actor, item)
+    return item
+
+
+def _to_client(actor: Actor, item: WorkItem) -> None:
+    """approved -> awaiting_client, and the client's contacts are asked to approve."""
+    from_state = item.state
+    item.state = "awaiting_client"
+    flush_item(item)
+    record_event(
+        actor,
+        item,
+        "transition",
+        from_state=from_state,
+        to_state="awaiting_client",
+        body="Sent to the client for approval.",
+        internal=False,
+    )
+    notifications.notify_client_approval(item, submission_count(item))
+
+
+def request_changes(
+    actor: Actor, item: WorkItem, data: dict, lock_version: int | None = None
+) -> WorkItem:
+    """QA sends the work back: each failed criterion needs a reason, and there must be
+    something to change (a failed criterion or a comment). The assignee is notified."""
+    check_lock(item, lock_version)
+    require_state(item, "request_changes")
+    _refuse_doer(actor, item, "review it")
+    rubric = item.sop_version.definition.get("rubric") or []
+    scores = evaluate_rubric(rubric, data.get("scores") or {}, data.get("reasons") or {})
+    by_key = {str(c["key"]): c for c in rubric}
+    failed = [(by_key[k], e) for k, e in scores.items() if not e["passed"]]
+    without_reason = [_criterion_label(c) for c, e in failed if not e["reason"]]
+    if without_reason:
+        n = len(without_reason)
+        raise Conflict(
+            f"Give a reason for each failed criterion: {n} "
+            f"{_plural(n, 'has', 'have')} none: " + ", ".join(without_reason)
+        )
+    comment = sanitize_html(data.get("comment"))
+    if not failed and not comment:
+        raise Conflict(
+            "Say what needs to change: fail a criterion with a reason, or write a comment."
+        )
+    review = _review(actor, item, "changes_requested", scores, comment)
+    item.rework_rounds += 1
+    reasons = [f"{_criterion_label(c)}: {plain_text(e['reason'])}" for c, e in failed]
+    _move(
+        actor,
+        item,
+        "request_changes",
+        "changes_requested",
+        body=comment,
+        data={"review_id": review.id, "reasons": reasons},
+    )
+    notifications.notify_changes(item, review.round, reasons, plain_text(comment), by_client=False)
+    return item
+
+
+# --- the client's decision, delivery, cancellation --------------------------------------------
+
+
+def client_approve(actor: Actor, item: WorkItem, data: dict, lock_version: int | None = None):
+    """A contact of the client approves the deliverable from their own login."""
+    check_lock(item, lock_version)
+    require_state(item, "client_approve")
+    comment = sanitize_html(data.get("comment"))
+    _review(actor, item, "client_approved", None, comment)
+    _move(actor, item, "client_approve", "client_approved", body=comment)
+    return item
+
+
+def client_request_changes(
+    actor: Actor, item: WorkItem, data: dict, lock_version: int | None = None
+) -> WorkItem:
+    """A contact of the client asks for changes, with a reason; the assignee is notified."""
+    check_lock(item, lock_version)
+    require_state(item, "client_changes")
+    reason = sanitize_html(data.get("reason"))
+    if not reason:
+        raise ValidationFailed({"reason": ["Say what should change."]})
+    review = _review(actor, item, "client_changes", None, reason)
+    _move(actor, item, "client_changes", "client_changes", body=reason)
+    notifications.notify_changes(item, review.round, [], plain_text(reason), by_client=True)
+    return item
+
+
+def deliver_work_item(actor: Actor, item: WorkItem, lock_version: int | None = None) -> WorkItem:
+    """Deliver: only after QA approval and, where the SOP asks, the client's approval."""
+    check_lock(item, lock_version)
+    needs_client = bool(item.sop_version.definition.get("client_approval"))
+    if item.state in ("awaiting_client", "client_changes") or (
+        item.state == "approved" and needs_client
+    ):
+        raise Conflict(
+            "Can't deliver yet: the client has not approved this work "
+            "(its SOP asks for the client's approval)."
+        )
+    if item.state in ("todo", "in_progress", "submitted", "in_review", "changes_requested"):
+        raise Conflict(
+            f"Can't deliver: QA has not approved this work yet (it is {STATE_LABELS[item.state]})."
+        )
+    _move(actor, item, "deliver", "delivered")
+    return item
+
+
+def cancel_work_item(
+    actor: Actor, item: WorkItem, data: dict | None = None, lock_version: int | None = None
+) -> WorkItem:
+    """Owners and managers cancel an open item, optionally saying why."""
+    check_lock(item, lock_version)
+    reason = sanitize_html((data or {}).get("reason"))
+    _move(actor, item, "cancel", "cancelled", body=reason)
+    return item
+
+
+def review_summary(review: Review, rubric: list[dict]) -> list[dict[str, Any]]:
+    """The review's scores in rubric order, for pages and emails."""
+    out = []
+    for criterion in rubric:
+        entry = (review.scores or {}).get(str(criterion["key"]))
+        if entry is not None:
+            out.append({"label": _criterion_label(criterion), **entry})
+    return out

@@ -1,0 +1,516 @@
+"""HTML pages of work items: the create form on a client, the item page with its checklist,
+review, client decision, history and comments, and the actions on it.
+
+Each POST: load (404 when not visible) -> authorize (403) -> parse the form with the domain
+schema -> service -> commit once -> redirect (or, for htmx, the changed fragment). A refused
+action shows its reason on the page (409); bad input shows beside its field (422).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
+
+from app.clients.models import Client
+from app.clients.queries import get_client_or_404
+from app.core.errors import DomainError, Forbidden, ValidationFailed
+from app.core.permissions import ALL_ROLES, MANAGERS, Actor, roles
+from app.core.schemas import load_form
+from app.core.timezones import to_zone
+from app.core.uow import commit
+from app.extensions import db
+from app.work import policy, services, transitions
+from app.work.downloads import evidence_response
+from app.work.models import ChecklistState, WorkItem
+from app.work.queries import (
+    assignee_choices,
+    checklist_of,
+    client_approvers,
+    evidence_files_by_id,
+    get_checklist_state_or_404,
+    get_evidence_file_or_404,
+    get_work_item_or_404,
+    history_of,
+    reviewer_choices,
+    reviews_query,
+    sop_choices,
+)
+from app.work.schemas import (
+    CancelIn,
+    ClientApproveIn,
+    ClientChangesIn,
+    CommentIn,
+    EvidenceFileIn,
+    EvidenceIn,
+    ReassignIn,
+    ReviewIn,
+    TickIn,
+    TransitionIn,
+    WorkItemIn,
+    WorkItemPatchIn,
+)
+from app.work.services import EDIT_FIELDS, STATE_LABELS
+from app.work.uploads import DEFAULT_MAX_BYTES, read_upload
+
+bp = Blueprint("work", __name__, template_folder="templates")
+
+QUADRANT_LABELS = {
+    "do": "Do now (urgent, important)",
+    "schedule": "Schedule (important)",
+    "delegate": "Delegate (urgent)",
+    "eliminate": "Later (neither)",
+}
+ACTION_LABELS = {
+    "start": "Start work",
+    "submit": "Submit for review",
+    "take": "Take for review",
+    "deliver": "Mark delivered",
+    "cancel": "Cancel item",
+}
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {
+        "STATE_LABELS": STATE_LABELS,
+        "QUADRANT_LABELS": QUADRANT_LABELS,
+        "ACTION_LABELS": ACTION_LABELS,
+    }
+
+
+def _authorize(allowed: bool) -> None:
+    if not allowed:
+        raise Forbidden("Your role does not allow this.")
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _item_url(item: WorkItem, anchor: str | None = None) -> str:
+    return url_for(
+        "work.show_work_item",
+        agency_slug=g.actor.agency.slug,
+        work_item_id=item.id,
+        _anchor=anchor,
+    )
+
+
+def _local_input(value: Any, zone: str) -> str:
+    """A UTC datetime as the value of a datetime-local input in `zone`."""
+    return to_zone(value, zone).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+# --- create and edit -------------------------------------------------------------------------
+
+
+def _render_form(
+    client: Client, item: WorkItem | None, values: dict, errors: dict, status: int = 200
+) -> ResponseReturnValue:
+    return render_template(
+        "work/form.html",
+        client=client,
+        item=item,
+        values=values,
+        errors=errors,
+        sops=sop_choices(g.actor) if item is None else [],
+        assignees=assignee_choices(g.actor, client.id) if item is None else [],
+        reviewers=reviewer_choices(g.actor) if item is None else [],
+    ), status
+
+
+@bp.route("/<agency_slug>/clients/<int:client_id>/work/new", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def new_work_item(agency_slug: str, client_id: int) -> ResponseReturnValue:
+    client = get_client_or_404(g.actor, client_id)
+    _authorize(policy.can_create_work_item(g.actor, client))
+    values: dict = {"important": True}
+    errors: dict = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        values["urgent"] = "urgent" in request.form
+        values["important"] = "important" in request.form
+        try:
+            data = load_form(WorkItemIn(), request.form)
+            item = services.create_work_item(g.actor, client, data)
+            commit()
+            flash(f"Work item {item.title} created and assigned.", "success")
+            return redirect(_item_url(item))
+        except DomainError as exc:
+            db.session.rollback()
+            errors = exc.errors or {"_schema": [exc.message]}
+            return _render_form(client, None, values, errors, exc.status)
+    return _render_form(client, None, values, errors)
+
+
+@bp.route("/<agency_slug>/work/<int:work_item_id>/edit", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def edit_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
+    item = get_work_item_or_404(g.actor, work_item_id)
+    _authorize(policy.can_edit_work_item(g.actor, item))
+    zone = item.client.time_zone
+    values: dict = {k: getattr(item, k) for k in EDIT_FIELDS}
+    values["due_at"] = _local_input(item.due_at, zone)
+    values["lock_version"] = item.lock_version
+    if request.method == "POST":
+        values = request.form.to_dict()
+        values["urgent"] = "urgent" in request.form
+        values["important"] = "important" in request.form
+        try:
+            data = load_form(WorkItemPatchIn(), request.form)
+            lock = data.pop("lock_version", None)
+            services.update_work_item(g.actor, item, data, lock)
+            commit()
+            flash("Work item saved.", "success")
+            return redirect(_item_url(item))
+        except DomainError as exc:
+            db.session.rollback()
+            item = get_work_item_or_404(g.actor, work_item_id)
+            return _render_form(
+                item.client, item, values, exc.errors or {"_schema": [exc.message]}, exc.status
+            )
+    return _render_form(item.client, item, values, {})
+
+
+# --- the item page ----------------------------------------------------------------------------
+
+
+def _stages(item: WorkItem, checks: list[ChecklistState]) -> list[dict]:
+    """The checklist grouped by the SOP's stages, in order."""
+    titles = {
+        str(s["key"]): s
+        for s in (item.sop_version.definition.get("stages") or [])
+        if isinstance(s, dict)
+    }
+    groups: list[dict] = []
+    for check in checks:
+        if not groups or groups[-1]["key"] != check.stage_key:
+            stage = titles.get(check.stage_key, {})
+            groups.append(
+                {
+                    "key": check.stage_key,
+                    "title": stage.get("title") or check.stage_key,
+                    "description": stage.get("description"),
+                    "items": [],
+                }
+            )
+        groups[-1]["items"].append(check)
+    return groups
+
+
+def _render_item(
+    item: WorkItem,
+    *,
+    form: str | None = None,
+    errors: dict | None = None,
+    values: dict | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """The item page; `form` names the form whose `errors` and `values` are shown."""
+    actor = g.actor
+    checks = checklist_of(item)
+    staff = policy.can_see_internal(actor)
+    rubric = item.sop_version.definition.get("rubric") or []
+    reviews = db.session.scalars(reviews_query(item)).all() if policy.can_see_reviews(actor) else []
+    manager = actor.is_manager
+    return render_template(
+        "work/show.html",
+        item=item,
+        client=item.client,
+        stages=_stages(item, checks),
+        files=evidence_files_by_id(item),
+        open_required=transitions.open_required_items(item) if item.state == "in_progress" else [],
+        history=history_of(actor, item),
+        reviews=reviews,
+        rubric=rubric,
+        actions=policy.available_actions(actor, item),
+        staff=staff,
+        can_work=policy.can_work_checklist(actor, item) and item.state == "in_progress",
+        can_comment=policy.can_comment_on_work_item(actor, item),
+        can_internal=policy.can_post_internal_comment(actor),
+        can_edit=policy.can_edit_work_item(actor, item)
+        and item.state not in ("delivered", "cancelled"),
+        can_reassign=policy.can_reassign_work_item(actor, item)
+        and item.state not in ("delivered", "cancelled"),
+        show_notes=policy.can_see_evidence_notes(actor),
+        client_approval=bool(item.sop_version.definition.get("client_approval")),
+        approvers=client_approvers(item.client_id) if staff else [],
+        assignees=assignee_choices(actor, item.client_id) if manager else [],
+        reviewers=reviewer_choices(actor) if manager else [],
+        form=form,
+        errors=errors or {},
+        values=values or {},
+    ), status
+
+
+@bp.get("/<agency_slug>/work/<int:work_item_id>")
+@roles(*ALL_ROLES)
+def show_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
+    return _render_item(get_work_item_or_404(g.actor, work_item_id))
+
+
+def _act(
+    work_item_id: int,
+    check: Callable[[Actor, WorkItem], bool],
+    schema: Any,
+    run: Callable[[WorkItem, dict, int | None], Any],
+    *,
+    form: str,
+    done: str,
+    anchor: str | None = None,
+) -> ResponseReturnValue:
+    """Load, authorize, parse `schema` from the form, run, commit and redirect; refusals
+    are shown on the page."""
+    item = get_work_item_or_404(g.actor, work_item_id)
+    _authorize(check(g.actor, item))
+    try:
+        data = load_form(schema, request.form)
+        lock = data.pop("lock_version", None)
+        run(item, data, lock)
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        item = get_work_item_or_404(g.actor, work_item_id)
+        errors = exc.errors or {"_schema": [exc.message]}
+        return _render_item(
+            item, form=form, errors=errors, values=request.form.to_dict(), status=exc.status
+        )
+    flash(done, "success")
+    return redirect(_item_url(item, anchor))
+
+
+def _transition(action: str, path: str, check, schema_cls, run, done: str) -> None:
+    """Register POST /<agency_slug>/work/<id>/<path> for one transition."""
+
+    def view(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
+        return _act(
+            work_item_id,
+            check,
+            schema_cls(),
+            lambda item, data, lock: run(g.actor, item, data, lock),
+            form=action,
+            done=done,
+        )
+
+    view.__name__ = f"{action}_work_item"
+    view.__doc__ = f"POST: {action.replace('_', ' ')} (see app.work.transitions)."
+    allowed = {
+        "start": ("va",),
+        "submit": ("va",),
+        "take": ("owner", "manager", "qa"),
+        "approve": ("owner", "manager", "qa"),
+        "request_changes": ("owner", "manager", "qa"),
+        "client_approve": ("client",),
+        "client_changes": ("client",),
+        "deliver": ("owner", "manager", "va"),
+        "cancel": MANAGERS,
+    }[action]
+    bp.post(f"/<agency_slug>/work/<int:work_item_id>/{path}")(roles(*allowed)(view))
+
+
+_transition(
+    "start",
+    "start",
+    policy.can_start_work_item,
+    TransitionIn,
+    lambda a, i, d, lock: transitions.start_work_item(a, i, lock),
+    "Work started. Tick the checklist as you go.",
+)
+_transition(
+    "submit",
+    "submit",
+    policy.can_submit_work_item,
+    TransitionIn,
+    lambda a, i, d, lock: transitions.submit_work_item(a, i, lock),
+    "Submitted for QA review.",
+)
+_transition(
+    "take",
+    "take",
+    policy.can_review_work_item,
+    TransitionIn,
+    lambda a, i, d, lock: transitions.take_for_review(a, i, lock),
+    "You are reviewing this item.",
+)
+_transition(
+    "approve",
+    "approve",
+    policy.can_review_work_item,
+    ReviewIn,
+    lambda a, i, d, lock: transitions.approve_work_item(a, i, d, lock),
+    "Approved.",
+)
+_transition(
+    "request_changes",
+    "request-changes",
+    policy.can_review_work_item,
+    ReviewIn,
+    lambda a, i, d, lock: transitions.request_changes(a, i, d, lock),
+    "Changes requested; the assignee has been told.",
+)
+_transition(
+    "client_approve",
+    "client-approve",
+    policy.can_decide_as_client,
+    ClientApproveIn,
+    lambda a, i, d, lock: transitions.client_approve(a, i, d, lock),
+    "Thank you: you approved this work.",
+)
+_transition(
+    "client_changes",
+    "client-changes",
+    policy.can_decide_as_client,
+    ClientChangesIn,
+    lambda a, i, d, lock: transitions.client_request_changes(a, i, d, lock),
+    "Thank you: your change request was sent to the team.",
+)
+_transition(
+    "deliver",
+    "deliver",
+    policy.can_deliver_work_item,
+    TransitionIn,
+    lambda a, i, d, lock: transitions.deliver_work_item(a, i, lock),
+    "Delivered.",
+)
+_transition(
+    "cancel",
+    "cancel",
+    policy.can_cancel_work_item,
+    CancelIn,
+    lambda a, i, d, lock: transitions.cancel_work_item(a, i, d, lock),
+    "Work item cancelled.",
+)
+
+
+@bp.post("/<agency_slug>/work/<int:work_item_id>/reassign")
+@roles(*MANAGERS)
+def reassign_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
+    return _act(
+        work_item_id,
+        policy.can_reassign_work_item,
+        ReassignIn(),
+        lambda item, data, lock: services.reassign_work_item(g.actor, item, data, lock),
+        form="reassign",
+        done="Assignment saved.",
+    )
+
+
+@bp.post("/<agency_slug>/work/<int:work_item_id>/comments")
+@roles(*ALL_ROLES)
+def add_comment(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
+    return _act(
+        work_item_id,
+        policy.can_comment_on_work_item,
+        CommentIn(),
+        lambda item, data, lock: services.add_comment(g.actor, item, data),
+        form="comment",
+        done="Comment added.",
+        anchor="history",
+    )
+
+
+# --- checklist and evidence (htmx fragments) -----------------------------------------------
+
+
+def _check_fragment(
+    item: WorkItem, check: ChecklistState, *, errors: dict | None = None, status: int = 200
+) -> ResponseReturnValue:
+    return render_template(
+        "work/_check_fragment.html",
+        item=item,
+        check=check,
+        files=evidence_files_by_id(item),
+        can_work=item.state == "in_progress",
+        show_notes=True,
+        open_required=transitions.open_required_items(item),
+        errors=errors or {},
+    ), status
+
+
+def _checklist_action(
+    work_item_id: int, checklist_item_id: int, run: Callable[[WorkItem, ChecklistState], Any]
+) -> ResponseReturnValue:
+    item = get_work_item_or_404(g.actor, work_item_id)
+    check = get_checklist_state_or_404(g.actor, item, checklist_item_id)
+    _authorize(policy.can_work_checklist(g.actor, item))
+    try:
+        run(item, check)
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        item = get_work_item_or_404(g.actor, work_item_id)
+        check = get_checklist_state_or_404(g.actor, item, checklist_item_id)
+        errors = exc.errors or {"_schema": [exc.message]}
+        if _is_htmx():
+            return _check_fragment(item, check, errors=errors, status=exc.status)
+        return _render_item(item, form=f"check-{check.id}", errors=errors, status=exc.status)
+    if _is_htmx():
+        return _check_fragment(item, check)
+    return redirect(_item_url(item, f"check-{check.id}"))
+
+
+@bp.post("/<agency_slug>/work/<int:work_item_id>/checklist/<int:checklist_item_id>/tick")
+@roles("va")
+def tick_checklist_item(
+    agency_slug: str, work_item_id: int, checklist_item_id: int
+) -> ResponseReturnValue:
+    def run(item: WorkItem, check: ChecklistState) -> None:
+        data = load_form(TickIn(), request.form)
+        services.set_checklist_done(g.actor, item, check, data["done"])
+
+    return _checklist_action(work_item_id, checklist_item_id, run)
+
+
+@bp.post("/<agency_slug>/work/<int:work_item_id>/checklist/<int:checklist_item_id>/evidence")
+@roles("va")
+def add_evidence(
+    agency_slug: str, work_item_id: int, checklist_item_id: int
+) -> ResponseReturnValue:
+    def run(item: WorkItem, check: ChecklistState) -> None:
+        if check.evidence_kind == "file":
+            fields = MultiDict(request.form)
+            if "file" in request.files:
+                fields["file"] = request.files["file"]
+            data = _load_upload(fields)
+            limit = int(current_app.config.get("EVIDENCE_MAX_BYTES") or DEFAULT_MAX_BYTES)
+            upload = data["file"]
+            detected = read_upload(upload.stream, upload.filename, limit)
+            services.attach_evidence_file(g.actor, item, check, detected)
+        else:
+            services.add_evidence(g.actor, item, check, load_form(EvidenceIn(), request.form))
+
+    return _checklist_action(work_item_id, checklist_item_id, run)
+
+
+def _load_upload(fields: MultiDict) -> dict:
+    raw = {k: v for k, v in fields.items() if k != "csrf_token"}
+    try:
+        return EvidenceFileIn().load(raw)
+    except Exception as exc:  # marshmallow.ValidationError
+        messages = getattr(exc, "messages", {"file": ["Choose a file to upload."]})
+        raise ValidationFailed(
+            messages if isinstance(messages, dict) else {"file": messages}
+        ) from exc
+
+
+@bp.post("/<agency_slug>/work/<int:work_item_id>/checklist/<int:checklist_item_id>/evidence/remove")
+@roles("va")
+def remove_evidence(
+    agency_slug: str, work_item_id: int, checklist_item_id: int
+) -> ResponseReturnValue:
+    def run(item: WorkItem, check: ChecklistState) -> None:
+        load_form(TransitionIn(), request.form)  # nothing to read; unknown fields refused
+        services.clear_evidence(g.actor, item, check)
+
+    return _checklist_action(work_item_id, checklist_item_id, run)
+
+
+@bp.get("/<agency_slug>/work/<int:work_item_id>/evidence/<int:evidence_id>")
+@roles(*ALL_ROLES)
+def download_evidence(agency_slug: str, work_item_id: int, evidence_id: int) -> ResponseReturnValue:
+    item = get_work_item_or_404(g.actor, work_item_id)
+    return evidence_response(get_evidence_file_or_404(g.actor, item, evidence_id))
