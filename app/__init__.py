@@ -87,13 +87,16 @@ def _register_blueprints(app: Flask) -> None:
     from app.sops.views import bp as sops_bp
     from app.users.api import blp as users_api
     from app.users.views import bp as users_bp
+    from app.work.api import blp as work_api
     from app.work.screens import bp as work_screens_bp
+    from app.work.views import bp as work_bp
 
     for bp in (health_bp, users_bp, agencies_bp, clients_bp, audit_bp, jobs_bp, exports_bp):
         app.register_blueprint(bp)
     app.register_blueprint(sops_bp)
     app.register_blueprint(work_screens_bp)
-    for blp in (agencies_api, users_api, clients_api, audit_api, sops_api):
+    app.register_blueprint(work_bp)
+    for blp in (agencies_api, users_api, clients_api, audit_api, sops_api, work_api):
         # The API authenticates with bearer tokens, never cookies, so CSRF does not apply.
         csrf.exempt(blp)
         api.register_blueprint(blp)
