@@ -16,6 +16,7 @@ from app.clients.models import Assignment, Client, Contact, ServicePackage
 from app.core.security import hash_password
 from app.core.tenancy import all_tenants
 from app.extensions import db
+from app.invoices.models import Invoice
 from app.sops.models import Sop, SopVersion
 from app.users.models import Membership, User
 from app.work.models import ChecklistState, WorkItem
@@ -294,3 +295,32 @@ class WorkItemFactory(Base):
                         )
                     )
             db.session.flush()
+
+
+# --- invoices ------------------------------------------------------------------------------
+
+
+class InvoiceFactory(Base):
+    """An issued and sent invoice of a client (same agency): 1,000.00 in the client's
+    currency, issued today and due in 15 days (in the client's zone). For a draft pass
+    `status="draft", number=None, issued_at=None`."""
+
+    class Meta:
+        model = Invoice
+
+    client = factory.SubFactory(ClientFactory)
+    agency_id = factory.LazyAttribute(lambda o: o.client.agency_id)
+    kind = "invoice"
+    number = factory.Sequence(lambda n: f"INV-2026-{n + 1:05d}")
+    status = "sent"
+    currency = factory.LazyAttribute(lambda o: o.client.currency)
+    locale = factory.LazyAttribute(lambda o: o.client.locale or "en")
+    client_time_zone = factory.LazyAttribute(lambda o: o.client.time_zone)
+    issue_date = factory.LazyFunction(dt.date.today)
+    due_date = factory.LazyAttribute(lambda o: o.issue_date + dt.timedelta(days=o.net_days))
+    net_days = 15
+    subtotal_minor = 100000
+    tax_minor = 0
+    total_minor = 100000
+    paid_minor = 0
+    issued_at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
