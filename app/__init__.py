@@ -24,7 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_sentry(app)
 
-    from app.extensions import api, csrf, db, limiter, login_manager, migrate
+    from app.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(
@@ -34,6 +34,8 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
+    # Pages stay English; invoice PDFs and emails switch with force_locale(client locale).
+    babel.init_app(app, default_locale="en", default_translation_directories="translations")
 
     _import_models()
 

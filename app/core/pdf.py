@@ -1,0 +1,113 @@
+"""PDF rendering with WeasyPrint, reaching nothing but the assets the caller hands over.
+
+WeasyPrint's default URL fetcher reads `file:` URLs, follows `http(s):` and redirects, and
+embeds whatever `<link rel="attachment">` or `<a rel="attachment">` names inside the PDF.
+`render_pdf` instead uses `AssetFetcher`, which answers only `baton-asset:<name>` from the
+`assets` mapping (the logo bytes, bundled CSS) and raises for every other URL, and it drops
+every attachment before writing. WeasyPrint is imported inside the functions that render,
+so web processes start without its libraries.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from typing import Any
+
+log = logging.getLogger("baton.pdf")
+
+ASSET_SCHEME = "baton-asset"
+_TYPES = {
+    ".css": "text/css",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff2": "font/woff2",
+}
+
+
+class BlockedURL(ValueError):
+    """A document asked for a URL that is not one of its bundled assets."""
+
+
+def asset_url(name: str) -> str:
+    """The URL a template uses for the bundled asset `name` (e.g. `baton-asset:logo.png`)."""
+    return f"{ASSET_SCHEME}:{name}"
+
+
+def content_type_for(name: str) -> str:
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return _TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+_fetcher_class: Any = None
+
+
+def fetcher_class() -> type:
+    """`AssetFetcher`, a `weasyprint.urls.URLFetcher` subclass (built on first use so that
+    importing this module does not import WeasyPrint)."""
+    global _fetcher_class
+    if _fetcher_class is not None:
+        return _fetcher_class
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class AssetFetcher(URLFetcher):
+        """Serves `baton-asset:<name>` from a dict of bytes; raises for anything else
+        (`file:`, `http(s):`, `data:`, `ftp:`, unknown names), so nothing is ever read from
+        disk or the network and no redirect can be followed."""
+
+        def __init__(self, assets: dict[str, bytes]) -> None:
+            # No handlers at all: even if urllib's opener were reached, it could open nothing.
+            super().__init__(timeout=1, allowed_protocols=(ASSET_SCHEME,), allow_redirects=False)
+            self.handlers = []
+            self.handle_open = {}
+            self.process_request = {}
+            self.process_response = {}
+            self._assets = dict(assets)
+            self.served: list[str] = []
+            self.blocked: list[str] = []
+
+        def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+            scheme, sep, name = str(url).partition(":")
+            if sep and scheme.lower() == ASSET_SCHEME and name in self._assets:
+                self.served.append(name)
+                return URLFetcherResponse(
+                    url,
+                    body=self._assets[name],
+                    headers={"Content-Type": content_type_for(name)},
+                )
+            self.blocked.append(str(url)[:200])
+            log.warning("PDF rendering refused to fetch %r", str(url)[:200])
+            raise BlockedURL(f"not a bundled asset: {str(url)[:200]}")
+
+        def open(self, url: Any, data: Any = None, timeout: Any = None) -> Any:
+            target = getattr(url, "full_url", url)
+            return self.fetch(target)
+
+        def __call__(self, url: str) -> URLFetcherResponse:
+            return self.fetch(url)
+
+    _fetcher_class = AssetFetcher
+    return AssetFetcher
+
+
+def make_fetcher(assets: dict[str, bytes]) -> Any:
+    """A fresh fetcher serving `assets` (it records what it served and what it refused)."""
+    return fetcher_class()(assets)
+
+
+def render_pdf(html: str, *, assets: dict[str, bytes], fetcher: Any = None) -> bytes:
+    """Render `html` to PDF bytes. URLs resolve only to `baton-asset:<name>` entries of
+    `assets`; everything else is refused, and no file is ever attached to the PDF."""
+    from weasyprint import HTML
+
+    fetcher = fetcher or make_fetcher(assets)
+    document = HTML(string=html, base_url=None, url_fetcher=fetcher).render()
+    # <link rel="attachment"> becomes a document attachment and <a rel="attachment"> a file
+    # annotation: drop both, whatever they point to.
+    document.metadata.attachments = []
+    for page in document.pages:
+        page.links = [link for link in page.links if link[0] != "attachment"]
+    return document.write_pdf(attachments=None)
