@@ -102,3 +102,15 @@ def _register_blueprints(app: Flask) -> None:
         # The API authenticates with bearer tokens, never cookies, so CSRF does not apply.
         csrf.exempt(blp)
         api.register_blueprint(blp)
+    _register_invoice_blueprints(app)
+
+
+def _register_invoice_blueprints(app: Flask) -> None:
+    """Invoices, payments, receivables, invoice settings and retainers (pages and API)."""
+    from app.extensions import api, csrf
+    from app.invoices.api import blp as invoices_api
+    from app.invoices.views import bp as invoices_bp
+
+    app.register_blueprint(invoices_bp)
+    csrf.exempt(invoices_api)
+    api.register_blueprint(invoices_api)

@@ -1,0 +1,291 @@
+"""HTML pages around invoices: receivables, the invoice settings with tax rates, and a
+client's billing page (retainers, deposit invoices, pausing reminders). Registered on the
+`invoices` blueprint."""
+
+from __future__ import annotations
+
+import json
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from app.clients.models import Client
+from app.clients.queries import get_client_or_404
+from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.money import from_minor, input_value
+from app.core.permissions import MANAGERS, roles
+from app.core.schemas import load_form
+from app.core.uow import commit
+from app.extensions import db
+from app.invoices import policy
+from app.invoices.models import ROUNDING_MODES
+from app.invoices.queries import (
+    SETTINGS_DEFAULTS,
+    client_invoices,
+    client_retainers,
+    get_retainer_or_404,
+    get_tax_rate_or_404,
+    invoice_settings,
+    tax_rate_list,
+)
+from app.invoices.receivables import BUCKETS, receivables
+from app.invoices.retainers import create_retainer, delete_retainer, update_retainer
+from app.invoices.schemas import DepositIn, EmptyIn, RetainerIn, SettingsIn, TaxRateIn
+from app.invoices.services import create_deposit_invoice
+from app.invoices.settings import create_tax_rate, update_invoice_settings, update_tax_rate
+from app.invoices.views import bp
+
+
+def _authorize(allowed: bool) -> None:
+    if not allowed:
+        raise Forbidden("Your role does not allow this.")
+
+
+# --- receivables ---------------------------------------------------------------------------
+
+
+@bp.get("/<agency_slug>/receivables", endpoint="receivables")
+@roles(*MANAGERS)
+def receivables_page(agency_slug: str) -> ResponseReturnValue:
+    """Outstanding and overdue per client, in each currency and in the base currency."""
+    _authorize(policy.can_see_receivables(g.actor))
+    data = receivables(g.actor)
+    base = data.base_currency
+    chart = {
+        "labels": json.dumps([month for month, _ in data.by_month]),
+        "values": json.dumps([float(from_minor(v, base)) for _, v in data.by_month]),
+    }
+    return render_template("invoices/receivables.html", data=data, buckets=BUCKETS, chart=chart)
+
+
+# --- settings and tax rates ----------------------------------------------------------------
+
+
+def _settings_page(
+    values: dict | None = None,
+    errors: dict | None = None,
+    rate_values: dict | None = None,
+    rate_errors: dict | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    current = invoice_settings()
+    return render_template(
+        "invoices/settings.html",
+        values=values or {k: getattr(current, k) for k in SETTINGS_DEFAULTS},
+        errors=errors or {},
+        rate_values=rate_values or {"active": True},
+        rate_errors=rate_errors or {},
+        tax_rates=tax_rate_list(g.actor),
+        rounding_modes=ROUNDING_MODES,
+    ), status
+
+
+@bp.route("/<agency_slug>/invoice-settings", methods=["GET", "POST"])
+@roles("owner")
+def settings(agency_slug: str) -> ResponseReturnValue:
+    """Numbering format, yearly restart, rounding rule, recurring day and tax rates."""
+    _authorize(policy.can_manage_invoice_settings(g.actor))
+    if request.method == "GET":
+        return _settings_page()
+    try:
+        update_invoice_settings(g.actor, load_form(SettingsIn(), request.form))
+        commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        values = request.form.to_dict()
+        for key in ("restart_yearly", "reminders_enabled"):
+            values[key] = key in request.form
+        return _settings_page(values=values, errors=exc.errors, status=422)
+    flash("Invoice settings saved.", "success")
+    return redirect(url_for("invoices.settings", agency_slug=agency_slug))
+
+
+@bp.post("/<agency_slug>/invoice-settings/tax-rates")
+@roles("owner")
+def add_tax_rate(agency_slug: str) -> ResponseReturnValue:
+    _authorize(policy.can_manage_invoice_settings(g.actor))
+    try:
+        rate = create_tax_rate(g.actor, load_form(TaxRateIn(), request.form))
+        commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        values = request.form.to_dict()
+        for key in ("inclusive", "active"):
+            values[key] = key in request.form
+        return _settings_page(rate_values=values, rate_errors=exc.errors, status=422)
+    flash(f"Tax rate {rate.name} added.", "success")
+    return redirect(url_for("invoices.settings", agency_slug=agency_slug) + "#tax-rates")
+
+
+@bp.route("/<agency_slug>/tax-rates/<int:tax_rate_id>/edit", methods=["GET", "POST"])
+@roles("owner")
+def edit_tax_rate(agency_slug: str, tax_rate_id: int) -> ResponseReturnValue:
+    rate = get_tax_rate_or_404(g.actor, tax_rate_id)
+    _authorize(policy.can_manage_invoice_settings(g.actor))
+    values = {
+        "name": rate.name,
+        "rate_percent": format((rate.rate * 100).normalize(), "f"),
+        "inclusive": rate.inclusive,
+        "active": rate.active,
+    }
+    errors: dict = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        for key in ("inclusive", "active"):
+            values[key] = key in request.form
+        try:
+            update_tax_rate(g.actor, rate, load_form(TaxRateIn(), request.form))
+            commit()
+            flash("Tax rate saved. Lines written earlier keep the rate they had.", "success")
+            return redirect(url_for("invoices.settings", agency_slug=agency_slug) + "#tax-rates")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+    return render_template(
+        "invoices/tax_rate_form.html", rate=rate, values=values, errors=errors
+    ), (422 if errors else 200)
+
+
+# --- a client's billing page ---------------------------------------------------------------
+
+
+def _billing_page(
+    client: Client,
+    *,
+    errors: dict | None = None,
+    values: dict | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    actor = g.actor
+    return render_template(
+        "invoices/billing.html",
+        client=client,
+        plans=client_retainers(actor, client),
+        invoices=client_invoices(actor, client),
+        tax_rates=tax_rate_list(actor, active_only=True),
+        settings=invoice_settings(),
+        errors=errors or {},
+        values=values or {},
+        input_value=input_value,
+        # Reminders are paused per client on the reminders' own route, when it exists.
+        pause_client_endpoint="reminders.pause_client"
+        if "reminders.pause_client" in current_app.view_functions
+        else None,
+    ), status
+
+
+def _client_for(client_id: int) -> Client:
+    client = get_client_or_404(g.actor, client_id)
+    _authorize(policy.can_manage_billing(g.actor, client))
+    return client
+
+
+def _billing_url(client_id: int, anchor: str = "") -> str:
+    url = url_for("invoices.client_billing", agency_slug=g.actor.agency.slug, client_id=client_id)
+    return url + (f"#{anchor}" if anchor else "")
+
+
+@bp.get("/<agency_slug>/clients/<int:client_id>/billing")
+@roles(*MANAGERS)
+def client_billing(agency_slug: str, client_id: int) -> ResponseReturnValue:
+    """Retainers, deposit invoices, reminders and recent invoices of one client."""
+    return _billing_page(_client_for(client_id))
+
+
+def _billing_act(client: Client, form: str, schema, action, message, anchor: str):
+    client_id = client.id
+    try:
+        result = action(load_form(schema, request.form))
+        commit()
+    except (ValidationFailed, Conflict) as exc:
+        db.session.rollback()
+        client = get_client_or_404(g.actor, client_id)
+        return _billing_page(
+            client,
+            errors={form: exc.errors or {"_schema": [exc.message]}},
+            values={form: request.form.to_dict()},
+            status=exc.status,
+        )
+    flash(message(result) if callable(message) else message, "success")
+    return result
+
+
+@bp.post("/<agency_slug>/clients/<int:client_id>/retainers")
+@roles(*MANAGERS)
+def add_retainer(agency_slug: str, client_id: int) -> ResponseReturnValue:
+    client = _client_for(client_id)
+    result = _billing_act(
+        client,
+        "retainer",
+        RetainerIn(),
+        lambda d: create_retainer(g.actor, client, d),
+        "Retainer added.",
+        "retainers",
+    )
+    return redirect(_billing_url(client_id, "retainers")) if _done(result) else result
+
+
+def _done(result: object) -> bool:
+    return not isinstance(result, tuple)
+
+
+@bp.route("/<agency_slug>/retainers/<int:retainer_id>/edit", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def edit_retainer(agency_slug: str, retainer_id: int) -> ResponseReturnValue:
+    plan = get_retainer_or_404(g.actor, retainer_id)
+    client = _client_for(plan.client_id)
+    values = {
+        "description": plan.description,
+        "monthly_amount": input_value(plan.monthly_amount_minor, plan.currency),
+        "currency": plan.currency,
+        "included_hours": plan.included_hours,
+        "active": plan.active,
+    }
+    errors: dict = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        values["active"] = "active" in request.form
+        try:
+            update_retainer(g.actor, plan, load_form(RetainerIn(), request.form))
+            commit()
+            flash("Retainer saved.", "success")
+            return redirect(_billing_url(client.id, "retainers"))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+    return render_template(
+        "invoices/retainer_form.html", plan=plan, client=client, values=values, errors=errors
+    ), (422 if errors else 200)
+
+
+@bp.post("/<agency_slug>/retainers/<int:retainer_id>/delete")
+@roles(*MANAGERS)
+def remove_retainer(agency_slug: str, retainer_id: int) -> ResponseReturnValue:
+    plan = get_retainer_or_404(g.actor, retainer_id)
+    client = _client_for(plan.client_id)
+    result = _billing_act(
+        client,
+        "retainers",
+        EmptyIn(),
+        lambda d: delete_retainer(g.actor, plan),
+        "Retainer removed.",
+        "retainers",
+    )
+    return redirect(_billing_url(client.id, "retainers")) if _done(result) else result
+
+
+@bp.post("/<agency_slug>/clients/<int:client_id>/deposit-invoice")
+@roles(*MANAGERS)
+def create_deposit(agency_slug: str, client_id: int) -> ResponseReturnValue:
+    client = _client_for(client_id)
+    result = _billing_act(
+        client,
+        "deposit",
+        DepositIn(),
+        lambda d: create_deposit_invoice(g.actor, client, d),
+        "Deposit invoice drafted: check it, then issue it.",
+        "deposit",
+    )
+    if not _done(result):
+        return result
+    return redirect(url_for("invoices.show_invoice", agency_slug=agency_slug, invoice_id=result.id))

@@ -1,0 +1,132 @@
+"""Payments: record full or partial payments, delete a wrong one; status follows the balance.
+
+Both lock the invoice row first (SELECT ... FOR UPDATE), the same lock the reminder sweep
+takes before it sends, so a reminder never goes out for an invoice a committed payment has
+just settled, and two payments at once cannot overpay.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from app.audit.services import record, snapshot
+from app.core.db import utcnow
+from app.core.errors import ValidationFailed
+from app.core.permissions import Actor
+from app.extensions import db
+from app.invoices.lines import label, lock_invoice, money_of, read_amount
+from app.invoices.models import Invoice, Payment
+from app.invoices.queries import today_in
+
+PAYMENT_FIELDS = ("invoice_id", "paid_on", "method", "reference", "amount_minor", "rate_to_base")
+
+
+def settle(invoice: Invoice, now: dt.datetime | None = None) -> None:
+    """Set an issued invoice's status from its balance: paid when nothing is owed,
+    partially paid after a payment, otherwise issued or sent."""
+    if invoice.kind != "invoice" or invoice.status in ("draft", "void"):
+        return
+    if invoice.balance_minor <= 0:
+        invoice.status = "paid"
+        invoice.paid_at = invoice.paid_at or now or utcnow()
+        return
+    invoice.paid_at = None
+    if invoice.paid_minor > 0:
+        invoice.status = "partially_paid"
+    else:
+        invoice.status = "sent" if invoice.sent_at else "issued"
+
+
+def _refusal(invoice: Invoice) -> str | None:
+    if invoice.kind != "invoice":
+        return "Payments are recorded on invoices, not on credit notes."
+    if invoice.status == "draft":
+        return "This is a draft; issue it before recording payments."
+    if invoice.status == "void":
+        return f"{label(invoice)} is void; no payments can be recorded on it."
+    if invoice.balance_minor <= 0:
+        return f"{label(invoice)} is already paid in full."
+    return None
+
+
+def record_payment(actor: Actor, invoice: Invoice, data: dict) -> Payment:
+    """A full or partial payment in the invoice's currency, with an optional rate to the
+    agency's base currency. Overpayments and payments on drafts, void invoices and credit
+    notes are refused naming the amount field."""
+    errors: dict = {}
+    field = "amount_minor" if data.get("amount_minor") is not None else "amount"
+    amount = read_amount(data, "amount", invoice.currency, errors)
+    lock_invoice(invoice)
+    refusal = _refusal(invoice)
+    if refusal:
+        errors[field] = [refusal]
+    elif amount is not None and amount <= 0:
+        errors[field] = ["Must be more than zero."]
+    elif amount is not None and amount > invoice.balance_minor:
+        errors[field] = [
+            f"More than the balance of {money_of(invoice, invoice.balance_minor)} "
+            f"on {label(invoice)}; record at most that."
+        ]
+    paid_on = data.get("paid_on") or today_in(actor.agency.time_zone if actor.agency else None)
+    latest = today_in(invoice.client_time_zone) + dt.timedelta(days=1)
+    if paid_on > latest:
+        errors["paid_on"] = ["Must not be in the future."]
+    rate = data.get("rate_to_base")
+    base = actor.agency.base_currency if actor.agency else invoice.currency
+    if rate is not None and invoice.currency == base and Decimal(rate) != 1:
+        errors["rate_to_base"] = [f"The invoice is in {base}, your base currency: leave it empty."]
+    if errors:
+        raise ValidationFailed(errors)
+    payment = Payment(
+        invoice_id=invoice.id,
+        paid_on=paid_on,
+        method=data.get("method") or "bank_transfer",
+        reference=data.get("reference") or None,
+        amount_minor=amount,
+        rate_to_base=rate if invoice.currency != base else None,
+        created_by_id=actor.user_id,
+    )
+    db.session.add(payment)
+    before = {"status": invoice.status, "paid_minor": invoice.paid_minor}
+    invoice.paid_minor += amount
+    settle(invoice)
+    db.session.flush()
+    record(
+        actor,
+        "payment.recorded",
+        invoice,
+        summary=f"Payment of {money_of(invoice, amount)} recorded on {label(invoice)}",
+        before=before,
+        after={
+            **snapshot(payment, PAYMENT_FIELDS),
+            "status": invoice.status,
+            "paid_minor": invoice.paid_minor,
+        },
+    )
+    return payment
+
+
+def delete_payment(actor: Actor, payment: Payment) -> Invoice:
+    """Remove a wrongly recorded payment; the balance and status follow (audited)."""
+    invoice = db.session.get(Invoice, payment.invoice_id)
+    lock_invoice(invoice)
+    before = {
+        **snapshot(payment, PAYMENT_FIELDS),
+        "status": invoice.status,
+        "paid_minor": invoice.paid_minor,
+    }
+    invoice.paid_minor -= payment.amount_minor
+    db.session.delete(payment)
+    settle(invoice)
+    db.session.flush()
+    record(
+        actor,
+        "payment.deleted",
+        invoice,
+        summary=f"Payment of {money_of(invoice, payment.amount_minor)} removed from "
+        f"{label(invoice)}",
+        before=before,
+        after={"status": invoice.status, "paid_minor": invoice.paid_minor},
+    )
+    return invoice
