@@ -43,6 +43,16 @@ class WorkItem(TenantScoped, db.Model):
         sa.Index("ix_work_items_reviewer_state", "reviewer_id", "state", "submitted_at"),
         sa.Index("ix_work_items_client_state", "client_id", "state"),
         sa.Index("ix_work_items_agency_state_due", "agency_id", "state", "due_at"),
+        # The agency's QA queue, oldest submission first: only the items waiting for review
+        # (a few percent of all), read in order and counted from the index alone.
+        sa.Index(
+            "ix_work_items_queue",
+            "agency_id",
+            "submitted_at",
+            "id",
+            postgresql_where=sa.text("state IN ('submitted', 'in_review')"),
+            sqlite_where=sa.text("state IN ('submitted', 'in_review')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

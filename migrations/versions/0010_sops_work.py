@@ -96,6 +96,7 @@ def upgrade():
         batch_op.create_index('ix_work_items_assignee_state_due', ['assignee_id', 'state', 'due_at'], unique=False)
         batch_op.create_index('ix_work_items_client_state', ['client_id', 'state'], unique=False)
         batch_op.create_index('ix_work_items_reviewer_state', ['reviewer_id', 'state', 'submitted_at'], unique=False)
+        batch_op.create_index('ix_work_items_queue', ['agency_id', 'submitted_at', 'id'], unique=False, postgresql_where=sa.text("state IN ('submitted', 'in_review')"), sqlite_where=sa.text("state IN ('submitted', 'in_review')"))
 
     op.create_table('evidence_files',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -218,6 +219,7 @@ def downgrade():
 
     op.drop_table('evidence_files')
     with op.batch_alter_table('work_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_work_items_queue')
         batch_op.drop_index('ix_work_items_reviewer_state')
         batch_op.drop_index('ix_work_items_client_state')
         batch_op.drop_index('ix_work_items_assignee_state_due')
