@@ -3,10 +3,12 @@
 Every function takes the actor explicitly and starts from the same visibility rule as the
 item page (owners, managers and QA see every item of the agency; a VA sees items on the
 clients they are currently assigned to), so a screen never lists an item its viewer could
-not open. Each screen runs a fixed number of statements whatever the data: what the
-templates show is eager-loaded, progress and counts are aggregated in SQL, and long
-columns are capped in SQL (one `UNION ALL` of per-column `LIMIT`s, which PostgreSQL answers
-from the (…, state, due_at) indexes and SQLite runs too).
+not open. Each screen runs a fixed number of statements whatever the data: the lists are
+read as plain rows with what the templates show joined in (client, assignee, reviewer),
+progress and counts are aggregated in SQL, and long columns are capped in SQL (one
+`UNION ALL` of per-column `LIMIT`s, which PostgreSQL answers from the (…, state, due_at)
+indexes and SQLite runs too). Plain rows, not ORM objects: a board shows hundreds of
+cards, and building an identity-mapped object graph for each cost more than the query.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import aliased, lazyload
 from werkzeug.exceptions import NotFound
 
 from app.clients.models import Assignment, Client
@@ -34,9 +36,10 @@ QUADRANT_ORDER = ("do", "schedule", "delegate", "eliminate")
 QUADRANT_FLAGS = {quadrant: flags for flags, quadrant in QUADRANTS.items()}
 QUEUE_STATES = ("submitted", "in_review")
 CLOSED_STATES = ("delivered", "cancelled")
-CARDS_PER_COLUMN = 20
+CARDS_PER_COLUMN = 15
 ITEMS_PER_QUADRANT = 25
 PER_PAGE = 50
+COUNT_CAP = 1000  # a board column counts this many items, then says "1,000+"
 OPTION_LIMIT = 300  # a filter shows a <select> up to this many choices, a search box beyond
 
 
@@ -56,28 +59,115 @@ def visible_items(actor: Actor, today: dt.date | None = None) -> sa.Select:
     return stmt.where(sa.false())
 
 
-def _with_member(relationship: Any) -> Any:
-    """Eager-load a membership's person (name and zone only), never its agency again."""
-    return joinedload(relationship).options(
-        lazyload(Membership.agency),
-        joinedload(Membership.user, innerjoin=True).load_only(User.id, User.name, User.time_zone),
-    )
+# --- rows ---------------------------------------------------------------------------------
 
 
-_WITH_CLIENT = joinedload(WorkItem.client, innerjoin=True).load_only(
-    Client.id, Client.name, Client.time_zone
+@dataclass(slots=True)
+class Card:
+    """What a screen shows of one work item."""
+
+    id: int
+    title: str
+    state: str
+    urgent: bool
+    important: bool
+    due_at: dt.datetime | None
+    submitted_at: dt.datetime | None
+    rework_rounds: int
+    client_id: int
+    client_name: str
+    client_zone: str
+    assignee_name: str | None = None
+    reviewer_name: str | None = None
+    done: int = 0
+    total: int = 0
+    overdue: bool = False
+    waited_seconds: int = 0
+
+    @property
+    def quadrant(self) -> str:
+        return QUADRANTS[(bool(self.urgent), bool(self.important))]
+
+    @property
+    def percent(self) -> int:
+        """Checklist progress, 0-100."""
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def round(self) -> int:
+        """1 for a first submission, 2 after one round of changes, ..."""
+        return (self.rework_rounds or 0) + 1
+
+
+_ASSIGNEE = aliased(Membership, name="assignee")
+_ASSIGNEE_USER = aliased(User, name="assignee_user")
+_REVIEWER = aliased(Membership, name="reviewer")
+_REVIEWER_USER = aliased(User, name="reviewer_user")
+_CARD_COLUMNS = (
+    WorkItem.id,
+    WorkItem.title,
+    WorkItem.state,
+    WorkItem.urgent,
+    WorkItem.important,
+    WorkItem.due_at,
+    WorkItem.submitted_at,
+    WorkItem.rework_rounds,
+    Client.id,
+    Client.name,
+    Client.time_zone,
 )
-_WITH_ASSIGNEE = _with_member(WorkItem.assignee)
-_WITH_REVIEWER = _with_member(WorkItem.reviewer)
+
+
+def _cards_stmt(*, assignee: bool = False, reviewer: bool = False, progress: bool = False):
+    """SELECT of card rows (item, client, optionally names and checklist progress)."""
+    columns: list[Any] = list(_CARD_COLUMNS)
+    columns.append(_ASSIGNEE_USER.name if assignee else sa.null())
+    columns.append(_REVIEWER_USER.name if reviewer else sa.null())
+    if progress:
+        columns += _progress_columns()
+    stmt = sa.select(*columns).join(Client, Client.id == WorkItem.client_id)
+    if assignee:
+        stmt = stmt.outerjoin(_ASSIGNEE, _ASSIGNEE.id == WorkItem.assignee_id).outerjoin(
+            _ASSIGNEE_USER, _ASSIGNEE_USER.id == _ASSIGNEE.user_id
+        )
+    if reviewer:
+        stmt = stmt.outerjoin(_REVIEWER, _REVIEWER.id == WorkItem.reviewer_id).outerjoin(
+            _REVIEWER_USER, _REVIEWER_USER.id == _REVIEWER.user_id
+        )
+    return stmt
+
+
+def _card(row: Any) -> Card:
+    card = Card(*row[:13])
+    if len(row) > 13:
+        card.done, card.total = row[13] or 0, row[14] or 0
+    return card
+
+
+def _progress_columns() -> list[sa.ScalarSelect]:
+    """(done, total) checklist states of the row's item, as correlated subqueries."""
+    total = (
+        sa.select(sa.func.count(ChecklistState.id))
+        .where(ChecklistState.work_item_id == WorkItem.id)
+        .correlate(WorkItem)
+        .scalar_subquery()
+    )
+    done = (
+        sa.select(sa.func.count(ChecklistState.id))
+        .where(ChecklistState.work_item_id == WorkItem.id, ChecklistState.done.is_(True))
+        .correlate(WorkItem)
+        .scalar_subquery()
+    )
+    return [done, total]
 
 
 def _capped_ids(
     base: sa.Select,
-    groups: list[tuple[object, sa.ColumnElement[bool]]],
-    order: dict[object, list],
+    groups: list[tuple[str, sa.ColumnElement[bool]]],
+    order: dict[str, list],
     limit: int,
     offset: int = 0,
-) -> sa.Select:
+) -> sa.CompoundSelect:
     """The ids of at most `limit` items of each group (its condition, its order), as one
     UNION ALL of limited subqueries."""
     parts = []
@@ -88,27 +178,25 @@ def _capped_ids(
             .order_by(*order[key])
             .limit(limit)
             .offset(offset)
-            .subquery()
+            .subquery(f"group_{key}")
         )
         parts.append(sa.select(inner.c.id))
     return sa.union_all(*parts)
 
 
+def _by_due() -> list:
+    return [WorkItem.due_at.asc().nulls_last(), WorkItem.id]
+
+
+def _sort_key(state: str):
+    """The order of _board_order, for cards read back in any order."""
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    if state in CLOSED_STATES:
+        return lambda c: (c.due_at is not None, -(c.due_at or far).timestamp(), -c.id)
+    return lambda c: (c.due_at or far, c.id)
+
+
 # --- My work ------------------------------------------------------------------------------
-
-
-@dataclass
-class WorkRow:
-    """An item on a list with its checklist progress."""
-
-    item: WorkItem
-    done: int
-    total: int
-    overdue: bool
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
 
 
 @dataclass
@@ -116,7 +204,7 @@ class QuadrantGroup:
     quadrant: str
     count: int = 0
     overdue: int = 0
-    rows: list[WorkRow] = field(default_factory=list)
+    rows: list[Card] = field(default_factory=list)
 
     @property
     def hidden(self) -> int:
@@ -135,35 +223,9 @@ def get_member_or_404(actor: Actor, member_id: int) -> Membership:
     return member
 
 
-def _my_work_base(actor: Actor, member: Membership) -> sa.Select:
-    return visible_items(actor).where(
-        WorkItem.assignee_id == member.id, WorkItem.state.in_(OPEN_STATES)
-    )
-
-
 def _quadrant_condition(quadrant: str) -> sa.ColumnElement[bool]:
     urgent, important = QUADRANT_FLAGS[quadrant]
     return sa.and_(WorkItem.urgent.is_(urgent), WorkItem.important.is_(important))
-
-
-def _by_due() -> list:
-    return [WorkItem.due_at.asc().nulls_last(), WorkItem.id]
-
-
-def _progress_columns() -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
-    total = (
-        sa.select(sa.func.count(ChecklistState.id))
-        .where(ChecklistState.work_item_id == WorkItem.id)
-        .correlate(WorkItem)
-        .scalar_subquery()
-    )
-    done = (
-        sa.select(sa.func.count(ChecklistState.id))
-        .where(ChecklistState.work_item_id == WorkItem.id, ChecklistState.done.is_(True))
-        .correlate(WorkItem)
-        .scalar_subquery()
-    )
-    return done, total
 
 
 def my_work(
@@ -181,7 +243,9 @@ def my_work(
     counts) per quadrant, and the items with their checklist progress and client.
     """
     now = now or utcnow()
-    base = _my_work_base(actor, member)
+    base = visible_items(actor).where(
+        WorkItem.assignee_id == member.id, WorkItem.state.in_(OPEN_STATES)
+    )
     overdue = sa.and_(WorkItem.due_at.is_not(None), WorkItem.due_at < now)
     counts = db.session.execute(
         base.with_only_columns(
@@ -203,31 +267,17 @@ def my_work(
         ids = _capped_ids(
             base, wanted, {q: _by_due() for q, _ in wanted}, limit, (page - 1) * limit
         )
-        done, total = _progress_columns()
         rows = db.session.execute(
-            sa.select(WorkItem, done, total)
-            .where(WorkItem.id.in_(ids))
-            .order_by(*_by_due())
-            .options(_WITH_CLIENT)
+            _cards_stmt(progress=True).where(WorkItem.id.in_(ids)).order_by(*_by_due())
         ).all()
-        for item, n_done, n_total in rows:
-            late = item.due_at is not None and item.due_at < now
-            groups[item.quadrant].rows.append(WorkRow(item, n_done or 0, n_total or 0, late))
+        for row in rows:
+            card = _card(row)
+            card.overdue = card.due_at is not None and card.due_at < now
+            groups[card.quadrant].rows.append(card)
     return [groups[q] for q in shown]
 
 
 # --- QA queue -----------------------------------------------------------------------------
-
-
-@dataclass
-class QueueRow:
-    item: WorkItem
-    waited_seconds: int
-
-    @property
-    def round(self) -> int:
-        """1 for a first submission, 2 after one round of changes, ..."""
-        return (self.item.rework_rounds or 0) + 1
 
 
 def qa_queue(
@@ -249,17 +299,22 @@ def qa_queue(
     elif reviewer_id is not None:
         stmt = stmt.where(WorkItem.reviewer_id == reviewer_id)
     total = db.session.scalar(stmt.with_only_columns(sa.func.count(WorkItem.id))) or 0
-    items = db.session.scalars(
-        stmt.order_by(WorkItem.submitted_at.asc().nulls_last(), WorkItem.id)
+    page_ids = (
+        stmt.with_only_columns(WorkItem.id)
+        .order_by(WorkItem.submitted_at.asc().nulls_last(), WorkItem.id)
         .limit(PER_PAGE)
         .offset((page - 1) * PER_PAGE)
-        .options(_WITH_CLIENT, _WITH_ASSIGNEE, _WITH_REVIEWER)
+    )
+    rows = db.session.execute(
+        _cards_stmt(assignee=True, reviewer=True)
+        .where(WorkItem.id.in_(page_ids))
+        .order_by(WorkItem.submitted_at.asc().nulls_last(), WorkItem.id)
     ).all()
-    rows = [
-        QueueRow(i, max(0, int((now - i.submitted_at).total_seconds())) if i.submitted_at else 0)
-        for i in items
-    ]
-    return Page(items=rows, page=page, per_page=PER_PAGE, total=total)
+    cards = [_card(row) for row in rows]
+    for card in cards:
+        if card.submitted_at is not None:
+            card.waited_seconds = max(0, int((now - card.submitted_at).total_seconds()))
+    return Page(items=cards, page=page, per_page=PER_PAGE, total=total)
 
 
 def reviewer_options(actor: Actor) -> list[tuple[int, str]]:
@@ -282,8 +337,17 @@ def reviewer_options(actor: Actor) -> list[tuple[int, str]]:
 @dataclass
 class BoardColumn:
     state: str
-    count: int = 0
-    items: list[WorkItem] = field(default_factory=list)
+    count: int = 0  # exact up to `cap`; cap + 1 means "more than cap"
+    cap: int = COUNT_CAP
+    items: list[Card] = field(default_factory=list)
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    @property
+    def count_label(self) -> str:
+        return f"{self.cap:,}+" if self.capped else f"{self.count:,}"
 
     @property
     def hidden(self) -> int:
@@ -291,9 +355,10 @@ class BoardColumn:
 
 
 def _board_order(state: str) -> list:
-    # Open work: soonest due first. Finished work: most recent due date first.
+    # Open work: soonest due first. Finished work: latest due first (NULLS FIRST, which is
+    # what PostgreSQL reads backwards from the (agency, state, due_at) index, no sort).
     if state in CLOSED_STATES:
-        return [WorkItem.due_at.desc().nulls_last(), WorkItem.id.desc()]
+        return [WorkItem.due_at.desc().nulls_first(), WorkItem.id.desc()]
     return _by_due()
 
 
@@ -316,39 +381,45 @@ def board_filtered(actor: Actor, filters: dict) -> sa.Select:
     return stmt
 
 
+def _capped_counts(base: sa.Select, states: list[str], cap: int) -> dict[str, int]:
+    """Items per state, counting at most cap + 1 of each: one UNION ALL of limited index
+    reads, so a column of 100,000 delivered items costs no more than one of 1,001."""
+    parts = []
+    for state in states:
+        inner = (
+            base.with_only_columns(WorkItem.id)
+            .where(WorkItem.state == state)
+            .limit(cap + 1)
+            .subquery(f"count_{state}")
+        )
+        parts.append(sa.select(sa.literal(state), sa.func.count()).select_from(inner))
+    return {state: n for state, n in db.session.execute(sa.union_all(*parts)).all()}
+
+
 def board(actor: Actor, filters: dict, *, page: int = 1) -> list[BoardColumn]:
-    """Columns by state with their counts and their first CARDS_PER_COLUMN cards; with a
-    `state` filter, that column only, a page of PER_PAGE cards. Two statements."""
+    """Columns by state with their counts (up to COUNT_CAP) and their first
+    CARDS_PER_COLUMN cards; with a `state` filter, that column only, a page of PER_PAGE
+    cards. Two statements whatever the number of items."""
     stmt = board_filtered(actor, filters)
-    states = [filters["state"]] if filters.get("state") else list(STATES)
-    columns = {s: BoardColumn(s) for s in states}
-    counts = db.session.execute(
-        stmt.with_only_columns(WorkItem.state, sa.func.count(WorkItem.id)).group_by(WorkItem.state)
-    ).all()
-    for state, n in counts:
-        if state in columns:
-            columns[state].count = n
+    one_state = filters.get("state")
+    states = [one_state] if one_state else list(STATES)
+    # Paging one column counts just past the page asked for, so "next" is always known.
+    cap = max(COUNT_CAP, page * PER_PAGE) if one_state else COUNT_CAP
+    counts = _capped_counts(stmt, states, cap)
+    columns = {s: BoardColumn(s, counts.get(s, 0), cap) for s in states}
     wanted = [(s, WorkItem.state == s) for s in states if columns[s].count]
     if wanted:
-        limit = PER_PAGE if filters.get("state") else CARDS_PER_COLUMN
+        limit = PER_PAGE if one_state else CARDS_PER_COLUMN
         ids = _capped_ids(
             stmt, wanted, {s: _board_order(s) for s, _ in wanted}, limit, (page - 1) * limit
         )
-        items = db.session.scalars(
-            sa.select(WorkItem).where(WorkItem.id.in_(ids)).options(_WITH_CLIENT, _WITH_ASSIGNEE)
-        ).all()
-        for item in items:
-            columns[item.state].items.append(item)
+        rows = db.session.execute(_cards_stmt(assignee=True).where(WorkItem.id.in_(ids))).all()
+        for row in rows:
+            card = _card(row)
+            columns[card.state].items.append(card)
         for column in columns.values():
             column.items.sort(key=_sort_key(column.state))
     return list(columns.values())
-
-
-def _sort_key(state: str):
-    far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    if state in CLOSED_STATES:
-        return lambda i: (-(i.due_at or dt.datetime.min.replace(tzinfo=dt.UTC)).timestamp(), -i.id)
-    return lambda i: (i.due_at or far, i.id)
 
 
 def client_options(actor: Actor) -> tuple[list[tuple[int, str]], bool]:

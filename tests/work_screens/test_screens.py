@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from app.work.screen_queries import CARDS_PER_COLUMN
 from tests.clients.support import web
 from tests.factories import AssignmentFactory, ClientFactory, MembershipFactory
 from tests.work_screens.conftest import Shop
@@ -207,7 +208,8 @@ def test_board_caps_columns(app, shop: Shop):
         make_item(shop.version, t.client.id, assignee_id=t.va.id, due_in=(i + 1) * H)
     browser = web(app, t.owner)
     html = browser.get(f"/{shop.slug}/board").get_data(as_text=True)
-    assert len(_ids(html, 'data-column="todo"')) == 20 and "+ 3 more" in html
+    assert len(_ids(html, 'data-column="todo"')) == CARDS_PER_COLUMN
+    assert f"+ {23 - CARDS_PER_COLUMN} more" in html
     html = browser.get(f"/{shop.slug}/board?state=todo").get_data(as_text=True)
     assert len(_ids(html)) == 23
 
@@ -220,3 +222,28 @@ def test_board_does_not_show_another_agencys_items(app, shop: Shop):
     assert "Their secret item" not in html and "Elsewhere Ltd" not in html
     resp = web(app, shop.team.owner).get(f"/{shop.slug}/board?client={elsewhere.id}")
     assert resp.status_code == 422
+
+
+def test_board_counts_stop_at_the_cap_and_finished_work_shows_latest_first(
+    app, shop: Shop, monkeypatch
+):
+    from app.work import screen_queries
+
+    monkeypatch.setattr(screen_queries, "COUNT_CAP", 3)
+    monkeypatch.setattr(screen_queries, "CARDS_PER_COLUMN", 2)
+    t = shop.team
+    done = [
+        make_item(shop.version, t.client.id, assignee_id=t.va.id, state="delivered",
+                  due_in=-i * D)
+        for i in range(1, 6)
+    ]  # fmt: skip
+    undated = make_item(shop.version, t.client.id, state="delivered", due_in=None)
+    make_item(shop.version, t.client.id, state="todo")
+    browser = web(app, t.owner)
+    html = browser.get(f"/{shop.slug}/board").get_data(as_text=True)
+    column = html[html.index('data-column="delivered"') :].split("</section>")[0]
+    assert "3+" in column and "Many more" in column
+    assert re.search(r'data-column="todo" data-count="1"', html)
+    assert 'data-testid="board-total">5+<' in html  # 4 counted delivered + 1 to do, "at least"
+    page = browser.get(f"/{shop.slug}/board?state=delivered").get_data(as_text=True)
+    assert _ids(page) == [undated.id] + [i.id for i in done]  # no due date, then latest due

@@ -1,0 +1,190 @@
+"""The work screens through the WSGI app, at two data sizes: "My work", the QA queue and the
+owner's board (across clients and for one client).
+
+For each size it generates the data set (benchmarks/generate.py plus
+benchmarks/generate_work.py), signs in as the large agency's busiest VA, its busiest QA
+reviewer and its owner, and requests each page N times, measuring server time (median,
+p95) and the SQL statements each request runs. The baseline in the same run is /healthz
+(one SELECT 1 through the same app), so the ratio column is comparable across machines.
+
+    python -m benchmarks.bench_work --scales 0.1 1 --requests 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from benchmarks.bench_clients import p95
+from benchmarks.generate import BENCH_PASSWORD, shape_for
+from benchmarks.generate_work import generate, work_shape_for
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _busiest(url: str) -> dict:
+    """Who and what to measure: the VA with most open items, the QA reviewer with the
+    longest queue, the client with most items (and their sign-in emails)."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        aid = conn.scalar(sa.text("SELECT id FROM agencies WHERE slug = 'bench-large'"))
+        va = conn.execute(
+            sa.text(
+                "SELECT m.id, u.email, count(*) AS n FROM work_items w "
+                "JOIN memberships m ON m.id = w.assignee_id JOIN users u ON u.id = m.user_id "
+                "WHERE w.agency_id = :a AND w.state NOT IN ('delivered', 'cancelled') "
+                "GROUP BY m.id, u.email ORDER BY n DESC LIMIT 1"
+            ),
+            {"a": aid},
+        ).one()
+        qa = conn.execute(
+            sa.text(
+                "SELECT m.id, u.email, count(*) AS n FROM work_items w "
+                "JOIN memberships m ON m.id = w.reviewer_id JOIN users u ON u.id = m.user_id "
+                "WHERE w.agency_id = :a AND w.state IN ('submitted', 'in_review') "
+                "GROUP BY m.id, u.email ORDER BY n DESC LIMIT 1"
+            ),
+            {"a": aid},
+        ).one()
+        client = conn.execute(
+            sa.text(
+                "SELECT client_id, count(*) AS n FROM work_items WHERE agency_id = :a "
+                "GROUP BY client_id ORDER BY n DESC LIMIT 1"
+            ),
+            {"a": aid},
+        ).one()
+        queue_all = conn.scalar(
+            sa.text(
+                "SELECT count(*) FROM work_items WHERE agency_id = :a "
+                "AND state IN ('submitted', 'in_review')"
+            ),
+            {"a": aid},
+        )
+    engine.dispose()
+    return {
+        "va": va,
+        "qa": qa,
+        "client": client,
+        "queue_all": queue_all,
+    }
+
+
+def bench_size(scale: float, requests: int) -> dict:
+    url, info = generate(f"baton_bench_work_{str(scale).replace('.', '_')}", scale)
+    who = _busiest(url)
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "REDIS_URL": None,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+
+    def signed_in(email: str):
+        client = app.test_client()
+        resp = client.post("/login", data={"email": email, "password": BENCH_PASSWORD})
+        assert resp.status_code == 302, (email, resp.status_code)
+        return client
+
+    owner = signed_in(info["owner_email"])
+    va = signed_in(who["va"].email)
+    qa = signed_in(who["qa"].email)
+    slug = info["slug"]
+    pages = {
+        "baseline /healthz": (owner, "/healthz"),
+        "my work (VA)": (va, f"/{slug}/my-work"),
+        "QA queue (QA)": (qa, f"/{slug}/qa"),
+        "QA queue (owner, all)": (owner, f"/{slug}/qa"),
+        "board, all clients": (owner, f"/{slug}/board"),
+        "board, one client": (owner, f"/{slug}/board?client={who['client'].client_id}"),
+        "board, one VA": (owner, f"/{slug}/board?assignee={who['va'].id}"),
+    }
+    statements: list[int] = []
+
+    def count(*_a: object) -> None:
+        statements.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    out: dict = {
+        "scale": scale,
+        "counts": info["counts"],
+        "subjects": {
+            "va_open_items": who["va"].n,
+            "qa_queue_items": who["qa"].n,
+            "queue_all_items": who["queue_all"],
+            "client_items": who["client"].n,
+        },
+        "pages": {},
+    }
+    try:
+        for label, (client, path) in pages.items():
+            for _ in range(5):  # warm-up
+                client.get(path)
+            times, per_request = [], []
+            for _ in range(requests):
+                statements.clear()
+                t0 = time.perf_counter()
+                r = client.get(path)
+                times.append((time.perf_counter() - t0) * 1000)
+                per_request.append(len(statements))
+                assert r.status_code == 200, (path, r.status_code)
+            out["pages"][label] = {
+                "median_ms": round(statistics.median(times), 2),
+                "p95_ms": round(p95(times), 2),
+                "statements": max(per_request),
+            }
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+        with app.app_context():
+            db.engine.dispose()
+    base = out["pages"]["baseline /healthz"]["median_ms"]
+    for page in out["pages"].values():
+        page["ratio_to_baseline"] = round(page["median_ms"] / base, 1) if base else None
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scales", type=float, nargs="+", default=[0.1, 1.0])
+    parser.add_argument("--requests", type=int, default=60)
+    args = parser.parse_args()
+    machine = f"{platform.node()} {platform.machine()} python {platform.python_version()}"
+    results = [bench_size(s, args.requests) for s in args.scales]
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "work.json").write_text(json.dumps({"machine": machine, "runs": results}, indent=2))
+    print(f"machine: {machine}; {args.requests} requests per page after 5 warm-up requests")
+    for run in results:
+        c, s = run["counts"], run["subjects"]
+        print(
+            f"\nscale {run['scale']}: large agency {shape_for(run['scale']).clients} clients, "
+            f"{work_shape_for(run['scale']).items} work items, {c['checklist_states']} "
+            f"checklist states, {c['reviews']} reviews; all agencies {c['clients']} clients, "
+            f"{c['members']} members, {c['assignments']} assignments"
+        )
+        print(
+            f"measured: VA with {s['va_open_items']} open items, QA with {s['qa_queue_items']} "
+            f"waiting ({s['queue_all_items']} in all), client with {s['client_items']} items"
+        )
+        print(f"{'page':<26}{'median ms':>10}{'p95 ms':>9}{'x base':>8}{'SQL':>5}")
+        for label, r in run["pages"].items():
+            print(
+                f"{label:<26}{r['median_ms']:>10.1f}{r['p95_ms']:>9.1f}"
+                f"{r['ratio_to_baseline']:>8}{r['statements']:>5}"
+            )
+
+
+if __name__ == "__main__":
+    main()
