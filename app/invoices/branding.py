@@ -214,7 +214,9 @@ def clean_logo(data: bytes) -> tuple[bytes, str]:
             pixels = _plain_pixels(img, kind)
     except ValidationFailed:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise refuse(f"The logo may be at most {LOGO_MAX_SIDE} pixels on a side.") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise refuse("This file is not a readable PNG or JPEG image.") from None
     pixels.thumbnail(LOGO_BOX, Image.Resampling.LANCZOS)
     # A brand-new image holding only the pixels: no EXIF, XMP, ICC, text chunks or trailers.
