@@ -61,6 +61,9 @@ ID_PARAMS: dict[str, str] = {
     "export_id": "export_id",
     "sop_id": "sop_id",
     "version_id": "sop_version_id",
+    "work_item_id": "work_item_id",
+    "checklist_item_id": "checklist_item_id",
+    "evidence_id": "evidence_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -103,11 +106,18 @@ class World:
     export_id: int
     sop_id: int
     sop_version_id: int
+    work_item_id: int
+    checklist_item_id: int
+    evidence_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
 
     @property
     def va_member_id(self) -> int:
         return self.members["va"]
+
+    @property
+    def qa_member_id(self) -> int:
+        return self.members["qa"]
 
     def ids(self) -> dict[str, int]:
         return {param: getattr(self, attr) for param, attr in ID_PARAMS.items()}
@@ -189,6 +199,7 @@ def build_agency(label: str) -> World:
         db.session.add(export)
         db.session.flush()
         sop, sop_version = _walker_sop(agency.id, label, owner.user_id)
+        work = _walker_work_item(agency.id, client.id, sop_version, members, label)
     tokens = {role: api_token(m, name=f"{role} token") for role, m in members.items()}
     with all_tenants():
         owner_token_id = db.session.scalar(
@@ -219,6 +230,9 @@ def build_agency(label: str) -> World:
         export_id=export.id,
         sop_id=sop.id,
         sop_version_id=sop_version.id,
+        work_item_id=work["work_item_id"],
+        checklist_item_id=work["checklist_item_id"],
+        evidence_id=work["evidence_id"],
         tokens=tokens,
     )
     with all_tenants():
@@ -274,6 +288,91 @@ def _walker_sop(agency_id: int, label: str, user_id: int):
     sop.current_version = version
     db.session.flush()
     return sop, version
+
+
+def _walker_work_item(agency_id: int, client_id: int, sop_version, members: dict, label: str):
+    """A work item on the assigned client, approved by QA and awaiting the client (so every
+    role sees it), done by the VA, reviewed by the owner (the most powerful role, which the
+    walkers act as), with a link on a checklist item and an evidence file."""
+    from app.core import storage
+    from app.work.models import ChecklistState, EvidenceFile, WorkEvent, WorkItem
+
+    now = utcnow()
+    item = WorkItem(
+        agency_id=agency_id,
+        client_id=client_id,
+        sop_version_id=sop_version.id,
+        title=f"{label} walker work item",
+        description="<p>Walker description</p>",
+        assignee_id=members["va"].id,
+        reviewer_id=members["owner"].id,
+        state="awaiting_client",
+        due_at=now + dt.timedelta(days=2),
+        estimate_minutes=35,
+        started_at=now,
+        submitted_at=now,
+        approved_at=now,
+        created_by_id=members["owner"].user_id,
+    )
+    db.session.add(item)
+    db.session.flush()
+    checks = []
+    position = 0
+    for stage in sop_version.definition["stages"]:
+        for entry in stage["items"]:
+            position += 1
+            checks.append(
+                ChecklistState(
+                    agency_id=agency_id,
+                    work_item_id=item.id,
+                    position=position,
+                    stage_key=stage["key"],
+                    item_key=entry["key"],
+                    text=entry["text"],
+                    required=entry.get("required", True),
+                    evidence_kind=entry.get("evidence", "none"),
+                    done=True,
+                    done_at=now,
+                    done_by_id=members["va"].user_id,
+                    evidence_link="https://example.test/walker"
+                    if entry.get("evidence") == "link"
+                    else None,
+                    evidence_note="<p>Walker note</p>" if entry.get("evidence") == "note" else None,
+                )
+            )
+    db.session.add_all(checks)
+    evidence = EvidenceFile(
+        agency_id=agency_id,
+        work_item_id=item.id,
+        storage_key="pending",
+        sha256="",
+        filename="walker.txt",
+        content_type="text/plain",
+        size=12,
+        uploaded_by_id=members["va"].user_id,
+    )
+    db.session.add(evidence)
+    db.session.add(
+        WorkEvent(
+            agency_id=agency_id,
+            work_item_id=item.id,
+            actor_user_id=members["owner"].user_id,
+            kind="comment",
+            body="<p>Walker comment</p>",
+        )
+    )
+    db.session.flush()
+    stored = storage.put(
+        storage.make_key("agency", agency_id, "work", item.id, "evidence", evidence.id),
+        b"walker file\n",
+    )
+    evidence.storage_key, evidence.sha256 = stored.key, stored.sha256
+    db.session.flush()
+    return {
+        "work_item_id": item.id,
+        "checklist_item_id": checks[0].id,
+        "evidence_id": evidence.id,
+    }
 
 
 # --- requests that start like a production request -------------------------------------
@@ -448,6 +547,9 @@ def writable_properties(schema: dict) -> dict[str, dict]:
 BODY_ID_FIELDS: dict[str, str] = {
     **ID_PARAMS,
     "user_id": "va_user_id",
+    "assignee_id": "va_member_id",
+    "reviewer_id": "qa_member_id",
+    "sop_version_id": "sop_version_id",
 }
 
 

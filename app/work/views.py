@@ -114,7 +114,7 @@ def _render_form(
     return render_template(
         "work/form.html",
         client=client,
-        item=item,
+        work_item=item,
         values=values,
         errors=errors,
         sops=sop_choices(g.actor) if item is None else [],
@@ -219,7 +219,7 @@ def _render_item(
     manager = actor.is_manager
     return render_template(
         "work/show.html",
-        item=item,
+        work_item=item,
         client=item.client,
         stages=_stages(item, checks),
         files=evidence_files_by_id(item),
@@ -421,7 +421,7 @@ def _check_fragment(
 ) -> ResponseReturnValue:
     return render_template(
         "work/_check_fragment.html",
-        item=item,
+        work_item=item,
         check=check,
         files=evidence_files_by_id(item),
         can_work=item.state == "in_progress",
