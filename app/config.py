@@ -73,6 +73,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_ENABLED": True,
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
+        "EVIDENCE_MAX_BYTES": int(env.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         # flask-smorest / OpenAPI
         "API_TITLE": "Baton API",

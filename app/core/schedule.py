@@ -32,6 +32,8 @@ class Periodic:
 # Later features add their sweeps here (invoice reminders, weekly digests, ...).
 PERIODIC: list[Periodic] = [
     Periodic("housekeeping", dt.timedelta(hours=1), "app.core.housekeeping.purge_expired"),
+    # Owners hear once per item when open work passes its due time.
+    Periodic("work_overdue", dt.timedelta(minutes=15), "app.work.notifications.notify_overdue"),
 ]
 
 
