@@ -206,11 +206,12 @@ def issue_and_send_drafts(
 
     actor = _job_actor(agency_id, membership_id)
     clients = sa.select(Invoice.client_id).where(Invoice.id.in_(invoice_ids))
-    names = dict(
-        db.session.execute(sa.select(Client.id, Client.name).where(Client.id.in_(clients)))
-        .tuples()
-        .all()
-    )
+    names = {
+        row.id: row.name
+        for row in db.session.execute(
+            sa.select(Client.id, Client.name).where(Client.id.in_(clients))
+        )
+    }
     total = len(invoice_ids)
     issued: list[dict[str, Any]] = []
     skipped: list[int] = []
