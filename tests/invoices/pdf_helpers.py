@@ -29,7 +29,7 @@ LINE_TEXTS = [
 def make_invoice(
     client,
     *,
-    lines: list[tuple[str, str, int]] | None = None,
+    lines: list[tuple] | None = None,
     status: str = "issued",
     number: str | None = "INV-2026-00042",
     currency: str | None = None,
@@ -40,7 +40,8 @@ def make_invoice(
     paid_minor: int = 0,
     **kw,
 ) -> Invoice:
-    """An invoice of `client` with `lines` of (description, quantity, unit price minor);
+    """An invoice of `client` with `lines` of (description, quantity, unit price minor[,
+    kind]);
     amounts computed with app.core.money.compute, as the services store them."""
     lines = lines if lines is not None else [(t, "1", 10000 + 500 * i) for i, t in
                                             enumerate(LINE_TEXTS)]  # fmt: skip
@@ -65,13 +66,13 @@ def make_invoice(
         db.session.add(invoice)
         db.session.flush()
         rows = []
-        for pos, (text, qty, price) in enumerate(lines, start=1):
+        for pos, (text, qty, price, *kind) in enumerate(lines, start=1):
             rows.append(
                 InvoiceLine(
                     agency_id=client.agency_id,
                     invoice_id=invoice.id,
                     position=pos,
-                    kind="manual",
+                    kind=kind[0] if kind else "manual",
                     description=text,
                     quantity=Decimal(qty),
                     unit_price_minor=price,
