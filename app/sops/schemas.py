@@ -437,8 +437,10 @@ class ParsedSop:
 
 
 def normalize_text(text: str) -> str:
-    """The stored YAML text: Unix line ends, one final newline, no surrounding blank space."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").strip() + "\n"
+    """The stored YAML text: Unix line ends, no blank lines around it, one final newline
+    (indentation is meaning in YAML, so the first line keeps its own)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").rstrip()
+    return re.sub(r"\A(?:[ \t]*\n)+", "", text) + "\n"
 
 
 def parse_sop(text: str, *, source: str | None = None, field: str = "yaml") -> ParsedSop:
@@ -519,12 +521,23 @@ def retitle_yaml(text: str, definition: dict, slug: str, title: str) -> str:
 YAML_HELP = "The SOP as YAML text (see sops/README.md); errors name the path of each field."
 
 
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Write the SOP here; it cannot be blank.")
+
+
 class SopCreateIn(BaseSchema):
     yaml = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=MAX_YAML_CHARS),
+        validate=[validate.Length(min=1, max=MAX_YAML_CHARS), _not_blank],
         metadata={"description": YAML_HELP},
     )
+
+    def _clean(self, key: str, value: Any) -> Any:
+        # YAML is indentation: the text is kept as written, not trimmed like other fields.
+        if key == "yaml":
+            return value
+        return super()._clean(key, value)
 
 
 class SopUpdateIn(SopCreateIn):

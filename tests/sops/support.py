@@ -7,6 +7,7 @@ import copy
 
 import sqlalchemy as sa
 import yaml
+from sqlalchemy.orm import joinedload
 
 from app.core.permissions import Actor
 from app.core.tenancy import all_tenants
@@ -86,7 +87,10 @@ def actor_of(membership: Membership) -> Actor:
 def fetch_sop(sop_id: int) -> Sop:
     with all_tenants():
         return db.session.scalar(
-            sa.select(Sop).where(Sop.id == sop_id).execution_options(populate_existing=True)
+            sa.select(Sop)
+            .where(Sop.id == sop_id)
+            .options(joinedload(Sop.current_version))
+            .execution_options(populate_existing=True)
         )
 
 
@@ -108,6 +112,7 @@ def sops_of(agency_id: int) -> list[Sop]:
             db.session.scalars(
                 sa.select(Sop)
                 .where(Sop.agency_id == agency_id)
+                .options(joinedload(Sop.current_version))
                 .order_by(Sop.slug)
                 .execution_options(populate_existing=True)
             )
