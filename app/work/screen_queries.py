@@ -1,9 +1,9 @@
 """Read side of the work screens: a VA's "My work", the QA queue and the owner's board.
 
-Every function takes the actor explicitly and starts from the same visibility rule as the
-item page (owners, managers and QA see every item of the agency; a VA sees items on the
-clients they are currently assigned to), so a screen never lists an item its viewer could
-not open. Each screen runs a fixed number of statements whatever the data: the lists are
+Every function takes the actor explicitly and starts from `visible_work_items`, the rule
+of the item page (owners, managers and QA see every item of the agency; a VA sees items on
+the clients they are currently assigned to), so a screen never lists an item its viewer
+could not open. Each screen runs a fixed number of statements whatever the data: the lists are
 read as plain rows with what the templates show joined in (client, assignee, reviewer),
 progress and counts are aggregated in SQL, and long columns are capped in SQL (one
 `UNION ALL` of per-column `LIMIT`s, which PostgreSQL answers from the (…, state, due_at)
@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, lazyload
 from werkzeug.exceptions import NotFound
 
-from app.clients.models import Assignment, Client
-from app.clients.queries import agency_today, current_assignment_filter, visible_clients
+from app.clients.models import Client
+from app.clients.queries import visible_clients
 from app.core.db import utcnow
 from app.core.pagination import Page
 from app.core.permissions import Actor
@@ -30,6 +30,7 @@ from app.extensions import db
 from app.sops.models import Sop, SopVersion
 from app.users.models import Membership, User
 from app.work.models import OPEN_STATES, QUADRANTS, STATES, ChecklistState, WorkItem
+from app.work.queries import visible_work_items
 
 QUADRANT_ORDER = ("do", "schedule", "delegate", "eliminate")
 # quadrant -> (urgent, important)
@@ -43,20 +44,12 @@ COUNT_CAP = 1000  # a board column counts this many items, then says "1,000+"
 OPTION_LIMIT = 300  # a filter shows a <select> up to this many choices, a search box beyond
 
 
-def visible_items(actor: Actor, today: dt.date | None = None) -> sa.Select:
-    """Work items the actor may see: all of the agency's for owners, managers and QA; a
-    VA's only on clients with a current assignment; nothing for anyone else here (client
-    contacts have their own pages). The tenant filter is added by the data layer."""
-    stmt = sa.select(WorkItem)
-    if actor.role in ("owner", "manager", "qa"):
-        return stmt
-    if actor.role == "va":
-        current = sa.select(Assignment.client_id).where(
-            Assignment.membership_id == actor.membership.id,
-            current_assignment_filter(today or agency_today(actor)),
-        )
-        return stmt.where(WorkItem.client_id.in_(current))
-    return stmt.where(sa.false())
+def visible_items(actor: Actor) -> sa.Select:
+    """The items the screens list: what the item page would show the actor
+    (`visible_work_items`), and nothing for client contacts, who have their own pages."""
+    if actor.role == "client":
+        return sa.select(WorkItem).where(sa.false())
+    return visible_work_items(actor)
 
 
 # --- rows ---------------------------------------------------------------------------------

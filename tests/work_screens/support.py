@@ -41,11 +41,13 @@ DEFINITION = {
 }  # fmt: skip
 
 
-def make_sop(agency_id: int, title: str | None = None) -> SopVersion:
-    """An SOP of the agency with one version; returns the version."""
+def make_sop(
+    agency_id: int, title: str | None = None, definition: dict | None = None
+) -> SopVersion:
+    """An SOP of the agency with one version (of `definition`); returns the version."""
     n = next(_seq)
     title = title or f"SOP {n}"
-    definition = {**DEFINITION, "slug": f"sop-{n}", "title": title}
+    definition = {**(definition or DEFINITION), "slug": f"sop-{n}", "title": title}
     text = json.dumps(definition, sort_keys=True)
     with all_tenants():
         sop = Sop(agency_id=agency_id, slug=f"sop-{n}", title=title, source="app")
