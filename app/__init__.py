@@ -103,6 +103,18 @@ def _register_blueprints(app: Flask) -> None:
         csrf.exempt(blp)
         api.register_blueprint(blp)
     _register_invoice_blueprints(app)
+    _register_reminder_blueprints(app)
+
+
+def _register_reminder_blueprints(app: Flask) -> None:
+    """Payment reminders: the ladder settings, invoice reminder panels and their API."""
+    from app.extensions import api, csrf
+    from app.invoices.reminder_api import blp as reminders_api
+    from app.invoices.reminder_views import bp as reminders_bp
+
+    app.register_blueprint(reminders_bp)
+    csrf.exempt(reminders_api)
+    api.register_blueprint(reminders_api)
 
 
 def _register_invoice_blueprints(app: Flask) -> None:

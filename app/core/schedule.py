@@ -34,6 +34,12 @@ PERIODIC: list[Periodic] = [
     Periodic("housekeeping", dt.timedelta(hours=1), "app.core.housekeeping.purge_expired"),
     # Owners hear once per item when open work passes its due time.
     Periodic("work_overdue", dt.timedelta(minutes=15), "app.work.notifications.notify_overdue"),
+    # Payment reminders go out at 09:00 client time: a quarter-hour sweep is at most 15 min late.
+    Periodic(
+        "invoice_reminders",
+        dt.timedelta(minutes=15),
+        "app.invoices.reminder_sweep.sweep_reminders",
+    ),
 ]
 
 

@@ -1,0 +1,435 @@
+"""The reminder sweep: a periodic job that finds due (invoice, step) pairs in every agency
+and sends each at most once.
+
+1. Across all tenants (explicitly), one indexed query finds the candidate pairs: open,
+   chaseable invoices (the partial index `ix_invoices_reminder_candidates`) whose due date
+   puts an active step of their agency's ladder in the window [today - CATCH_UP_DAYS,
+   today + 1] and that have no record for that step yet. The exact send time (09:00 client
+   time on a business day) is then checked per row in Python.
+2. Per invoice, under that agency's tenant, `remind_invoice` locks the invoice row
+   (`SELECT ... FOR UPDATE`, the lock a payment takes too), re-checks that it may still be
+   chased, and records the due steps: after an outage only the latest missed step is sent
+   and older ones are recorded as skipped with the reason. The record is inserted first; its
+   unique key (invoice, step) makes a second sweep's insert fail, so nothing is sent twice
+   even without the lock. The emails (one per billing contact) and, after the last step,
+   the owners' notice go through the outbox in the same transaction.
+
+A missed step older than CATCH_UP_DAYS is no longer sent (the next step will be).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from collections import Counter
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from app.agencies.models import Agency
+from app.clients.models import Client, Contact
+from app.core.db import utcnow
+from app.core.jobs import queue_timeout
+from app.core.mail import OutboundEmail, queue_email
+from app.core.money import format_money
+from app.core.tenancy import all_tenants, tenant
+from app.core.uow import commit
+from app.extensions import db
+from app.invoices.models import Invoice, InvoiceSettings, ReminderSend, ReminderStep
+from app.invoices.reminder_policy import CHASED_STATUSES, reminder_block_reason
+from app.invoices.reminder_schedule import latest_due_step_date, send_at
+from app.invoices.reminder_templates import render_reminder
+from app.invoices.reminders import (
+    ensure_ladder,
+    invoice_link,
+    label_offset,
+    reminder_values,
+    reminders_enabled,
+)
+from app.users.models import Membership, User
+
+log = logging.getLogger("baton.reminders")
+
+CATCH_UP_DAYS = 14
+BATCH = 2000
+NO_CONTACT = "No contact of the client has an email address."
+
+
+# --- the query --------------------------------------------------------------------------------
+
+
+class days_before(FunctionElement):  # noqa: N801 - reads like the SQL function it stands for
+    """`date - n days` for a date and an integer column, on PostgreSQL and SQLite."""
+
+    type = sa.Date()
+    inherit_cache = True
+    name = "days_before"
+
+
+@compiles(days_before)
+def _days_before_pg(element: days_before, compiler: Any, **kw: Any) -> str:
+    day, days = list(element.clauses)
+    return f"(CAST({compiler.process(day, **kw)} AS DATE) - {compiler.process(days, **kw)})"
+
+
+@compiles(days_before, "sqlite")
+def _days_before_sqlite(element: days_before, compiler: Any, **kw: Any) -> str:
+    day, days = list(element.clauses)
+    return f"date({compiler.process(day, **kw)}, (-({compiler.process(days, **kw)})) || ' days')"
+
+
+def chaseable():
+    """The predicate of `ix_invoices_reminder_candidates`, written as literals so the
+    planner can prove the index applies (bound parameters would hide it)."""
+    return sa.and_(
+        Invoice.status.in_([sa.literal_column(f"'{s}'") for s in CHASED_STATUSES]),
+        Invoice.kind == sa.literal_column("'invoice'"),
+        sa.not_(Invoice.disputed),
+        sa.not_(Invoice.reminders_paused),
+    )
+
+
+def due_pairs_query(now: dt.datetime, *, after_id: int = 0, limit: int = BATCH) -> sa.Select:
+    """Candidate (invoice, step) pairs across every agency, by invoice id (keyset pages).
+    Run it inside `all_tenants()`."""
+    hi = latest_due_step_date(now)
+    lo = now.astimezone(dt.UTC).date() - dt.timedelta(days=CATCH_UP_DAYS)
+    recorded = sa.select(ReminderSend.id).where(
+        ReminderSend.invoice_id == Invoice.id, ReminderSend.step_id == ReminderStep.id
+    )
+    client_paused = sa.select(Client.id).where(
+        Client.id == Invoice.client_id, Client.reminders_paused == sa.true()
+    )
+    agency_off = sa.select(InvoiceSettings.id).where(
+        InvoiceSettings.agency_id == ReminderStep.agency_id,
+        InvoiceSettings.reminders_enabled == sa.false(),
+    )
+    return (
+        sa.select(
+            Invoice.id,
+            Invoice.agency_id,
+            Invoice.due_date,
+            Invoice.client_time_zone,
+            ReminderStep.id.label("step_id"),
+            ReminderStep.offset_days,
+        )
+        .select_from(ReminderStep)
+        .join(
+            Invoice,
+            sa.and_(
+                Invoice.agency_id == ReminderStep.agency_id,
+                Invoice.due_date
+                >= days_before(sa.literal(lo, sa.Date()), ReminderStep.offset_days),
+                Invoice.due_date
+                <= days_before(sa.literal(hi, sa.Date()), ReminderStep.offset_days),
+            ),
+        )
+        .where(
+            ReminderStep.active == sa.true(),
+            chaseable(),
+            Invoice.id > after_id,
+            ~sa.exists(recorded),
+            ~sa.exists(client_paused),
+            ~sa.exists(agency_off),
+        )
+        .order_by(Invoice.id, ReminderStep.offset_days)
+        .limit(limit)
+    )
+
+
+def find_due(now: dt.datetime, *, after_id: int = 0, limit: int = BATCH) -> tuple[list, int]:
+    """(agency id, invoice id) of invoices with a step due at `now`, and the last invoice id
+    the query returned (0 when it returned fewer than `limit` rows: nothing further)."""
+    with all_tenants():
+        rows = db.session.execute(due_pairs_query(now, after_id=after_id, limit=limit)).all()
+    last = 0
+    if len(rows) >= limit:
+        # The page may end in the middle of an invoice's steps: leave that invoice whole
+        # to the next page (ids are integers, so "> last - 1" starts with it).
+        cut = rows[-1][0]
+        rows = [r for r in rows if r[0] != cut] or rows
+        last = cut - 1 if rows[-1][0] != cut else cut
+    due: dict[int, int] = {}
+    for invoice_id, agency_id, due_date, zone, _step_id, offset in rows:
+        if invoice_id not in due and send_at(due_date, offset, zone) <= now:
+            due[invoice_id] = agency_id
+    return [(agency_id, invoice_id) for invoice_id, agency_id in due.items()], last
+
+
+def install_missing_ladders() -> int:
+    """Give the default ladder to agencies with invoices to chase and no ladder yet."""
+    with all_tenants():
+        has_steps = sa.exists(sa.select(ReminderStep.id).where(ReminderStep.agency_id == Agency.id))
+        has_open = sa.exists(
+            sa.select(Invoice.id).where(Invoice.agency_id == Agency.id, chaseable())
+        )
+        agency_ids = list(db.session.scalars(sa.select(Agency.id).where(~has_steps, has_open)))
+    db.session.commit()
+    installed = 0
+    for agency_id in agency_ids:
+        with tenant(agency_id):
+            try:
+                ensure_ladder(None)
+                commit()
+                installed += 1
+            except IntegrityError:
+                db.session.rollback()  # installed by a concurrent sweep
+    return installed
+
+
+# --- the job ------------------------------------------------------------------------------
+
+
+def sweep_reminders() -> dict:
+    """The periodic job (see app.core.schedule.PERIODIC)."""
+    budget = 0.8 * queue_timeout("default")
+    return run_reminder_sweep(utcnow(), time_budget=budget)
+
+
+def run_reminder_sweep(
+    now: dt.datetime, *, batch: int = BATCH, time_budget: float | None = None
+) -> dict:
+    """Send every reminder due at `now`; safe to run twice at once (row locks, unique keys).
+    Stops after `time_budget` seconds; the next run carries on."""
+    started = time.monotonic()
+    counts: Counter[str] = Counter()
+    counts["ladders_installed"] = install_missing_ladders()
+    after_id = 0
+    while True:
+        todo, after_id = find_due(now, after_id=after_id, limit=batch)
+        db.session.commit()  # end the read; each invoice runs in its own transaction
+        for agency_id, invoice_id in todo:
+            with tenant(agency_id):
+                try:
+                    outcome = remind_invoice(invoice_id, now)
+                    commit()
+                except Exception:  # noqa: BLE001 - one bad invoice must not stop the sweep
+                    db.session.rollback()
+                    log.exception("reminder for invoice %s failed", invoice_id)
+                    outcome = "error"
+            counts[outcome] += 1
+            if time_budget is not None and time.monotonic() - started > time_budget:
+                counts["stopped_early"] = 1
+                return dict(counts)
+        if not after_id:
+            return dict(counts)
+
+
+# --- one invoice ------------------------------------------------------------------------
+
+
+def _lock_invoice(invoice_id: int) -> Invoice | None:
+    """The invoice, re-read under a row lock: a payment committing meanwhile is seen."""
+    return db.session.scalar(
+        sa.select(Invoice)
+        .where(Invoice.id == invoice_id)
+        .with_for_update(of=Invoice)
+        .execution_options(populate_existing=True)
+    )
+
+
+def remind_invoice(invoice_id: int, now: dt.datetime) -> str:
+    """Record and send the due reminder of one invoice of the current agency, at most once.
+    Flushes; the caller commits (which also releases the row lock). Returns the outcome:
+    sent, skipped, blocked, not_due, duplicate or missing."""
+    invoice = _lock_invoice(invoice_id)
+    if invoice is None:
+        return "missing"
+    client = db.session.scalar(
+        sa.select(Client)
+        .where(Client.id == invoice.client_id)
+        .execution_options(populate_existing=True)
+    )
+    blocked = reminder_block_reason(
+        invoice, client_paused=client.reminders_paused, agency_enabled=reminders_enabled()
+    )
+    if blocked:
+        return "blocked"
+    steps = {s.id: s for s in db.session.scalars(sa.select(ReminderStep))}
+    active = sorted((s for s in steps.values() if s.active), key=lambda s: s.offset_days)
+    recorded = {
+        r.step_id: r
+        for r in db.session.scalars(
+            sa.select(ReminderSend).where(ReminderSend.invoice_id == invoice.id)
+        )
+    }
+    zone = invoice.client_time_zone
+    due, early = [], []
+    for step in active:
+        if step.id in recorded:
+            continue
+        at = send_at(invoice.due_date, step.offset_days, zone)
+        if at > now:
+            continue
+        if invoice.issued_at is not None and at <= invoice.issued_at:
+            early.append((step, at))
+        else:
+            due.append((step, at))
+    if not due and not early:
+        return "not_due"
+
+    # Steps at or before one already recorded are behind the ladder's position: skipped.
+    floor = max((steps[r.step_id].offset_days for r in recorded.values() if r.step_id in steps),
+                default=None)  # fmt: skip
+    newest = max(due, key=lambda pair: pair[0].offset_days)[0] if due else None
+    latest = newest if newest and (floor is None or newest.offset_days > floor) else None
+    rows: list[ReminderSend] = [
+        _record(invoice, step, at, "skipped", "Scheduled before the invoice was issued.")
+        for step, at in early
+    ]
+    for step, at in due:
+        if step is latest:
+            continue
+        if floor is not None and step.offset_days <= floor:
+            reason = "A later step had already gone out."
+        else:
+            reason = (
+                "Missed while reminders were not running; only the latest due step "
+                f"({label_offset(newest.offset_days)}) is sent."
+            )
+        rows.append(_record(invoice, step, at, "skipped", reason))
+    sending = None
+    addresses: list[str] = []
+    if latest is not None:
+        at = next(a for s, a in due if s is latest)
+        addresses = _recipients(client)
+        sending = _record(invoice, latest, at, "sent" if addresses else "skipped",
+                          None if addresses else NO_CONTACT)  # fmt: skip
+        rows.append(sending)
+
+    # Insert first: the unique (invoice, step) key refuses a second sweep's record.
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(rows)
+            db.session.flush()
+    except IntegrityError:
+        return "duplicate"
+    if sending is None:
+        return "skipped"
+    agency = db.session.get(Agency, invoice.agency_id)
+    if sending.status == "sent":
+        _queue_reminder(invoice, client, agency, latest, sending, addresses)
+    if latest is active[-1]:
+        _tell_owners(invoice, client, agency, sending)
+    return sending.status
+
+
+def _record(invoice: Invoice, step: ReminderStep, at: dt.datetime, status: str, reason):
+    return ReminderSend(
+        agency_id=invoice.agency_id,
+        invoice_id=invoice.id,
+        step_id=step.id,
+        due_at=at,
+        status=status,
+        reason=reason,
+    )
+
+
+def _recipients(client: Client) -> list[str]:
+    """The client's billing contacts with an email; if none, every contact with one."""
+    contacts = list(
+        db.session.scalars(
+            sa.select(Contact)
+            .where(Contact.client_id == client.id, Contact.email.is_not(None), Contact.email != "")
+            .order_by(Contact.id)
+        )
+    )
+    chosen = [c for c in contacts if c.is_billing] or contacts
+    seen: dict[str, str] = {}
+    for contact in chosen:
+        seen.setdefault(contact.email.strip().lower(), contact.email.strip())
+    return list(seen.values())
+
+
+def _reply_to(agency: Agency) -> str | None:
+    if agency.reply_to_email:
+        return agency.reply_to_email
+    return db.session.scalar(
+        sa.select(User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.role == "owner", Membership.status == "active")
+        .order_by(Membership.id)
+        .limit(1)
+    )
+
+
+def _address_key(address: str) -> str:
+    return hashlib.sha256(address.lower().encode()).hexdigest()[:20]
+
+
+def _queue_reminder(
+    invoice: Invoice,
+    client: Client,
+    agency: Agency,
+    step: ReminderStep,
+    send: ReminderSend,
+    addresses: list[str],
+) -> None:
+    values = reminder_values(invoice, client, agency, step)
+    rendered = render_reminder(step.subject_template, step.body_template, values)
+    reply_to = _reply_to(agency)
+    first = None
+    for address in addresses:
+        email = queue_email(
+            db.session,
+            key=f"reminder:{invoice.id}:{step.id}:{_address_key(address)}",
+            to=address,
+            subject=rendered.subject,
+            template="invoice_reminder",
+            context={
+                "body_text": rendered.text,
+                "body_html": rendered.html,
+                "invoice_link": values["invoice_link"],
+                "agency_name": agency.name,
+                "locale": invoice.locale,
+            },
+            agency_id=agency.id,
+            from_name=agency.name,
+            reply_to=reply_to,
+        )
+        first = first or email
+    send.recipients = addresses
+    send.email_id = first.id if first is not None else None
+    db.session.flush()
+
+
+def _tell_owners(invoice: Invoice, client: Client, agency: Agency, send: ReminderSend) -> None:
+    """After the ladder's last step, each owner is told once per invoice (unique key)."""
+    owners = db.session.execute(
+        sa.select(User.id, User.email, User.name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.role == "owner", Membership.status == "active")
+        .order_by(Membership.id)
+    ).all()
+    for user_id, address, name in owners:
+        key = f"reminders-exhausted:{invoice.id}:{user_id}"
+        if db.session.scalar(
+            sa.select(OutboundEmail.id).where(OutboundEmail.idempotency_key == key)
+        ):
+            continue
+        queue_email(
+            db.session,
+            key=key,
+            to=address,
+            subject=f"Last reminder {'sent' if send.status == 'sent' else 'due'} for invoice "
+            f"{invoice.number} ({client.name})",
+            template="owner_reminders_exhausted",
+            context={
+                "owner_name": name,
+                "invoice_number": invoice.number,
+                "client_name": client.name,
+                "amount_due": format_money(invoice.balance_minor, invoice.currency, "en"),
+                "sent": send.status == "sent",
+                "reason": send.reason,
+                "recipients": send.recipients or [],
+                "link": invoice_link(agency.slug, invoice.id),
+                "agency_name": agency.name,
+            },
+            agency_id=agency.id,
+            from_name="Baton",
+        )
