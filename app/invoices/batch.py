@@ -95,6 +95,12 @@ def month_label(month: str, locale: str = "en") -> str:
     return period_label(month, locale)
 
 
+def this_month_in(zone: str) -> str:
+    """The current month ('2026-11') in `zone`."""
+    now = dt.datetime.now(zoneinfo.ZoneInfo(zone or "UTC"))
+    return f"{now.year:04d}-{now.month:02d}"
+
+
 def default_month(zone: str, today: dt.date | None = None) -> str:
     """The month just ended in the agency's zone (month-end runs happen early next month),
     unless it is the month's last days, then this month."""
