@@ -16,6 +16,7 @@ from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
 from app.sops.models import ImmutableVersion, Sop, SopVersion
 from app.sops.queries import active_sops_for_new_work
+from app.sops.schemas import parse_sop
 from app.sops.services import LIBRARY_DIR, install_library, load_library, update_sop
 from app.work.models import WorkItem
 from tests.factories import AgencyFactory, ClientFactory
@@ -315,3 +316,18 @@ def test_install_skips_invalid_files_instead_of_failing(app, library_dir, caplog
     outcomes = install_library(agency, library=load_library(library_dir))
     assert len(outcomes) == 6
     assert "broken.yaml" in caplog.text
+
+
+def test_the_readme_documents_every_field_and_its_example_is_valid():
+    import re
+
+    from app.sops.schemas import ItemDefinition, RubricCriterion, SopDefinition, StageDefinition
+
+    text = (LIBRARY_DIR / "README.md").read_text()
+    example = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    assert parse_sop(example, source="sops/README.md").slug == "newsletter"
+    for schema in (SopDefinition, StageDefinition, ItemDefinition, RubricCriterion):
+        for name in schema().fields:
+            assert f"`{name}`" in text, f"{schema.__name__}.{name} is not documented"
+    for value in ("none", "link", "file", "note", "pass_fail", "score"):
+        assert f"`{value}`" in text
