@@ -49,7 +49,12 @@ QUADRANT_LABELS = {
     "delegate": ("Delegate", "Urgent, not important", "warning"),
     "eliminate": ("Eliminate", "Neither urgent nor important", "secondary"),
 }
-STATE_LABELS = {s: s.replace("_", " ").capitalize() for s in STATES}
+STATE_LABELS = {
+    "todo": "To do", "in_progress": "In progress", "submitted": "Submitted",
+    "in_review": "In review", "changes_requested": "Changes requested", "approved": "Approved",
+    "awaiting_client": "Awaiting client", "client_approved": "Client approved",
+    "client_changes": "Client changes", "delivered": "Delivered", "cancelled": "Cancelled",
+}  # fmt: skip
 STATE_COLORS = {
     "todo": "secondary", "in_progress": "info", "submitted": "primary", "in_review": "primary",
     "changes_requested": "warning", "approved": "success", "awaiting_client": "info",
@@ -61,13 +66,15 @@ STATE_COLORS = {
 _DARK_TEXT = ("info", "warning")
 STATE_BADGES = {
     s: Markup(
-        '<span class="badge rounded-pill text-bg-{c}{t}" data-state="{s}">{label}</span>'
+        '<span class="badge rounded-pill text-bg-{c}{t} text-nowrap" data-state="{s}">'
+        "{label}</span>"
     ).format(c=c, t=" text-dark" if c in _DARK_TEXT else "", s=s, label=STATE_LABELS[s])
     for s, c in STATE_COLORS.items()
 }
 QUADRANT_BADGES = {
     q: Markup(
-        '<span class="badge text-bg-{c}{t}" title="{hint}" data-quadrant="{q}">{label}</span>'
+        '<span class="badge text-bg-{c}{t} text-nowrap" title="{hint}" data-quadrant="{q}">'
+        "{label}</span>"
     ).format(c=c, t=" text-dark" if c in _DARK_TEXT else "", hint=hint, q=q, label=label)
     for q, (label, hint, c) in QUADRANT_LABELS.items()
 }
