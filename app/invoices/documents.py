@@ -242,10 +242,9 @@ def _email_pdf(
         filename=pdf_filename(invoice, doc), content_type=PDF_TYPE, key=doc.storage_key,
         sha256=doc.sha256,
     )  # fmt: skip
-    link = external_url(
-        "invoice_documents.download_latest_pdf",
-        agency_slug=agency.slug,
-        invoice_id=invoice.id,
+    link = external_url("invoices.show_invoice", agency_slug=agency.slug, invoice_id=invoice.id)
+    pdf_link = external_url(
+        "invoice_documents.download_latest_pdf", agency_slug=agency.slug, invoice_id=invoice.id
     )
     doc_ctx, inv = context["doc"], context["invoice"]
     due_row = next((r for r in context["totals"] if r["kind"] in ("due", "credit")), None)
@@ -280,6 +279,7 @@ def _email_pdf(
                     "amount_due": due_row["amount"] if due_row else "",
                     "due_date": inv["due_date"],
                     "link": link,
+                    "pdf_link": pdf_link,
                     "color": context["brand"]["primary_color"],
                 },
                 agency_id=agency_id,

@@ -319,3 +319,17 @@ def test_the_email_carries_the_pdf(app, billed_client, monkeypatch):
     parts = [p for p in parsed.walk() if p.get_content_type() == "application/pdf"]
     assert len(parts) == 1 and parts[0].get_filename() == "INV-2026-00011.pdf"
     assert parts[0].get_payload(decode=True) == storage.get(_documents(invoice_id)[0].storage_key)
+
+
+def test_invoice_page_lists_the_pdf_versions(app, shop):
+    doc = _documents(shop.mine)[0]
+    link = f"/{shop.slug}/invoices/{shop.mine}/documents/{doc.id}/pdf"
+    owner = _get(app, shop.users["owner"], f"/{shop.slug}/invoices/{shop.mine}")
+    body = owner.get_data(as_text=True)
+    assert owner.status_code == 200 and 'data-testid="invoice-documents"' in body
+    assert link in body and "Version 1" in body and "Render again" in body
+    client = _get(app, shop.users["client"], f"/{shop.slug}/invoices/{shop.mine}")
+    body = client.get_data(as_text=True)
+    assert client.status_code == 200 and link in body and "Render again" not in body
+    draft = _get(app, shop.users["owner"], f"/{shop.slug}/invoices/{shop.draft}")
+    assert "The PDF is made when the invoice is issued." in draft.get_data(as_text=True)

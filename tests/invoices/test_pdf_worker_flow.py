@@ -126,7 +126,8 @@ def test_issue_render_email_once_sent_and_client_downloads(rq_app, smtp, workers
     assert hashlib.sha256(pdf).hexdigest() == docs[0].sha256
     assert pdf == storage_get(docs[0].storage_key, docs[0].sha256)
     body = message.get_body(preferencelist=("plain",)).get_content()
-    assert f"/{world['slug']}/invoices/{world['invoice_id']}/pdf" in body
+    assert f"/{world['slug']}/invoices/{world['invoice_id']}/pdf" in body  # download
+    assert f"/{world['slug']}/invoices/{world['invoice_id']}\n" in body  # the page
 
     # The clock's sweeps and more workers send nothing again.
     clock_round()
