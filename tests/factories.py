@@ -237,7 +237,9 @@ class SopVersionFactory(Base):
     number = factory.Sequence(lambda n: n + 1)
     definition = factory.LazyFunction(lambda: copy.deepcopy(DEFAULT_SOP_DEFINITION))
     content_hash = factory.LazyAttribute(
-        lambda o: hashlib.sha256(json.dumps(o.definition, sort_keys=True).encode()).hexdigest()
+        lambda o: hashlib.sha256(
+            f"{o.number}:{json.dumps(o.definition, sort_keys=True)}".encode()
+        ).hexdigest()
     )
     yaml_text = factory.LazyAttribute(lambda o: json.dumps(o.definition))
 
