@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import threading
 from typing import Any
 
 log = logging.getLogger("baton.pdf")
@@ -98,13 +99,30 @@ def make_fetcher(assets: dict[str, bytes]) -> Any:
     return fetcher_class()(assets)
 
 
+_local = threading.local()
+
+
+def _font_config() -> Any:
+    """One FontConfiguration (Pango font map) per thread, reused across renders: building
+    it per document costs time, and our documents load no web fonts (@font-face), only the
+    installed ones, so nothing document-specific is kept in it."""
+    config = getattr(_local, "font_config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _local.font_config = FontConfiguration()
+    return config
+
+
 def render_pdf(html: str, *, assets: dict[str, bytes], fetcher: Any = None) -> bytes:
     """Render `html` to PDF bytes. URLs resolve only to `baton-asset:<name>` entries of
     `assets`; everything else is refused, and no file is ever attached to the PDF."""
     from weasyprint import HTML
 
     fetcher = fetcher or make_fetcher(assets)
-    document = HTML(string=html, base_url=None, url_fetcher=fetcher).render()
+    document = HTML(string=html, base_url=None, url_fetcher=fetcher).render(
+        font_config=_font_config()
+    )
     # <link rel="attachment"> becomes a document attachment and <a rel="attachment"> a file
     # annotation: drop both, whatever they point to.
     document.metadata.attachments = []
