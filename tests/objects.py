@@ -64,6 +64,11 @@ ID_PARAMS: dict[str, str] = {
     "work_item_id": "work_item_id",
     "checklist_item_id": "checklist_item_id",
     "evidence_id": "evidence_id",
+    "invoice_id": "invoice_id",
+    "payment_id": "payment_id",
+    "line_id": "invoice_line_id",
+    "tax_rate_id": "tax_rate_id",
+    "retainer_id": "retainer_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -109,6 +114,11 @@ class World:
     work_item_id: int
     checklist_item_id: int
     evidence_id: int
+    invoice_id: int
+    invoice_line_id: int
+    payment_id: int
+    tax_rate_id: int
+    retainer_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
 
     @property
@@ -200,6 +210,7 @@ def build_agency(label: str) -> World:
         db.session.flush()
         sop, sop_version = _walker_sop(agency.id, label, owner.user_id)
         work = _walker_work_item(agency.id, client.id, sop_version, members, label)
+    money = _walker_invoices(agency.id, client.id, owner.user_id, label)
     tokens = {role: api_token(m, name=f"{role} token") for role, m in members.items()}
     with all_tenants():
         owner_token_id = db.session.scalar(
@@ -233,6 +244,7 @@ def build_agency(label: str) -> World:
         work_item_id=work["work_item_id"],
         checklist_item_id=work["checklist_item_id"],
         evidence_id=work["evidence_id"],
+        **money,
         tokens=tokens,
     )
     with all_tenants():
@@ -373,6 +385,102 @@ def _walker_work_item(agency_id: int, client_id: int, sop_version, members: dict
         "checklist_item_id": checks[0].id,
         "evidence_id": evidence.id,
     }
+
+
+def _walker_invoices(agency_id: int, client_id: int, owner_user_id: int, label: str) -> dict:
+    """Money objects of the assigned client: a tax rate, an issued and sent invoice with a
+    line and a partial payment (a client contact sees both), a draft with a line (whose
+    line pages only owners and managers open) and a monthly retainer plan."""
+    from decimal import Decimal
+
+    from app.invoices.models import Invoice, InvoiceLine, Payment, RetainerPlan, TaxRate
+
+    today = dt.date.today()
+    with all_tenants():
+        rate = TaxRate(agency_id=agency_id, name=f"{label} VAT", rate=Decimal("0.2"))
+        issued = Invoice(
+            agency_id=agency_id,
+            client_id=client_id,
+            kind="invoice",
+            number="INV-2026-00001",
+            status="partially_paid",
+            currency="USD",
+            locale="en",
+            client_time_zone="America/New_York",
+            rounding="per_line",
+            issue_date=today,
+            due_date=today + dt.timedelta(days=15),
+            net_days=15,
+            subtotal_minor=100000,
+            tax_minor=0,
+            total_minor=100000,
+            paid_minor=25000,
+            credited_minor=0,
+            issued_at=utcnow(),
+            sent_at=utcnow(),
+            created_by_id=owner_user_id,
+        )
+        draft = Invoice(
+            agency_id=agency_id,
+            client_id=client_id,
+            kind="invoice",
+            status="draft",
+            currency="USD",
+            locale="en",
+            client_time_zone="America/New_York",
+            rounding="per_line",
+            net_days=15,
+            subtotal_minor=5000,
+            tax_minor=0,
+            total_minor=5000,
+            paid_minor=0,
+            credited_minor=0,
+            created_by_id=owner_user_id,
+        )
+        db.session.add_all([rate, issued, draft])
+        db.session.flush()
+        lines = [
+            InvoiceLine(
+                agency_id=agency_id,
+                invoice_id=inv.id,
+                position=1,
+                kind="manual",
+                description=f"{label} {what}",
+                quantity=Decimal(1),
+                unit_price_minor=total,
+                discount_percent=Decimal(0),
+                tax_rate=Decimal(0),
+                net_minor=total,
+                tax_minor=0,
+                gross_minor=total,
+            )
+            for inv, what, total in ((issued, "consulting", 100000), (draft, "setup", 5000))
+        ]
+        payment = Payment(
+            agency_id=agency_id,
+            invoice_id=issued.id,
+            paid_on=today,
+            method="bank_transfer",
+            reference=f"{label} transfer",
+            amount_minor=25000,
+            created_by_id=owner_user_id,
+        )
+        plan = RetainerPlan(
+            agency_id=agency_id,
+            client_id=client_id,
+            description=f"{label} retainer",
+            monthly_amount_minor=50000,
+            currency="USD",
+        )
+        db.session.add_all([*lines, payment, plan])
+        db.session.flush()
+    return {
+        "invoice_id": issued.id,
+        "invoice_line_id": lines[1].id,
+        "payment_id": payment.id,
+        "tax_rate_id": rate.id,
+        "retainer_id": plan.id,
+    }  # fmt: skip
 
 
 # --- requests that start like a production request -------------------------------------
@@ -547,6 +655,7 @@ def writable_properties(schema: dict) -> dict[str, dict]:
 BODY_ID_FIELDS: dict[str, str] = {
     **ID_PARAMS,
     "user_id": "va_user_id",
+    "deposit_invoice_id": "invoice_id",
     "assignee_id": "va_member_id",
     "reviewer_id": "qa_member_id",
     "sop_version_id": "sop_version_id",

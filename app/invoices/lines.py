@@ -480,6 +480,8 @@ def add_lines_from_source(actor: Actor, invoice: Invoice, data: dict) -> list[In
     ids = list(dict.fromkeys(data["ids"]))
     if source is None:
         errors["source"] = ["Not a line source."]
+    if not ids:
+        errors["ids"] = ["Choose at least one."]
     if errors:
         raise ValidationFailed(errors)
     lock_invoice(invoice)

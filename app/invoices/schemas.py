@@ -37,7 +37,7 @@ class _Number(fields.Decimal):
     }
     low: Decimal = Decimal(-MAX_MINOR)
     high: Decimal = Decimal(MAX_MINOR)
-    places = 6
+    max_places = 6  # not `places`: marshmallow's Decimal uses that to quantize
     nonzero = False
 
     def __init__(self, **kw: Any) -> None:
@@ -57,10 +57,10 @@ class _Number(fields.Decimal):
             raise self.make_error("special")
         if not self.low <= number <= self.high:
             raise self.make_error("range", low=self.low, high=self.high)
-        if -number.as_tuple().exponent > self.places and number != number.quantize(
-            Decimal(1).scaleb(-self.places)
+        if -number.as_tuple().exponent > self.max_places and number != number.quantize(
+            Decimal(1).scaleb(-self.max_places)
         ):
-            raise self.make_error("places", places=self.places)
+            raise self.make_error("places", places=self.max_places)
         if self.nonzero and number == 0:
             raise self.make_error("zero")
         return number
@@ -69,25 +69,25 @@ class _Number(fields.Decimal):
 class AmountField(_Number):
     """An amount in major units (e.g. 1234.50); its currency's decimals are checked later."""
 
-    places = 3
+    max_places = 3
 
 
 class QuantityField(_Number):
-    low, high, places, nonzero = Decimal(-1_000_000), Decimal(1_000_000), 6, True
+    low, high, max_places, nonzero = Decimal(-1_000_000), Decimal(1_000_000), 6, True
 
 
 class PercentField(_Number):
-    low, high, places = Decimal(0), Decimal(100), 4
+    low, high, max_places = Decimal(0), Decimal(100), 4
 
 
 class RateField(_Number):
     """A conversion rate: 1 unit of the invoice's currency in the base currency."""
 
-    low, high, places = Decimal("0.000001"), Decimal(1_000_000), 6
+    low, high, max_places = Decimal("0.000001"), Decimal(1_000_000), 6
 
 
 class HoursField(_Number):
-    low, high, places = Decimal(0), Decimal(10_000), 2
+    low, high, max_places = Decimal(0), Decimal(10_000), 2
 
 
 class DecimalString(fields.String):
@@ -172,7 +172,12 @@ class SourceLinesIn(BaseSchema):
     """Lines from a line source: service packages, delivered work items (and later time)."""
 
     source = fields.String(required=True, validate=validate.OneOf(SourceNames()))
-    ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=200))
+    ids = fields.List(
+        fields.Integer(),
+        load_default=list,
+        validate=validate.Length(max=200),
+        metadata={"description": "Ids of the things to bill (at least one)."},
+    )
     unit_price = _amount("Fee per item (work items), overriding the package price.")
     unit_price_minor = _minor()
     tax_rate_id = _id()
