@@ -40,6 +40,10 @@ PERIODIC: list[Periodic] = [
         dt.timedelta(minutes=15),
         "app.invoices.reminder_sweep.sweep_reminders",
     ),
+    # Retainer drafts appear on the agency's recurring day; idempotent per plan and month.
+    Periodic(
+        "retainer_drafts", dt.timedelta(hours=1), "app.invoices.retainers.generate_retainer_drafts"
+    ),
 ]
 
 
