@@ -18,7 +18,12 @@ SATURDAY = 5
 
 @functools.cache
 def _zone(name: str) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(name)
+    """The zone; UTC for a name the zone database does not know (zones are validated on
+    input, so only a corrupted row gets here, and it must not stop the sweep)."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        return zoneinfo.ZoneInfo("UTC")
 
 
 def business_day(day: dt.date) -> dt.date:

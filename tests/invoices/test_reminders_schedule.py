@@ -129,3 +129,7 @@ def test_always_nine_local_on_a_weekday_and_never_before_the_step_date(due, offs
     assert local.weekday() < 5
     day = due + dt.timedelta(days=offset)
     assert day <= local.date() <= day + dt.timedelta(days=2)
+
+
+def test_an_unknown_zone_falls_back_to_utc_instead_of_failing():
+    assert send_at(D("2026-11-16"), 0, "Mars/Olympus") == utc("2026-11-16T09:00")
