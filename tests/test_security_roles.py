@@ -195,6 +195,23 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
         "/api/v1/{slug}/clients/{other_client_id}",
         dict(owner=OK, manager=OK, qa=OK, va=404, client=404),
     ),
+    # money is the owner's and managers' business; clients see their own invoices
+    ("GET", "/{slug}/invoices", dict(owner=OK, manager=OK, va=403, qa=403)),
+    ("GET", "/{slug}/invoices/{invoice_id}", dict(owner=OK, manager=OK, va=403, qa=403)),
+    ("GET", "/{slug}/receivables", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    ("POST", "/{slug}/invoices/{invoice_id}/void", dict(va=403, qa=403, client=403)),
+    ("POST", "/{slug}/invoices/{invoice_id}/payments", dict(va=403, qa=403, client=403)),
+    ("GET", "/api/v1/{slug}/invoices", dict(owner=OK, manager=OK, va=403, qa=403)),
+    # SOPs are the team's procedures; QA review is for reviewers, never the VA
+    ("GET", "/{slug}/sops", dict(owner=OK, manager=OK, va=OK, qa=OK, client=403)),
+    ("GET", "/{slug}/qa", dict(owner=OK, manager=OK, qa=OK, va=403, client=403)),
+    ("GET", "/{slug}/board", dict(owner=OK, manager=OK, client=403)),
+    # the work item on the assigned client: its VA, QA, managers and the client see it
+    (
+        "GET",
+        "/{slug}/work/{work_item_id}",
+        dict(owner=OK, manager=OK, va=OK, qa=OK, client=OK),
+    ),
     ("PATCH", "/api/v1/{slug}/clients/{client_id}", dict(va=403, qa=403, client=403)),
     ("POST", "/api/v1/{slug}/clients", dict(va=403, qa=403, client=403)),
     ("POST", "/api/v1/{slug}/invitations", dict(va=403, qa=403, client=403)),
@@ -209,6 +226,8 @@ def _table_url(template: str, world) -> str:
         client_id=world.client_id,
         other_client_id=world.other_client_id,
         contact_id=world.contact_id,
+        invoice_id=world.invoice_id,
+        work_item_id=world.work_item_id,
     )
 
 
@@ -262,7 +281,14 @@ def test_the_intent_table_names_existing_routes(app):
     missing = []
     for method, template, _ in PAGES:
         rule = template.replace("{slug}", "<agency_slug>")
-        for name in ("member_id", "package_id", "client_id", "contact_id"):
+        for name in (
+            "member_id",
+            "package_id",
+            "client_id",
+            "contact_id",
+            "invoice_id",
+            "work_item_id",
+        ):
             rule = rule.replace("{" + name + "}", f"<{name}>")
         rule = rule.replace("{other_client_id}", "<client_id>")
         if (method, rule) not in known:
