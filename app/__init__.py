@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
         csrf.exempt(blp)
         api.register_blueprint(blp)
     _register_invoice_blueprints(app)
+    _register_invoice_document_blueprints(app)
     _register_reminder_blueprints(app)
 
 
@@ -115,6 +116,20 @@ def _register_reminder_blueprints(app: Flask) -> None:
     app.register_blueprint(reminders_bp)
     csrf.exempt(reminders_api)
     api.register_blueprint(reminders_api)
+
+
+def _register_invoice_document_blueprints(app: Flask) -> None:
+    """Invoice branding, PDF downloads and month-end batches (pages and API)."""
+    from app.extensions import api, csrf
+    from app.invoices.batch_views import bp as invoice_batches_bp
+    from app.invoices.branding_views import bp as branding_bp
+    from app.invoices.documents_api import blp as invoice_documents_api
+    from app.invoices.documents_views import bp as invoice_documents_bp
+
+    for bp in (branding_bp, invoice_documents_bp, invoice_batches_bp):
+        app.register_blueprint(bp)
+    csrf.exempt(invoice_documents_api)
+    api.register_blueprint(invoice_documents_api)
 
 
 def _register_invoice_blueprints(app: Flask) -> None:

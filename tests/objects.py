@@ -69,6 +69,8 @@ ID_PARAMS: dict[str, str] = {
     "line_id": "invoice_line_id",
     "tax_rate_id": "tax_rate_id",
     "retainer_id": "retainer_id",
+    "document_id": "invoice_document_id",
+    "batch_id": "invoice_batch_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -119,6 +121,8 @@ class World:
     payment_id: int
     tax_rate_id: int
     retainer_id: int
+    invoice_document_id: int
+    invoice_batch_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
 
     @property
@@ -211,6 +215,7 @@ def build_agency(label: str) -> World:
         sop, sop_version = _walker_sop(agency.id, label, owner.user_id)
         work = _walker_work_item(agency.id, client.id, sop_version, members, label)
     money = _walker_invoices(agency.id, client.id, owner.user_id, label)
+    money.update(_walker_pdfs(agency.id, money["invoice_id"], owner.id, label))
     tokens = {role: api_token(m, name=f"{role} token") for role, m in members.items()}
     with all_tenants():
         owner_token_id = db.session.scalar(
@@ -481,6 +486,34 @@ def _walker_invoices(agency_id: int, client_id: int, owner_user_id: int, label: 
         "tax_rate_id": rate.id,
         "retainer_id": plan.id,
     }  # fmt: skip
+
+
+def _walker_pdfs(agency_id: int, invoice_id: int, owner_membership_id: int, label: str) -> dict:
+    """A stored, checksummed PDF version of the issued invoice (small bytes: the walkers
+    download it, they don't render it) and a finished month-end batch (a batch is its job)."""
+    from app.core import storage
+    from app.invoices.batch import BATCH_JOB
+    from app.invoices.models import InvoiceDocument
+
+    stored = storage.put(
+        storage.make_key("agency", agency_id, "invoice", invoice_id, "v1.pdf"),
+        f"%PDF-1.7\n% {label} walker\n%%EOF\n".encode(),
+    )
+    summary = {"month": "2026-11", "total": 1, "issued": 1, "skipped": 0, "failed": [],
+               "issued_invoices": [{"invoice_id": invoice_id, "number": "INV-2026-00001",
+                                    "client": f"{label} Assigned Client"}]}  # fmt: skip
+    with all_tenants():
+        document = InvoiceDocument(agency_id=agency_id, invoice_id=invoice_id, version=1,
+                                   storage_key=stored.key, sha256=stored.sha256,
+                                   size=stored.size)  # fmt: skip
+        batch = OutboxJob(agency_id=agency_id, func=BATCH_JOB, queue="default",
+                          label=f"{label} month batch", status="succeeded", attempts=1,
+                          kwargs={"month": "2026-11", "invoice_ids": [invoice_id],
+                                  "membership_id": owner_membership_id},
+                          progress_done=1, progress_total=1, result=summary)  # fmt: skip
+        db.session.add_all([document, batch])
+        db.session.flush()
+    return {"invoice_document_id": document.id, "invoice_batch_id": batch.id}
 
 
 # --- requests that start like a production request -------------------------------------
