@@ -24,9 +24,10 @@ from flask_babel import force_locale, gettext
 from werkzeug.exceptions import NotFound
 
 from app.agencies.models import Agency
+from app.audit.services import record
 from app.clients.models import Contact
 from app.core import storage
-from app.core.jobs import current_job
+from app.core.jobs import current_job, enqueue_job
 from app.core.mail import Attachment, OutboundEmail, queue_email
 from app.core.permissions import MANAGERS, Actor
 from app.core.uow import commit
@@ -122,17 +123,18 @@ def read_document(invoice: Invoice, doc: InvoiceDocument) -> PdfFile:
 def request_pdf(actor: Actor, invoice: Invoice) -> Any:
     """Ask for the PDF to be rendered again (e.g. after a payment or a branding change);
     no email is sent. The job runs after the caller's commit."""
-    from app.core.jobs import enqueue_job
-
-    return enqueue_job(
+    name = invoice.number or f"invoice {invoice.id}"
+    job = enqueue_job(
         db.session,
         JOB,
-        label=f"Render PDF of {invoice.number or f'invoice {invoice.id}'}",
+        label=f"Render PDF of {name}",
         agency_id=invoice.agency_id,
         queue="pdf",
         invoice_id=invoice.id,
         send=False,
     )
+    record(actor, "invoice.pdf_requested", invoice, summary=f"PDF of {name} to be made again")
+    return job
 
 
 # --- the job ----------------------------------------------------------------------------------
