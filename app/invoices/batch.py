@@ -14,7 +14,6 @@ A batch is its outbox job row: `batch_id` in URLs is that row's id.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import logging
 import zoneinfo
@@ -101,15 +100,20 @@ def this_month_in(zone: str) -> str:
     return f"{now.year:04d}-{now.month:02d}"
 
 
-def default_month(zone: str, today: dt.date | None = None) -> str:
-    """The month just ended in the agency's zone (month-end runs happen early next month),
-    unless it is the month's last days, then this month."""
-    today = today or dt.datetime.now(zoneinfo.ZoneInfo(zone or "UTC")).date()
-    last_day = calendar.monthrange(today.year, today.month)[1]
-    if today.day >= last_day - 2:
-        return f"{today.year:04d}-{today.month:02d}"
-    first = today.replace(day=1) - dt.timedelta(days=1)
-    return f"{first.year:04d}-{first.month:02d}"
+def previous_month(month: str) -> str:
+    year, mon = (int(p) for p in month.split("-"))
+    return f"{year - (mon == 1):04d}-{(mon - 2) % 12 + 1:02d}"
+
+
+def suggested_month(actor: Actor) -> str:
+    """The month the batch page offers: this month when it has drafts (a run on the last
+    days), else the month just ended when it has drafts (a run early next month), else
+    this month."""
+    current = this_month_in(actor.agency.time_zone)
+    for month in (current, previous_month(current)):
+        if draft_summary(actor, month)["drafts"]:
+            return month
+    return current
 
 
 def drafts_of_month(month: str, zone: str) -> sa.Select:

@@ -18,11 +18,11 @@ from app.invoices.batch import (
     BatchIn,
     batch_values,
     can_run_batch,
-    default_month,
     draft_summary,
     get_batch_or_404,
     recent_batches,
     start_batch,
+    suggested_month,
 )
 
 bp = Blueprint("invoice_batches", __name__, template_folder="templates")
@@ -40,7 +40,7 @@ def new_batch(agency_slug: str) -> ResponseReturnValue:
     errors: dict = {}
     month = request.args.get("month", "")
     if not re.fullmatch(MONTH_PATTERN, month):
-        month = default_month(g.actor.agency.time_zone)
+        month = suggested_month(g.actor)
     if request.method == "POST":
         month = request.form.get("month", "")
         try:

@@ -18,10 +18,10 @@ from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
 from app.invoices.batch import (
     BATCH_JOB,
-    default_month,
     issue_and_send_drafts,
     month_bounds,
     month_label,
+    previous_month,
 )
 from app.invoices.models import Invoice, InvoiceDocument
 from tests.factories import AgencyFactory, ClientFactory, ContactFactory, MembershipFactory
@@ -196,7 +196,12 @@ def test_month_bounds_follow_the_agency_zone():
     assert end == dt.datetime(2026, 12, 31, 15, tzinfo=dt.UTC)
 
 
-def test_default_month_is_the_one_just_ended_until_month_end():
-    assert default_month(ZONE, dt.date(2026, 12, 3)) == "2026-11"
-    assert default_month(ZONE, dt.date(2026, 11, 29)) == "2026-11"
-    assert default_month(ZONE, dt.date(2026, 1, 10)) == "2025-12"
+def test_previous_month_wraps_the_year():
+    assert previous_month("2026-11") == "2026-10"
+    assert previous_month("2026-01") == "2025-12"
+
+
+def test_the_page_offers_the_month_that_has_drafts(app, month_end):
+    m = month_end
+    page = signed_in_client(app, m.owner_user).get(f"/{m.slug}/invoices/batch")
+    assert f'value="{this_month()}"'.encode() in page.data
