@@ -329,6 +329,7 @@ def import_file(agency_slug: str) -> ResponseReturnValue:
 @bp.post("/<agency_slug>/sops/<int:sop_id>/archive")
 @roles(*MANAGERS)
 def archive(agency_slug: str, sop_id: int) -> ResponseReturnValue:
+    """No longer offered for new work; work already following it carries on."""
     sop = get_sop_or_404(g.actor, sop_id)
     _authorize(can_archive_sop(g.actor, sop))
     archive_sop(g.actor, sop)
@@ -340,6 +341,7 @@ def archive(agency_slug: str, sop_id: int) -> ResponseReturnValue:
 @bp.post("/<agency_slug>/sops/<int:sop_id>/unarchive")
 @roles(*MANAGERS)
 def unarchive(agency_slug: str, sop_id: int) -> ResponseReturnValue:
+    """Offered for new work again."""
     sop = get_sop_or_404(g.actor, sop_id)
     _authorize(can_archive_sop(g.actor, sop))
     unarchive_sop(g.actor, sop)
