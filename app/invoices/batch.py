@@ -178,7 +178,7 @@ def start_batch(actor: Actor, data: dict) -> OutboxJob:
         label=f"Issue and send {len(ids)} drafts for {month_label(month)}",
         agency_id=actor.agency_id,
         queue="default",
-        max_attempts=3,
+        max_attempts=5,  # each attempt resumes where the last one stopped
         month=month,
         invoice_ids=ids,
         membership_id=actor.membership.id,
@@ -211,7 +211,9 @@ def issue_and_send_drafts(
     agency_id: int, month: str, invoice_ids: list[int], membership_id: int
 ) -> dict:
     """Issue each draft in its own transaction (its PDF and email jobs follow), reporting
-    progress; failures are collected, not raised. Re-running skips what is issued."""
+    progress; refusals are collected, not raised. If the job is cut short (its queue's
+    timeout, a worker lost), the retry resumes: invoices no longer drafts are skipped.
+    The summary is read back from the invoices themselves, so it covers every attempt."""
     from app.invoices.services import issue_invoice
 
     actor = _job_actor(agency_id, membership_id)
@@ -223,8 +225,7 @@ def issue_and_send_drafts(
         )
     }
     total = len(invoice_ids)
-    issued: list[dict[str, Any]] = []
-    skipped: list[int] = []
+    issued_now = 0
     failed: list[dict[str, Any]] = []
     report_progress(0, total, f"Issuing {total} drafts")
     for n, invoice_id in enumerate(invoice_ids, start=1):
@@ -233,28 +234,53 @@ def issue_and_send_drafts(
                 Invoice, invoice_id, with_for_update=True, populate_existing=True
             )
             if invoice is None or invoice.status != "draft":
-                db.session.rollback()
-                skipped.append(invoice_id)
+                db.session.rollback()  # issued by an earlier attempt (or deleted)
             else:
-                client_name = names.get(invoice.client_id, "")
                 issue_invoice(actor, invoice)
-                number = invoice.number
                 commit()  # this invoice, its number and its PDF job: one transaction
-                issued.append({"invoice_id": invoice_id, "number": number, "client": client_name})
+                issued_now += 1
         except DomainError as exc:
             db.session.rollback()
             failed.append(_failure(invoice_id, names, exc.message))
         except Exception as exc:  # noqa: BLE001 - one bad invoice must not sink the batch
             db.session.rollback()
+            if _is_timeout(exc):
+                raise  # the queue's time is up: the retry resumes where this stopped
             log.exception("batch: issuing invoice %s failed", invoice_id)
             failed.append(_failure(invoice_id, names, f"Unexpected error: {type(exc).__name__}"))
         if n % PROGRESS_EVERY == 0 or n == total:
-            report_progress(n, total, f"{len(issued)} issued, {len(failed)} failed")
+            report_progress(n, total, f"{n - len(failed)} issued, {len(failed)} not issued")
+    return _summary(month, invoice_ids, names, failed, issued_now)
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    """RQ's job timeout (raised inside the job by SimpleWorker's alarm)."""
+    try:
+        from rq.timeouts import JobTimeoutException
+    except ImportError:  # pragma: no cover - rq is a dependency
+        return False
+    return isinstance(exc, JobTimeoutException)
+
+
+def _summary(
+    month: str, invoice_ids: list[int], names: dict[int, str], failed: list, issued_now: int
+) -> dict[str, Any]:
+    rows = db.session.execute(
+        sa.select(Invoice.id, Invoice.number, Invoice.client_id, Invoice.status).where(
+            Invoice.id.in_(invoice_ids)
+        )
+    ).all()
+    issued = [
+        {"invoice_id": r.id, "number": r.number, "client": names.get(r.client_id, "")}
+        for r in sorted(rows, key=lambda r: (r.number or "", r.id))
+        if r.status != "draft"
+    ]
     return {
         "month": month,
-        "total": total,
+        "total": len(invoice_ids),
         "issued": len(issued),
-        "skipped": len(skipped),
+        "issued_this_run": issued_now,
+        "skipped": len(invoice_ids) - len(rows),  # drafts deleted since the batch started
         "failed": failed,
         "issued_invoices": issued[:MAX_BATCH],
     }
