@@ -83,6 +83,7 @@ class Invoice(TenantScoped, db.Model):
             "ix_invoices_reminder_candidates",
             "agency_id",
             "due_date",
+            postgresql_include=["id", "client_id", "client_time_zone", "reminder_offset_done"],
             postgresql_where=sa.text(
                 "status IN ('issued', 'sent', 'partially_paid') AND kind = 'invoice' "
                 "AND NOT disputed AND NOT reminders_paused"
@@ -123,6 +124,10 @@ class Invoice(TenantScoped, db.Model):
     notes: Mapped[str | None] = mapped_column(sa.Text)
     disputed: Mapped[bool] = mapped_column(default=False)
     reminders_paused: Mapped[bool] = mapped_column(default=False)
+    # The highest ladder offset recorded for this invoice (sent or skipped); None before the
+    # first. Written by the reminder sweep under the row lock, so its query skips the steps
+    # an invoice is past without probing the reminder history.
+    reminder_offset_done: Mapped[int | None] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

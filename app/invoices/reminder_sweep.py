@@ -1,18 +1,20 @@
 """The reminder sweep: a periodic job that finds due (invoice, step) pairs in every agency
 and sends each at most once.
 
-1. Across all tenants (explicitly), one indexed query finds the candidate pairs: open,
-   chaseable invoices (the partial index `ix_invoices_reminder_candidates`) whose due date
-   puts an active step of their agency's ladder in the window [today - CATCH_UP_DAYS,
-   today + 1] and that have no record for that step yet. The exact send time (09:00 client
-   time on a business day) is then checked per row in Python.
+1. Across all tenants (explicitly), one indexed query finds the candidate pairs: chaseable
+   invoices (the partial index `ix_invoices_reminder_candidates`, read one short range per
+   ladder step) whose due date puts an active step in the window [today - CATCH_UP_DAYS,
+   today + 1], that have not reached that step yet (`Invoice.reminder_offset_done`) and
+   have no record for it. The exact send time (09:00 client time on a business day) is
+   then checked per row in Python.
 2. Per invoice, under that agency's tenant, `remind_invoice` locks the invoice row
    (`SELECT ... FOR UPDATE`, the lock a payment takes too), re-checks that it may still be
    chased, and records the due steps: after an outage only the latest missed step is sent
    and older ones are recorded as skipped with the reason. The record is inserted first; its
    unique key (invoice, step) makes a second sweep's insert fail, so nothing is sent twice
    even without the lock. The emails (one per billing contact) and, after the last step,
-   the owners' notice go through the outbox in the same transaction.
+   the owners' notice go through the outbox in the same transaction, with the invoice's
+   new position on its ladder.
 
 A missed step older than CATCH_UP_DAYS is no longer sent (the next step will be).
 """
@@ -29,6 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.agencies.models import Agency
@@ -56,7 +59,6 @@ from app.users.models import Membership, User
 log = logging.getLogger("baton.reminders")
 
 CATCH_UP_DAYS = 14
-BATCH = 2000
 NO_CONTACT = "No contact of the client has an email address."
 
 
@@ -94,71 +96,77 @@ def chaseable():
     )
 
 
-def due_pairs_query(now: dt.datetime, *, after_id: int = 0, limit: int = BATCH) -> sa.Select:
-    """Candidate (invoice, step) pairs across every agency, by invoice id (keyset pages).
-    Run it inside `all_tenants()`."""
-    hi = latest_due_step_date(now)
-    lo = now.astimezone(dt.UTC).date() - dt.timedelta(days=CATCH_UP_DAYS)
+def due_pairs_query(now: dt.datetime, dialect: str = "postgresql") -> sa.Select:
+    """Candidate (invoice, step) pairs across every agency; run it inside `all_tenants()`.
+
+    An invoice is a candidate for a step when it may be chased (the partial index's
+    predicate), the step's date (due date + offset) lies in [today - CATCH_UP_DAYS,
+    today + 1] (UTC dates; the exact 09:00-local check is `find_due`'s), the invoice has not
+    reached that step yet (`reminder_offset_done`, kept by the sweep) and no record exists.
+    On PostgreSQL the invoices come from a LATERAL subquery per active step, so the planner
+    reads one short range of the partial index per step instead of the whole index.
+    """
+    hi = sa.literal(latest_due_step_date(now), sa.Date())
+    lo = sa.literal(now.astimezone(dt.UTC).date() - dt.timedelta(days=CATCH_UP_DAYS), sa.Date())
+    window = sa.and_(
+        Invoice.agency_id == ReminderStep.agency_id,
+        chaseable(),
+        Invoice.due_date >= days_before(lo, ReminderStep.offset_days),
+        Invoice.due_date <= days_before(hi, ReminderStep.offset_days),
+        sa.or_(
+            Invoice.reminder_offset_done.is_(None),
+            Invoice.reminder_offset_done < ReminderStep.offset_days,
+        ),
+    )
+    columns = (
+        Invoice.id,
+        Invoice.agency_id,
+        Invoice.due_date,
+        Invoice.client_time_zone,
+        Invoice.client_id,
+    )
+    if dialect == "postgresql":
+        candidate = sa.select(*columns).where(window).lateral("candidate")
+        source = sa.select(ReminderStep).join(candidate, sa.true())
+        inv = candidate.c
+    else:  # SQLite has no LATERAL: the same conditions as a plain join
+        source = sa.select(ReminderStep).join(Invoice, window)
+        inv = Invoice.__table__.c
     recorded = sa.select(ReminderSend.id).where(
-        ReminderSend.invoice_id == Invoice.id, ReminderSend.step_id == ReminderStep.id
+        ReminderSend.invoice_id == inv.id, ReminderSend.step_id == ReminderStep.id
     )
     client_paused = sa.select(Client.id).where(
-        Client.id == Invoice.client_id, Client.reminders_paused == sa.true()
+        Client.id == inv.client_id, Client.reminders_paused == sa.true()
     )
     agency_off = sa.select(InvoiceSettings.id).where(
         InvoiceSettings.agency_id == ReminderStep.agency_id,
         InvoiceSettings.reminders_enabled == sa.false(),
     )
-    return (
-        sa.select(
-            Invoice.id,
-            Invoice.agency_id,
-            Invoice.due_date,
-            Invoice.client_time_zone,
-            ReminderStep.id.label("step_id"),
-            ReminderStep.offset_days,
-        )
-        .select_from(ReminderStep)
-        .join(
-            Invoice,
-            sa.and_(
-                Invoice.agency_id == ReminderStep.agency_id,
-                Invoice.due_date
-                >= days_before(sa.literal(lo, sa.Date()), ReminderStep.offset_days),
-                Invoice.due_date
-                <= days_before(sa.literal(hi, sa.Date()), ReminderStep.offset_days),
-            ),
-        )
-        .where(
-            ReminderStep.active == sa.true(),
-            chaseable(),
-            Invoice.id > after_id,
-            ~sa.exists(recorded),
-            ~sa.exists(client_paused),
-            ~sa.exists(agency_off),
-        )
-        .order_by(Invoice.id, ReminderStep.offset_days)
-        .limit(limit)
+    return source.with_only_columns(
+        inv.id,
+        inv.agency_id,
+        inv.due_date,
+        inv.client_time_zone,
+        ReminderStep.id.label("step_id"),
+        ReminderStep.offset_days,
+    ).where(
+        ReminderStep.active == sa.true(),
+        ~sa.exists(recorded),
+        ~sa.exists(client_paused),
+        ~sa.exists(agency_off),
     )
 
 
-def find_due(now: dt.datetime, *, after_id: int = 0, limit: int = BATCH) -> tuple[list, int]:
-    """(agency id, invoice id) of invoices with a step due at `now`, and the last invoice id
-    the query returned (0 when it returned fewer than `limit` rows: nothing further)."""
+def find_due(now: dt.datetime) -> list[tuple[int, int]]:
+    """(agency id, invoice id) of every invoice with a step due at `now`, by invoice id."""
     with all_tenants():
-        rows = db.session.execute(due_pairs_query(now, after_id=after_id, limit=limit)).all()
-    last = 0
-    if len(rows) >= limit:
-        # The page may end in the middle of an invoice's steps: leave that invoice whole
-        # to the next page (ids are integers, so "> last - 1" starts with it).
-        cut = rows[-1][0]
-        rows = [r for r in rows if r[0] != cut] or rows
-        last = cut - 1 if rows[-1][0] != cut else cut
+        query = due_pairs_query(now, db.session.get_bind().dialect.name)
+        rows = db.session.execute(query).all()
     due: dict[int, int] = {}
     for invoice_id, agency_id, due_date, zone, _step_id, offset in rows:
         if invoice_id not in due and send_at(due_date, offset, zone) <= now:
             due[invoice_id] = agency_id
-    return [(agency_id, invoice_id) for invoice_id, agency_id in due.items()], last
+    return sorted((agency_id, invoice_id) for invoice_id, agency_id in due.items())
 
 
 def install_missing_ladders() -> int:
@@ -191,33 +199,28 @@ def sweep_reminders() -> dict:
     return run_reminder_sweep(utcnow(), time_budget=budget)
 
 
-def run_reminder_sweep(
-    now: dt.datetime, *, batch: int = BATCH, time_budget: float | None = None
-) -> dict:
+def run_reminder_sweep(now: dt.datetime, *, time_budget: float | None = None) -> dict:
     """Send every reminder due at `now`; safe to run twice at once (row locks, unique keys).
     Stops after `time_budget` seconds; the next run carries on."""
     started = time.monotonic()
     counts: Counter[str] = Counter()
     counts["ladders_installed"] = install_missing_ladders()
-    after_id = 0
-    while True:
-        todo, after_id = find_due(now, after_id=after_id, limit=batch)
-        db.session.commit()  # end the read; each invoice runs in its own transaction
-        for agency_id, invoice_id in todo:
-            with tenant(agency_id):
-                try:
-                    outcome = remind_invoice(invoice_id, now)
-                    commit()
-                except Exception:  # noqa: BLE001 - one bad invoice must not stop the sweep
-                    db.session.rollback()
-                    log.exception("reminder for invoice %s failed", invoice_id)
-                    outcome = "error"
-            counts[outcome] += 1
-            if time_budget is not None and time.monotonic() - started > time_budget:
-                counts["stopped_early"] = 1
-                return dict(counts)
-        if not after_id:
-            return dict(counts)
+    todo = find_due(now)
+    db.session.commit()  # end the read; each invoice runs in its own transaction
+    for agency_id, invoice_id in sorted(todo, key=lambda pair: pair[1]):
+        if time_budget is not None and time.monotonic() - started > time_budget:
+            counts["stopped_early"] = 1
+            break
+        with tenant(agency_id):
+            try:
+                outcome = remind_invoice(invoice_id, now)
+                commit()
+            except Exception:  # noqa: BLE001 - one bad invoice must not stop the sweep
+                db.session.rollback()
+                log.exception("reminder for invoice %s failed", invoice_id)
+                outcome = "error"
+        counts[outcome] += 1
+    return dict(counts)
 
 
 # --- one invoice ------------------------------------------------------------------------
@@ -274,8 +277,10 @@ def remind_invoice(invoice_id: int, now: dt.datetime) -> str:
         return "not_due"
 
     # Steps at or before one already recorded are behind the ladder's position: skipped.
-    floor = max((steps[r.step_id].offset_days for r in recorded.values() if r.step_id in steps),
-                default=None)  # fmt: skip
+    offsets = [steps[r.step_id].offset_days for r in recorded.values() if r.step_id in steps]
+    if invoice.reminder_offset_done is not None:
+        offsets.append(invoice.reminder_offset_done)
+    floor = max(offsets, default=None)
     newest = max(due, key=lambda pair: pair[0].offset_days)[0] if due else None
     latest = newest if newest and (floor is None or newest.offset_days > floor) else None
     rows: list[ReminderSend] = [
@@ -303,11 +308,15 @@ def remind_invoice(invoice_id: int, now: dt.datetime) -> str:
         rows.append(sending)
 
     # Insert first: the unique (invoice, step) key refuses a second sweep's record.
+    reached = max(steps[r.step_id].offset_days for r in rows)
     try:
         with db.session.begin_nested():
             db.session.add_all(rows)
             db.session.flush()
-    except IntegrityError:
+            invoice.reminder_offset_done = reached if floor is None else max(reached, floor)
+            db.session.flush()
+    except (IntegrityError, StaleDataError):
+        # Recorded by someone else meanwhile (the key, or the invoice's version, says so).
         return "duplicate"
     if sending is None:
         return "skipped"

@@ -124,6 +124,7 @@ def upgrade():
     sa.Column('notes', sa.Text(), nullable=True),
     sa.Column('disputed', sa.Boolean(), nullable=False),
     sa.Column('reminders_paused', sa.Boolean(), nullable=False),
+    sa.Column('reminder_offset_done', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
@@ -145,7 +146,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_invoices_agency_id'), ['agency_id'], unique=False)
         batch_op.create_index('ix_invoices_agency_status_due', ['agency_id', 'status', 'due_date'], unique=False)
         batch_op.create_index('ix_invoices_client', ['client_id'], unique=False)
-        batch_op.create_index('ix_invoices_reminder_candidates', ['agency_id', 'due_date'], unique=False, postgresql_where=sa.text("status IN ('issued', 'sent', 'partially_paid') AND kind = 'invoice' AND NOT disputed AND NOT reminders_paused"), sqlite_where=sa.text("status IN ('issued', 'sent', 'partially_paid') AND kind = 'invoice' AND disputed = 0 AND reminders_paused = 0"))
+        batch_op.create_index('ix_invoices_reminder_candidates', ['agency_id', 'due_date'], unique=False, postgresql_include=['id', 'client_id', 'client_time_zone', 'reminder_offset_done'], postgresql_where=sa.text("status IN ('issued', 'sent', 'partially_paid') AND kind = 'invoice' AND NOT disputed AND NOT reminders_paused"), sqlite_where=sa.text("status IN ('issued', 'sent', 'partially_paid') AND kind = 'invoice' AND disputed = 0 AND reminders_paused = 0"))
 
     op.create_table('retainer_plans',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app.core.mail import OutboundEmail
 from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
-from app.invoices.models import InvoiceSettings, ReminderSend, ReminderStep
+from app.invoices.models import Invoice, InvoiceSettings, ReminderSend, ReminderStep
 from app.invoices.reminder_sweep import (
     NO_CONTACT,
     due_pairs_query,
@@ -303,22 +303,40 @@ def test_ladders_are_installed_only_where_there_is_something_to_chase():
     assert sweep(AT[-3] - MINUTE)["ladders_installed"] == 0
 
 
-def test_the_query_pages_through_invoices_and_finds_only_due_ones():
+def test_the_query_finds_only_due_invoices_and_skips_steps_they_are_past():
     agency = AgencyFactory()
     invoices = [make_invoice(agency=agency, number=f"INV-{n}")[2] for n in range(5)]
     later = make_invoice(agency=agency, due=DUE + dt.timedelta(days=3), number="INV-later")[2]
     sweep(AT[-3] - dt.timedelta(days=4))  # installs the ladder, nothing due
-    found, after = find_due(AT[0], limit=3)  # a page ends in the middle of the invoices
-    assert after and len(found) < 5
-    rest, after2 = find_due(AT[0], after_id=after, limit=1000)
-    assert after2 == 0
-    ids = {i for _, i in found} | {i for _, i in rest}
-    assert ids == {i.id for i in invoices} | {later.id}  # later's -3 step is due too
+    found = find_due(AT[0])
+    assert found == sorted((agency.id, i.id) for i in [*invoices, later])  # later: its -3 step
     with all_tenants():
         pairs = db.session.execute(due_pairs_query(AT[0])).all()
     with tenant(agency.id):
         own_steps = set(db.session.scalars(sa.select(ReminderStep.id)))
     assert {p.step_id for p in pairs} <= own_steps
+    sweep(AT[0])
+    db.session.expire_all()
+    with all_tenants():
+        reached = {i.id: db.session.get(Invoice, i.id).reminder_offset_done for i in invoices}
+    assert set(reached.values()) == {0}  # the sweep keeps each invoice's position
+    assert find_due(AT[0] + MINUTE) == []
+    with all_tenants():
+        pairs = db.session.execute(due_pairs_query(AT[7])).all()
+    behind = {p.offset_days for p in pairs if p.id in reached}
+    assert behind == {7}  # -3 and 0 are behind these invoices: not even candidates
+
+
+def test_the_query_reads_one_range_of_the_partial_index_per_step():
+    make_invoice()
+    sweep(AT[-3] - MINUTE)
+    with all_tenants():
+        compiled = due_pairs_query(AT[0]).compile(dialect=db.session.get_bind().dialect)
+    cursor = db.session.connection().connection.cursor()
+    cursor.execute("SET LOCAL enable_seqscan = off")  # a test-sized table would be scanned
+    cursor.execute("EXPLAIN " + str(compiled), compiled.params)
+    plan = "\n".join(r[0] for r in cursor.fetchall())
+    assert "ix_invoices_reminder_candidates" in plan, plan
 
 
 def test_history_and_next_step_for_the_invoice_page():
