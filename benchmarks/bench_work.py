@@ -60,6 +60,7 @@ def _busiest(url: str) -> dict:
             ),
             {"a": aid},
         ).one()
+        sop_id = conn.scalar(sa.text("SELECT min(id) FROM sops WHERE agency_id = :a"), {"a": aid})
         queue_all = conn.scalar(
             sa.text(
                 "SELECT count(*) FROM work_items WHERE agency_id = :a "
@@ -73,6 +74,7 @@ def _busiest(url: str) -> dict:
         "qa": qa,
         "client": client,
         "queue_all": queue_all,
+        "sop_id": sop_id,
     }
 
 
@@ -133,6 +135,7 @@ def bench_size(scale: float, requests: int, reuse: bool = False) -> dict:
         "board, all clients": (owner, f"/{slug}/board"),
         "board, one client": (owner, f"/{slug}/board?client={who['client'].client_id}"),
         "board, one VA": (owner, f"/{slug}/board?assignee={who['va'].id}"),
+        "board, one SOP": (owner, f"/{slug}/board?sop={who['sop_id']}"),
     }
     statements: list[int] = []
 

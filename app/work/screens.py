@@ -18,7 +18,6 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup, escape
 from marshmallow import fields, validate
 from werkzeug.datastructures import MultiDict
-from werkzeug.routing import BuildError
 
 from app.core.db import utcnow
 from app.core.errors import Forbidden, ValidationFailed
@@ -115,20 +114,12 @@ def _args(schema: BaseSchema) -> tuple[dict, dict, dict]:
         return defaults, {k: v for k, v in raw.items() if v}, exc.errors
 
 
-def work_item_url(item_id: int) -> str:
-    """The item page of app.work.views (its path, should that blueprint be absent)."""
-    slug = g.actor.agency.slug
-    try:
-        return url_for("work.show_work_item", agency_slug=slug, work_item_id=item_id)
-    except BuildError:
-        return f"/{slug}/work/{item_id}"
-
-
 def item_url_maker() -> Callable[[int], str]:
-    """work_item_url as a plain string template, built with url_for once per page (a board
-    links hundreds of cards)."""
+    """The item page's URL (app.work.views) as a plain string template, built with url_for
+    once per page: a board links hundreds of cards."""
     sentinel = 987654321
-    head, _, tail = work_item_url(sentinel).partition(str(sentinel))
+    url = url_for("work.show_work_item", agency_slug=g.actor.agency.slug, work_item_id=sentinel)
+    head, _, tail = url.partition(str(sentinel))
     return lambda item_id: f"{head}{item_id}{tail}"
 
 
@@ -177,7 +168,8 @@ def _helpers() -> dict[str, Any]:
         "human_duration": human_duration,
         "short_time": short_time,
         "due": due_html,
-        "work_item_url": item_url_maker() if g.get("actor") else work_item_url,
+        # No actor when the request was refused before the view (an error page).
+        "work_item_url": item_url_maker() if g.get("actor") is not None else None,
     }
 
 
