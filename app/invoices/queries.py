@@ -169,6 +169,10 @@ def filtered_invoices(actor: Actor, filters: dict, now: dt.datetime | None = Non
     return stmt
 
 
+# Lists show the client's name only: none of the client's own eager loads (its contacts).
+_WITH_CLIENT_NAME = joinedload(Invoice.client).load_only(Client.id, Client.name).lazyload("*")
+
+
 def invoice_order() -> tuple:
     """Newest first: drafts (no issue date yet) on top, then by issue date and id."""
     return (
@@ -185,7 +189,7 @@ def invoice_page(actor: Actor, filters: dict, now: dt.datetime | None = None) ->
     stmt = filtered_invoices(actor, filters, now)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
     items = db.session.scalars(
-        stmt.options(joinedload(Invoice.client).load_only(Client.id, Client.name))
+        stmt.options(_WITH_CLIENT_NAME)
         .order_by(*invoice_order())
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -198,7 +202,7 @@ def export_rows(actor: Actor, filters: dict, now: dt.datetime | None = None) -> 
     return (
         filtered_invoices(actor, filters, now)
         .options(
-            joinedload(Invoice.client).load_only(Client.id, Client.name),
+            _WITH_CLIENT_NAME,
             selectinload(Invoice.lines),
         )
         .order_by(*invoice_order())
