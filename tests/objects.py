@@ -69,6 +69,7 @@ ID_PARAMS: dict[str, str] = {
     "line_id": "invoice_line_id",
     "tax_rate_id": "tax_rate_id",
     "retainer_id": "retainer_id",
+    "step_id": "reminder_step_id",
     "document_id": "invoice_document_id",
     "batch_id": "invoice_batch_id",
 }
@@ -121,6 +122,7 @@ class World:
     payment_id: int
     tax_rate_id: int
     retainer_id: int
+    reminder_step_id: int
     invoice_document_id: int
     invoice_batch_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
@@ -215,6 +217,7 @@ def build_agency(label: str) -> World:
         sop, sop_version = _walker_sop(agency.id, label, owner.user_id)
         work = _walker_work_item(agency.id, client.id, sop_version, members, label)
     money = _walker_invoices(agency.id, client.id, owner.user_id, label)
+    money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
     money.update(_walker_pdfs(agency.id, money["invoice_id"], owner.id, label))
     tokens = {role: api_token(m, name=f"{role} token") for role, m in members.items()}
     with all_tenants():
@@ -514,6 +517,23 @@ def _walker_pdfs(agency_id: int, invoice_id: int, owner_membership_id: int, labe
         db.session.add_all([document, batch])
         db.session.flush()
     return {"invoice_document_id": document.id, "invoice_batch_id": batch.id}
+
+
+def _walker_reminder_step(agency_id: int, label: str) -> int:
+    """One step of the agency's reminder ladder (so the ladder counts as installed)."""
+    from app.invoices.models import ReminderStep
+
+    with all_tenants():
+        step = ReminderStep(
+            agency_id=agency_id,
+            offset_days=7,
+            subject_template=f"{label}: invoice {{{{ invoice_number }}}} is overdue",
+            body_template="Please pay {{ amount_due }}: {{ invoice_link }}",
+            active=True,
+        )
+        db.session.add(step)
+        db.session.flush()
+    return step.id
 
 
 # --- requests that start like a production request -------------------------------------
