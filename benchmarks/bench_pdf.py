@@ -4,8 +4,11 @@ Full path = `invoice_context()` (the database reads, expired each round so they 
 + the Jinja template + `render_pdf()` (our URL fetcher, attachment stripping, write).
 Direct = `weasyprint.HTML(string=<the same final HTML>).write_pdf()` with a fetcher that
 hands over the same two assets (CSS, logo) and nothing else, and WeasyPrint's default
-(fresh) font configuration; ours reuses one per process. Each round runs both, alternating
-which goes first, so machine noise and warm caches hit both alike. The invoice: A4, PNG
+(fresh) font configuration; ours reuses one per process, so a third variant ("same fonts")
+renders the same HTML with that reused configuration: full minus same-fonts is exactly our
+own overhead. Each round runs all three, rotating which goes first, so machine noise and
+warm caches hit them alike. Wall and process CPU time are both recorded (on a shared
+machine wall time includes waiting for other processes). The invoice: A4, PNG
 logo, 10 lines with tax, totals, payment instructions, footer and page number; in English
 and in Arabic (right to left).
 
@@ -152,19 +155,28 @@ def page_count(pdf: bytes) -> int:
 def bench(agency_id: int, invoice_id: int, rounds: int, warmup: int) -> dict:
     from weasyprint import HTML
 
-    from app.core.pdf import make_fetcher, render_pdf
+    from app.core.pdf import _font_config, make_fetcher, render_pdf
     from app.core.tenancy import tenant
     from app.extensions import db
     from app.invoices.rendering import invoice_assets, invoice_context, render_invoice_html
 
     full: list[float] = []
     direct: list[float] = []
+    # CPU seconds of this process too: on a shared machine wall time includes waiting for
+    # other processes; CPU time does not (but misses PostgreSQL's side of the reads).
+    full_cpu: list[float] = []
+    direct_cpu: list[float] = []
+    # WeasyPrint on the same HTML with the same reused font configuration as ours: the
+    # difference to `full` is exactly our context, template, fetcher and clean-up.
+    same_fonts: list[float] = []
+    same_fonts_cpu: list[float] = []
     parts: dict[str, list[float]] = {"context": [], "template": [], "render": []}
     html = ""
     pdf = b""
 
-    def ours() -> tuple[float, float, float, str, bytes]:
+    def ours() -> tuple[float, float, float, float, str, bytes]:
         db.session.expire_all()
+        cpu0 = time.process_time()
         t0 = time.perf_counter()
         context = invoice_context(invoice_id)
         t1 = time.perf_counter()
@@ -172,28 +184,42 @@ def bench(agency_id: int, invoice_id: int, rounds: int, warmup: int) -> dict:
         t2 = time.perf_counter()
         data = render_pdf(page, assets=invoice_assets(context))
         t3 = time.perf_counter()
+        cpu = time.process_time() - cpu0
         db.session.rollback()
-        return t1 - t0, t2 - t1, t3 - t2, page, data
+        return t1 - t0, t2 - t1, t3 - t2, cpu, page, data
 
     with tenant(agency_id):
-        _, _, _, html, pdf = ours()
+        _, _, _, _, html, pdf = ours()
         assets = invoice_assets(invoice_context(invoice_id))
         db.session.rollback()
         for n in range(warmup + rounds):
             # Alternate which goes first, so neither profits from the other's warm caches.
-            for which in ("ours", "direct") if n % 2 else ("direct", "ours"):
+            order = ("ours", "direct", "same_fonts")
+            for which in order[n % 3 :] + order[: n % 3]:
                 if which == "ours":
-                    c, t, r, html, pdf = ours()
+                    c, t, r, cpu, html, pdf = ours()
                     if n >= warmup:
                         full.append(c + t + r)
+                        full_cpu.append(cpu)
                         parts["context"].append(c)
                         parts["template"].append(t)
                         parts["render"].append(r)
-                else:
+                elif which == "direct":
+                    cpu0 = time.process_time()
                     t4 = time.perf_counter()
                     HTML(string=html, url_fetcher=make_fetcher(assets)).write_pdf()
                     if n >= warmup:
                         direct.append(time.perf_counter() - t4)
+                        direct_cpu.append(time.process_time() - cpu0)
+                else:
+                    cpu0 = time.process_time()
+                    t4 = time.perf_counter()
+                    HTML(string=html, url_fetcher=make_fetcher(assets)).write_pdf(
+                        font_config=_font_config()
+                    )
+                    if n >= warmup:
+                        same_fonts.append(time.perf_counter() - t4)
+                        same_fonts_cpu.append(time.process_time() - cpu0)
     ms = 1000.0
     return {
         "rounds": rounds,
@@ -206,6 +232,22 @@ def bench(agency_id: int, invoice_id: int, rounds: int, warmup: int) -> dict:
         "overhead_ratio_median": round(statistics.median(full) / statistics.median(direct), 3),
         "overhead_ratio_p95": round(p95(full) / p95(direct), 3),
         "parts_median_ms": {k: round(statistics.median(v) * ms, 2) for k, v in parts.items()},
+        "full_cpu_median_ms": round(statistics.median(full_cpu) * ms, 1),
+        "full_cpu_p95_ms": round(p95(full_cpu) * ms, 1),
+        "direct_cpu_median_ms": round(statistics.median(direct_cpu) * ms, 1),
+        "direct_cpu_p95_ms": round(p95(direct_cpu) * ms, 1),
+        "overhead_ratio_cpu_median": round(
+            statistics.median(full_cpu) / statistics.median(direct_cpu), 3
+        ),
+        "same_fonts_median_ms": round(statistics.median(same_fonts) * ms, 1),
+        "same_fonts_p95_ms": round(p95(same_fonts) * ms, 1),
+        "same_fonts_cpu_median_ms": round(statistics.median(same_fonts_cpu) * ms, 1),
+        "overhead_ratio_vs_same_fonts_median": round(
+            statistics.median(full) / statistics.median(same_fonts), 3
+        ),
+        "overhead_ratio_vs_same_fonts_cpu_median": round(
+            statistics.median(full_cpu) / statistics.median(same_fonts_cpu), 3
+        ),
     }
 
 
