@@ -18,6 +18,8 @@ from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db
 from app.invoices import policy
+from app.invoices.csv_export import plain
+from app.invoices.deposits import create_deposit_invoice
 from app.invoices.models import ROUNDING_MODES
 from app.invoices.queries import (
     SETTINGS_DEFAULTS,
@@ -31,7 +33,6 @@ from app.invoices.queries import (
 from app.invoices.receivables import BUCKETS, receivables
 from app.invoices.retainers import create_retainer, delete_retainer, update_retainer
 from app.invoices.schemas import DepositIn, EmptyIn, RetainerIn, SettingsIn, TaxRateIn
-from app.invoices.services import create_deposit_invoice
 from app.invoices.settings import create_tax_rate, update_invoice_settings, update_tax_rate
 from app.invoices.views import bp
 
@@ -238,7 +239,7 @@ def edit_retainer(agency_slug: str, retainer_id: int) -> ResponseReturnValue:
         "description": plan.description,
         "monthly_amount": input_value(plan.monthly_amount_minor, plan.currency),
         "currency": plan.currency,
-        "included_hours": plan.included_hours,
+        "included_hours": plain(plan.included_hours) if plan.included_hours is not None else "",
         "active": plan.active,
     }
     errors: dict = {}

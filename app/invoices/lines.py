@@ -1,10 +1,5 @@
-"""Invoice lines: manual lines, lines from line sources, and the totals they add up to.
-
-A *line source* turns billable things into lines. Service packages (fixed price) and
-delivered work items (a fixed fee per item, billed once) are built in; time tracking plugs
-in later by registering its own source:
-
-    register_line_source(TimeEntrySource())   # name "time", kind "time"
+"""Invoice lines: manual lines, lines from line sources (`line_sources`), and the totals
+they add up to.
 
 Lines change only on drafts. After every change `refresh_totals` runs the one computation
 (`app.core.money.compute`) and stores each line's amounts and the invoice's totals, so
@@ -13,22 +8,17 @@ every page, the API, the CSV and the PDF read the same figures.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
 
 import sqlalchemy as sa
 
 from app.audit.services import changed, record, snapshot
-from app.clients.models import ServicePackage
 from app.core.errors import Conflict, ValidationFailed
 from app.core.money import PrecisionError, compute, format_money, to_minor
 from app.core.permissions import Actor
 from app.extensions import db
+from app.invoices.line_sources import get_line_source
 from app.invoices.models import Invoice, InvoiceLine, TaxRate
-from app.work.models import WorkItem
 
 DOES_NOT_EXIST = "Does not exist."
 MAX_MINOR = 10**13
@@ -147,235 +137,6 @@ def refresh_totals(invoice: Invoice) -> None:
 
 def next_position(invoice: Invoice) -> int:
     return max((line.position for line in invoice.lines), default=0) + 1
-
-
-# --- line sources --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """Something a source can bill on this invoice, for the picker."""
-
-    id: int
-    title: str
-    detail: str = ""
-    unit_price_minor: int | None = None
-
-
-@dataclass(frozen=True)
-class LineDraft:
-    """A line a source proposes; the invoice module writes it."""
-
-    description: str
-    unit_price_minor: int
-    quantity: Decimal = Decimal(1)
-    kind: str = "manual"
-    source_type: str | None = None
-    source_id: int | None = None
-
-
-class LineSource(Protocol):
-    """Turns billable things of one kind into invoice lines."""
-
-    name: str  # stored as the line's source_type, e.g. "work_item"
-    title: str  # shown in the picker, e.g. "Delivered work items"
-
-    def candidates(self, invoice: Invoice, limit: int = 100) -> list[Candidate]:
-        """What can be billed on this (draft) invoice now."""
-        ...
-
-    def lines_for(
-        self, invoice: Invoice, ids: list[int], fee_minor: int | None, errors: dict
-    ) -> list[LineDraft]:
-        """Lines for the chosen ids; problems go into `errors` (field -> messages)."""
-        ...
-
-
-_SOURCES: dict[str, LineSource] = {}
-
-
-def register_line_source(source: LineSource) -> None:
-    _SOURCES[source.name] = source
-
-
-def line_sources() -> list[LineSource]:
-    return list(_SOURCES.values())
-
-
-def get_line_source(name: str) -> LineSource | None:
-    return _SOURCES.get(name)
-
-
-class SourceNames:
-    """The registered source names, read when used (so schemas see late registrations)."""
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(_SOURCES))
-
-    def __contains__(self, name: object) -> bool:
-        return name in _SOURCES
-
-
-def _missing(ids: list[int], found: set[int]) -> list[int]:
-    return [i for i in ids if i not in found]
-
-
-class PackageSource:
-    """Service packages sold at a fixed price (or a monthly fee), one line each."""
-
-    name = "package"
-    title = "Service packages"
-
-    def _stmt(self, invoice: Invoice) -> sa.Select:
-        return sa.select(ServicePackage).where(
-            ServicePackage.currency == invoice.currency,
-            ServicePackage.pricing.in_(("fixed", "retainer")),
-            ServicePackage.price_minor.is_not(None),
-        )
-
-    def candidates(self, invoice: Invoice, limit: int = 100) -> list[Candidate]:
-        rows = db.session.scalars(
-            self._stmt(invoice)
-            .where(ServicePackage.active.is_(True))
-            .order_by(ServicePackage.name, ServicePackage.id)
-            .limit(limit)
-        )
-        return [Candidate(p.id, p.name, p.pricing, p.price_minor) for p in rows]
-
-    def lines_for(
-        self, invoice: Invoice, ids: list[int], fee_minor: int | None, errors: dict
-    ) -> list[LineDraft]:
-        packages = {
-            p.id: p
-            for p in db.session.scalars(sa.select(ServicePackage).where(ServicePackage.id.in_(ids)))
-        }
-        problems = [f"Does not exist: {i}." for i in _missing(ids, set(packages))]
-        for p in packages.values():
-            if p.pricing == "hourly":
-                problems.append(f"{p.name} is hourly; bill it from time entries.")
-            elif p.currency != invoice.currency:
-                problems.append(
-                    f"{p.name} is priced in {p.currency}, this invoice in {invoice.currency}."
-                )
-            elif p.price_minor is None and fee_minor is None:
-                problems.append(f"{p.name} has no price; enter one.")
-        if problems:
-            errors["ids"] = problems
-            return []
-        return [
-            LineDraft(
-                description=packages[i].name,
-                unit_price_minor=fee_minor if fee_minor is not None else packages[i].price_minor,
-                kind="package",
-                source_type=self.name,
-                source_id=i,
-            )
-            for i in ids
-        ]
-
-
-def billed_work_item_ids(ids: list[int] | None = None) -> set[int]:
-    """Work items already on an invoice that is not void (a work item is billed once)."""
-    stmt = (
-        sa.select(InvoiceLine.source_id)
-        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-        .where(
-            InvoiceLine.source_type == "work_item",
-            Invoice.kind == "invoice",
-            Invoice.status != "void",
-        )
-    )
-    if ids is not None:
-        stmt = stmt.where(InvoiceLine.source_id.in_(ids))
-    return {i for i in db.session.scalars(stmt) if i is not None}
-
-
-class WorkItemSource:
-    """Delivered work items of the invoice's client, a fixed fee each, billed once."""
-
-    name = "work_item"
-    title = "Delivered work items"
-
-    def candidates(self, invoice: Invoice, limit: int = 100) -> list[Candidate]:
-        billed = (
-            sa.select(InvoiceLine.source_id)
-            .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-            .where(
-                InvoiceLine.source_type == "work_item",
-                Invoice.kind == "invoice",
-                Invoice.status != "void",
-                InvoiceLine.source_id.is_not(None),
-            )
-        )
-        rows = db.session.execute(
-            sa.select(WorkItem.id, WorkItem.title, WorkItem.delivered_at)
-            .where(
-                WorkItem.client_id == invoice.client_id,
-                WorkItem.state == "delivered",
-                WorkItem.id.not_in(billed),
-            )
-            .order_by(WorkItem.delivered_at.desc(), WorkItem.id.desc())
-            .limit(limit)
-        ).all()
-        return [Candidate(r.id, r.title, _delivered(r.delivered_at)) for r in rows]
-
-    def lines_for(
-        self, invoice: Invoice, ids: list[int], fee_minor: int | None, errors: dict
-    ) -> list[LineDraft]:
-        # Lock the items, so two drafts billing the same item at once cannot both win.
-        items = {
-            w.id: w
-            for w in db.session.scalars(
-                sa.select(WorkItem)
-                .where(WorkItem.id.in_(ids))
-                .order_by(WorkItem.id)
-                .with_for_update()
-            )
-        }
-        problems = [f"Does not exist: {i}." for i in _missing(ids, set(items))]
-        billed = billed_work_item_ids(list(items))
-        for w in items.values():
-            if w.client_id != invoice.client_id:
-                problems.append(f"“{w.title}” is work for another client.")
-            elif w.state != "delivered":
-                problems.append(f"“{w.title}” is not delivered yet.")
-            elif w.id in billed:
-                problems.append(f"“{w.title}” is already on an invoice.")
-        if problems:
-            errors["ids"] = problems
-        fee = fee_minor if fee_minor is not None else _package_fee(invoice)
-        if fee is None:
-            errors["unit_price"] = [
-                "Enter the fee per work item (the client's package has no fixed price "
-                f"in {invoice.currency})."
-            ]
-        if errors:
-            return []
-        return [
-            LineDraft(
-                description=f"{items[i].title} ({_delivered(items[i].delivered_at)})",
-                unit_price_minor=fee,
-                kind="work_item",
-                source_type=self.name,
-                source_id=i,
-            )
-            for i in ids
-        ]
-
-
-def _delivered(at: dt.datetime | None) -> str:
-    return f"delivered {at:%d %b %Y}" if at else "delivered"
-
-
-def _package_fee(invoice: Invoice) -> int | None:
-    package = invoice.client.service_package
-    if package and package.pricing == "fixed" and package.currency == invoice.currency:
-        return package.price_minor
-    return None
-
-
-register_line_source(PackageSource())
-register_line_source(WorkItemSource())
 
 
 # --- services ------------------------------------------------------------------------------

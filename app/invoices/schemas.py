@@ -17,7 +17,7 @@ from marshmallow import fields, post_dump, validate
 
 from app.core.money import format_money
 from app.core.schemas import BaseSchema, CurrencyField, LocaleField, Name, PageArgs
-from app.invoices.lines import SourceNames
+from app.invoices.line_sources import SourceNames
 from app.invoices.models import INVOICE_KINDS, PAYMENT_METHODS, ROUNDING_MODES
 from app.invoices.queries import LIST_STATUSES, display_status, is_overdue
 

@@ -10,8 +10,6 @@ The draft editor works without JavaScript; with htmx its forms swap only the edi
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Any
 
@@ -22,17 +20,19 @@ from marshmallow import Schema
 from werkzeug.datastructures import MultiDict
 
 from app.core.errors import Conflict, Forbidden, ValidationFailed
-from app.core.money import compute, format_money, format_plain, from_minor, input_value
+from app.core.money import compute, format_money, format_plain, input_value
 from app.core.permissions import MANAGERS, roles
 from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db
 from app.invoices import policy
+from app.invoices.csv_export import invoices_csv, plain
+from app.invoices.deposits import deduct_deposit
+from app.invoices.line_sources import line_sources
 from app.invoices.lines import (
     add_line,
     add_lines_from_source,
     label,
-    line_sources,
     remove_line,
     update_line,
 )
@@ -70,7 +70,6 @@ from app.invoices.schemas import (
 from app.invoices.services import (
     create_credit_note,
     create_invoice,
-    deduct_deposit,
     delete_invoice,
     issue_invoice,
     send_invoice,
@@ -103,6 +102,7 @@ def _helpers() -> dict:
         "METHOD_LABELS": METHOD_LABELS,
         "display_status": display_status,
         "invoice_label": label,
+        "num": plain,
     }
 
 
@@ -159,40 +159,6 @@ def list_invoices(agency_slug: str) -> ResponseReturnValue:
     ), (422 if errors else 200)
 
 
-CSV_COLUMNS = (
-    "number",
-    "kind",
-    "status",
-    "client",
-    "currency",
-    "issue_date",
-    "due_date",
-    "line",
-    "description",
-    "quantity",
-    "unit_price",
-    "discount_percent",
-    "tax_name",
-    "tax_rate",
-    "tax_inclusive",
-    "line_net",
-    "line_tax",
-    "line_gross",
-    "subtotal",
-    "tax",
-    "total",
-    "paid",
-    "credited",
-    "balance",
-)
-
-
-def _cell(value: Any) -> str:
-    """Text cells can't start a spreadsheet formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/<agency_slug>/invoices/export.csv")
 @roles(*MANAGERS)
 def export_invoices(agency_slug: str) -> ResponseReturnValue:
@@ -202,55 +168,8 @@ def export_invoices(agency_slug: str) -> ResponseReturnValue:
     _, filters, errors = _filters()
     if errors:
         raise ValidationFailed(errors)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for inv in db.session.scalars(export_rows(g.actor, filters)).unique():
-        cur = inv.currency
-
-        def amount(minor: int | None, cur: str = cur) -> str:
-            return "" if minor is None else str(from_minor(minor, cur))
-
-        head = [
-            _cell(inv.number or "(draft)"),
-            inv.kind,
-            display_status(inv),
-            _cell(inv.client.name),
-            cur,
-            inv.issue_date or "",
-            inv.due_date or "",
-        ]
-        tail = [
-            amount(inv.subtotal_minor),
-            amount(inv.tax_minor),
-            amount(inv.total_minor),
-            amount(inv.paid_minor),
-            amount(inv.credited_minor),
-            amount(inv.balance_minor),
-        ]
-        for line in inv.lines or [None]:
-            if line is None:
-                writer.writerow(head + [""] * 11 + tail)
-                continue
-            writer.writerow(
-                head
-                + [
-                    line.position,
-                    _cell(line.description),
-                    line.quantity.normalize(),
-                    amount(line.unit_price_minor),
-                    line.discount_percent.normalize(),
-                    _cell(line.tax_name or ""),
-                    line.tax_rate.normalize(),
-                    "yes" if line.tax_inclusive else "no",
-                    amount(line.net_minor),
-                    amount(line.tax_minor),
-                    amount(line.gross_minor),
-                ]
-                + tail
-            )
     return Response(
-        out.getvalue(),
+        invoices_csv(db.session.scalars(export_rows(g.actor, filters)).unique()),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="invoices-{agency_slug}.csv"',

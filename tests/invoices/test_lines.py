@@ -11,21 +11,13 @@ from decimal import Decimal
 import pytest
 
 from app.core.errors import Conflict, ValidationFailed
-from app.invoices import lines as line_module
-from app.invoices.lines import (
-    Candidate,
-    LineDraft,
-    add_line,
-    add_lines_from_source,
-    register_line_source,
-    remove_line,
-    update_line,
-)
+from app.invoices import line_sources as line_module
+from app.invoices.deposits import create_deposit_invoice, deduct_deposit
+from app.invoices.line_sources import Candidate, LineDraft, register_line_source
+from app.invoices.lines import add_line, add_lines_from_source, remove_line, update_line
 from app.invoices.payments import record_payment
 from app.invoices.services import (
-    create_deposit_invoice,
     create_invoice,
-    deduct_deposit,
     issue_invoice,
     void_invoice,
 )

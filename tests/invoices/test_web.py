@@ -218,13 +218,16 @@ def test_list_filters_and_the_overdue_status(app, team, owner, monkeypatch):
 
 def test_csv_export_uses_the_same_amounts(app, team, owner):
     vat = tax_rate(owner, "19")
-    invoice = issued(owner, team.client, ("A", 3, 3333, vat, "5"), ("=cmd|' /C calc'!A0", 1, 1))
+    invoice = issued(
+        owner, team.client, ("A", 3, 3333, vat, "5"), ("=cmd|' /C calc'!A0", 1, 1), ("B", 10, 2)
+    )
     _commit()
     resp = web(app, team.owner).get(f"/{team.slug}/invoices/export.csv")
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     rows = [r for r in csv.DictReader(io.StringIO(resp.get_data(as_text=True)))]
     ours = [r for r in rows if r["number"] == invoice.number]
-    assert [r["line_gross"] for r in ours] == ["113.04", "0.01"]
+    assert [r["line_gross"] for r in ours] == ["113.04", "0.01", "0.20"]
+    assert [r["quantity"] for r in ours] == ["3", "1", "10"]
     from decimal import Decimal
 
     assert sum(Decimal(r["line_gross"]) for r in ours) == Decimal(ours[0]["total"])
