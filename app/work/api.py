@@ -73,14 +73,18 @@ def _authorize(allowed: bool) -> None:
         raise Forbidden("Your role does not allow this.")
 
 
-def loads_item(check: Callable[[Actor, WorkItem], bool] | None = None) -> Callable:
+def loads_item(
+    check: Callable[[Actor, WorkItem], bool] | None = None, *, with_checklist: bool = False
+) -> Callable:
     """Replace `work_item_id` (and `checklist_item_id`) with the loaded objects (404 when
     not visible), then apply the policy `check` (403), before any body is parsed."""
 
     def deco(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            item = get_work_item_or_404(g.actor, kwargs.pop("work_item_id"))
+            item = get_work_item_or_404(
+                g.actor, kwargs.pop("work_item_id"), with_checklist=with_checklist
+            )
             if "checklist_item_id" in kwargs:
                 kwargs["check"] = get_checklist_state_or_404(
                     g.actor, item, kwargs.pop("checklist_item_id")
@@ -97,7 +101,7 @@ def loads_item(check: Callable[[Actor, WorkItem], bool] | None = None) -> Callab
 
 def _fresh(item: WorkItem) -> WorkItem:
     """The item as committed, checklist included, for the response."""
-    return get_work_item_or_404(g.actor, item.id)
+    return get_work_item_or_404(g.actor, item.id, with_checklist=True)
 
 
 # --- items ---------------------------------------------------------------------------------
@@ -148,7 +152,7 @@ class ClientWorkItems(MethodView):
 @blp.route("/work-items/<int:work_item_id>")
 class WorkItemResource(MethodView):
     @roles(*ALL_ROLES)
-    @loads_item()
+    @loads_item(with_checklist=True)
     @blp.response(200, WorkItemOut)
     def get(self, agency_slug: str, item: WorkItem) -> WorkItem:
         """One work item with its checklist (client contacts don't get note evidence)."""

@@ -14,7 +14,7 @@ The tenant filter is added by the data layer on top.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
 from app.clients.models import Assignment
@@ -56,9 +56,16 @@ def _item_options(stmt: sa.Select) -> sa.Select:
     )
 
 
-def get_work_item_or_404(actor: Actor, work_item_id: int) -> WorkItem:
-    """A work item the actor may see, or 404 (another agency's id is simply not found)."""
+def get_work_item_or_404(
+    actor: Actor, work_item_id: int, *, with_checklist: bool = False
+) -> WorkItem:
+    """A work item the actor may see, or 404 (another agency's id is simply not found);
+    `with_checklist` loads the checklist and its evidence files too (API answers)."""
     stmt = _item_options(visible_work_items(actor).where(WorkItem.id == work_item_id))
+    if with_checklist:
+        stmt = stmt.options(
+            selectinload(WorkItem.checklist).joinedload(ChecklistState.evidence_file)
+        )
     item = db.session.scalar(stmt)
     if item is None:
         raise NotFound()
@@ -138,23 +145,20 @@ def history_query(actor: Actor, item: WorkItem, *, kind: str | None = None) -> s
         stmt = stmt.where(WorkEvent.kind == kind)
     if not can_see_internal(actor):
         stmt = stmt.where(WorkEvent.internal.is_(False))
-    return stmt.order_by(WorkEvent.at, WorkEvent.id)
+    return stmt.options(joinedload(WorkEvent.actor)).order_by(WorkEvent.at, WorkEvent.id)
 
 
 def history_of(actor: Actor, item: WorkItem) -> list[tuple[WorkEvent, str]]:
     """(event, actor name) pairs of the item's visible history, oldest first."""
-    rows = db.session.execute(
-        history_query(actor, item)
-        .outerjoin(User, User.id == WorkEvent.actor_user_id)
-        .add_columns(User.name)
-    ).all()
-    return [(row[0], row[1] or "Baton") for row in rows]
+    events = db.session.scalars(history_query(actor, item)).unique()
+    return [(e, e.actor.name if e.actor is not None else "Baton") for e in events]
 
 
 def reviews_query(item: WorkItem) -> sa.Select:
     return (
         sa.select(Review)
         .where(Review.work_item_id == item.id)
+        .options(joinedload(Review.reviewer))
         .order_by(Review.created_at, Review.id)
     )
 

@@ -60,6 +60,6 @@ def link_problem(url: str) -> str | None:
         return "Not a valid link."
     if parts.scheme.lower() not in ("http", "https"):
         return "Only http:// and https:// links are accepted."
-    if not parts.hostname or any(c.isspace() for c in url):
+    if not parts.hostname or any(c.isspace() or c in "<>\"'`" or ord(c) < 32 for c in url):
         return "Not a valid link."
     return None

@@ -15,6 +15,7 @@ import datetime as dt
 import zoneinfo
 
 import sqlalchemy as sa
+from markupsafe import escape
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit.services import changed, record, snapshot
@@ -97,6 +98,12 @@ def record_event(
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def _text(text: str) -> str:
+    """Server-composed history text (it quotes SOP texts, links and file names) as safe
+    HTML: escaped, like every body the history renders."""
+    return str(escape(text))
 
 
 def require_open(item: WorkItem, doing: str) -> None:
@@ -400,7 +407,7 @@ def set_checklist_done(
         actor,
         item,
         "checklist",
-        body=f"{'Ticked' if done else 'Unticked'}: {check.text}",
+        body=_text(f"{'Ticked' if done else 'Unticked'}: {check.text}"),
         data={"item_key": check.item_key, "done": done},
     )
     return check
@@ -446,7 +453,7 @@ def add_evidence(actor: Actor, item: WorkItem, check: ChecklistState, data: dict
         actor,
         item,
         "evidence",
-        body=f"Evidence for {check.text}: {summary}",
+        body=_text(f"Evidence for {check.text}: {summary}"),
         data={"item_key": check.item_key, "kind": check.evidence_kind},
     )
     return check
@@ -479,7 +486,7 @@ def attach_evidence_file(
         actor,
         item,
         "evidence",
-        body=f"Evidence for {check.text}: file {row.filename}",
+        body=_text(f"Evidence for {check.text}: file {row.filename}"),
         data={"item_key": check.item_key, "kind": "file", "evidence_id": row.id},
     )
     return row
@@ -501,7 +508,7 @@ def clear_evidence(actor: Actor, item: WorkItem, check: ChecklistState) -> Check
         actor,
         item,
         "evidence",
-        body=f"Evidence removed from {check.text}" + (" (unticked)" if unticked else ""),
+        body=_text(f"Evidence removed from {check.text}" + (" (unticked)" if unticked else "")),
         data={"item_key": check.item_key, "removed": True},
     )
     return check

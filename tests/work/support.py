@@ -180,7 +180,7 @@ class Flow:
         version = desk.approval_version if client_approval else desk.sop_version
         resp = self.owner.post(
             f"/clients/{desk.client.id}/work-items",
-            json=desk.item_body(sop_version_id=version.id, **body),
+            json=desk.item_body(**{"sop_version_id": version.id, **body}),
         )
         assert resp.status_code == 201, resp.json
         self.id = resp.json["id"]

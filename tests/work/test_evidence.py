@@ -4,6 +4,7 @@ to people who can see the item."""
 
 from __future__ import annotations
 
+import copy
 import io
 import zipfile
 
@@ -14,6 +15,7 @@ from app.core import storage
 from app.core.tenancy import all_tenants
 from app.extensions import db
 from app.work.models import EvidenceFile
+from tests.factories import DEFAULT_SOP_DEFINITION, SopFactory, SopVersionFactory
 from tests.work.support import PDF, PNG, Flow, api, checks, events, upload, web
 
 XSS = (
@@ -72,6 +74,7 @@ def test_a_comment_of_nothing_but_markup_is_refused(app, desk):
         "https://",
         "https://example.test/" + "a" * 2000,
         "not a link",
+        'https://example.test/"><script>alert(1)</script>',
     ],
 )
 def test_bad_links_are_refused(app, desk, link):
@@ -236,3 +239,17 @@ def test_files_are_served_as_downloads_to_those_who_see_the_item(app, desk, othe
     flow.approve()
     assert api(app, desk.contact).get(path).status_code == 200
     assert api(app, desk.owner).get(flow.url("/evidence/999999")).status_code == 404
+
+
+def test_history_quotes_sop_texts_and_file_names_as_text(app, desk):
+    definition = copy.deepcopy(DEFAULT_SOP_DEFINITION)
+    definition["stages"][0]["items"][0]["text"] = "Check <img src=x onerror=alert(1)>"
+    version = SopVersionFactory(sop=SopFactory(agency=desk.agency), definition=definition)
+    flow = Flow(app, desk, sop_version_id=version.id)
+    flow.start()
+    flow.ok(flow.va.patch(flow.url(f"/checklist/{flow.ids['collect']}"), json={"done": True}))
+    resp = upload(flow.va, flow.id, flow.ids["report"], PDF, "<b onmouseover=x>r</b>.pdf")
+    assert resp.json["evidence_file"]["filename"] == "b.pdf"
+    page = web(app, desk.owner).get(f"/{desk.slug}/work/{flow.id}").get_data(as_text=True)
+    _assert_clean(page.split("<main", 1)[1].split("</main>", 1)[0])
+    assert "Ticked: Check &lt;img src=x onerror=alert(1)&gt;" in page
