@@ -247,3 +247,14 @@ def test_board_counts_stop_at_the_cap_and_finished_work_shows_latest_first(
     assert 'data-testid="board-total">5+<' in html  # 4 counted delivered + 1 to do, "at least"
     page = browser.get(f"/{shop.slug}/board?state=delivered").get_data(as_text=True)
     assert _ids(page) == [undated.id] + [i.id for i in done]  # no due date, then latest due
+
+
+def test_owners_get_a_chooser_and_vas_an_empty_state(app, shop: Shop):
+    t = shop.team
+    html = web(app, t.owner).get(f"/{shop.slug}/my-work").get_data(as_text=True)
+    assert 'data-testid="member-chooser"' in html
+    assert f'<option value="{t.va.id}"' in html and t.va.user.name in html
+    html = web(app, t.va).get(f"/{shop.slug}/my-work").get_data(as_text=True)
+    assert 'data-testid="my-work-empty"' in html and 'data-testid="member-chooser"' not in html
+    html = web(app, t.qa).get(f"/{shop.slug}/qa").get_data(as_text=True)
+    assert 'data-testid="qa-queue-empty"' in html and 'data-testid="queue-filters"' not in html
