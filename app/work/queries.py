@@ -22,7 +22,8 @@ from app.clients.queries import agency_today, current_assignment_filter
 from app.core.pagination import Page, paginate
 from app.core.permissions import Actor
 from app.extensions import db
-from app.sops.models import Sop, SopVersion
+from app.sops.models import SopVersion
+from app.sops.queries import active_sops_for_new_work
 from app.users.models import Membership, User
 from app.work.models import ChecklistState, EvidenceFile, Review, WorkEvent, WorkItem
 from app.work.policy import REVIEWER_ROLES, can_see_internal
@@ -184,13 +185,10 @@ def submission_count(item: WorkItem) -> int:
 
 def sop_choices(actor: Actor) -> list[tuple[int, str]]:
     """(current version id, label) of the SOPs new work may start from, by title."""
-    rows = db.session.execute(
-        sa.select(SopVersion.id, Sop.title, SopVersion.number)
-        .join(Sop, Sop.current_version_id == SopVersion.id)
-        .where(Sop.archived_at.is_(None))
-        .order_by(sa.func.lower(Sop.title), Sop.id)
-    ).all()
-    return [(row.id, f"{row.title} (v{row.number})") for row in rows]
+    return [
+        (sop.current_version.id, f"{sop.title} (v{sop.current_version.number})")
+        for sop in active_sops_for_new_work(actor)
+    ]
 
 
 def assignee_choices(actor: Actor, client_id: int) -> list[tuple[int, str]]:
