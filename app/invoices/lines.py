@@ -60,13 +60,13 @@ def require_draft(invoice: Invoice) -> None:
 def lock_invoice(invoice: Invoice) -> Invoice:
     """Lock the invoice's row for this transaction and reload it (payments, issuing and
     the reminder sweep all take this lock, so they see each other's committed state)."""
-    db.session.execute(
+    # Fetch the row: the ORM refreshes the object only from rows it actually reads.
+    return db.session.scalars(
         sa.select(Invoice)
         .where(Invoice.id == invoice.id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    )
-    return invoice
+    ).one()
 
 
 def read_amount(

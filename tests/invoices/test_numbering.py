@@ -130,36 +130,6 @@ def test_numbering_restarts_on_new_year_in_the_agency_time_zone(monkeypatch):
 # --- on the real PostgreSQL, committed ------------------------------------------------------
 
 
-@pytest.fixture
-def committed(app, database_url):
-    """An app sharing the test database whose data is committed for real (each thread
-    gets its own connection and session); every table is emptied afterwards."""
-    from app import create_app
-
-    real = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            # 25 connections at once: enough for real contention, and leaves room on a
-            # PostgreSQL (100 connections) that other test runs share.
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 25, "max_overflow": 0, "pool_timeout": 60},
-            "REDIS_URL": None,
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
-    ctx = real.app_context()
-    ctx.push()
-    try:
-        yield real
-    finally:
-        db.session.remove()
-        tables = [t.name for t in db.metadata.sorted_tables]
-        with db.engine.begin() as conn:
-            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
-        ctx.pop()
-
-
 def _agency_with_drafts(count: int) -> tuple[int, int, list[int]]:
     slug = f"numbers-{uuid.uuid4().hex[:8]}"
     agency = AgencyFactory(slug=slug, time_zone="Europe/Berlin")
