@@ -44,8 +44,10 @@ def local_send_time(due_date: dt.date, offset_days: int, zone: str) -> dt.dateti
     return dt.datetime.combine(step_date(due_date, offset_days), SEND_TIME, tzinfo=_zone(zone))
 
 
+@functools.lru_cache(maxsize=65536)
 def send_at(due_date: dt.date, offset_days: int, zone: str) -> dt.datetime:
-    """The step's send time in UTC (what `ReminderSend.due_at` stores)."""
+    """The step's send time in UTC (what `ReminderSend.due_at` stores). Cached: a sweep
+    asks for the same few dates, offsets and zones thousands of times."""
     return local_send_time(due_date, offset_days, zone).astimezone(dt.UTC)
 
 

@@ -4,8 +4,8 @@ and sends each at most once.
 1. Across all tenants (explicitly), one indexed query finds the candidate pairs: chaseable
    invoices (the partial index `ix_invoices_reminder_candidates`, read one short range per
    ladder step) whose due date puts an active step in the window [today - CATCH_UP_DAYS,
-   today + 1], that have not reached that step yet (`Invoice.reminder_offset_done`) and
-   have no record for it. The exact send time (09:00 client time on a business day) is
+   today + 1] and that have not reached that step yet (`Invoice.reminder_offset_done`).
+   The exact send time (09:00 client time on a business day) is
    then checked per row in Python.
 2. Per invoice, under that agency's tenant, `remind_invoice` locks the invoice row
    (`SELECT ... FOR UPDATE`, the lock a payment takes too), re-checks that it may still be
@@ -101,8 +101,9 @@ def due_pairs_query(now: dt.datetime, dialect: str = "postgresql") -> sa.Select:
 
     An invoice is a candidate for a step when it may be chased (the partial index's
     predicate), the step's date (due date + offset) lies in [today - CATCH_UP_DAYS,
-    today + 1] (UTC dates; the exact 09:00-local check is `find_due`'s), the invoice has not
-    reached that step yet (`reminder_offset_done`, kept by the sweep) and no record exists.
+    today + 1] (UTC dates; the exact 09:00-local check is `find_due`'s) and the invoice has
+    not reached that step yet (`reminder_offset_done`, kept by the sweep with the records,
+    so the history itself need not be probed; `remind_invoice` reads it under the lock).
     On PostgreSQL the invoices come from a LATERAL subquery per active step, so the planner
     reads one short range of the partial index per step instead of the whole index.
     """
@@ -132,9 +133,6 @@ def due_pairs_query(now: dt.datetime, dialect: str = "postgresql") -> sa.Select:
     else:  # SQLite has no LATERAL: the same conditions as a plain join
         source = sa.select(ReminderStep).join(Invoice, window)
         inv = Invoice.__table__.c
-    recorded = sa.select(ReminderSend.id).where(
-        ReminderSend.invoice_id == inv.id, ReminderSend.step_id == ReminderStep.id
-    )
     client_paused = sa.select(Client.id).where(
         Client.id == inv.client_id, Client.reminders_paused == sa.true()
     )
@@ -151,7 +149,6 @@ def due_pairs_query(now: dt.datetime, dialect: str = "postgresql") -> sa.Select:
         ReminderStep.offset_days,
     ).where(
         ReminderStep.active == sa.true(),
-        ~sa.exists(recorded),
         ~sa.exists(client_paused),
         ~sa.exists(agency_off),
     )
@@ -160,8 +157,10 @@ def due_pairs_query(now: dt.datetime, dialect: str = "postgresql") -> sa.Select:
 def find_due(now: dt.datetime) -> list[tuple[int, int]]:
     """(agency id, invoice id) of every invoice with a step due at `now`, by invoice id."""
     with all_tenants():
-        query = due_pairs_query(now, db.session.get_bind().dialect.name)
-        rows = db.session.execute(query).all()
+        connection = db.session.connection()
+        # Plain rows through the session's connection: no ORM row processing for what can
+        # be tens of thousands of (invoice, step) pairs after an outage.
+        rows = connection.execute(due_pairs_query(now, connection.dialect.name)).all()
     due: dict[int, int] = {}
     for invoice_id, agency_id, due_date, zone, _step_id, offset in rows:
         if invoice_id not in due and send_at(due_date, offset, zone) <= now:
