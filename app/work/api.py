@@ -24,7 +24,7 @@ from app.core.pagination import paginate
 from app.core.permissions import ALL_ROLES, MANAGERS, STAFF, Actor, roles
 from app.core.schemas import PageArgs
 from app.core.uow import commit
-from app.work import policy, services, transitions
+from app.work import checklist, policy, services, transitions
 from app.work.downloads import evidence_response
 from app.work.models import ChecklistState, WorkItem
 from app.work.queries import (
@@ -315,7 +315,7 @@ class ChecklistItemResource(MethodView):
     def patch(self, data: dict, agency_slug: str, item: WorkItem, check: ChecklistState):
         """Tick or untick a checklist item (the assignee, while in progress). An item that
         asks for evidence is ticked only once its evidence is there (else 409)."""
-        services.set_checklist_done(g.actor, item, check, data["done"])
+        checklist.set_checklist_done(g.actor, item, check, data["done"])
         commit()
         return check
 
@@ -329,7 +329,7 @@ class ChecklistEvidence(MethodView):
     def post(self, data: dict, agency_slug: str, item: WorkItem, check: ChecklistState):
         """Set the link or note evidence of a checklist item (the kind its SOP asks for;
         links http(s) only; notes are sanitized)."""
-        services.add_evidence(g.actor, item, check, data)
+        checklist.add_evidence(g.actor, item, check, data)
         commit()
         return check
 
@@ -338,7 +338,7 @@ class ChecklistEvidence(MethodView):
     @blp.response(200, ChecklistOut)
     def delete(self, agency_slug: str, item: WorkItem, check: ChecklistState):
         """Remove a checklist item's evidence (a ticked item is unticked)."""
-        services.clear_evidence(g.actor, item, check)
+        checklist.clear_evidence(g.actor, item, check)
         commit()
         return check
 
@@ -388,7 +388,7 @@ class ChecklistEvidenceFile(MethodView):
         upload = load_upload()["file"]
         limit = int(current_app.config.get("EVIDENCE_MAX_BYTES") or DEFAULT_MAX_BYTES)
         detected = read_upload(upload.stream, upload.filename, limit)
-        services.attach_evidence_file(g.actor, item, check, detected)
+        checklist.attach_evidence_file(g.actor, item, check, detected)
         commit()
         return check
 

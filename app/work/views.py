@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.datastructures import MultiDict
 
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
-from app.core.errors import DomainError, Forbidden, ValidationFailed
+from app.core.errors import DomainError, Forbidden
 from app.core.permissions import ALL_ROLES, MANAGERS, Actor, roles
 from app.core.schemas import load_form
 from app.core.timezones import to_zone
@@ -31,7 +30,6 @@ from app.work.queries import (
     checklist_of,
     client_approvers,
     evidence_files_by_id,
-    get_checklist_state_or_404,
     get_evidence_file_or_404,
     get_work_item_or_404,
     history_of,
@@ -44,17 +42,13 @@ from app.work.schemas import (
     ClientApproveIn,
     ClientChangesIn,
     CommentIn,
-    EvidenceFileIn,
-    EvidenceIn,
     ReassignIn,
     ReviewIn,
-    TickIn,
     TransitionIn,
     WorkItemIn,
     WorkItemPatchIn,
 )
 from app.work.services import EDIT_FIELDS, STATE_LABELS
-from app.work.uploads import DEFAULT_MAX_BYTES, read_upload
 
 bp = Blueprint("work", __name__, template_folder="templates")
 
@@ -82,16 +76,16 @@ def _helpers() -> dict:
     }
 
 
-def _authorize(allowed: bool) -> None:
+def authorize(allowed: bool) -> None:
     if not allowed:
         raise Forbidden("Your role does not allow this.")
 
 
-def _is_htmx() -> bool:
+def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _item_url(item: WorkItem, anchor: str | None = None) -> str:
+def item_url(item: WorkItem, anchor: str | None = None) -> str:
     return url_for(
         "work.show_work_item",
         agency_slug=g.actor.agency.slug,
@@ -127,7 +121,7 @@ def _render_form(
 @roles(*MANAGERS)
 def new_work_item(agency_slug: str, client_id: int) -> ResponseReturnValue:
     client = get_client_or_404(g.actor, client_id)
-    _authorize(policy.can_create_work_item(g.actor, client))
+    authorize(policy.can_create_work_item(g.actor, client))
     values: dict = {"important": True}
     errors: dict = {}
     if request.method == "POST":
@@ -139,7 +133,7 @@ def new_work_item(agency_slug: str, client_id: int) -> ResponseReturnValue:
             item = services.create_work_item(g.actor, client, data)
             commit()
             flash(f"Work item {item.title} created and assigned.", "success")
-            return redirect(_item_url(item))
+            return redirect(item_url(item))
         except DomainError as exc:
             db.session.rollback()
             errors = exc.errors or {"_schema": [exc.message]}
@@ -151,7 +145,7 @@ def new_work_item(agency_slug: str, client_id: int) -> ResponseReturnValue:
 @roles(*MANAGERS)
 def edit_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
     item = get_work_item_or_404(g.actor, work_item_id)
-    _authorize(policy.can_edit_work_item(g.actor, item))
+    authorize(policy.can_edit_work_item(g.actor, item))
     zone = item.client.time_zone
     values: dict = {k: getattr(item, k) for k in EDIT_FIELDS}
     values["due_at"] = _local_input(item.due_at, zone)
@@ -166,7 +160,7 @@ def edit_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
             services.update_work_item(g.actor, item, data, lock)
             commit()
             flash("Work item saved.", "success")
-            return redirect(_item_url(item))
+            return redirect(item_url(item))
         except DomainError as exc:
             db.session.rollback()
             item = get_work_item_or_404(g.actor, work_item_id)
@@ -202,7 +196,7 @@ def _stages(item: WorkItem, checks: list[ChecklistState]) -> list[dict]:
     return groups
 
 
-def _render_item(
+def render_item(
     item: WorkItem,
     *,
     form: str | None = None,
@@ -250,7 +244,7 @@ def _render_item(
 @bp.get("/<agency_slug>/work/<int:work_item_id>")
 @roles(*ALL_ROLES)
 def show_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
-    return _render_item(get_work_item_or_404(g.actor, work_item_id))
+    return render_item(get_work_item_or_404(g.actor, work_item_id))
 
 
 def _act(
@@ -266,7 +260,7 @@ def _act(
     """Load, authorize, parse `schema` from the form, run, commit and redirect; refusals
     are shown on the page."""
     item = get_work_item_or_404(g.actor, work_item_id)
-    _authorize(check(g.actor, item))
+    authorize(check(g.actor, item))
     try:
         data = load_form(schema, request.form)
         lock = data.pop("lock_version", None)
@@ -276,11 +270,11 @@ def _act(
         db.session.rollback()
         item = get_work_item_or_404(g.actor, work_item_id)
         errors = exc.errors or {"_schema": [exc.message]}
-        return _render_item(
+        return render_item(
             item, form=form, errors=errors, values=request.form.to_dict(), status=exc.status
         )
     flash(done, "success")
-    return redirect(_item_url(item, anchor))
+    return redirect(item_url(item, anchor))
 
 
 def _transition(action: str, path: str, check, schema_cls, run, done: str) -> None:
@@ -413,104 +407,12 @@ def add_comment(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
     )
 
 
-# --- checklist and evidence (htmx fragments) -----------------------------------------------
-
-
-def _check_fragment(
-    item: WorkItem, check: ChecklistState, *, errors: dict | None = None, status: int = 200
-) -> ResponseReturnValue:
-    return render_template(
-        "work/_check_fragment.html",
-        work_item=item,
-        check=check,
-        files=evidence_files_by_id(item),
-        can_work=item.state == "in_progress",
-        show_notes=True,
-        open_required=transitions.open_required_items(item),
-        errors=errors or {},
-    ), status
-
-
-def _checklist_action(
-    work_item_id: int, checklist_item_id: int, run: Callable[[WorkItem, ChecklistState], Any]
-) -> ResponseReturnValue:
-    item = get_work_item_or_404(g.actor, work_item_id)
-    check = get_checklist_state_or_404(g.actor, item, checklist_item_id)
-    _authorize(policy.can_work_checklist(g.actor, item))
-    try:
-        run(item, check)
-        commit()
-    except DomainError as exc:
-        db.session.rollback()
-        item = get_work_item_or_404(g.actor, work_item_id)
-        check = get_checklist_state_or_404(g.actor, item, checklist_item_id)
-        errors = exc.errors or {"_schema": [exc.message]}
-        if _is_htmx():
-            return _check_fragment(item, check, errors=errors, status=exc.status)
-        return _render_item(item, form=f"check-{check.id}", errors=errors, status=exc.status)
-    if _is_htmx():
-        return _check_fragment(item, check)
-    return redirect(_item_url(item, f"check-{check.id}"))
-
-
-@bp.post("/<agency_slug>/work/<int:work_item_id>/checklist/<int:checklist_item_id>/tick")
-@roles("va")
-def tick_checklist_item(
-    agency_slug: str, work_item_id: int, checklist_item_id: int
-) -> ResponseReturnValue:
-    def run(item: WorkItem, check: ChecklistState) -> None:
-        data = load_form(TickIn(), request.form)
-        services.set_checklist_done(g.actor, item, check, data["done"])
-
-    return _checklist_action(work_item_id, checklist_item_id, run)
-
-
-@bp.post("/<agency_slug>/work/<int:work_item_id>/checklist/<int:checklist_item_id>/evidence")
-@roles("va")
-def add_evidence(
-    agency_slug: str, work_item_id: int, checklist_item_id: int
-) -> ResponseReturnValue:
-    def run(item: WorkItem, check: ChecklistState) -> None:
-        if check.evidence_kind == "file":
-            fields = MultiDict(request.form)
-            if "file" in request.files:
-                fields["file"] = request.files["file"]
-            data = _load_upload(fields)
-            limit = int(current_app.config.get("EVIDENCE_MAX_BYTES") or DEFAULT_MAX_BYTES)
-            upload = data["file"]
-            detected = read_upload(upload.stream, upload.filename, limit)
-            services.attach_evidence_file(g.actor, item, check, detected)
-        else:
-            services.add_evidence(g.actor, item, check, load_form(EvidenceIn(), request.form))
-
-    return _checklist_action(work_item_id, checklist_item_id, run)
-
-
-def _load_upload(fields: MultiDict) -> dict:
-    raw = {k: v for k, v in fields.items() if k != "csrf_token"}
-    try:
-        return EvidenceFileIn().load(raw)
-    except Exception as exc:  # marshmallow.ValidationError
-        messages = getattr(exc, "messages", {"file": ["Choose a file to upload."]})
-        raise ValidationFailed(
-            messages if isinstance(messages, dict) else {"file": messages}
-        ) from exc
-
-
-@bp.post("/<agency_slug>/work/<int:work_item_id>/checklist/<int:checklist_item_id>/evidence/remove")
-@roles("va")
-def remove_evidence(
-    agency_slug: str, work_item_id: int, checklist_item_id: int
-) -> ResponseReturnValue:
-    def run(item: WorkItem, check: ChecklistState) -> None:
-        load_form(TransitionIn(), request.form)  # nothing to read; unknown fields refused
-        services.clear_evidence(g.actor, item, check)
-
-    return _checklist_action(work_item_id, checklist_item_id, run)
-
-
 @bp.get("/<agency_slug>/work/<int:work_item_id>/evidence/<int:evidence_id>")
 @roles(*ALL_ROLES)
 def download_evidence(agency_slug: str, work_item_id: int, evidence_id: int) -> ResponseReturnValue:
     item = get_work_item_or_404(g.actor, work_item_id)
     return evidence_response(get_evidence_file_or_404(g.actor, item, evidence_id))
+
+
+# The checklist routes live on the same blueprint, in their own module.
+from app.work import checklist_views  # noqa: E402, F401

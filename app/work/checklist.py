@@ -1,0 +1,155 @@
+"""Write side of a work item's checklist: ticking items and their evidence (links, notes,
+files). Only while the item is in progress; an item that asks for evidence is ticked only
+once its evidence is there, and removing the evidence unticks it. Every change is kept in
+the item's history.
+"""
+
+from __future__ import annotations
+
+from app.core import storage
+from app.core.db import utcnow
+from app.core.errors import Conflict, ValidationFailed
+from app.core.permissions import Actor
+from app.extensions import db
+from app.work.models import ChecklistState, EvidenceFile, WorkItem
+from app.work.richtext import link_problem, sanitize_html
+from app.work.services import EVIDENCE_NAMES, STATE_LABELS, history_text, record_event
+from app.work.uploads import DetectedFile
+
+
+def _require_in_progress(item: WorkItem, doing: str) -> None:
+    if item.state != "in_progress":
+        raise Conflict(
+            f"Can't {doing}: the checklist is worked while the item is in progress "
+            f"(this item is {STATE_LABELS[item.state]})."
+        )
+
+
+def set_checklist_done(
+    actor: Actor, item: WorkItem, check: ChecklistState, done: bool
+) -> ChecklistState:
+    """Tick or untick one checklist item. An item that asks for evidence is ticked only
+    once its evidence is there."""
+    _require_in_progress(item, "tick the checklist" if done else "untick the checklist")
+    if check.done == done:
+        return check
+    if done and not check.has_evidence:
+        raise Conflict(
+            f"Add {EVIDENCE_NAMES[check.evidence_kind]} as evidence for '{check.text}' "
+            "before ticking it."
+        )
+    check.done = done
+    check.done_at = utcnow() if done else None
+    check.done_by_id = actor.user_id if done else None
+    db.session.flush()
+    record_event(
+        actor,
+        item,
+        "checklist",
+        body=history_text(f"{'Ticked' if done else 'Unticked'}: {check.text}"),
+        data={"item_key": check.item_key, "done": done},
+    )
+    return check
+
+
+def _evidence_kind_check(check: ChecklistState, kind: str) -> None:
+    if check.evidence_kind == "none":
+        raise Conflict(f"'{check.text}' takes no evidence; just tick it.")
+    if check.evidence_kind != kind:
+        wants = EVIDENCE_NAMES[check.evidence_kind]
+        raise ValidationFailed(
+            {kind: [f"'{check.text}' takes {wants} as evidence, not {EVIDENCE_NAMES[kind]}."]}
+        )
+
+
+def add_evidence(actor: Actor, item: WorkItem, check: ChecklistState, data: dict) -> ChecklistState:
+    """Set the link or note evidence of a checklist item (the kind its SOP asks for)."""
+    _require_in_progress(item, "add evidence")
+    link, note = data.get("link"), data.get("note")
+    if link is None and note is None:
+        kind = check.evidence_kind if check.evidence_kind in ("link", "note") else "link"
+        if check.evidence_kind == "file":
+            raise ValidationFailed({"file": ["Upload the file this item asks for."]})
+        raise ValidationFailed({kind: [f"Add {EVIDENCE_NAMES[kind]}."]})
+    if link is not None and note is not None:
+        raise ValidationFailed({"note": ["Send a link or a note, not both."]})
+    if link is not None:
+        _evidence_kind_check(check, "link")
+        problem = link_problem(link)
+        if problem:
+            raise ValidationFailed({"link": [problem]})
+        check.evidence_link = link
+        summary = link
+    else:
+        _evidence_kind_check(check, "note")
+        clean = sanitize_html(note)
+        if not clean:
+            raise ValidationFailed({"note": ["Write the note."]})
+        check.evidence_note = clean
+        summary = "note"
+    db.session.flush()
+    record_event(
+        actor,
+        item,
+        "evidence",
+        body=history_text(f"Evidence for {check.text}: {summary}"),
+        data={"item_key": check.item_key, "kind": check.evidence_kind},
+    )
+    return check
+
+
+def attach_evidence_file(
+    actor: Actor, item: WorkItem, check: ChecklistState, upload: DetectedFile
+) -> EvidenceFile:
+    """Store an uploaded (already checked) file as the item's evidence, under a key the
+    server makes from ids; the uploader's file name is kept for display only."""
+    _require_in_progress(item, "add evidence")
+    _evidence_kind_check(check, "file")
+    row = EvidenceFile(
+        work_item_id=item.id,
+        storage_key="pending",
+        sha256="",
+        filename=upload.filename,
+        content_type=upload.content_type,
+        size=len(upload.data),
+        uploaded_by_id=actor.user_id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    key = storage.make_key("agency", item.agency_id, "work", item.id, "evidence", row.id)
+    stored = storage.put(key, upload.data)
+    row.storage_key, row.sha256 = stored.key, stored.sha256
+    check.evidence_file_id = row.id
+    db.session.flush()
+    record_event(
+        actor,
+        item,
+        "evidence",
+        body=history_text(f"Evidence for {check.text}: file {row.filename}"),
+        data={"item_key": check.item_key, "kind": "file", "evidence_id": row.id},
+    )
+    return row
+
+
+def clear_evidence(actor: Actor, item: WorkItem, check: ChecklistState) -> ChecklistState:
+    """Remove a checklist item's evidence; a ticked item is unticked with it (the file
+    itself stays in the history)."""
+    _require_in_progress(item, "remove evidence")
+    if check.evidence_kind == "none" or not check.has_evidence:
+        return check
+    check.evidence_link = None
+    check.evidence_note = None
+    check.evidence_file_id = None
+    unticked = check.done
+    check.done, check.done_at, check.done_by_id = False, None, None
+    db.session.flush()
+    record_event(
+        actor,
+        item,
+        "evidence",
+        body=history_text(
+            f"Evidence removed from {check.text}" + (" (unticked)" if unticked else "")
+        ),
+        data={"item_key": check.item_key, "removed": True},
+    )
+    return check
