@@ -54,7 +54,7 @@ def receivables_page(agency_slug: str) -> ResponseReturnValue:
     base = data.base_currency
     chart = {
         "labels": json.dumps([month for month, _ in data.by_month]),
-        "values": json.dumps([float(from_minor(v, base)) for _, v in data.by_month]),
+        "amounts": json.dumps([float(from_minor(v, base)) for _, v in data.by_month]),
     }
     return render_template("invoices/receivables.html", data=data, buckets=BUCKETS, chart=chart)
 

@@ -53,6 +53,7 @@ from app.invoices.queries import (
     is_overdue,
     open_deposits,
     tax_rate_list,
+    today_in,
 )
 from app.invoices.schemas import (
     CreditNoteIn,
@@ -89,7 +90,14 @@ STATUS_LABELS = {
     "void": "Void",
     "overdue": "Overdue",
 }
-METHOD_LABELS = {m: m.replace("_", " ").capitalize() for m in PAYMENT_METHODS}
+METHOD_LABELS = {
+    "bank_transfer": "Bank transfer",
+    "paypal": "PayPal",
+    "wise": "Wise",
+    "card": "Card",
+    "cash": "Cash",
+    "other": "Other",
+}
 
 
 @bp.context_processor
@@ -250,6 +258,7 @@ def _render_show(
         can_manage=manager,
         can_delete_payment=actor.role == "owner",
         methods=PAYMENT_METHODS,
+        today=today_in(actor.agency.time_zone),
     ), status
 
 

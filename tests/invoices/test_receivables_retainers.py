@@ -110,6 +110,7 @@ def test_receivables_page_and_api(app, team, owner, book):
     assert "latest EUR payment rate (2026-06-03)" in html and "rate recorded at issue" in html
     assert book["yen"].number in html  # listed as not converted
     assert re.search(r'<canvas[^>]+data-labels="\[&#34;2026-06&#34;', html)
+    assert 'data-values="[80.0, 270.0, 168.0]"' in html  # base-currency amounts by due month
     body = api(app, team.manager).get("/receivables").json
     assert body["base_currency"] == "USD"
     assert body["base"]["outstanding_minor"] == data_total(book)
