@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
@@ -26,7 +26,7 @@ from app.core.schemas import PageArgs
 from app.core.uow import commit
 from app.work import checklist, policy, services, transitions
 from app.work.downloads import evidence_response
-from app.work.models import ChecklistState, WorkItem
+from app.work.models import ChecklistState, WorkEvent, WorkItem
 from app.work.queries import (
     get_checklist_state_or_404,
     get_evidence_file_or_404,
@@ -312,7 +312,9 @@ class ChecklistItemResource(MethodView):
     @loads_item(policy.can_work_checklist)
     @blp.arguments(TickIn)
     @blp.response(200, ChecklistOut)
-    def patch(self, data: dict, agency_slug: str, item: WorkItem, check: ChecklistState):
+    def patch(
+        self, data: dict, agency_slug: str, item: WorkItem, check: ChecklistState
+    ) -> ChecklistState:
         """Tick or untick a checklist item (the assignee, while in progress). An item that
         asks for evidence is ticked only once its evidence is there (else 409)."""
         checklist.set_checklist_done(g.actor, item, check, data["done"])
@@ -326,7 +328,9 @@ class ChecklistEvidence(MethodView):
     @loads_item(policy.can_work_checklist)
     @blp.arguments(EvidenceIn)
     @blp.response(200, ChecklistOut)
-    def post(self, data: dict, agency_slug: str, item: WorkItem, check: ChecklistState):
+    def post(
+        self, data: dict, agency_slug: str, item: WorkItem, check: ChecklistState
+    ) -> ChecklistState:
         """Set the link or note evidence of a checklist item (the kind its SOP asks for;
         links http(s) only; notes are sanitized)."""
         checklist.add_evidence(g.actor, item, check, data)
@@ -336,7 +340,7 @@ class ChecklistEvidence(MethodView):
     @roles("va")
     @loads_item(policy.can_work_checklist)
     @blp.response(200, ChecklistOut)
-    def delete(self, agency_slug: str, item: WorkItem, check: ChecklistState):
+    def delete(self, agency_slug: str, item: WorkItem, check: ChecklistState) -> ChecklistState:
         """Remove a checklist item's evidence (a ticked item is unticked)."""
         checklist.clear_evidence(g.actor, item, check)
         commit()
@@ -381,7 +385,7 @@ class ChecklistEvidenceFile(MethodView):
     @loads_item(policy.can_work_checklist)
     @blp.doc(requestBody=UPLOAD_BODY)
     @blp.response(200, ChecklistOut)
-    def post(self, agency_slug: str, item: WorkItem, check: ChecklistState):
+    def post(self, agency_slug: str, item: WorkItem, check: ChecklistState) -> ChecklistState:
         """Upload the file evidence of a checklist item as multipart/form-data (`file`).
         The type is detected from the content (PDF, PNG, JPEG, GIF, WebP, text, CSV, DOCX,
         XLSX; never HTML or SVG) and must match the name; at most EVIDENCE_MAX_BYTES."""
@@ -398,7 +402,7 @@ class EvidenceDownload(MethodView):
     @roles(*ALL_ROLES)
     @loads_item()
     @blp.response(200, description="The file, as an attachment with its detected type.")
-    def get(self, agency_slug: str, item: WorkItem, evidence_id: int):
+    def get(self, agency_slug: str, item: WorkItem, evidence_id: int) -> Response:
         """Download an evidence file (everyone who can see the item)."""
         return evidence_response(get_evidence_file_or_404(g.actor, item, evidence_id))
 
@@ -423,7 +427,7 @@ class WorkItemComments(MethodView):
     @loads_item(policy.can_comment_on_work_item)
     @blp.arguments(CommentIn)
     @blp.response(201, EventOut)
-    def post(self, data: dict, agency_slug: str, item: WorkItem):
+    def post(self, data: dict, agency_slug: str, item: WorkItem) -> WorkEvent:
         """Comment (sanitized). `internal: true` is a staff-only note (not for clients)."""
         event = services.add_comment(g.actor, item, data)
         commit()

@@ -74,6 +74,8 @@ def _checklist_action(
 def tick_checklist_item(
     agency_slug: str, work_item_id: int, checklist_item_id: int
 ) -> ResponseReturnValue:
+    """Tick or untick a checklist item (the assignee, in progress)."""
+
     def run(item: WorkItem, check: ChecklistState) -> None:
         data = load_form(TickIn(), request.form)
         checklist.set_checklist_done(g.actor, item, check, data["done"])
@@ -86,6 +88,8 @@ def tick_checklist_item(
 def add_evidence(
     agency_slug: str, work_item_id: int, checklist_item_id: int
 ) -> ResponseReturnValue:
+    """Add the link, note or file a checklist item asks for."""
+
     def run(item: WorkItem, check: ChecklistState) -> None:
         if check.evidence_kind == "file":
             fields = MultiDict(request.form)
@@ -120,6 +124,8 @@ REMOVE = "/<agency_slug>/work/<int:work_item_id>/checklist/<int:checklist_item_i
 def remove_evidence(
     agency_slug: str, work_item_id: int, checklist_item_id: int
 ) -> ResponseReturnValue:
+    """Remove a checklist item's evidence (unticks it)."""
+
     def run(item: WorkItem, check: ChecklistState) -> None:
         load_form(TransitionIn(), request.form)  # nothing to read; unknown fields refused
         checklist.clear_evidence(g.actor, item, check)

@@ -33,10 +33,12 @@ def _member_id(actor: Actor | None) -> int | None:
 
 
 def is_assignee(actor: Actor | None, item: Any) -> bool:
+    """Whether the actor is the item's assignee."""
     return _member_id(actor) is not None and _member_id(actor) == item.assignee_id
 
 
 def is_reviewer(actor: Actor | None, item: Any) -> bool:
+    """Whether the actor is the item's reviewer."""
     return _member_id(actor) is not None and _member_id(actor) == item.reviewer_id
 
 
@@ -50,18 +52,22 @@ def is_doer(actor: Actor | None, item: Any, done_by_user_ids: set[int] | None = 
 
 
 def can_create_work_item(actor: Actor, client: Any) -> bool:
+    """Owners and managers put work on a client."""
     return actor.is_manager
 
 
 def can_edit_work_item(actor: Actor, item: Any) -> bool:
+    """Owners and managers change an item's title, description, due time, flags."""
     return actor.is_manager
 
 
 def can_reassign_work_item(actor: Actor, item: Any) -> bool:
+    """Owners and managers choose the assignee and the reviewer."""
     return actor.is_manager
 
 
 def can_cancel_work_item(actor: Actor, item: Any) -> bool:
+    """Owners and managers cancel open work."""
     return actor.is_manager
 
 
@@ -71,6 +77,7 @@ def can_start_work_item(actor: Actor, item: Any) -> bool:
 
 
 def can_submit_work_item(actor: Actor, item: Any) -> bool:
+    """The assignee hands the work to QA."""
     return is_assignee(actor, item)
 
 
@@ -94,14 +101,17 @@ def can_decide_as_client(actor: Actor, item: Any) -> bool:
 
 
 def can_deliver_work_item(actor: Actor, item: Any) -> bool:
+    """Owners, managers and the assignee deliver approved work."""
     return actor.is_manager or is_assignee(actor, item)
 
 
 def can_comment_on_work_item(actor: Actor, item: Any) -> bool:
+    """Staff and the item's client contacts comment."""
     return actor.role in STAFF_ROLES or can_decide_as_client(actor, item)
 
 
 def can_post_internal_comment(actor: Actor | None) -> bool:
+    """Internal (staff-only) notes are written by staff."""
     return actor is not None and actor.role in STAFF_ROLES
 
 

@@ -73,7 +73,9 @@ def get_work_item_or_404(
     return item
 
 
-def get_checklist_state_or_404(actor: Actor, item: WorkItem, checklist_item_id: int):
+def get_checklist_state_or_404(
+    actor: Actor, item: WorkItem, checklist_item_id: int
+) -> ChecklistState:
     """One checklist item of a visible work item, or 404."""
     state = db.session.scalar(
         sa.select(ChecklistState).where(
@@ -114,6 +116,7 @@ def filtered_work_items(actor: Actor, filters: dict) -> sa.Select:
 
 
 def work_item_page(actor: Actor, filters: dict) -> Page:
+    """One page of the filtered list, with client, SOP and people loaded."""
     page = paginate(
         _item_options(filtered_work_items(actor, filters)),
         filters.get("page", 1),
@@ -134,6 +137,7 @@ def checklist_of(item: WorkItem) -> list[ChecklistState]:
 
 
 def evidence_files_by_id(item: WorkItem) -> dict[int, EvidenceFile]:
+    """The item's evidence files by id (for the checklist rows)."""
     rows = db.session.scalars(sa.select(EvidenceFile).where(EvidenceFile.work_item_id == item.id))
     return {f.id: f for f in rows}
 
@@ -156,6 +160,7 @@ def history_of(actor: Actor, item: WorkItem) -> list[tuple[WorkEvent, str]]:
 
 
 def reviews_query(item: WorkItem) -> sa.Select:
+    """The item's QA reviews and client decisions, oldest first."""
     return (
         sa.select(Review)
         .where(Review.work_item_id == item.id)

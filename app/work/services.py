@@ -104,6 +104,7 @@ def history_text(text: str) -> str:
 
 
 def require_open(item: WorkItem, doing: str) -> None:
+    """Refuse changing a delivered or cancelled item."""
     if item.state not in OPEN_STATES:
         raise Conflict(
             f"Can't {doing}: this work item is {STATE_LABELS[item.state]}; it is closed."
@@ -178,6 +179,7 @@ def resolve_sop_version(version_id: int) -> SopVersion:
 
 
 def sop_estimate(definition: dict) -> int:
+    """The sum of the estimates of an SOP definition's checklist items."""
     return sum(
         int(item.get("estimate_minutes") or 0)
         for stage in definition.get("stages") or []

@@ -160,6 +160,7 @@ def _refuse_doer(actor: Actor, item: WorkItem, doing: str) -> None:
 
 
 def take_for_review(actor: Actor, item: WorkItem, lock_version: int | None = None) -> WorkItem:
+    """The reviewer (never the doer) takes a submitted item for review."""
     check_lock(item, lock_version)
     _refuse_doer(actor, item, "review it")
     _move(actor, item, "take", "in_review")
@@ -214,7 +215,9 @@ def _describe_failure(criterion: dict, entry: dict) -> str:
     return f"{label} ({entry['score']}, pass mark {criterion.get('pass_mark')})"
 
 
-def _review(actor: Actor, item: WorkItem, outcome: str, scores: dict | None, comment: str | None):
+def _review(
+    actor: Actor, item: WorkItem, outcome: str, scores: dict | None, comment: str | None
+) -> Review:
     waited = None
     if item.submitted_at is not None:
         waited = max(0, int((utcnow() - item.submitted_at).total_seconds()))
@@ -329,7 +332,9 @@ def request_changes(
 # --- the client's decision, delivery, cancellation --------------------------------------------
 
 
-def client_approve(actor: Actor, item: WorkItem, data: dict, lock_version: int | None = None):
+def client_approve(
+    actor: Actor, item: WorkItem, data: dict, lock_version: int | None = None
+) -> WorkItem:
     """A contact of the client approves the deliverable from their own login."""
     check_lock(item, lock_version)
     require_state(item, "client_approve")

@@ -77,15 +77,18 @@ def _helpers() -> dict:
 
 
 def authorize(allowed: bool) -> None:
+    """Refuse (403) what the policy does not allow."""
     if not allowed:
         raise Forbidden("Your role does not allow this.")
 
 
 def is_htmx() -> bool:
+    """Whether the request comes from htmx (answer with a fragment)."""
     return request.headers.get("HX-Request") == "true"
 
 
 def item_url(item: WorkItem, anchor: str | None = None) -> str:
+    """The item page, optionally at an anchor."""
     return url_for(
         "work.show_work_item",
         agency_slug=g.actor.agency.slug,
@@ -120,6 +123,7 @@ def _render_form(
 @bp.route("/<agency_slug>/clients/<int:client_id>/work/new", methods=["GET", "POST"])
 @roles(*MANAGERS)
 def new_work_item(agency_slug: str, client_id: int) -> ResponseReturnValue:
+    """The create form on a client (owners and managers)."""
     client = get_client_or_404(g.actor, client_id)
     authorize(policy.can_create_work_item(g.actor, client))
     values: dict = {"important": True}
@@ -144,6 +148,7 @@ def new_work_item(agency_slug: str, client_id: int) -> ResponseReturnValue:
 @bp.route("/<agency_slug>/work/<int:work_item_id>/edit", methods=["GET", "POST"])
 @roles(*MANAGERS)
 def edit_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
+    """Edit an open item's title, description, due time, flags, estimate."""
     item = get_work_item_or_404(g.actor, work_item_id)
     authorize(policy.can_edit_work_item(g.actor, item))
     zone = item.client.time_zone
@@ -244,6 +249,7 @@ def render_item(
 @bp.get("/<agency_slug>/work/<int:work_item_id>")
 @roles(*ALL_ROLES)
 def show_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
+    """The item page, as the viewer may see it."""
     return render_item(get_work_item_or_404(g.actor, work_item_id))
 
 
@@ -383,6 +389,7 @@ _transition(
 @bp.post("/<agency_slug>/work/<int:work_item_id>/reassign")
 @roles(*MANAGERS)
 def reassign_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
+    """Change the assignee and/or reviewer (owners and managers)."""
     return _act(
         work_item_id,
         policy.can_reassign_work_item,
@@ -396,6 +403,7 @@ def reassign_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnVal
 @bp.post("/<agency_slug>/work/<int:work_item_id>/comments")
 @roles(*ALL_ROLES)
 def add_comment(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
+    """Comment on the item; staff may mark it internal."""
     return _act(
         work_item_id,
         policy.can_comment_on_work_item,
@@ -410,6 +418,7 @@ def add_comment(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
 @bp.get("/<agency_slug>/work/<int:work_item_id>/evidence/<int:evidence_id>")
 @roles(*ALL_ROLES)
 def download_evidence(agency_slug: str, work_item_id: int, evidence_id: int) -> ResponseReturnValue:
+    """An evidence file, as an attachment, to those who see the item."""
     item = get_work_item_or_404(g.actor, work_item_id)
     return evidence_response(get_evidence_file_or_404(g.actor, item, evidence_id))
 
