@@ -6,10 +6,6 @@ parsed, so another agency's id is a 404 whatever the body holds.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any
-
 from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -72,9 +68,9 @@ from app.clients.services import (
     update_contact,
     update_package,
 )
-from app.core.errors import Forbidden
 from app.core.pagination import paginate
-from app.core.permissions import ALL_ROLES, MANAGERS, roles
+from app.core.permissions import ALL_ROLES, MANAGERS, loads, roles
+from app.core.permissions import authorize as _authorize
 from app.core.schemas import PageArgs
 from app.core.uow import commit
 
@@ -84,26 +80,6 @@ blp = Blueprint(
     url_prefix="/api/v1/<agency_slug>",
     description="Clients, contact people, VA assignments and service packages",
 )
-
-
-def loads(getter: Callable[[Any, int], Any], id_arg: str, name: str) -> Callable:
-    """Replace the URL's `id_arg` with the object `getter(actor, id)` returns (or its 404),
-    before any argument parsing of the decorated operation."""
-
-    def deco(fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            kwargs[name] = getter(g.actor, kwargs.pop(id_arg))
-            return fn(*args, **kwargs)
-
-        return wrapper
-
-    return deco
-
-
-def _authorize(allowed: bool) -> None:
-    if not allowed:
-        raise Forbidden("Your role does not allow this.")
 
 
 # --- clients -------------------------------------------------------------------------------

@@ -74,8 +74,9 @@ from app.clients.services import (
     update_contact,
     update_package,
 )
-from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import ALL_ROLES, MANAGERS, roles
+from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
 from app.core.timezones import all_time_zones
 from app.core.uow import commit
@@ -117,11 +118,6 @@ def _helpers() -> dict:
         "kind_options": [(k, k.capitalize()) for k in ASSIGNMENT_KINDS],
         "pricing_options": [(p, p.capitalize()) for p in PRICINGS],
     }
-
-
-def _authorize(allowed: bool) -> None:
-    if not allowed:
-        raise Forbidden("Your role does not allow this.")
 
 
 def _client_values(client: Client) -> dict:

@@ -106,3 +106,29 @@ def declared_access(view: Callable[..., Any], method: str) -> tuple[str, tuple[s
         if kind is not None:
             return kind, getattr(obj, "_baton_roles", ())
     return None
+
+
+def authorize(allowed: bool, message: str = "Your role does not allow this.") -> None:
+    """Raise 403 unless a policy said yes (after the object loaded, so invisible is 404)."""
+    if not allowed:
+        from app.core.errors import Forbidden
+
+        raise Forbidden(message)
+
+
+def loads(getter: Callable[[Any, int], Any], id_arg: str, name: str) -> Callable[[F], F]:
+    """For API operations: replace the URL's `id_arg` with `getter(actor, id)` (or its 404)
+    before any argument parsing, so another agency's id is 404 whatever the body says."""
+    import functools
+
+    def deco(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from flask import g
+
+            kwargs[name] = getter(g.actor, kwargs.pop(id_arg))
+            return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return deco

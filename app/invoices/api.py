@@ -9,7 +9,6 @@ units plus the currency, with strings formatted in the invoice's locale.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -17,9 +16,9 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.core.errors import Forbidden
 from app.core.pagination import paginate
-from app.core.permissions import MANAGERS, roles
+from app.core.permissions import MANAGERS, loads, roles
+from app.core.permissions import authorize as _authorize
 from app.core.schemas import PageArgs
 from app.core.uow import commit
 from app.invoices import policy
@@ -69,26 +68,6 @@ blp = Blueprint(
     url_prefix="/api/v1/<agency_slug>",
     description="Invoices, credit notes, lines, payments, receivables, tax rates, retainers",
 )
-
-
-def loads(getter: Callable[[Any, int], Any], id_arg: str, name: str) -> Callable:
-    """Replace the URL's `id_arg` with the object `getter(actor, id)` returns (or its 404),
-    before any argument parsing of the decorated operation."""
-
-    def deco(fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            kwargs[name] = getter(g.actor, kwargs.pop(id_arg))
-            return fn(*args, **kwargs)
-
-        return wrapper
-
-    return deco
-
-
-def _authorize(allowed: bool) -> None:
-    if not allowed:
-        raise Forbidden("Your role does not allow this.")
 
 
 def _fresh(invoice: Invoice) -> Invoice:

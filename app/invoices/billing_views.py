@@ -11,9 +11,10 @@ from flask.typing import ResponseReturnValue
 
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
-from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.errors import Conflict, ValidationFailed
 from app.core.money import from_minor, input_value
 from app.core.permissions import MANAGERS, roles
+from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db
@@ -35,12 +36,6 @@ from app.invoices.retainers import create_retainer, delete_retainer, update_reta
 from app.invoices.schemas import DepositIn, EmptyIn, RetainerIn, SettingsIn, TaxRateIn
 from app.invoices.settings import create_tax_rate, update_invoice_settings, update_tax_rate
 from app.invoices.views import bp
-
-
-def _authorize(allowed: bool) -> None:
-    if not allowed:
-        raise Forbidden("Your role does not allow this.")
-
 
 # --- receivables ---------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from marshmallow import fields
 
 from app.core.errors import Forbidden
 from app.core.permissions import MANAGERS, roles
+from app.core.permissions import authorize as _authorize
 from app.core.schemas import BaseSchema
 from app.core.uow import commit
 from app.invoices.batch import (
@@ -86,11 +87,6 @@ def _load_invoice(fn: Callable) -> Callable:
         return fn(*args, **kwargs)
 
     return wrapper
-
-
-def _authorize(allowed: bool) -> None:
-    if not allowed:
-        raise Forbidden("Your role does not allow this.")
 
 
 @blp.route("/invoices/<int:invoice_id>/documents")

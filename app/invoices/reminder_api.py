@@ -7,8 +7,6 @@ is a 404 whatever the body holds.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from flask import g
@@ -17,8 +15,8 @@ from flask_smorest import Blueprint
 
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
-from app.core.errors import Forbidden
-from app.core.permissions import MANAGERS, roles
+from app.core.permissions import MANAGERS, loads, roles
+from app.core.permissions import authorize as _authorize
 from app.core.uow import commit
 from app.invoices.models import Invoice, ReminderStep
 from app.invoices.policy import can_flag_invoice, can_manage_billing
@@ -59,26 +57,6 @@ blp = Blueprint(
     url_prefix="/api/v1/<agency_slug>",
     description="Payment reminders: the ladder, previews, invoice histories and pauses",
 )
-
-
-def loads(getter: Callable[[Any, int], Any], id_arg: str, name: str) -> Callable:
-    """Replace the URL's `id_arg` with the object `getter(actor, id)` returns (or its 404),
-    before any argument parsing of the decorated operation."""
-
-    def deco(fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            kwargs[name] = getter(g.actor, kwargs.pop(id_arg))
-            return fn(*args, **kwargs)
-
-        return wrapper
-
-    return deco
-
-
-def _authorize(allowed: bool) -> None:
-    if not allowed:
-        raise Forbidden("Your role does not allow this.")
 
 
 def _step_out(step: ReminderStep, sent: dict[int, int]) -> dict:

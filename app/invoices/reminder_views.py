@@ -18,8 +18,9 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from app.clients.queries import get_client_or_404
-from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import MANAGERS, roles
+from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db
@@ -57,11 +58,6 @@ from app.invoices.services import (
 from app.invoices.settings import update_invoice_settings
 
 bp = Blueprint("reminders", __name__, template_folder="templates")
-
-
-def _authorize(allowed: bool) -> None:
-    if not allowed:
-        raise Forbidden("Your role does not allow this.")
 
 
 @bp.app_template_global()

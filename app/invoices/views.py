@@ -19,9 +19,10 @@ from flask.typing import ResponseReturnValue
 from marshmallow import Schema
 from werkzeug.datastructures import MultiDict
 
-from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.errors import Conflict, ValidationFailed
 from app.core.money import compute, format_money, format_plain, input_value
 from app.core.permissions import MANAGERS, roles
+from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db
@@ -112,11 +113,6 @@ def _helpers() -> dict:
         "invoice_label": label,
         "num": plain,
     }
-
-
-def _authorize(allowed: bool) -> None:
-    if not allowed:
-        raise Forbidden("Your role does not allow this.")
 
 
 def _show_url(invoice_id: int, anchor: str = "") -> str:

@@ -16,9 +16,9 @@ from flask import Response, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.core.errors import Forbidden
 from app.core.pagination import paginate
 from app.core.permissions import MANAGERS, STAFF, roles
+from app.core.permissions import authorize as _authorize
 from app.core.schemas import PageArgs
 from app.core.uow import commit
 from app.sops.models import Sop, SopVersion
@@ -78,11 +78,6 @@ def loads_sop(fn: Callable) -> Callable:
         return fn(*args, **kwargs)
 
     return wrapper
-
-
-def _authorize(allowed: bool) -> None:
-    if not allowed:
-        raise Forbidden("Your role does not allow this.")
 
 
 @blp.route("/sops")

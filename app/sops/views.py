@@ -12,8 +12,9 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 from werkzeug.utils import secure_filename
 
-from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import MANAGERS, STAFF, roles
+from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db
@@ -94,11 +95,6 @@ rubric:
     kind: score
     pass_mark: 4
 """
-
-
-def _authorize(allowed: bool) -> None:
-    if not allowed:
-        raise Forbidden("Your role does not allow this.")
 
 
 def hours(minutes: int | None) -> str:

@@ -19,9 +19,10 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
-from app.core.errors import Forbidden, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.core.pagination import paginate
 from app.core.permissions import ALL_ROLES, MANAGERS, STAFF, Actor, roles
+from app.core.permissions import authorize as _authorize
 from app.core.schemas import PageArgs
 from app.core.uow import commit
 from app.work import checklist, policy, services, transitions
@@ -66,11 +67,6 @@ blp = Blueprint(
 )
 
 REVIEWERS = ("owner", "manager", "qa")
-
-
-def _authorize(allowed: bool) -> None:
-    if not allowed:
-        raise Forbidden("Your role does not allow this.")
 
 
 def loads_item(
