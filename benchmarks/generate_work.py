@@ -176,7 +176,7 @@ def fill_work(url: str, shape: WorkShape, seed: int = 11) -> dict:
             if state in PAST_REVIEW - {"changes_requested"}:
                 approved = submitted + dt.timedelta(minutes=rnd.randrange(10, 48 * 60))
             items.append(
-                (item_id, aid, client_id, versions[v_index][0],
+                (item_id, aid, client_id, versions[v_index][0], versions[v_index][1],
                  f"{rnd.choice(VERBS)} {rnd.choice(THINGS)} #{n}", assignee, reviewer, state,
                  rnd.random() < 0.35, rnd.random() < 0.7, due, rnd.choice((30, 60, 90, 120)),
                  rework, owner_user, created, max(created, approved or created),
@@ -200,7 +200,7 @@ def fill_work(url: str, shape: WorkShape, seed: int = 11) -> dict:
         _copy(
             cur,
             "work_items",
-            ("id", "agency_id", "client_id", "sop_version_id", "title", "assignee_id",
+            ("id", "agency_id", "client_id", "sop_version_id", "sop_id", "title", "assignee_id",
              "reviewer_id", "state", "urgent", "important", "due_at", "estimate_minutes",
              "rework_rounds", "created_by_id", "created_at", "updated_at", "started_at",
              "submitted_at", "approved_at", "delivered_at", "cancelled_at", "lock_version"),

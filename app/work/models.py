@@ -43,6 +43,8 @@ class WorkItem(TenantScoped, db.Model):
         sa.Index("ix_work_items_reviewer_state", "reviewer_id", "state", "submitted_at"),
         sa.Index("ix_work_items_client_state", "client_id", "state"),
         sa.Index("ix_work_items_agency_state_due", "agency_id", "state", "due_at"),
+        # The board filtered by SOP (any version of it): a short range per column.
+        sa.Index("ix_work_items_sop_state_due", "agency_id", "sop_id", "state", "due_at"),
         # The agency's QA queue, oldest submission first: only the items waiting for review
         # (a few percent of all), read in order and counted from the index alone.
         sa.Index(
@@ -58,6 +60,8 @@ class WorkItem(TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id", ondelete="CASCADE"))
     sop_version_id: Mapped[int] = mapped_column(sa.ForeignKey("sop_versions.id"))
+    # The SOP of that version, kept beside it (set on insert, see below) for the board.
+    sop_id: Mapped[int] = mapped_column(sa.ForeignKey("sops.id"))
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str | None] = mapped_column(sa.Text)  # sanitized HTML
     assignee_id: Mapped[int | None] = mapped_column(
@@ -98,6 +102,15 @@ class WorkItem(TenantScoped, db.Model):
     @property
     def quadrant(self) -> str:
         return QUADRANTS[(bool(self.urgent), bool(self.important))]
+
+
+@sa.event.listens_for(WorkItem, "before_insert")
+def _sop_of_version(_mapper: object, connection: sa.Connection, item: WorkItem) -> None:
+    """`sop_id` follows `sop_version_id` (a version never moves to another SOP)."""
+    if item.sop_id is None:
+        item.sop_id = connection.scalar(
+            sa.select(SopVersion.sop_id).where(SopVersion.id == item.sop_version_id)
+        )
 
 
 class ChecklistState(TenantScoped, db.Model):

@@ -27,7 +27,7 @@ from app.core.db import utcnow
 from app.core.pagination import Page
 from app.core.permissions import Actor
 from app.extensions import db
-from app.sops.models import Sop, SopVersion
+from app.sops.models import Sop
 from app.users.models import Membership, User
 from app.work.models import OPEN_STATES, QUADRANTS, STATES, ChecklistState, WorkItem
 from app.work.queries import visible_work_items
@@ -364,8 +364,7 @@ def board_filtered(actor: Actor, filters: dict) -> sa.Select:
     if filters.get("assignee"):
         stmt = stmt.where(WorkItem.assignee_id == filters["assignee"])
     if filters.get("sop"):
-        versions = sa.select(SopVersion.id).where(SopVersion.sop_id == filters["sop"])
-        stmt = stmt.where(WorkItem.sop_version_id.in_(versions))
+        stmt = stmt.where(WorkItem.sop_id == filters["sop"])
     q = (filters.get("client_q") or "").strip()
     if q:
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -202,6 +202,31 @@ def test_board_columns_counts_and_filters(app, shop: Shop):
     assert browser.get(f"/{shop.slug}/board?state=nope").status_code == 422
 
 
+def test_board_sop_filter_covers_every_version_of_the_sop(app, shop: Shop):
+    """An SOP edited since work started has items on several versions; filtering the board
+    by the SOP shows them all (and nothing of another SOP)."""
+    import hashlib
+
+    from app.core.tenancy import all_tenants
+    from app.extensions import db
+    from app.sops.models import SopVersion
+
+    t, v1 = shop.team, shop.version
+    with all_tenants():
+        v2 = SopVersion(agency_id=v1.agency_id, sop_id=v1.sop_id, number=2,
+                        content_hash=hashlib.sha256(b"v2").hexdigest(),
+                        definition=v1.definition, yaml_text="v2")  # fmt: skip
+        db.session.add(v2)
+        db.session.flush()
+    old = make_item(v1, t.client.id, assignee_id=t.va.id, title="On version one")
+    new = make_item(v2, t.client.id, assignee_id=t.va.id, title="On version two")
+    other = make_item(make_sop(t.agency.id, "Inbox zero"), t.client.id, assignee_id=t.va.id)
+    assert new.sop_id == old.sop_id == v1.sop_id != other.sop_id
+
+    html = web(app, t.owner).get(f"/{shop.slug}/board?sop={v1.sop_id}").get_data(as_text=True)
+    assert sorted(_ids(html)) == sorted([old.id, new.id])
+
+
 def test_board_caps_columns(app, shop: Shop):
     t = shop.team
     for i in range(23):
