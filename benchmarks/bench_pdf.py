@@ -10,7 +10,9 @@ own overhead. Each round runs all three, rotating which goes first, so machine n
 warm caches hit them alike. Wall and process CPU time are both recorded (on a shared
 machine wall time includes waiting for other processes). The invoice: A4, PNG
 logo, 10 lines with tax, totals, payment instructions, footer and page number; in English
-and in Arabic (right to left).
+and in Arabic (right to left). Like a `python -m workers` process serving the pdf queue, the
+benchmark calls `app.core.pdf.warm_up()` first (fonts loaded, long-lived objects frozen out
+of the garbage collector's full passes); all three variants run in that same process.
 
     python -m benchmarks.bench_pdf --rounds 60
 """
@@ -266,6 +268,9 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "STORAGE_DIR": storage})
     out: dict = {"machine": machine(), "cases": {}}
     with app.app_context():
+        from app.core.pdf import warm_up
+
+        warm_up()
         cases = {"en": ("en", "USD", "Harbour & Co"), "ar": ("ar", "KWD", "شركة الأفق للتجارة")}
         for key, (locale, currency, name) in cases.items():
             agency_id, invoice_id = _setup(locale, currency, name)

@@ -29,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
 
     app = get_app()  # at start, not import: one app per worker process
     _init_sentry(app.config.get("SENTRY_DSN"), app.config.get("SENTRY_ENVIRONMENT"))
+    if "pdf" in args.queues:
+        from app.core.pdf import warm_up
+
+        warm_up()  # fonts loaded and long-lived objects frozen before the first invoice
     conn = Redis.from_url(redis_url)
     with app.app_context():
         queues = [Queue(q, connection=conn, default_timeout=queue_timeout(q)) for q in args.queues]

