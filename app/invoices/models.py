@@ -261,17 +261,28 @@ class ReminderStep(TenantScoped, db.Model):
 
 
 class ReminderSend(TenantScoped, db.Model):
-    """One reminder step for one invoice: sent at most once (unique), or skipped."""
+    """One reminder step for one invoice: sent at most once (unique), or skipped. Or a
+    reminder sent by hand (`kind` "manual", no step): at most one per invoice and client-local
+    day (`manual_day`), so a double click or two people at once send one."""
 
     __tablename__ = "reminder_sends"
-    __table_args__ = (sa.UniqueConstraint("invoice_id", "step_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("invoice_id", "step_id"),
+        sa.UniqueConstraint("invoice_id", "manual_day"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(
         sa.ForeignKey("invoices.id", ondelete="CASCADE"), index=True
     )
-    step_id: Mapped[int] = mapped_column(sa.ForeignKey("reminder_steps.id", ondelete="CASCADE"))
-    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())  # 09:00 client time, business day
+    step_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("reminder_steps.id", ondelete="CASCADE")
+    )  # None for a manual reminder
+    kind: Mapped[str] = mapped_column(sa.String(8), default="ladder", server_default="ladder")
+    manual_day: Mapped[dt.date | None] = mapped_column(sa.Date)  # client-local date, manual only
+    sent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # 09:00 client time on a business day (a manual reminder: when it was sent)
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(sa.String(16), default="sent")  # sent | skipped
     reason: Mapped[str | None] = mapped_column(sa.String(200))
     email_id: Mapped[int | None] = mapped_column(

@@ -49,6 +49,11 @@ def can_flag_invoice(actor: Actor, invoice: Any) -> bool:
     return actor.is_manager
 
 
+def can_send_reminder_now(actor: Actor, invoice: Any) -> bool:
+    """Chase an invoice by hand (owners and managers, as for pausing and disputes)."""
+    return actor.is_manager
+
+
 def can_record_payment(actor: Actor, invoice: Any) -> bool:
     return actor.is_manager
 

@@ -19,8 +19,9 @@ from app.core.permissions import MANAGERS, loads, roles
 from app.core.permissions import authorize as _authorize
 from app.core.uow import commit
 from app.invoices.models import Invoice, ReminderStep
-from app.invoices.policy import can_flag_invoice, can_manage_billing
+from app.invoices.policy import can_flag_invoice, can_manage_billing, can_send_reminder_now
 from app.invoices.queries import get_invoice_or_404
+from app.invoices.reminder_manual import send_reminder_now
 from app.invoices.reminder_policy import can_edit_ladder, can_see_ladder, can_see_reminders
 from app.invoices.reminder_schedule import SEND_TIME
 from app.invoices.reminder_schemas import (
@@ -183,6 +184,23 @@ class InvoiceRemindersResource(MethodView):
             set_reminders_paused(g.actor, invoice, data["paused"])
         if "disputed" in data:
             set_disputed(g.actor, invoice, data["disputed"])
+        commit()
+        return invoice_reminders(invoice)
+
+
+@blp.route("/invoices/<int:invoice_id>/reminders/send")
+class InvoiceReminderSend(MethodView):
+    @roles(*MANAGERS)
+    @loads(get_invoice_or_404, "invoice_id", "invoice")
+    @blp.response(201, InvoiceRemindersOut)
+    @blp.alt_response(409, description="No reminder may go out (paid, void, disputed, draft, "
+                      "no contact email, or one was already sent by hand today).")  # fmt: skip
+    def post(self, agency_slug: str, invoice: Invoice) -> Any:
+        """Send a payment reminder now, by hand: the wording of the step the invoice has
+        reached, to the client's billing contacts. At most one per invoice and client-local
+        day; the automatic ladder carries on as planned."""
+        _authorize(can_send_reminder_now(g.actor, invoice))
+        send_reminder_now(g.actor, invoice)
         commit()
         return invoice_reminders(invoice)
 

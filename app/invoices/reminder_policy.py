@@ -31,11 +31,15 @@ def can_pause_reminders(actor: Actor, target: Any = None) -> bool:
 CHASED_STATUSES = ("issued", "sent", "partially_paid")
 
 
-def reminder_block_reason(invoice: Any, *, client_paused: bool, agency_enabled: bool) -> str | None:
+def reminder_block_reason(
+    invoice: Any, *, client_paused: bool, agency_enabled: bool, by_hand: bool = False
+) -> str | None:
     """Why no reminder may go to this invoice now, or None when one may.
 
     Never to a draft, paid or void invoice, a credit note, one with nothing left to pay, a
     disputed one, or while reminders are paused for the invoice, its client or the agency.
+    A reminder sent by hand (`by_hand`) is a person's deliberate choice: pauses and the
+    agency's switch stop only the automatic ladder, everything else still applies.
     """
     if invoice.kind != "invoice":
         return "Credit notes are not chased."
@@ -53,6 +57,8 @@ def reminder_block_reason(invoice: Any, *, client_paused: bool, agency_enabled: 
         return "No due date."
     if invoice.disputed:
         return "Disputed: no reminders until the dispute is cleared."
+    if by_hand:
+        return None
     if invoice.reminders_paused:
         return "Reminders are paused for this invoice."
     if client_paused:

@@ -17,7 +17,7 @@ SATURDAY = 5
 
 
 @functools.cache
-def _zone(name: str) -> zoneinfo.ZoneInfo:
+def zone_or_utc(name: str) -> zoneinfo.ZoneInfo:
     """The zone; UTC for a name the zone database does not know (zones are validated on
     input, so only a corrupted row gets here, and it must not stop the sweep)."""
     try:
@@ -41,7 +41,9 @@ def step_date(due_date: dt.date, offset_days: int) -> dt.date:
 
 def local_send_time(due_date: dt.date, offset_days: int, zone: str) -> dt.datetime:
     """09:00 on the step's business day, as an aware datetime in `zone`."""
-    return dt.datetime.combine(step_date(due_date, offset_days), SEND_TIME, tzinfo=_zone(zone))
+    return dt.datetime.combine(
+        step_date(due_date, offset_days), SEND_TIME, tzinfo=zone_or_utc(zone)
+    )
 
 
 @functools.lru_cache(maxsize=65536)

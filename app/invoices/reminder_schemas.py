@@ -128,7 +128,16 @@ class PreviewOut(BaseSchema):
 
 class ReminderSendOut(BaseSchema):
     id = fields.Integer(dump_only=True)
-    step_id = fields.Integer(dump_only=True)
+    kind = fields.String(
+        dump_only=True,
+        metadata={"enum": ["ladder", "manual"], "description": "manual: sent by hand"},
+    )
+    step_id = fields.Integer(
+        dump_only=True, allow_none=True, metadata={"description": "None when sent by hand"}
+    )
+    sent_by = fields.String(
+        dump_only=True, allow_none=True, metadata={"description": "Who sent it by hand"}
+    )
     offset_days = fields.Integer(dump_only=True)
     status = fields.String(dump_only=True, metadata={"enum": ["sent", "skipped"]})
     reason = fields.String(dump_only=True, allow_none=True)

@@ -254,10 +254,12 @@ def remind_invoice(invoice_id: int, now: dt.datetime) -> str:
         return "blocked"
     steps = {s.id: s for s in db.session.scalars(sa.select(ReminderStep))}
     active = sorted((s for s in steps.values() if s.active), key=lambda s: s.offset_days)
-    recorded = {
+    recorded = {  # the ladder's own records (reminders sent by hand do not move it)
         r.step_id: r
         for r in db.session.scalars(
-            sa.select(ReminderSend).where(ReminderSend.invoice_id == invoice.id)
+            sa.select(ReminderSend).where(
+                ReminderSend.invoice_id == invoice.id, ReminderSend.step_id.is_not(None)
+            )
         )
     }
     zone = invoice.client_time_zone
@@ -377,7 +379,11 @@ def _queue_reminder(
     step: ReminderStep,
     send: ReminderSend,
     addresses: list[str],
+    key: str | None = None,
 ) -> None:
+    """Queue the step's email to each address (idempotency key per invoice, step or `key`,
+    and address) and note on `send` whom it went to."""
+    key = key or str(step.id)
     values = reminder_values(invoice, client, agency, step)
     rendered = render_reminder(step.subject_template, step.body_template, values)
     reply_to = _reply_to(agency)
@@ -385,7 +391,7 @@ def _queue_reminder(
     for address in addresses:
         email = queue_email(
             db.session,
-            key=f"reminder:{invoice.id}:{step.id}:{_address_key(address)}",
+            key=f"reminder:{invoice.id}:{key}:{_address_key(address)}",
             to=address,
             subject=rendered.subject,
             template="invoice_reminder",

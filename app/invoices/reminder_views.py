@@ -24,9 +24,14 @@ from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db
-from app.invoices.policy import can_flag_invoice, can_manage_billing
+from app.invoices.policy import can_flag_invoice, can_manage_billing, can_send_reminder_now
 from app.invoices.queries import get_invoice_or_404
-from app.invoices.reminder_policy import can_edit_ladder, can_see_reminders
+from app.invoices.reminder_manual import send_reminder_now
+from app.invoices.reminder_policy import (
+    can_edit_ladder,
+    can_see_reminders,
+    reminder_block_reason,
+)
 from app.invoices.reminder_schedule import SEND_TIME
 from app.invoices.reminder_schemas import DisputeIn, LadderIn, PauseIn, StepIn
 from app.invoices.reminder_templates import (
@@ -71,6 +76,9 @@ def reminder_panel(invoice: Any) -> dict | None:
         "state": state,
         "invoice": invoice,
         "can_flag": can_flag_invoice(actor, invoice),
+        "can_send_now": can_send_reminder_now(actor, invoice)
+        and reminder_block_reason(invoice, client_paused=False, agency_enabled=True, by_hand=True)
+        is None,
         "can_pause_client": can_manage_billing(actor, None),
         "can_edit_ladder": can_edit_ladder(actor),
         "slug": actor.agency.slug,
@@ -272,6 +280,24 @@ def dispute_invoice(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
     invoice = get_invoice_or_404(g.actor, invoice_id)
     _authorize(can_flag_invoice(g.actor, invoice))
     return _flag(agency_slug, invoice, DisputeIn(), "disputed", set_disputed)
+
+
+@bp.post("/<agency_slug>/invoices/<int:invoice_id>/reminders/send")
+@roles(*MANAGERS)
+def send_now(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
+    """Send a payment reminder now, by hand (at most one per invoice and client-local day)."""
+    invoice = get_invoice_or_404(g.actor, invoice_id)
+    _authorize(can_send_reminder_now(g.actor, invoice))
+    target = _back_to_invoice(agency_slug, invoice.id)
+    try:
+        send = send_reminder_now(g.actor, invoice)
+        commit()
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(target, 303)
+    flash(f"Reminder sent to {', '.join(send.recipients or [])}.", "success")
+    return redirect(target)
 
 
 _FLAG_MESSAGES = {

@@ -37,8 +37,10 @@ from app.invoices.reminder_schedule import (
     days_until_due,
     send_at,
     step_date,
+    zone_or_utc,
 )
 from app.invoices.reminder_templates import format_due_date
+from app.users.models import User
 
 STEP_FIELDS = ("offset_days", "subject_template", "body_template", "active")
 
@@ -266,7 +268,7 @@ def reminder_values(invoice: Invoice, client: Client, agency, step: ReminderStep
 @dataclass
 class HistoryEntry:
     id: int
-    step_id: int
+    step_id: int | None  # None: sent by hand
     offset_days: int
     step_label: str
     status: str
@@ -275,6 +277,8 @@ class HistoryEntry:
     created_at: dt.datetime
     recipients: list[str]
     email_status: str | None
+    kind: str = "ladder"  # or "manual"
+    sent_by: str | None = None  # who sent it by hand
 
 
 @dataclass
@@ -311,27 +315,35 @@ def invoice_reminders(invoice: Invoice, now: dt.datetime | None = None) -> Invoi
     steps = ladder_steps() or default_steps()
     by_id = {s.id: s for s in steps if s.id is not None}
     rows = db.session.execute(
-        sa.select(ReminderSend, OutboundEmail.status)
+        sa.select(ReminderSend, OutboundEmail.status, User.name)
         .outerjoin(OutboundEmail, OutboundEmail.id == ReminderSend.email_id)
+        .outerjoin(User, User.id == ReminderSend.sent_by_id)
         .where(ReminderSend.invoice_id == invoice.id)
         .order_by(ReminderSend.due_at, ReminderSend.id)
     ).all()
     history = []
-    for send, email_status in rows:
+    for send, email_status, sender in rows:
         step = by_id.get(send.step_id)
-        offset = step.offset_days if step is not None else 0
+        manual = send.kind == "manual"
+        if manual:
+            local = send.due_at.astimezone(zone_or_utc(invoice.client_time_zone)).date()
+            offset = (local - invoice.due_date).days if invoice.due_date else 0
+        else:
+            offset = step.offset_days if step is not None else 0
         history.append(
             HistoryEntry(
                 id=send.id,
                 step_id=send.step_id,
                 offset_days=offset,
-                step_label=label_offset(offset),
+                step_label=f"By hand ({label_offset(offset)})" if manual else label_offset(offset),
                 status=send.status,
                 reason=send.reason,
                 due_at=send.due_at,
                 created_at=send.created_at,
                 recipients=list(send.recipients or []),
                 email_status=email_status,
+                kind=send.kind,
+                sent_by=sender if manual else None,
             )
         )
     upcoming = None if blocked else _next_step(invoice, steps, history, now)
@@ -353,8 +365,9 @@ def _next_step(
     """The step the sweep will send next: the latest one already due (after an outage only
     that one goes), else the first one still ahead; steps before one already sent, or
     scheduled before the invoice was issued, are skipped, as the sweep skips them."""
-    recorded = {h.step_id for h in history}
-    sent_offsets = [h.offset_days for h in history if h.status == "sent"]
+    ladder = [h for h in history if h.kind != "manual"]  # sending by hand does not move it
+    recorded = {h.step_id for h in ladder}
+    sent_offsets = [h.offset_days for h in ladder if h.status == "sent"]
     floor = max(sent_offsets) if sent_offsets else None
     zone = invoice.client_time_zone
     candidates = []
