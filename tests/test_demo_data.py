@@ -1,0 +1,221 @@
+"""The demo agency (`baton demo`) is a living agency: after seeding, every screen a newcomer
+opens has something on it, the figures add up, the rules of the work loop and of money
+hold for the seeded rows, and seeding again changes nothing."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from app.agencies.models import Agency
+from app.core.db import utcnow
+from app.core.jobs import OutboxJob
+from app.core.mail import OutboundEmail
+from app.core.tenancy import all_tenants, tenant
+from app.demo import DEMO_SLUG, seed_demo_agency
+from app.extensions import db
+from app.invoices.models import Invoice, InvoiceDocument, Payment, ReminderSend, RetainerPlan
+from app.users.models import Membership, User
+from app.work.models import ChecklistState, Review, WorkEvent, WorkItem
+from tests.clients.support import api
+from tests.work.support import web
+
+OWNER, VA, QA = "amira@northwind.example", "priya@northwind.example", "keiko@northwind.example"
+CONTACT = "olivia@harbourbakery.example"
+SEED_TIMES: list[float] = []
+
+
+@pytest.fixture
+def demo(app):
+    started = time.perf_counter()
+    assert seed_demo_agency() is True
+    SEED_TIMES.append(time.perf_counter() - started)
+    print(f"\nseeding the demo agency took {SEED_TIMES[-1]:.2f} s")
+    return db.session.scalar(sa.select(Agency).where(Agency.slug == DEMO_SLUG))
+
+
+def member(agency, email: str) -> Membership:
+    with tenant(agency.id):
+        return db.session.scalar(
+            sa.select(Membership)
+            .join(User, User.id == Membership.user_id)
+            .where(User.email == email)
+        )
+
+
+def page(app, agency, email: str, path: str) -> str:
+    resp = web(app, member(agency, email)).get(f"/{DEMO_SLUG}{path}")
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
+    return resp.get_data(as_text=True)
+
+
+def counts(attr: str, html: str) -> dict[str, int]:
+    """{name: count} of the sections carrying `data-<attr>="name" data-count="n"`."""
+    pairs = re.findall(rf'data-{attr}="([a-z_]+)" data-count="(\d+)"', html)
+    return {name: int(n) for name, n in pairs}
+
+
+def test_every_screen_of_the_work_loop_has_something_on_it(app, demo):
+    quadrants = counts("quadrant", page(app, demo, VA, "/my-work"))
+    assert len([q for q, n in quadrants.items() if n]) >= 3, quadrants
+
+    queue = page(app, demo, QA, "/qa")
+    assert 'data-testid="qa-queue-empty"' not in queue
+    assert len(re.findall(r'<tr data-item-id="\d+"', queue)) >= 2
+
+    columns = counts("column", page(app, demo, OWNER, "/board"))
+    assert len([c for c, n in columns.items() if n]) >= 6, columns
+
+    quality = page(app, demo, OWNER, "/quality")
+    fpy = re.search(r'data-testid="overall-fpy">([^<]*)<', quality).group(1)
+    assert re.fullmatch(r"\d+ %", fpy), fpy
+    assert 0 < int(fpy.split()[0]) < 100  # some work passed first time, some came back
+
+    # The client contact sees the deliverable waiting for their approval, and can approve.
+    contact = api(app, member(demo, CONTACT))
+    waiting = contact.get("/work-items?state=awaiting_client").json["items"]
+    assert len(waiting) == 1 and waiting[0]["client"]["name"] == "Harbour Bakery"
+    item_page = page(app, demo, CONTACT, f"/work/{waiting[0]['id']}")
+    assert 'data-action="client_approve"' in item_page
+
+
+def test_the_invoices_have_every_status_and_exact_balances(app, demo):
+    listing = page(app, demo, OWNER, "/invoices")
+    for status in ("paid", "overdue", "partially_paid", "sent", "draft"):
+        assert f'data-status="{status}"' in listing, status
+
+    owner = api(app, member(demo, OWNER))
+    items = owner.get("/invoices?per_page=50").json["items"]
+    assert 6 <= len(items) <= 10
+    by = {}
+    for inv in items:
+        by.setdefault(inv["display_status"], []).append(inv)
+        assert (
+            inv["balance_minor"] == inv["total_minor"] - inv["paid_minor"] - inv["credited_minor"]
+        )
+    assert {"paid", "overdue", "partially_paid", "sent", "draft"} <= set(by), sorted(by)
+    assert len(by["draft"]) >= 2
+    (paid,) = by["paid"]
+    assert paid["balance_minor"] == 0 and paid["paid_minor"] == paid["total_minor"] > 0
+    (partly,) = by["partially_paid"]
+    assert 0 < partly["paid_minor"] < partly["total_minor"]
+    (overdue,) = by["overdue"]
+    assert overdue["balance_minor"] == overdue["total_minor"] > 0
+    assert overdue["due_date"] < utcnow().date().isoformat()
+    assert {"USD", "AUD", "EGP", "EUR"} <= {inv["currency"] for inv in items}
+
+    with tenant(demo.id):
+        # Numbers are gap-free and follow the issue dates.
+        issued = db.session.scalars(
+            sa.select(Invoice).where(Invoice.number.is_not(None)).order_by(Invoice.number)
+        ).all()
+        assert [int(i.number[-5:]) for i in issued] == list(range(1, len(issued) + 1))
+        assert [i.issue_date for i in issued] == sorted(i.issue_date for i in issued)
+        # Every issued invoice was rendered and emailed (so it is marked sent).
+        assert all(i.sent_at is not None and i.sent_at >= i.issued_at for i in issued)
+        docs = db.session.scalars(sa.select(InvoiceDocument.invoice_id)).all()
+        assert set(docs) == {i.id for i in issued}
+        total_paid = db.session.scalar(sa.select(sa.func.sum(Payment.amount_minor)))
+        assert total_paid == sum(i.paid_minor for i in issued)
+        # A draft bills delivered work items, one bills a package; a retainer drafted its month.
+        kinds = {line.kind for i in items if i["status"] == "draft" for line in _lines(i["id"])}
+        assert {"work_item", "package"} <= kinds
+        assert db.session.scalar(sa.select(RetainerPlan.last_generated_month)) is not None
+        # The overdue invoice climbed the reminder ladder: sent at each step, none twice.
+        sends = db.session.scalars(
+            sa.select(ReminderSend).where(ReminderSend.invoice_id == overdue["id"])
+        ).all()
+        assert len(sends) >= 2 and {s.status for s in sends} == {"sent"}
+        assert len({s.step_id for s in sends}) == len(sends)
+
+
+def _lines(invoice_id: int):
+    with all_tenants():
+        return db.session.get(Invoice, invoice_id).lines
+
+
+def test_the_seeded_history_keeps_the_rules_and_seeding_again_changes_nothing(app, demo):
+    now = utcnow()
+    with tenant(demo.id):
+        items = db.session.scalars(sa.select(WorkItem)).all()
+        assert 15 <= len(items) <= 25
+        states = {i.state for i in items}
+        assert {"todo", "in_progress", "submitted", "in_review", "changes_requested"} <= states
+        assert {"approved", "awaiting_client", "delivered", "cancelled"} <= states
+        assert len({(i.urgent, i.important) for i in items}) == 4
+        open_ = [i for i in items if i.state not in ("delivered", "cancelled")]
+        assert len([i for i in open_ if i.due_at < now]) == 2  # a couple overdue
+        for item in items:
+            reviews = db.session.scalars(
+                sa.select(Review).where(Review.work_item_id == item.id).order_by(Review.id)
+            ).all()
+            qa_rounds = [r for r in reviews if r.outcome == "changes_requested"]
+            assert item.rework_rounds == len(qa_rounds), item.title
+            stamps = [item.created_at, item.started_at, item.submitted_at, item.approved_at,
+                      item.delivered_at]  # fmt: skip
+            known = [s for s in stamps if s is not None]
+            assert known == sorted(known) and known[-1] <= now, item.title
+            history = db.session.scalars(
+                sa.select(WorkEvent.at)
+                .where(WorkEvent.work_item_id == item.id)
+                .order_by(WorkEvent.id)
+            ).all()
+            assert list(history) == sorted(history), item.title
+            assert [r.created_at for r in reviews] == sorted(r.created_at for r in reviews)
+            doers = set(
+                db.session.scalars(
+                    sa.select(ChecklistState.done_by_id).where(
+                        ChecklistState.work_item_id == item.id,
+                        ChecklistState.done_by_id.is_not(None),
+                    )
+                )
+            )
+            for review in reviews:
+                assert review.reviewer.user_id not in doers  # nobody reviews their own work
+                assert review.waited_seconds is not None and review.waited_seconds > 0
+            if item.submitted_at is not None:
+                required = db.session.scalars(
+                    sa.select(ChecklistState).where(
+                        ChecklistState.work_item_id == item.id, ChecklistState.required
+                    )
+                ).all()
+                assert all(c.done and c.has_evidence for c in required), item.title
+        # QA turned work around in hours, with some rework: the quality page has figures.
+        assert db.session.scalar(
+            sa.select(sa.func.count()).where(Review.outcome == "changes_requested")
+        )
+    with all_tenants():
+        jobs = db.session.scalars(sa.select(OutboxJob.status).where(OutboxJob.agency_id == demo.id))
+        assert set(jobs) == {"succeeded"}
+        emails = db.session.scalars(
+            sa.select(OutboundEmail.status).where(OutboundEmail.agency_id == demo.id)
+        ).all()
+        assert emails and set(emails) == {"sent"}
+
+    before = _row_counts()
+    assert seed_demo_agency() is False
+    assert _row_counts() == before
+    print(f"seed times: {', '.join(f'{t:.2f} s' for t in SEED_TIMES)}")
+
+
+def _row_counts() -> dict[str, int]:
+    with all_tenants():
+        return {
+            model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+            for model in (
+                Agency,
+                User,
+                Membership,
+                WorkItem,
+                WorkEvent,
+                Review,
+                Invoice,
+                Payment,
+                ReminderSend,
+                OutboxJob,
+                OutboundEmail,
+            )  # fmt: skip
+        }
