@@ -45,6 +45,15 @@ class WorkItem(TenantScoped, db.Model):
         sa.Index("ix_work_items_agency_state_due", "agency_id", "state", "due_at"),
         # The board filtered by SOP (any version of it): a short range per column.
         sa.Index("ix_work_items_sop_state_due", "agency_id", "sop_id", "state", "due_at"),
+        # The list's title search (ILIKE '%q%') within one agency: GIN over the agency
+        # (btree_gin) and the title's trigrams on PostgreSQL, a plain index elsewhere.
+        sa.Index(
+            "ix_work_items_title_trgm",
+            "agency_id",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        ),
         # The agency's QA queue, oldest submission first: only the items waiting for review
         # (a few percent of all), read in order and counted from the index alone.
         sa.Index(

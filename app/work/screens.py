@@ -23,6 +23,7 @@ from app.core.db import utcnow
 from app.core.errors import Forbidden, ValidationFailed
 from app.core.permissions import MANAGERS, roles
 from app.core.schemas import BaseSchema, load_form
+from app.work.list_queries import SORTS, STATE_GROUPS, WorkList, work_list
 from app.work.models import STATES
 from app.work.quality import PERIODS, human_duration, quality_report
 from app.work.screen_queries import (
@@ -97,6 +98,20 @@ class BoardArgs(BaseSchema):
     assignee = fields.Integer(**ID)
     sop = fields.Integer(**ID)
     state = fields.String(validate=validate.OneOf(STATES))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+
+
+class ListArgs(BaseSchema):
+    q = fields.String(validate=validate.Length(max=200))
+    client = fields.Integer(**ID)
+    client_q = fields.String(validate=validate.Length(max=160))
+    state = fields.String(validate=validate.OneOf((*STATE_GROUPS, *STATES)))
+    assignee = fields.Integer(**ID)
+    reviewer = fields.Integer(**ID)
+    sop = fields.Integer(**ID)
+    quadrant = fields.String(validate=validate.OneOf(QUADRANT_ORDER))
+    overdue = fields.Boolean()
+    sort = fields.String(load_default="due", validate=validate.OneOf(SORTS))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
 
 
@@ -246,6 +261,38 @@ def board_page(agency_slug: str) -> ResponseReturnValue:
         chosen_client=chosen,
         filter_args={k: v for k, v in raw.items() if k not in ("state", "page")},
         vas=va_options(actor),
+        sops=sop_options(actor),
+        now=utcnow(),
+    ), (422 if errors else 200)
+
+
+@bp.get("/<agency_slug>/work", endpoint="work_list")
+@roles("va", "qa", *MANAGERS)
+def work_list_page(agency_slug: str) -> ResponseReturnValue:
+    """Every work item the viewer may open (a VA: those of their clients), searchable by
+    title and filtered by client, state, people, SOP, priority and lateness."""
+    actor = g.actor
+    args, raw, errors = _args(ListArgs())
+    chosen = client_name(actor, args["client"]) if args.get("client") else None
+    if args.get("client") and chosen is None:
+        errors = {**errors, "client": ["No such client."]}
+    result = (
+        WorkList(items=[], page=1, per_page=1, total=0)
+        if errors
+        else work_list(actor, args, page=args["page"], sort=args["sort"])
+    )
+    clients, many_clients = client_options(actor)
+    return render_template(
+        "work/screens/list.html",
+        result=result,
+        args=args,
+        raw=raw,
+        errors=errors,
+        clients=clients,
+        many_clients=many_clients,
+        chosen_client=chosen,
+        vas=va_options(actor) if actor.role != "va" else [],
+        reviewers=reviewer_options(actor),
         sops=sop_options(actor),
         now=utcnow(),
     ), (422 if errors else 200)

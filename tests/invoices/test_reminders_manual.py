@@ -22,7 +22,10 @@ from app.invoices.reminder_sweep import run_reminder_sweep
 from app.users.models import Membership
 from tests.factories import ContactFactory, InvoiceFactory
 from tests.helpers import bearer
-from tests.invoices.test_reminders_web import Shop, shop, web  # noqa: F401 - the fixture
+from tests.invoices import test_reminders_web
+from tests.invoices.test_reminders_web import Shop, web
+
+shop = test_reminders_web.shop  # the same fixture: a team, a client and an issued invoice
 
 # The shop's invoice: due Mon 16 Nov 2026, client in New York.
 WED_25_NOV_NOON_NY = dt.datetime(2026, 11, 25, 17, tzinfo=dt.UTC)

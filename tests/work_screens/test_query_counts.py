@@ -64,6 +64,9 @@ def measure(app, count_queries, world: dict) -> dict[str, int]:
         "board of a client": (team.owner, f"/board?client={world['client_id']}"),
         "board filtered": (team.manager, filtered),
         "board column": (team.owner, "/board?state=todo"),
+        "all work (owner)": (team.owner, "/work"),
+        "all work (VA), searched": (team.va, "/work?q=item&state=open&sort=updated"),
+        "all work filtered": (team.manager, f"/work?client={world['client_id']}&overdue=true"),
         "quality": (team.owner, "/quality"),
         "quality 90 days": (team.manager, "/quality?days=90"),
     }  # fmt: skip
