@@ -105,6 +105,9 @@ def _register_blueprints(app: Flask) -> None:
     _register_invoice_blueprints(app)
     _register_invoice_document_blueprints(app)
     _register_reminder_blueprints(app)
+    from app.portal.views import bp as portal_bp
+
+    app.register_blueprint(portal_bp)
 
 
 def _register_reminder_blueprints(app: Flask) -> None:

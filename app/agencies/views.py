@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from app.agencies.schemas import AgencySettingsIn
@@ -36,6 +46,9 @@ def home():
 @roles(*ALL_ROLES)
 def dashboard(agency_slug: str):
     from app.agencies.dashboard import dashboard_figures
+
+    if g.actor.role == "client" and "portal.home" in current_app.view_functions:
+        return redirect(url_for("portal.home", agency_slug=agency_slug))  # their own home
 
     return render_template("agencies/dashboard.html", figures=dashboard_figures(g.actor))
 
