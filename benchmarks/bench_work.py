@@ -23,7 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from benchmarks.bench_clients import p95
-from benchmarks.generate import BENCH_PASSWORD, shape_for
+from benchmarks.generate import BENCH_PASSWORD, migrate, shape_for
 from benchmarks.generate_work import generate, work_shape_for
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -102,6 +102,8 @@ def _existing(database: str, scale: float) -> tuple[str, dict] | None:
 def bench_size(scale: float, requests: int, reuse: bool = False) -> dict:
     database = f"baton_bench_work_{str(scale).replace('.', '_')}"
     found = _existing(database, scale) if reuse else None
+    if found:
+        migrate(found[0])  # the data stays; the schema follows the code (new indexes)
     url, info = found or generate(database, scale)
     who = _busiest(url)
     from app import create_app
@@ -136,6 +138,9 @@ def bench_size(scale: float, requests: int, reuse: bool = False) -> dict:
         "board, one client": (owner, f"/{slug}/board?client={who['client'].client_id}"),
         "board, one VA": (owner, f"/{slug}/board?assignee={who['va'].id}"),
         "board, one SOP": (owner, f"/{slug}/board?sop={who['sop_id']}"),
+        "all work, open (owner)": (owner, f"/{slug}/work"),
+        "all work, title search": (owner, f"/{slug}/work?q=report&state=all"),
+        "all work (VA)": (va, f"/{slug}/work"),
     }
     statements: list[int] = []
 

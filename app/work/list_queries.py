@@ -25,7 +25,7 @@ from app.work.screen_queries import QUADRANT_FLAGS, _card, _cards_stmt, board_fi
 
 PER_PAGE = 50
 COUNT_CAP = 10_000
-STATE_GROUPS = ("open", "closed")  # besides one exact state
+STATE_GROUPS = ("open", "closed", "all")  # besides one exact state; "open" by default
 SORTS = ("due", "updated", "created")
 
 
@@ -45,7 +45,7 @@ def _escaped_like(text: str) -> str:
 def list_filtered(actor: Actor, filters: dict, now: dt.datetime) -> sa.Select:
     """Visible items matching the filters: those of the board (client, client_q, assignee,
     sop) plus q (part of the title), state (one state, or "open" / "closed"), reviewer,
-    quadrant and overdue (open and past due)."""
+    quadrant and overdue (open and past due). No state means "all"."""
     stmt = board_filtered(actor, filters)
     q = (filters.get("q") or "").strip()
     if q:
@@ -55,7 +55,7 @@ def list_filtered(actor: Actor, filters: dict, now: dt.datetime) -> sa.Select:
         stmt = stmt.where(WorkItem.state.in_(OPEN_STATES))
     elif state == "closed":
         stmt = stmt.where(WorkItem.state.not_in(OPEN_STATES))
-    elif state:
+    elif state and state != "all":
         stmt = stmt.where(WorkItem.state == state)
     if filters.get("reviewer"):
         stmt = stmt.where(WorkItem.reviewer_id == filters["reviewer"])

@@ -105,7 +105,7 @@ class ListArgs(BaseSchema):
     q = fields.String(validate=validate.Length(max=200))
     client = fields.Integer(**ID)
     client_q = fields.String(validate=validate.Length(max=160))
-    state = fields.String(validate=validate.OneOf((*STATE_GROUPS, *STATES)))
+    state = fields.String(load_default="open", validate=validate.OneOf((*STATE_GROUPS, *STATES)))
     assignee = fields.Integer(**ID)
     reviewer = fields.Integer(**ID)
     sop = fields.Integer(**ID)

@@ -39,22 +39,24 @@ def test_search_filters_and_order(app, shop: Shop):
         assert resp.status_code == 200, (query, resp.status_code)
         return ids(resp.get_data(as_text=True))
 
-    # Default order: soonest due first, no matter the state.
-    assert listed() == [done.id, late.id, soon.id, review.id]
-    assert listed("q=weekly+REPORT") == [done.id, late.id]
+    # By default the open items, soonest due first; any state on request.
+    assert listed() == [late.id, soon.id, review.id]
+    assert listed("state=all") == [done.id, late.id, soon.id, review.id]
+    assert listed("q=weekly+REPORT&state=all") == [done.id, late.id]
+    assert listed("q=weekly+REPORT") == [late.id]
     assert listed("q=100%25") == [review.id]  # % and _ are matched literally
     assert listed("q=clean_up") == [review.id] and listed("q=cleanXup") == []
     assert listed("state=open") == [late.id, soon.id, review.id]
     assert listed("state=closed") == [done.id]
     assert listed("state=in_review") == [review.id]
-    assert listed(f"client={shop.other_client_id}") == [done.id]
-    assert listed("client_q=lumen") == [done.id]
-    assert listed(f"assignee={other_va.id}") == [done.id, soon.id]
+    assert listed(f"client={shop.other_client_id}&state=all") == [done.id]
+    assert listed("client_q=lumen&state=all") == [done.id]
+    assert listed(f"assignee={other_va.id}&state=all") == [done.id, soon.id]
     assert listed(f"reviewer={t.qa.id}") == [late.id]
     assert listed(f"sop={other_sop.sop_id}") == [review.id]
     assert listed("quadrant=do") == [late.id]
     assert listed("overdue=true") == [late.id]  # delivered work is never overdue
-    assert listed("sort=created")[0] == done.id  # made last
+    assert listed("sort=created&state=all")[0] == done.id  # made last
     page = owner.get(f"/{shop.slug}/work?overdue=true").get_data(as_text=True)
     row = page[page.index(f'data-item-id="{late.id}"') :][:4000]
     assert "data-overdue" in row and 'data-progress="1/3"' in row and "(overdue)" in row
