@@ -139,7 +139,8 @@ class ClientWorkItems(MethodView):
         """Create a work item on the client from an SOP's current version (owners and
         managers). The assignee must be a VA currently assigned to the client, the reviewer
         a QA reviewer, manager or owner (never the assignee). The checklist is copied from
-        the version and the assignee is emailed."""
+        the version and the assignee is emailed. Without `due_at` the item is due when the
+        SOP's last stage is (business days in the client's zone, from now)."""
         item = services.create_work_item(g.actor, client, data)
         commit()
         return _fresh(item)
@@ -151,7 +152,8 @@ class WorkItemResource(MethodView):
     @loads_item(with_checklist=True)
     @blp.response(200, WorkItemOut)
     def get(self, agency_slug: str, item: WorkItem) -> WorkItem:
-        """One work item with its checklist (client contacts don't get note evidence)."""
+        """One work item with its checklist and its SOP stages' due times (client contacts
+        don't get note evidence)."""
         return item
 
     @roles(*MANAGERS)

@@ -11,12 +11,14 @@ from flask import g, has_app_context
 from marshmallow import ValidationError, fields, post_dump, validate
 from werkzeug.datastructures import FileStorage
 
+from app.core.db import utcnow
 from app.core.permissions import Actor
 from app.core.schemas import BaseSchema, Name, PageArgs
 from app.core.timezones import short_in_zone
 from app.work.models import STATES
 from app.work.policy import can_see_evidence_notes
 from app.work.richtext import MAX_LINK_LENGTH, link_problem
+from app.work.stage_dates import work_item_stages
 
 ID = {"validate": validate.Range(min=1)}
 LOCK_VERSION = {
@@ -105,7 +107,9 @@ class WorkItemIn(BaseSchema):
         allow_none=True,
         metadata={
             "description": "ISO 8601; without an offset it is the client's local time "
-            "(e.g. 2026-12-01T17:00)."
+            "(e.g. 2026-12-01T17:00). Leave it out (or null) to use the SOP: the item is "
+            "then due when its last stage is, 17:00 client time that stage's "
+            "due_offset_days business days (Monday to Friday in the client's zone) from now."
         },
     )
     urgent = fields.Boolean(load_default=False)
@@ -291,6 +295,32 @@ class ChecklistOut(BaseSchema):
         return data
 
 
+class StageOut(BaseSchema):
+    key = fields.String(dump_only=True)
+    title = fields.String(dump_only=True)
+    due_at = fields.AwareDateTime(
+        dump_only=True,
+        metadata={
+            "description": "UTC: 17:00 client time, the stage's due_offset_days business "
+            "days after the work started (or was created, until it starts)."
+        },
+    )
+    overdue = fields.Boolean(
+        dump_only=True,
+        metadata={
+            "description": "Past its due time with required checklist items still open "
+            "(never on delivered or cancelled work)."
+        },
+    )
+
+
+class StagesField(fields.List):
+    """The item's SOP stages with their due times, computed when the item is dumped."""
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        return work_item_stages(obj, obj.checklist, utcnow())
+
+
 class WorkItemSummaryOut(BaseSchema):
     id = fields.Integer(dump_only=True)
     title = fields.String(dump_only=True)
@@ -330,6 +360,11 @@ class WorkItemOut(WorkItemSummaryOut):
         dump_only=True, allow_none=True, metadata={"description": "Sanitized HTML."}
     )
     checklist = fields.List(fields.Nested(ChecklistOut), dump_only=True)
+    stages = StagesField(
+        fields.Nested(StageOut),
+        dump_only=True,
+        metadata={"description": "The SOP's stages in order, with their due times."},
+    )
 
 
 class WorkPageMetaOut(BaseSchema):

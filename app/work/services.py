@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.audit.services import changed, record, snapshot
 from app.clients.models import Assignment, Client
 from app.clients.queries import agency_today, current_assignment_filter
+from app.core.db import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
 from app.extensions import db
@@ -30,6 +31,7 @@ from app.work import notifications
 from app.work.models import OPEN_STATES, ChecklistState, WorkEvent, WorkItem
 from app.work.policy import REVIEWER_ROLES, can_post_internal_comment
 from app.work.richtext import sanitize_html
+from app.work.stage_dates import last_stage_due_at
 
 DOES_NOT_EXIST = "Does not exist."
 STALE = (
@@ -223,15 +225,27 @@ def _audit_values(item: WorkItem) -> dict:
 # --- create, edit, reassign ---------------------------------------------------------------
 
 
+def _due_at(
+    value: dt.datetime | None, zone: str, version: SopVersion, now: dt.datetime
+) -> dt.datetime | None:
+    """The due time asked for; without one, when the SOP's last stage is due if the work
+    starts `now` (business days in the client's zone)."""
+    if value is not None:
+        return to_utc(value, zone)
+    return last_stage_due_at(now, zone, version.stages)
+
+
 def create_work_item(actor: Actor, client: Client, data: dict) -> WorkItem:
     """A new item on the client from an SOP's current version (kept forever), with the
-    checklist copied from that version, and the assignee notified."""
+    checklist copied from that version, and the assignee notified. Without a `due_at` the
+    item is due when the SOP's last stage is (see `app.work.stage_dates`)."""
     if client.archived_at is not None:
         raise Conflict("This client is archived; restore it before adding work.")
     version = resolve_sop_version(data["sop_version_id"])
     assignee = resolve_assignee(actor, client, data["assignee_id"])
     reviewer = resolve_reviewer(data["reviewer_id"], assignee_id=assignee.id)
     estimate = data.get("estimate_minutes")
+    now = utcnow()
     item = WorkItem(
         client_id=client.id,
         sop_version_id=version.id,
@@ -242,9 +256,10 @@ def create_work_item(actor: Actor, client: Client, data: dict) -> WorkItem:
         state="todo",
         urgent=bool(data.get("urgent", False)),
         important=bool(data.get("important", True)),
-        due_at=to_utc(data.get("due_at"), client.time_zone),
+        due_at=_due_at(data.get("due_at"), client.time_zone, version, now),
         estimate_minutes=estimate if estimate is not None else sop_estimate(version.definition),
         created_by_id=actor.user_id,
+        created_at=now,  # the start the stages count from until the work is started
     )
     db.session.add(item)
     db.session.flush()

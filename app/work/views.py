@@ -16,6 +16,7 @@ from flask.typing import ResponseReturnValue
 
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
+from app.core.db import utcnow
 from app.core.errors import DomainError, Forbidden
 from app.core.permissions import ALL_ROLES, MANAGERS, Actor, roles
 from app.core.schemas import load_form
@@ -49,6 +50,7 @@ from app.work.schemas import (
     WorkItemPatchIn,
 )
 from app.work.services import EDIT_FIELDS, STATE_LABELS
+from app.work.stage_dates import work_item_stages
 
 bp = Blueprint("work", __name__, template_folder="templates")
 
@@ -179,21 +181,26 @@ def edit_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
 
 
 def _stages(item: WorkItem, checks: list[ChecklistState]) -> list[dict]:
-    """The checklist grouped by the SOP's stages, in order."""
+    """The checklist grouped by the SOP's stages, in order, each with its due moment
+    (`due_at`, UTC) and whether it is `overdue` (see app.work.stage_dates)."""
     titles = {
         str(s["key"]): s
         for s in (item.sop_version.definition.get("stages") or [])
         if isinstance(s, dict)
     }
+    dues = {due.key: due for due in work_item_stages(item, checks, utcnow())}
     groups: list[dict] = []
     for check in checks:
         if not groups or groups[-1]["key"] != check.stage_key:
             stage = titles.get(check.stage_key, {})
+            due = dues.get(check.stage_key)
             groups.append(
                 {
                     "key": check.stage_key,
                     "title": stage.get("title") or check.stage_key,
                     "description": stage.get("description"),
+                    "due_at": due.due_at if due else None,
+                    "overdue": bool(due and due.overdue),
                     "items": [],
                 }
             )
