@@ -24,6 +24,7 @@ STATES = (
     "awaiting_client", "client_approved", "client_changes", "delivered", "cancelled",
 )  # fmt: skip
 OPEN_STATES = tuple(s for s in STATES if s not in ("delivered", "cancelled"))
+_OPEN_SQL = "state IN (" + ", ".join(f"'{s}'" for s in OPEN_STATES) + ")"
 QUADRANTS = {  # (urgent, important) -> Eisenhower quadrant
     (True, True): "do",
     (False, True): "schedule",
@@ -45,6 +46,16 @@ class WorkItem(TenantScoped, db.Model):
         sa.Index("ix_work_items_agency_state_due", "agency_id", "state", "due_at"),
         # The board filtered by SOP (any version of it): a short range per column.
         sa.Index("ix_work_items_sop_state_due", "agency_id", "sop_id", "state", "due_at"),
+        # Open work by due time across every open state (the "All work" list's default
+        # view): read in order, counted from the index alone.
+        sa.Index(
+            "ix_work_items_open_due",
+            "agency_id",
+            "due_at",
+            "id",
+            postgresql_where=sa.text(_OPEN_SQL),
+            sqlite_where=sa.text(_OPEN_SQL),
+        ),
         # The list's title search (ILIKE '%q%') within one agency: GIN over the agency
         # (btree_gin) and the title's trigrams on PostgreSQL, a plain index elsewhere.
         sa.Index(
