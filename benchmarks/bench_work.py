@@ -99,11 +99,25 @@ def _existing(database: str, scale: float) -> tuple[str, dict] | None:
     return url, {"slug": "bench-large", "owner_email": "m0@bench-large.bench", "counts": counts}
 
 
-def bench_size(scale: float, requests: int, reuse: bool = False) -> dict:
+def _planner_costs(database: str, random_page_cost: float) -> None:
+    """The production setting of docker/compose.yaml (README, "Running in production") on
+    the benchmark database; new connections pick it up."""
+    import psycopg
+
+    from benchmarks.generate import ADMIN_URL
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE {database} SET random_page_cost = {float(random_page_cost)}")
+
+
+def bench_size(
+    scale: float, requests: int, reuse: bool = False, random_page_cost: float = 1.1
+) -> dict:
     database = f"baton_bench_work_{str(scale).replace('.', '_')}"
     found = _existing(database, scale) if reuse else None
     if found:
         migrate(found[0])  # the data stays; the schema follows the code (new indexes)
+    _planner_costs(database, random_page_cost)
     url, info = found or generate(database, scale)
     who = _busiest(url)
     from app import create_app
@@ -199,9 +213,15 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="measure an existing data set of the same scale"
     )
+    parser.add_argument(
+        "--random-page-cost",
+        type=float,
+        default=1.1,
+        help="PostgreSQL planner setting for the data set (4 is PostgreSQL's default)",
+    )
     args = parser.parse_args()
     machine = f"{platform.node()} {platform.machine()} python {platform.python_version()}"
-    results = [bench_size(s, args.requests, args.reuse) for s in args.scales]
+    results = [bench_size(s, args.requests, args.reuse, args.random_page_cost) for s in args.scales]
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "work.json").write_text(
         json.dumps({"machine": machine, "load": os.getloadavg(), "runs": results}, indent=2)
