@@ -249,6 +249,7 @@ def create_work_item(actor: Actor, client: Client, data: dict) -> WorkItem:
     item = WorkItem(
         client_id=client.id,
         sop_version_id=version.id,
+        sop_id=version.sop_id,
         title=data["title"],
         description=sanitize_html(data.get("description")),
         assignee_id=assignee.id,
