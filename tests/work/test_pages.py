@@ -65,6 +65,10 @@ def test_the_whole_loop_through_the_pages(app, desk):
     assert fetch_item(flow.id).state == "awaiting_client"
     html = _page(app, desk.contact, desk, flow.id)
     assert 'data-action="client_approve"' in html
+    assert 'id="actions"' not in html  # no empty card of team actions for the client
+    assert 'class="badge work-state work-state-awaiting_client' in html
+    css = app.test_client().get("/static/css/app.css").get_data(as_text=True)
+    assert ".work-state-awaiting_client" in css  # the state badge has a colour
     assert client.post(f"{base}/client-approve", data={"comment": "Great"}).status_code == 302
     assert owner.post(f"{base}/deliver").status_code == 302
     assert fetch_item(flow.id).state == "delivered"
