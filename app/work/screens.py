@@ -238,6 +238,17 @@ def qa_queue_page(agency_slug: str) -> ResponseReturnValue:
     ), (422 if errors else 200)
 
 
+def _client_filter(actor: Any, args: dict, errors: dict) -> tuple[dict, dict]:
+    """The client filter's template values (choices, or a name search beyond OPTION_LIMIT,
+    and the chosen client's name) and the errors, with "client" added for an id the actor
+    cannot see."""
+    chosen = client_name(actor, args["client"]) if args.get("client") else None
+    if args.get("client") and chosen is None:
+        errors = {**errors, "client": ["No such client."]}
+    clients, many_clients = client_options(actor)
+    return {"clients": clients, "many_clients": many_clients, "chosen_client": chosen}, errors
+
+
 @bp.get("/<agency_slug>/board", endpoint="board")
 @roles(*MANAGERS)
 def board_page(agency_slug: str) -> ResponseReturnValue:
@@ -245,20 +256,15 @@ def board_page(agency_slug: str) -> ResponseReturnValue:
     filtered by assignee and SOP."""
     actor = g.actor
     args, raw, errors = _args(BoardArgs())
-    chosen = client_name(actor, args["client"]) if args.get("client") else None
-    if args.get("client") and chosen is None:
-        errors = {**errors, "client": ["No such client."]}
+    filters, errors = _client_filter(actor, args, errors)
     columns = [] if errors else board(actor, args, page=args["page"])
-    clients, many_clients = client_options(actor)
     return render_template(
         "work/screens/board.html",
         columns=columns,
         args=args,
         raw=raw,
         errors=errors,
-        clients=clients,
-        many_clients=many_clients,
-        chosen_client=chosen,
+        **filters,
         filter_args={k: v for k, v in raw.items() if k not in ("state", "page")},
         vas=va_options(actor),
         sops=sop_options(actor),
@@ -273,24 +279,19 @@ def work_list_page(agency_slug: str) -> ResponseReturnValue:
     title and filtered by client, state, people, SOP, priority and lateness."""
     actor = g.actor
     args, raw, errors = _args(ListArgs())
-    chosen = client_name(actor, args["client"]) if args.get("client") else None
-    if args.get("client") and chosen is None:
-        errors = {**errors, "client": ["No such client."]}
+    filters, errors = _client_filter(actor, args, errors)
     result = (
         WorkList(items=[], page=1, per_page=1, total=0)
         if errors
         else work_list(actor, args, page=args["page"], sort=args["sort"])
     )
-    clients, many_clients = client_options(actor)
     return render_template(
         "work/screens/list.html",
         result=result,
         args=args,
         raw=raw,
         errors=errors,
-        clients=clients,
-        many_clients=many_clients,
-        chosen_client=chosen,
+        **filters,
         vas=va_options(actor) if actor.role != "va" else [],
         reviewers=reviewer_options(actor),
         sops=sop_options(actor),
