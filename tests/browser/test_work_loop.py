@@ -282,9 +282,15 @@ def test_owner_va_qa_client_loop_to_delivered(live_server, browser):
     qa.act("approve")
     assert qa.state() == "awaiting_client"
 
-    # 8. The client's contact approves from their own login.
+    # 8. The client's contact signs in to their portal, finds the item waiting for their
+    # approval and approves it from its page.
     client = Person(browser, live_server, cast.emails["client"])
-    client.go(item_path)
+    assert client.page.url.endswith(f"/{slug}/portal")
+    waiting = client.page.locator("[data-testid=portal-waiting] li[data-item-id]")
+    assert waiting.count() == 1
+    with client.page.expect_navigation():
+        waiting.locator("a", has_text="Review").click()
+    assert client.page.url.endswith(item_path)
     assert client.state() == "awaiting_client"
     assert "Lead with the late orders" not in client.page.content()  # QA detail is internal
     client.page.fill("#f-approve-comment", "Looks great, thanks!")
