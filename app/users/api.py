@@ -18,7 +18,7 @@ from flask_smorest import Blueprint
 from app.core.pagination import paginate
 from app.core.permissions import Actor, roles
 from app.core.uow import commit
-from app.users import queries, services
+from app.users import queries, team_services
 from app.users.models import Membership
 from app.users.policy import can_see_rates
 from app.users.schemas import (
@@ -112,7 +112,7 @@ class MemberResource(MethodView):
         The team rules apply (409 with the reason): managers can't change owners or make
         anyone an owner, nobody changes their own role, the last active owner stays owner.
         """
-        member = services.update_member(g.actor, g.member, data)
+        member = team_services.update_member(g.actor, g.member, data)
         commit()
         return _present(g.actor, member)
 
@@ -125,7 +125,7 @@ class MemberDisable(MethodView):
         """Disable a member: every session of theirs ends and their API tokens in this
         agency are revoked, at once (409 with the reason when a team rule refuses)."""
         member = queries.get_member_or_404(g.actor, member_id)
-        services.disable_member(g.actor, member)
+        team_services.disable_member(g.actor, member)
         commit()
         return _present(g.actor, member)
 
@@ -137,7 +137,7 @@ class MemberEnable(MethodView):
     def post(self, agency_slug: str, member_id: int):
         """Enable a disabled member again (they sign in anew)."""
         member = queries.get_member_or_404(g.actor, member_id)
-        services.enable_member(g.actor, member)
+        team_services.enable_member(g.actor, member)
         commit()
         return _present(g.actor, member)
 
@@ -165,7 +165,7 @@ class Invitations(MethodView):
         They get a single-use link that expires; a pending invitation for the same email is
         replaced. The link itself is only ever in the email.
         """
-        invitation = services.invite_member(g.actor, data, link=_invitation_link)
+        invitation = team_services.invite_member(g.actor, data, link=_invitation_link)
         commit()
         return invitation
 
@@ -183,5 +183,5 @@ class InvitationResource(MethodView):
     def delete(self, agency_slug: str, invitation_id: int):
         """Revoke a pending invitation: its link stops working."""
         invitation = queries.get_invitation_or_404(g.actor, invitation_id)
-        services.revoke_invitation(g.actor, invitation)
+        team_services.revoke_invitation(g.actor, invitation)
         commit()

@@ -1,5 +1,6 @@
-"""Write side of the users domain: sign-up, sign-in, the team, invitations, profile,
-password reset, two-factor and personal API tokens.
+"""Write side of the users domain for a person's own account: sign-up, sign-in, sessions,
+profile, password (change and reset), two-factor and personal API tokens. The team (members
+and invitations) is in team_services.
 
 Services take the actor explicitly, flush but never commit, and record audit events.
 """
@@ -16,7 +17,7 @@ from flask import current_app
 
 from app.agencies.models import Agency
 from app.agencies.services import create_agency
-from app.audit.services import changed, record, snapshot
+from app.audit.services import record
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.mail import queue_email
@@ -42,7 +43,6 @@ from app.users.models import (
     User,
     UserSession,
 )
-from app.users.schemas import ROLE_LABELS
 
 
 def normalize_email(email: str) -> str:
@@ -53,13 +53,8 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
 
 
-def signup(data: dict, *, ip: str | None = None) -> tuple[User, Agency, Membership]:
-    """Create an agency and its owner. An existing account may not be claimed this way."""
-    email = normalize_email(data["email"])
-    if find_user_by_email(email) is not None:
-        raise ValidationFailed(
-            {"email": ["An account with this email exists. Sign in, then create the agency."]}
-        )
+def add_user(email: str, data: dict) -> User:
+    """A new person with the name, password and time zone they gave (not flushed yet)."""
     user = User(
         email=email,
         name=data["name"],
@@ -67,6 +62,17 @@ def signup(data: dict, *, ip: str | None = None) -> tuple[User, Agency, Membersh
         time_zone=data.get("time_zone") or "UTC",
     )
     db.session.add(user)
+    return user
+
+
+def signup(data: dict, *, ip: str | None = None) -> tuple[User, Agency, Membership]:
+    """Create an agency and its owner. An existing account may not be claimed this way."""
+    email = normalize_email(data["email"])
+    if find_user_by_email(email) is not None:
+        raise ValidationFailed(
+            {"email": ["An account with this email exists. Sign in, then create the agency."]}
+        )
+    user = add_user(email, data)
     agency = create_agency(data["agency_name"], time_zone=user.time_zone)
     db.session.flush()
     with tenant(agency.id):
@@ -151,295 +157,6 @@ def revoke_sessions(user_id: int, *, keep_session_id: int | None = None) -> int:
     if keep_session_id is not None:
         stmt = stmt.where(UserSession.id != keep_session_id)
     return db.session.execute(stmt).rowcount or 0
-
-
-# --- Team: members ----------------------------------------------------------------------
-
-MEMBER_FIELDS = (
-    "role",
-    "status",
-    "title",
-    "capacity_hours_week",
-    "cost_rate_minor",
-    "cost_currency",
-)
-
-
-def _refuse(reason: str | None) -> None:
-    if reason:
-        raise Conflict(reason)
-
-
-def change_member_role(actor: Actor, member: Membership, role: str) -> Membership:
-    """Give `member` another role, within the team rules (409 with the reason otherwise)."""
-    return update_member(actor, member, {"role": role})
-
-
-def update_member(actor: Actor, member: Membership, data: dict) -> Membership:
-    """Change role, title, capacity and cost rate; every rule is checked before any change."""
-    if set(data) - {"role"}:
-        _refuse(policy.member_update_refusal(actor, member))
-    new_role = data.get("role", member.role)
-    if new_role != member.role:
-        _refuse(
-            policy.role_change_refusal(
-                actor, member, new_role, active_owners=queries.active_owner_count()
-            )
-        )
-    else:
-        _refuse(None if policy.can_manage_team(actor) else policy.NOT_A_MANAGER)
-    before = snapshot(member, MEMBER_FIELDS)
-    for key in ("role", "title", "capacity_hours_week", "cost_rate_minor", "cost_currency"):
-        if key in data:
-            setattr(member, key, data[key])
-    if member.cost_rate_minor is None:
-        member.cost_currency = None
-    elif member.cost_rate_minor is not None and not member.cost_currency:
-        member.cost_currency = actor.agency.base_currency
-    db.session.flush()
-    b, a = changed(before, snapshot(member, MEMBER_FIELDS))
-    if "role" in a:
-        record(
-            actor,
-            "member.role_changed",
-            member,
-            summary=f"{member.user.email}: role {b['role']} → {a['role']}",
-            before={"role": b["role"]},
-            after={"role": a["role"]},
-        )
-        b.pop("role")
-        a.pop("role")
-    if a:
-        record(
-            actor,
-            "member.updated",
-            member,
-            summary=f"{member.user.email}: {', '.join(sorted(a))} changed",
-            before=b,
-            after=a,
-        )
-    return member
-
-
-def disable_member(actor: Actor, member: Membership) -> Membership:
-    """Disable a member: they lose access at once (every session ends, and their API tokens
-    in this agency are revoked)."""
-    _refuse(
-        policy.member_disable_refusal(actor, member, active_owners=queries.active_owner_count())
-    )
-    now = utcnow()
-    member.status = "disabled"
-    member.disabled_at = now
-    sessions = revoke_sessions(member.user_id)
-    tokens = (
-        db.session.execute(
-            sa.update(ApiToken)
-            .where(
-                ApiToken.agency_id == member.agency_id,
-                ApiToken.user_id == member.user_id,
-                ApiToken.revoked_at.is_(None),
-            )
-            .values(revoked_at=now)
-            .execution_options(synchronize_session="fetch")
-        ).rowcount
-        or 0
-    )
-    db.session.flush()
-    record(
-        actor,
-        "member.disabled",
-        member,
-        summary=f"{member.user.email} disabled ({sessions} sessions, {tokens} API tokens ended)",
-        before={"status": "active"},
-        after={"status": "disabled", "sessions_revoked": sessions, "tokens_revoked": tokens},
-    )
-    return member
-
-
-def enable_member(actor: Actor, member: Membership) -> Membership:
-    _refuse(policy.member_enable_refusal(actor, member))
-    member.status = "active"
-    member.disabled_at = None
-    db.session.flush()
-    record(
-        actor,
-        "member.enabled",
-        member,
-        summary=f"{member.user.email} enabled",
-        before={"status": "disabled"},
-        after={"status": "active"},
-    )
-    return member
-
-
-# --- Team: invitations ----------------------------------------------------------------
-
-
-def invite_member(actor: Actor, data: dict, *, link: Callable[[str], str]) -> Invitation:
-    """Invite `data["email"]` as `data["role"]`: a single-use, expiring link by email.
-
-    A pending invitation for the same email is replaced (its link stops working). `link`
-    turns the raw token into the absolute URL (built by the caller, who knows the site).
-    """
-    email = normalize_email(data["email"])
-    role = data["role"]
-    client_id = data.get("client_id")
-    errors: dict[str, list[str]] = {}
-    if not policy.can_invite_role(actor, role):
-        errors["role"] = ["Only an owner can invite an owner."]
-    if role == "client" and client_id is not None and queries.find_client(client_id) is None:
-        errors["client_id"] = ["Client does not exist."]
-    existing = find_user_by_email(email)
-    if existing is not None:
-        current = queries.member_of_user(existing.id)
-        if current is not None:
-            errors["email"] = [
-                "This person is already a member."
-                if current.is_active_member
-                else "This person's membership is disabled; enable it on their page instead."
-            ]
-    if errors:
-        raise ValidationFailed(errors)
-
-    now = utcnow()
-    for old in queries.pending_invitations_for(email):
-        old.revoked_at = now
-        record(
-            actor,
-            "invitation.replaced",
-            old,
-            summary=f"Invitation to {email} replaced by a new one",
-            before={"state": "pending"},
-            after={"state": "revoked"},
-        )
-    raw = new_token()
-    invitation = Invitation(
-        email=email,
-        role=role,
-        client_id=client_id if role == "client" else None,
-        token_hash=token_hash(raw),
-        invited_by_id=actor.user_id,
-        expires_at=now + dt.timedelta(hours=current_app.config["INVITATION_TTL_HOURS"]),
-    )
-    db.session.add(invitation)
-    db.session.flush()
-    agency = actor.agency
-    queue_email(
-        db.session,
-        key=f"invitation:{invitation.id}",
-        to=email,
-        subject=f"{actor.user.name} invited you to {agency.name} on Baton",
-        template="invitation",
-        context={
-            "agency_name": agency.name,
-            "agency_zone": agency.time_zone,
-            "inviter_name": actor.user.name,
-            "role_label": ROLE_LABELS.get(role, role),
-            "link": link(raw),
-            "expires_at": invitation.expires_at,
-        },
-        agency_id=agency.id,
-        from_name=agency.name,
-        reply_to=agency.reply_to_email,
-    )
-    record(
-        actor,
-        "invitation.created",
-        invitation,
-        summary=f"{email} invited as {role}",
-        after={"email": email, "role": role, "client_id": invitation.client_id},
-    )
-    return invitation
-
-
-def revoke_invitation(actor: Actor, invitation: Invitation) -> Invitation:
-    _refuse(policy.invitation_revoke_refusal(actor, invitation))
-    invitation.revoked_at = utcnow()
-    db.session.flush()
-    record(
-        actor,
-        "invitation.revoked",
-        invitation,
-        summary=f"Invitation to {invitation.email} revoked",
-        before={"state": "pending"},
-        after={"state": "revoked"},
-    )
-    return invitation
-
-
-INVITATION_UNUSABLE = {
-    "accepted": "This invitation has already been used. Sign in to continue.",
-    "revoked": "This invitation was withdrawn. Ask the agency for a new one.",
-    "expired": "This invitation has expired. Ask the agency for a new one.",
-}
-
-
-def _check_usable(invitation: Invitation) -> None:
-    state = invitation.state
-    if state != "pending":
-        raise Conflict(INVITATION_UNUSABLE[state])
-
-
-def _join(invitation: Invitation, user: User, *, ip: str | None) -> Membership:
-    agency = db.session.get(Agency, invitation.agency_id)
-    with tenant(invitation.agency_id):
-        if queries.member_of_user(user.id) is not None:
-            raise Conflict("You are already a member of this agency.")
-        membership = Membership(
-            agency_id=invitation.agency_id,
-            user_id=user.id,
-            role=invitation.role,
-            client_id=invitation.client_id,
-        )
-        db.session.add(membership)
-        invitation.accepted_at = utcnow()
-        db.session.flush()
-        actor = Actor(user=user, agency=agency, membership=membership, ip=ip)
-        record(
-            actor,
-            "invitation.accepted",
-            invitation,
-            summary=f"{user.email} accepted the invitation",
-            before={"state": "pending"},
-            after={"state": "accepted"},
-        )
-        record(
-            actor,
-            "member.added",
-            membership,
-            summary=f"{user.email} joined as {membership.role}",
-            after={"user_id": user.id, "role": membership.role, "client_id": membership.client_id},
-        )
-        db.session.flush()
-    return membership
-
-
-def accept_invitation_as_new_user(
-    invitation: Invitation, data: dict, *, ip: str | None = None
-) -> tuple[User, Membership]:
-    """A person new to Baton accepts: their account is made with the invited email."""
-    _check_usable(invitation)
-    if find_user_by_email(invitation.email) is not None:
-        raise Conflict("An account with this email exists. Sign in to accept the invitation.")
-    user = User(
-        email=invitation.email,
-        name=data["name"],
-        password_hash=hash_password(data["password"]),
-        time_zone=data.get("time_zone") or "UTC",
-    )
-    db.session.add(user)
-    db.session.flush()
-    return user, _join(invitation, user, ip=ip)
-
-
-def accept_invitation_as_user(
-    invitation: Invitation, user: User, *, ip: str | None = None
-) -> Membership:
-    """A signed-in person accepts; they keep their memberships in other agencies."""
-    _check_usable(invitation)
-    if normalize_email(user.email) != invitation.email:
-        raise Forbidden(f"This invitation is for {invitation.email}. Sign in with that email.")
-    return _join(invitation, user, ip=ip)
 
 
 # --- Profile, password, two-factor ------------------------------------------------------
@@ -551,6 +268,11 @@ def verify_totp(user: User, code: str) -> bool:
     return False
 
 
+def _require_code(user: User, code: str) -> None:
+    if not verify_totp(user, code):
+        raise ValidationFailed({"code": ["That code is not right. Check the app and try again."]})
+
+
 def begin_totp_setup(actor: Actor) -> str:
     """A secret for the person's authenticator app, kept (encrypted) until they confirm it.
     Reloading the setup page keeps the same secret, so a scanned code stays valid."""
@@ -573,8 +295,7 @@ def confirm_totp(actor: Actor, code: str) -> User:
     user = actor.user
     if user.has_2fa:
         raise Conflict("Two-factor authentication is already on.")
-    if not verify_totp(user, code):
-        raise ValidationFailed({"code": ["That code is not right. Check the app and try again."]})
+    _require_code(user, code)
     user.totp_enabled_at = utcnow()
     db.session.flush()
     return user
@@ -593,8 +314,7 @@ def disable_totp(actor: Actor, code: str) -> User:
     user = actor.user
     if not user.has_2fa:
         raise Conflict("Two-factor authentication is not on.")
-    if not verify_totp(user, code):
-        raise ValidationFailed({"code": ["That code is not right. Check the app and try again."]})
+    _require_code(user, code)
     required = agencies_requiring_2fa(user)
     if required:
         raise Conflict(
