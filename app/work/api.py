@@ -41,6 +41,7 @@ from app.work.schemas import (
     ChecklistOut,
     ClientApproveIn,
     ClientChangesIn,
+    ClientDecisionIn,
     CommentIn,
     EventOut,
     EventPageOut,
@@ -279,6 +280,17 @@ _transition_route(
     ClientChangesIn,
     lambda a, i, d, lock: transitions.client_request_changes(a, i, d, lock),
     "Ask for changes as a contact of the client, saying what should change.",
+)
+_transition_route(
+    "client-decision",
+    "WorkItemClientDecision",
+    MANAGERS,
+    policy.can_record_client_decision,
+    ClientDecisionIn,
+    lambda a, i, d, lock: transitions.record_client_decision(a, i, d, lock),
+    "Record the client's answer given outside Baton (owners and managers): `decision` "
+    "approved or changes, who (`contact_name`) and how (`channel`); changes need a `note`. "
+    "The history says it was recorded on the client's behalf.",
 )
 _transition_route(
     "deliver",

@@ -100,6 +100,12 @@ def can_decide_as_client(actor: Actor, item: Any) -> bool:
     )
 
 
+def can_record_client_decision(actor: Actor, item: Any) -> bool:
+    """Owners and managers record an answer the client gave outside Baton (an email, a
+    call), saying who gave it and how."""
+    return actor.is_manager
+
+
 def can_deliver_work_item(actor: Actor, item: Any) -> bool:
     """Owners, managers and the assignee deliver approved work."""
     return actor.is_manager or is_assignee(actor, item)
@@ -141,6 +147,7 @@ ACTION_STATES: dict[str, tuple[str, ...]] = {
     "request_changes": ("in_review",),
     "client_approve": ("awaiting_client",),
     "client_changes": ("awaiting_client",),
+    "record_client": ("awaiting_client",),
     "deliver": ("approved", "client_approved"),
     "cancel": (
         "todo", "in_progress", "submitted", "in_review", "changes_requested", "approved",
@@ -156,6 +163,7 @@ _WHO = {
     "request_changes": can_review_work_item,
     "client_approve": can_decide_as_client,
     "client_changes": can_decide_as_client,
+    "record_client": can_record_client_decision,
     "deliver": can_deliver_work_item,
     "cancel": can_cancel_work_item,
 }

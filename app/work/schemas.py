@@ -197,6 +197,26 @@ class ClientChangesIn(TransitionIn):
     )
 
 
+CLIENT_CHANNELS = ("email", "phone", "whatsapp", "meeting", "other")
+
+
+class ClientDecisionIn(TransitionIn):
+    """The client's answer, given outside Baton, recorded by an owner or manager."""
+
+    decision = fields.String(
+        required=True, validate=validate.OneOf(("approved", "changes")),
+        metadata={"description": "approved, or changes (then `note` says what should change)"},
+    )  # fmt: skip
+    contact_name = Name(required=True, max=160)
+    channel = fields.String(required=True, validate=validate.OneOf(CLIENT_CHANNELS))
+    note = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=MAX_TEXT),
+        metadata={"description": "What they said; required when they asked for changes."},
+    )
+
+
 class CommentIn(BaseSchema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
     internal = fields.Boolean(

@@ -49,6 +49,7 @@ VERBS = {
     "request_changes": "request changes",
     "client_approve": "approve it",
     "client_changes": "ask for changes",
+    "record_client": "record the client's answer",
     "deliver": "deliver it",
     "cancel": "cancel it",
 }
@@ -356,6 +357,36 @@ def client_request_changes(
     review = _review(actor, item, "client_changes", None, reason)
     _move(actor, item, "client_changes", "client_changes", body=reason)
     notifications.notify_changes(item, review.round, [], plain_text(reason), by_client=True)
+    return item
+
+
+CHANNEL_LABELS = {
+    "email": "by email", "phone": "by phone", "whatsapp": "on WhatsApp",
+    "meeting": "in a meeting", "other": "outside Baton",
+}  # fmt: skip
+
+
+def record_client_decision(
+    actor: Actor, item: WorkItem, data: dict, lock_version: int | None = None
+) -> WorkItem:
+    """An owner or manager records the client's answer given outside Baton (who, how and
+    what they said): the same move as the client's own approval or change request, marked
+    as recorded on their behalf in the history."""
+    check_lock(item, lock_version)
+    require_state(item, "record_client")
+    note = sanitize_html(data.get("note"))
+    changes = data["decision"] == "changes"
+    if changes and not note:
+        raise ValidationFailed({"note": ["Say what the client wants changed."]})
+    who = f"{data['contact_name']} {CHANNEL_LABELS[data['channel']]}"
+    verb = "asked for changes" if changes else "approved"
+    body = f"{who} {verb} (recorded by {actor.user.name})." + (f"\n{note}" if note else "")
+    outcome = "client_changes" if changes else "client_approved"
+    review = _review(actor, item, outcome, None, body)
+    info = {"on_behalf": True, "contact_name": data["contact_name"], "channel": data["channel"]}
+    _move(actor, item, "record_client", outcome, body=body, data=info)
+    if changes:
+        notifications.notify_changes(item, review.round, [], plain_text(note), by_client=True)
     return item
 
 

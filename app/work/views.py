@@ -42,6 +42,7 @@ from app.work.schemas import (
     CancelIn,
     ClientApproveIn,
     ClientChangesIn,
+    ClientDecisionIn,
     CommentIn,
     ReassignIn,
     ReviewIn,
@@ -313,6 +314,7 @@ def _transition(action: str, path: str, check, schema_cls, run, done: str) -> No
         "request_changes": ("owner", "manager", "qa"),
         "client_approve": ("client",),
         "client_changes": ("client",),
+        "record_client": MANAGERS,
         "deliver": ("owner", "manager", "va"),
         "cancel": MANAGERS,
     }[action]
@@ -374,6 +376,14 @@ _transition(
     ClientChangesIn,
     lambda a, i, d, lock: transitions.client_request_changes(a, i, d, lock),
     "Thank you: your change request was sent to the team.",
+)
+_transition(
+    "record_client",
+    "client-decision",
+    policy.can_record_client_decision,
+    ClientDecisionIn,
+    lambda a, i, d, lock: transitions.record_client_decision(a, i, d, lock),
+    "The client's answer is recorded.",
 )
 _transition(
     "deliver",
