@@ -25,7 +25,7 @@ from app.invoices import policy
 from app.invoices.deposits import deduct_deposit
 from app.invoices.lines import add_line, add_lines_from_source, remove_line, update_line
 from app.invoices.models import Invoice, InvoiceLine, Payment
-from app.invoices.payments import delete_payment, record_payment
+from app.invoices.payments import delete_payment, record_payment, record_refund
 from app.invoices.queries import (
     get_invoice_or_404,
     get_line_or_404,
@@ -295,6 +295,22 @@ class InvoicePayments(MethodView):
         payment = record_payment(g.actor, invoice, data)
         commit()
         return payment
+
+
+@blp.route("/invoices/<int:invoice_id>/refunds")
+class InvoiceRefunds(MethodView):
+    @roles(*MANAGERS)
+    @loads(get_invoice_or_404, "invoice_id", "invoice")
+    @blp.arguments(PaymentIn)
+    @blp.response(201, PaymentOut)
+    def post(self, data: dict, agency_slug: str, invoice: Invoice) -> Payment:
+        """Record money returned to the client (`amount_minor` or `amount`; `paid_on` is the
+        day it went out), at most the credit a credit note left them on this invoice (422
+        naming the amount otherwise). Listed with the payments as `kind: refund`."""
+        _authorize(policy.can_record_payment(g.actor, invoice))
+        refund = record_refund(g.actor, invoice, data)
+        commit()
+        return refund
 
 
 @blp.route("/payments/<int:payment_id>")

@@ -190,12 +190,19 @@ class Payment(TenantScoped, db.Model):
     paid_on: Mapped[dt.date] = mapped_column(sa.Date)
     method: Mapped[str] = mapped_column(sa.String(20))
     reference: Mapped[str | None] = mapped_column(sa.String(120))
-    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)  # always positive
+    # "payment" (from the client) or "refund" (money returned to them)
+    kind: Mapped[str] = mapped_column(sa.String(8), default="payment", server_default="payment")
     rate_to_base: Mapped[Decimal | None] = mapped_column(Numeric)  # 1 invoice unit in base
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def signed_minor(self) -> int:
+        """What it adds to the invoice's paid amount (a refund takes it back)."""
+        return -self.amount_minor if self.kind == "refund" else self.amount_minor
 
 
 class InvoiceDocument(TenantScoped, db.Model):

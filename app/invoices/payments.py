@@ -1,4 +1,6 @@
-"""Payments: record full or partial payments, delete a wrong one; status follows the balance.
+"""Payments: record full or partial payments, refunds, delete a wrong one; status follows
+the balance. A refund is money returned to a client whom a credit note left in credit (the
+balance below zero): at most that credit, and the balance comes back toward zero.
 
 Both lock the invoice row first (SELECT ... FOR UPDATE), the same lock the reminder sweep
 takes before it sends, so a reminder never goes out for an invoice a committed payment has
@@ -12,14 +14,16 @@ from decimal import Decimal
 
 from app.audit.services import record, snapshot
 from app.core.db import utcnow
-from app.core.errors import ValidationFailed
+from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
 from app.extensions import db
 from app.invoices.lines import label, lock_invoice, money_of, read_amount
 from app.invoices.models import Invoice, Payment
 from app.invoices.queries import today_in
 
-PAYMENT_FIELDS = ("invoice_id", "paid_on", "method", "reference", "amount_minor", "rate_to_base")
+PAYMENT_FIELDS = (
+    "invoice_id", "kind", "paid_on", "method", "reference", "amount_minor", "rate_to_base",
+)  # fmt: skip
 
 
 def settle(invoice: Invoice, now: dt.datetime | None = None) -> None:
@@ -50,6 +54,53 @@ def _refusal(invoice: Invoice) -> str | None:
     return None
 
 
+def _date_and_rate(actor: Actor, invoice: Invoice, data: dict, errors: dict) -> tuple:
+    """The date (agency's today by default, never in the future) and the optional rate to
+    the agency's base currency (none for an invoice in the base currency)."""
+    paid_on = data.get("paid_on") or today_in(actor.agency.time_zone if actor.agency else None)
+    latest = today_in(invoice.client_time_zone) + dt.timedelta(days=1)
+    if paid_on > latest:
+        errors["paid_on"] = ["Must not be in the future."]
+    rate = data.get("rate_to_base")
+    base = actor.agency.base_currency if actor.agency else invoice.currency
+    if rate is not None and invoice.currency == base and Decimal(rate) != 1:
+        errors["rate_to_base"] = [f"The invoice is in {base}, your base currency: leave it empty."]
+    return paid_on, (rate if invoice.currency != base else None)
+
+
+def _save(actor: Actor, invoice: Invoice, kind: str, amount: int, data: dict, on, rate) -> Payment:
+    """Add the payment or refund, move the paid amount and status, audit it."""
+    payment = Payment(
+        invoice_id=invoice.id,
+        kind=kind,
+        paid_on=on,
+        method=data.get("method") or "bank_transfer",
+        reference=data.get("reference") or None,
+        amount_minor=amount,
+        rate_to_base=rate,
+        created_by_id=actor.user_id,
+    )
+    db.session.add(payment)
+    before = {"status": invoice.status, "paid_minor": invoice.paid_minor}
+    invoice.paid_minor += payment.signed_minor
+    settle(invoice)
+    db.session.flush()
+    noun = "Refund" if kind == "refund" else "Payment"
+    record(
+        actor,
+        f"{kind}.recorded",
+        invoice,
+        summary=f"{noun} of {money_of(invoice, amount)} recorded on {label(invoice)}",
+        before=before,
+        after={
+            **snapshot(payment, PAYMENT_FIELDS),
+            "status": invoice.status,
+            "paid_minor": invoice.paid_minor,
+        },
+    )
+    return payment
+
+
 def record_payment(actor: Actor, invoice: Invoice, data: dict) -> Payment:
     """A full or partial payment in the invoice's currency, with an optional rate to the
     agency's base currency. Overpayments and payments on drafts, void invoices and credit
@@ -68,55 +119,59 @@ def record_payment(actor: Actor, invoice: Invoice, data: dict) -> Payment:
             f"More than the balance of {money_of(invoice, invoice.balance_minor)} "
             f"on {label(invoice)}; record at most that."
         ]
-    paid_on = data.get("paid_on") or today_in(actor.agency.time_zone if actor.agency else None)
-    latest = today_in(invoice.client_time_zone) + dt.timedelta(days=1)
-    if paid_on > latest:
-        errors["paid_on"] = ["Must not be in the future."]
-    rate = data.get("rate_to_base")
-    base = actor.agency.base_currency if actor.agency else invoice.currency
-    if rate is not None and invoice.currency == base and Decimal(rate) != 1:
-        errors["rate_to_base"] = [f"The invoice is in {base}, your base currency: leave it empty."]
+    paid_on, rate = _date_and_rate(actor, invoice, data, errors)
     if errors:
         raise ValidationFailed(errors)
-    payment = Payment(
-        invoice_id=invoice.id,
-        paid_on=paid_on,
-        method=data.get("method") or "bank_transfer",
-        reference=data.get("reference") or None,
-        amount_minor=amount,
-        rate_to_base=rate if invoice.currency != base else None,
-        created_by_id=actor.user_id,
-    )
-    db.session.add(payment)
-    before = {"status": invoice.status, "paid_minor": invoice.paid_minor}
-    invoice.paid_minor += amount
-    settle(invoice)
-    db.session.flush()
-    record(
-        actor,
-        "payment.recorded",
-        invoice,
-        summary=f"Payment of {money_of(invoice, amount)} recorded on {label(invoice)}",
-        before=before,
-        after={
-            **snapshot(payment, PAYMENT_FIELDS),
-            "status": invoice.status,
-            "paid_minor": invoice.paid_minor,
-        },
-    )
-    return payment
+    return _save(actor, invoice, "payment", amount, data, paid_on, rate)
+
+
+def refundable_minor(invoice: Invoice) -> int:
+    """The client's credit on the invoice (paid more than is now owed after credit notes)."""
+    if invoice.kind != "invoice" or invoice.status in ("draft", "void"):
+        return 0
+    return max(0, min(-invoice.balance_minor, invoice.paid_minor))
+
+
+def record_refund(actor: Actor, invoice: Invoice, data: dict) -> Payment:
+    """Money returned to the client, at most their credit on the invoice; refused (naming
+    the amount field) when there is no credit to return."""
+    errors: dict = {}
+    field = "amount_minor" if data.get("amount_minor") is not None else "amount"
+    amount = read_amount(data, "amount", invoice.currency, errors)
+    lock_invoice(invoice)
+    credit = refundable_minor(invoice)
+    if credit <= 0:
+        errors[field] = [
+            f"The client has no credit on {label(invoice)} to refund: a refund returns what "
+            "a credit note left them in credit."
+        ]
+    elif amount is not None and amount <= 0:
+        errors[field] = ["Must be more than zero."]
+    elif amount is not None and amount > credit:
+        errors[field] = [
+            f"More than the client's credit of {money_of(invoice, credit)} on "
+            f"{label(invoice)}; refund at most that."
+        ]
+    refunded_on, rate = _date_and_rate(actor, invoice, data, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return _save(actor, invoice, "refund", amount, data, refunded_on, rate)
 
 
 def delete_payment(actor: Actor, payment: Payment) -> Invoice:
     """Remove a wrongly recorded payment; the balance and status follow (audited)."""
     invoice = db.session.get(Invoice, payment.invoice_id)
     lock_invoice(invoice)
+    if invoice.paid_minor - payment.signed_minor < 0:
+        raise Conflict(
+            "A refund on this invoice returns part of this payment: remove the refund first."
+        )
     before = {
         **snapshot(payment, PAYMENT_FIELDS),
         "status": invoice.status,
         "paid_minor": invoice.paid_minor,
     }
-    invoice.paid_minor -= payment.amount_minor
+    invoice.paid_minor -= payment.signed_minor
     db.session.delete(payment)
     settle(invoice)
     db.session.flush()
@@ -124,7 +179,8 @@ def delete_payment(actor: Actor, payment: Payment) -> Invoice:
         actor,
         "payment.deleted",
         invoice,
-        summary=f"Payment of {money_of(invoice, payment.amount_minor)} removed from "
+        summary=f"{'Refund' if payment.kind == 'refund' else 'Payment'} of "
+        f"{money_of(invoice, payment.amount_minor)} removed from "
         f"{label(invoice)}",
         before=before,
         after={"status": invoice.status, "paid_minor": invoice.paid_minor},

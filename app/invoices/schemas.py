@@ -371,6 +371,10 @@ class PaymentIn(BaseSchema):
 class PaymentOut(BaseSchema):
     id = fields.Integer(dump_only=True)
     invoice_id = fields.Integer(dump_only=True)
+    kind = fields.String(
+        dump_only=True,
+        metadata={"enum": ["payment", "refund"], "description": "refund: money returned"},
+    )
     paid_on = fields.Date(dump_only=True)
     method = fields.String(dump_only=True)
     reference = fields.String(dump_only=True, allow_none=True)

@@ -38,7 +38,12 @@ from app.invoices.lines import (
     update_line,
 )
 from app.invoices.models import PAYMENT_METHODS, Invoice, InvoiceLine
-from app.invoices.payments import delete_payment, record_payment
+from app.invoices.payments import (
+    delete_payment,
+    record_payment,
+    record_refund,
+    refundable_minor,
+)
 from app.invoices.queries import (
     LIST_STATUSES,
     credit_notes_of,
@@ -253,6 +258,7 @@ def _render_show(
         can_edit=draft and policy.can_edit_invoice(actor, invoice),
         can_manage=manager,
         can_delete_payment=actor.role == "owner",
+        refundable=refundable_minor(invoice),
         methods=PAYMENT_METHODS,
         today=today_in(actor.agency.time_zone),
     ), status
@@ -472,6 +478,20 @@ def add_payment(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
         PaymentIn(),
         lambda d: record_payment(g.actor, invoice, d),
         "Payment recorded.",
+        "payments",
+    )
+
+
+@bp.post("/<agency_slug>/invoices/<int:invoice_id>/refunds")
+@roles(*MANAGERS)
+def add_refund(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
+    invoice = _invoice_for(invoice_id, policy.can_record_payment)
+    return _act(
+        invoice,
+        "refund",
+        PaymentIn(),
+        lambda d: record_refund(g.actor, invoice, d),
+        "Refund recorded.",
         "payments",
     )
 
