@@ -10,6 +10,7 @@ just settled, and two payments at once cannot overpay.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 from app.audit.services import record, snapshot
@@ -101,28 +102,46 @@ def _save(actor: Actor, invoice: Invoice, kind: str, amount: int, data: dict, on
     return payment
 
 
-def record_payment(actor: Actor, invoice: Invoice, data: dict) -> Payment:
-    """A full or partial payment in the invoice's currency, with an optional rate to the
-    agency's base currency. Overpayments and payments on drafts, void invoices and credit
-    notes are refused naming the amount field."""
+def _move_money(
+    actor: Actor,
+    invoice: Invoice,
+    data: dict,
+    kind: str,
+    refusal: Callable[[Invoice], str | None],
+    limit: Callable[[Invoice], tuple[int, str]],
+) -> Payment:
+    """Read and check the amount (under the invoice's row lock) and the date and rate, then
+    save: `refusal` says why nothing may be recorded at all, `limit` gives the most that may
+    be and what to say above it. Errors name the amount field as it was sent."""
     errors: dict = {}
     field = "amount_minor" if data.get("amount_minor") is not None else "amount"
     amount = read_amount(data, "amount", invoice.currency, errors)
     lock_invoice(invoice)
-    refusal = _refusal(invoice)
-    if refusal:
-        errors[field] = [refusal]
+    reason = refusal(invoice)
+    if reason:
+        errors[field] = [reason]
     elif amount is not None and amount <= 0:
         errors[field] = ["Must be more than zero."]
-    elif amount is not None and amount > invoice.balance_minor:
-        errors[field] = [
-            f"More than the balance of {money_of(invoice, invoice.balance_minor)} "
-            f"on {label(invoice)}; record at most that."
-        ]
-    paid_on, rate = _date_and_rate(actor, invoice, data, errors)
+    elif amount is not None and amount > limit(invoice)[0]:
+        errors[field] = [limit(invoice)[1]]
+    day, rate = _date_and_rate(actor, invoice, data, errors)
     if errors:
         raise ValidationFailed(errors)
-    return _save(actor, invoice, "payment", amount, data, paid_on, rate)
+    return _save(actor, invoice, kind, amount, data, day, rate)
+
+
+def record_payment(actor: Actor, invoice: Invoice, data: dict) -> Payment:
+    """A full or partial payment in the invoice's currency, with an optional rate to the
+    agency's base currency. Overpayments and payments on drafts, void invoices and credit
+    notes are refused naming the amount field."""
+
+    def balance(inv: Invoice) -> tuple[int, str]:
+        owed = money_of(inv, inv.balance_minor)
+        return inv.balance_minor, f"More than the balance of {owed} on {label(inv)}; " + (
+            "record at most that."
+        )
+
+    return _move_money(actor, invoice, data, "payment", _refusal, balance)
 
 
 def refundable_minor(invoice: Invoice) -> int:
@@ -135,27 +154,23 @@ def refundable_minor(invoice: Invoice) -> int:
 def record_refund(actor: Actor, invoice: Invoice, data: dict) -> Payment:
     """Money returned to the client, at most their credit on the invoice; refused (naming
     the amount field) when there is no credit to return."""
-    errors: dict = {}
-    field = "amount_minor" if data.get("amount_minor") is not None else "amount"
-    amount = read_amount(data, "amount", invoice.currency, errors)
-    lock_invoice(invoice)
-    credit = refundable_minor(invoice)
-    if credit <= 0:
-        errors[field] = [
-            f"The client has no credit on {label(invoice)} to refund: a refund returns what "
-            "a credit note left them in credit."
-        ]
-    elif amount is not None and amount <= 0:
-        errors[field] = ["Must be more than zero."]
-    elif amount is not None and amount > credit:
-        errors[field] = [
-            f"More than the client's credit of {money_of(invoice, credit)} on "
-            f"{label(invoice)}; refund at most that."
-        ]
-    refunded_on, rate = _date_and_rate(actor, invoice, data, errors)
-    if errors:
-        raise ValidationFailed(errors)
-    return _save(actor, invoice, "refund", amount, data, refunded_on, rate)
+
+    def no_credit(inv: Invoice) -> str | None:
+        if refundable_minor(inv) > 0:
+            return None
+        return (
+            f"The client has no credit on {label(inv)} to refund: a refund returns what a "
+            "credit note left them in credit."
+        )
+
+    def credit(inv: Invoice) -> tuple[int, str]:
+        most = refundable_minor(inv)
+        return most, (
+            f"More than the client's credit of {money_of(inv, most)} on {label(inv)}; "
+            "refund at most that."
+        )
+
+    return _move_money(actor, invoice, data, "refund", no_credit, credit)
 
 
 def delete_payment(actor: Actor, payment: Payment) -> Invoice:
