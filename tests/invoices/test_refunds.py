@@ -78,6 +78,7 @@ def test_on_the_invoice_page(app, team, owner):
     browser = web(app, team.owner)
     page = browser.get(f"/{team.slug}/invoices/{invoice.id}").get_data(as_text=True)
     assert 'data-testid="refund-form"' in page and "$250.00 in credit" in page
+    assert "Client's credit" in page and "data-credit" in page
     resp = browser.post(f"/{team.slug}/invoices/{invoice.id}/refunds",
                         data={"amount": "999", "method": "bank_transfer"})  # fmt: skip
     assert resp.status_code == 422
