@@ -69,6 +69,7 @@ def _import_models() -> None:
     import app.core.mail  # noqa: F401
     import app.exports.models  # noqa: F401
     import app.invoices.models  # noqa: F401
+    import app.portal.models  # noqa: F401
     import app.sops.models  # noqa: F401
     import app.users.models  # noqa: F401
     import app.work.models  # noqa: F401
@@ -105,9 +106,12 @@ def _register_blueprints(app: Flask) -> None:
     _register_invoice_blueprints(app)
     _register_invoice_document_blueprints(app)
     _register_reminder_blueprints(app)
+    from app.portal.api import blp as work_requests_api
     from app.portal.views import bp as portal_bp
 
     app.register_blueprint(portal_bp)
+    csrf.exempt(work_requests_api)
+    api.register_blueprint(work_requests_api)
 
 
 def _register_reminder_blueprints(app: Flask) -> None:

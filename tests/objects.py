@@ -72,6 +72,7 @@ ID_PARAMS: dict[str, str] = {
     "step_id": "reminder_step_id",
     "document_id": "invoice_document_id",
     "batch_id": "invoice_batch_id",
+    "request_id": "work_request_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -125,6 +126,7 @@ class World:
     reminder_step_id: int
     invoice_document_id: int
     invoice_batch_id: int
+    work_request_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
 
     @property
@@ -216,6 +218,7 @@ def build_agency(label: str) -> World:
         db.session.flush()
         sop, sop_version = _walker_sop(agency.id, label, owner.user_id)
         work = _walker_work_item(agency.id, client.id, sop_version, members, label)
+        work["work_request_id"] = _walker_work_request(agency.id, client.id, client_login.id, label)
     money = _walker_invoices(agency.id, client.id, owner.user_id, label)
     money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
     money.update(_walker_pdfs(agency.id, money["invoice_id"], owner.id, label))
@@ -252,6 +255,7 @@ def build_agency(label: str) -> World:
         work_item_id=work["work_item_id"],
         checklist_item_id=work["checklist_item_id"],
         evidence_id=work["evidence_id"],
+        work_request_id=work["work_request_id"],
         **money,
         tokens=tokens,
     )
@@ -393,6 +397,23 @@ def _walker_work_item(agency_id: int, client_id: int, sop_version, members: dict
         "checklist_item_id": checks[0].id,
         "evidence_id": evidence.id,
     }
+
+
+def _walker_work_request(agency_id: int, client_id: int, membership_id: int, label: str) -> int:
+    """An open work request the assigned client's contact asked for."""
+    from app.portal.models import WorkRequest
+
+    work_request = WorkRequest(
+        agency_id=agency_id,
+        client_id=client_id,
+        requested_by_id=membership_id,
+        title=f"{label} walker request",
+        details="<p>Walker request details</p>",
+        status="open",
+    )
+    db.session.add(work_request)
+    db.session.flush()
+    return work_request.id
 
 
 def _walker_invoices(agency_id: int, client_id: int, owner_user_id: int, label: str) -> dict:

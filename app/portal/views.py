@@ -4,17 +4,27 @@ What waits for their approval (each with a "Review" link to the item page, where
 approve or ask for changes), what the agency is working on for them, what was delivered, and
 what they owe, per currency, with their latest invoices. Client contacts land here from the
 dashboard; nobody else has a portal.
+
+"Ask us for something": a client contact's work request (POST /<agency_slug>/portal/requests)
+and, for owners and managers, the requests page (/<agency_slug>/requests) where each open
+request becomes a work item (the new-work-item form, prefilled) or is declined with a reason.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from app.core.errors import DomainError, Forbidden
 from app.core.money import format_money
-from app.core.permissions import roles
+from app.core.permissions import MANAGERS, roles
+from app.core.schemas import load_form
+from app.core.uow import commit
+from app.extensions import db
 from app.invoices.views import STATUS_LABELS
-from app.portal.queries import portal_home
+from app.portal import policy, services
+from app.portal.queries import get_work_request_or_404, portal_home, request_lists, waited
+from app.portal.schemas import DeclineIn, WorkRequestIn
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 
@@ -33,14 +43,86 @@ CLIENT_STATE_LABELS = {
 }
 
 
-@bp.get("/<agency_slug>/portal")
-@roles("client")
-def home(agency_slug: str) -> ResponseReturnValue:
-    """The client contact's home: approvals, work in progress, deliveries, what is owed."""
+REQUEST_STATUS_LABELS = {"open": "Waiting for us", "accepted": "Accepted", "declined": "Declined"}
+
+
+def _render_home(values: dict, errors: dict, status: int = 200) -> ResponseReturnValue:
     return render_template(
         "portal/home.html",
         home=portal_home(g.actor),
         money=format_money,
         STATUS_LABELS=STATUS_LABELS,
         STATE_LABELS=CLIENT_STATE_LABELS,
+        REQUEST_STATUS_LABELS=REQUEST_STATUS_LABELS,
+        values=values,
+        errors=errors,
+    ), status
+
+
+@bp.get("/<agency_slug>/portal")
+@roles("client")
+def home(agency_slug: str) -> ResponseReturnValue:
+    """The client contact's home: approvals, work in progress, deliveries, what is owed,
+    and the form to ask for something."""
+    return _render_home({}, {})
+
+
+@bp.post("/<agency_slug>/portal/requests")
+@roles("client")
+def create_request(agency_slug: str) -> ResponseReturnValue:
+    """A client contact asks for work on their own client; owners and managers are emailed."""
+    if not policy.can_ask_for_work(g.actor):
+        raise Forbidden("Only a client contact can ask for work here.")
+    try:
+        data = load_form(WorkRequestIn(), request.form)
+        work_request = services.create_work_request(g.actor, data)
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        errors = exc.errors or {"_schema": [exc.message]}
+        return _render_home(request.form.to_dict(), errors, exc.status)
+    flash(
+        f"Thank you: we have your request “{work_request.title}” and will get back to you.",
+        "success",
     )
+    return redirect(url_for("portal.home", agency_slug=agency_slug))
+
+
+def _render_requests(
+    errors: dict | None = None, failed_id: int | None = None, status: int = 200
+) -> ResponseReturnValue:
+    return render_template(
+        "portal/requests.html",
+        lists=request_lists(g.actor),
+        waited=waited,
+        REQUEST_STATUS_LABELS=REQUEST_STATUS_LABELS,
+        errors=errors or {},
+        failed_id=failed_id,
+        values=request.form.to_dict() if failed_id else {},
+    ), status
+
+
+@bp.get("/<agency_slug>/requests")
+@roles(*MANAGERS)
+def list_requests(agency_slug: str) -> ResponseReturnValue:
+    """What clients asked for: open requests oldest first, then the latest decided ones."""
+    return _render_requests()
+
+
+@bp.post("/<agency_slug>/requests/<int:request_id>/decline")
+@roles(*MANAGERS)
+def decline_request(agency_slug: str, request_id: int) -> ResponseReturnValue:
+    """Decline an open request with a reason; the client contact who asked is emailed."""
+    work_request = get_work_request_or_404(g.actor, request_id)
+    if not policy.can_decide_work_request(g.actor, work_request):
+        raise Forbidden("Only owners and managers decide on requests.")
+    try:
+        data = load_form(DeclineIn(), request.form)
+        services.decline_work_request(g.actor, work_request, data["reason"])
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        errors = exc.errors or {"_schema": [exc.message]}
+        return _render_requests(errors, request_id, exc.status)
+    flash(f"Request “{work_request.title}” declined; the client has been told why.", "success")
+    return redirect(url_for("portal.list_requests", agency_slug=agency_slug))

@@ -17,12 +17,15 @@ from flask.typing import ResponseReturnValue
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
 from app.core.db import utcnow
-from app.core.errors import DomainError, Forbidden
+from app.core.errors import DomainError, Forbidden, ValidationFailed
 from app.core.permissions import ALL_ROLES, MANAGERS, Actor, roles
 from app.core.schemas import load_form
 from app.core.timezones import to_zone
 from app.core.uow import commit
 from app.extensions import db
+from app.portal.models import WorkRequest
+from app.portal.queries import get_work_request_or_404, visible_work_requests
+from app.portal.services import accept_work_request
 from app.work import policy, services, transitions
 from app.work.downloads import evidence_response
 from app.work.models import ChecklistState, WorkItem
@@ -123,21 +126,60 @@ def _render_form(
     ), status
 
 
+def _client_request(raw_id: str, client: Client) -> WorkRequest | None:
+    """The client's work request this item is created from (`request_id`), if any."""
+    if not raw_id:
+        return None
+    if not raw_id.isdigit():
+        raise ValidationFailed({"request_id": ["Not a valid request."]})
+    work_request = get_work_request_or_404(g.actor, int(raw_id))
+    if work_request.client_id != client.id:
+        raise ValidationFailed({"request_id": ["This request is from another client."]})
+    return work_request
+
+
+def _prefill(client: Client) -> dict:
+    """Values from the query string: `title`, `description`, `due_at`, or a client's
+    `request_id` (its title, details and wanted-by day, at 17:00 client time)."""
+    values = {k: request.args[k] for k in ("title", "description", "due_at") if k in request.args}
+    raw_id = request.args.get("request_id", "")
+    if raw_id.isdigit():
+        work_request = db.session.scalar(
+            visible_work_requests(g.actor).where(
+                WorkRequest.id == int(raw_id),
+                WorkRequest.client_id == client.id,
+                WorkRequest.status == "open",
+            )
+        )
+        if work_request is not None:
+            values.setdefault("title", work_request.title)
+            values.setdefault("description", work_request.details or "")
+            if work_request.wanted_by:
+                values.setdefault("due_at", f"{work_request.wanted_by.isoformat()}T17:00")
+            values["request_id"] = str(work_request.id)
+    return values
+
+
 @bp.route("/<agency_slug>/clients/<int:client_id>/work/new", methods=["GET", "POST"])
 @roles(*MANAGERS)
 def new_work_item(agency_slug: str, client_id: int) -> ResponseReturnValue:
     """The create form on a client (owners and managers)."""
     client = get_client_or_404(g.actor, client_id)
     authorize(policy.can_create_work_item(g.actor, client))
-    values: dict = {"important": True}
+    values: dict = {"important": True, **_prefill(client)}
     errors: dict = {}
     if request.method == "POST":
         values = request.form.to_dict()
         values["urgent"] = "urgent" in request.form
         values["important"] = "important" in request.form
+        form = request.form.copy()
+        raw_request_id = form.pop("request_id", "")
         try:
-            data = load_form(WorkItemIn(), request.form)
+            work_request = _client_request(raw_request_id, client)
+            data = load_form(WorkItemIn(), form)
             item = services.create_work_item(g.actor, client, data)
+            if work_request is not None:
+                accept_work_request(g.actor, work_request, item)
             commit()
             flash(f"Work item {item.title} created and assigned.", "success")
             return redirect(item_url(item))

@@ -1,0 +1,159 @@
+"""Write side of work requests: a client contact asks, an owner or manager accepts (by
+creating a work item from it) or declines with a reason. Flush, never commit; the emails are
+queued through the outbox in the same transaction, one per request and recipient.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.agencies.models import Agency
+from app.audit.services import record
+from app.clients.models import Client
+from app.core.db import utcnow
+from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.mail import queue_email
+from app.core.permissions import MANAGERS, Actor
+from app.core.timezones import now_in_zone
+from app.extensions import db
+from app.portal import policy
+from app.portal.models import WorkRequest
+from app.users.models import Membership
+from app.work.models import WorkItem
+from app.work.richtext import sanitize_html
+
+
+def _link(endpoint: str, **values: object) -> str:
+    """An absolute address on the configured site (never a Host header)."""
+    adapter = current_app.url_map.bind("baton.invalid")
+    return current_app.config["BASE_URL"].rstrip("/") + adapter.build(endpoint, values)
+
+
+def create_work_request(actor: Actor, data: dict) -> WorkRequest:
+    """A client contact asks for work on their own client; owners and managers are emailed."""
+    if not policy.can_ask_for_work(actor):
+        raise Forbidden("Only a client contact can ask for work here.")
+    client = db.session.get(Client, actor.membership.client_id)
+    if client is None:
+        raise Forbidden("Only a client contact can ask for work here.")
+    wanted_by = data.get("wanted_by")
+    if wanted_by is not None and wanted_by < now_in_zone(client.time_zone or "UTC").date():
+        raise ValidationFailed({"wanted_by": ["Choose today or a later day."]})
+    details = sanitize_html(data.get("details") or None)
+    work_request = WorkRequest(
+        agency_id=actor.agency_id,
+        client_id=client.id,
+        requested_by_id=actor.membership.id,
+        title=data["title"],
+        details=details,
+        wanted_by=wanted_by,
+        status="open",
+    )
+    db.session.add(work_request)
+    db.session.flush()
+    record(
+        actor,
+        "work_request.created",
+        work_request,
+        summary=f"{client.name} asked for {work_request.title}",
+        after={"title": work_request.title, "wanted_by": wanted_by},
+    )
+    _email_staff(actor, work_request, client)
+    return work_request
+
+
+def _email_staff(actor: Actor, work_request: WorkRequest, client: Client) -> None:
+    agency = db.session.get(Agency, actor.agency_id)
+    staff = db.session.scalars(
+        sa.select(Membership).where(Membership.role.in_(MANAGERS), Membership.status == "active")
+    ).all()
+    link = _link("portal.list_requests", agency_slug=agency.slug)
+    wanted = (
+        f" They would like it by {work_request.wanted_by:%-d %b %Y}."
+        if work_request.wanted_by
+        else ""
+    )
+    for member in staff:
+        if not member.user.email:
+            continue
+        queue_email(
+            db.session,
+            key=f"work-request:{work_request.id}:asked:{member.id}",
+            to=member.user.email,
+            subject=f"{client.name} asks for: {work_request.title}",
+            template="notice",
+            context={
+                "agency_name": agency.name,
+                "heading": f"{client.name} asks for something",
+                "body": f"{actor.user.name} of {client.name} asked for "
+                f"“{work_request.title}”.{wanted} Turn it into a work item or decline it.",
+                "link": link,
+            },
+            agency_id=agency.id,
+        )
+
+
+def _check_open(actor: Actor, work_request: WorkRequest) -> None:
+    if not policy.can_decide_work_request(actor, work_request):
+        raise Forbidden("Only owners and managers decide on requests.")
+    if work_request.status != "open":
+        raise Conflict(f"This request was already {work_request.status}.")
+
+
+def decline_work_request(actor: Actor, work_request: WorkRequest, reason: str) -> WorkRequest:
+    """Decline an open request; the client contact who asked is emailed the reason."""
+    _check_open(actor, work_request)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": ["Say why, so the client knows."]})
+    work_request.status = "declined"
+    work_request.decline_reason = reason
+    work_request.decided_by_id = actor.user_id
+    work_request.decided_at = utcnow()
+    db.session.flush()
+    record(
+        actor,
+        "work_request.declined",
+        work_request,
+        summary=f"Request {work_request.title} declined",
+        after={"reason": reason},
+    )
+    requester = work_request.requested_by
+    if requester is not None and requester.is_active_member and requester.user.email:
+        agency = db.session.get(Agency, actor.agency_id)
+        queue_email(
+            db.session,
+            key=f"work-request:{work_request.id}:declined:{requester.id}",
+            to=requester.user.email,
+            subject=f"About your request: {work_request.title}",
+            template="notice",
+            context={
+                "agency_name": agency.name,
+                "heading": "We can't take this request on",
+                "body": f"{agency.name} declined your request “{work_request.title}”: {reason}",
+                "link": _link("portal.home", agency_slug=agency.slug),
+            },
+            agency_id=agency.id,
+        )
+    return work_request
+
+
+def accept_work_request(actor: Actor, work_request: WorkRequest, item: WorkItem) -> WorkRequest:
+    """Mark an open request accepted by the work item created from it (same client)."""
+    _check_open(actor, work_request)
+    if item.client_id != work_request.client_id:
+        raise ValidationFailed({"request_id": ["This request is from another client."]})
+    work_request.status = "accepted"
+    work_request.work_item_id = item.id
+    work_request.decided_by_id = actor.user_id
+    work_request.decided_at = utcnow()
+    db.session.flush()
+    record(
+        actor,
+        "work_request.accepted",
+        work_request,
+        summary=f"Request {work_request.title} became work item {item.title}",
+        after={"work_item_id": item.id},
+    )
+    return work_request
