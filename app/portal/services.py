@@ -5,6 +5,8 @@ queued through the outbox in the same transaction, one per request and recipient
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import current_app
 
@@ -77,21 +79,31 @@ def _email_staff(actor: Actor, work_request: WorkRequest, client: Client) -> Non
     for member in staff:
         if not member.user.email:
             continue
-        queue_email(
-            db.session,
-            key=f"work-request:{work_request.id}:asked:{member.id}",
-            to=member.user.email,
-            subject=f"{client.name} asks for: {work_request.title}",
-            template="notice",
-            context={
-                "agency_name": agency.name,
-                "heading": f"{client.name} asks for something",
-                "body": f"{actor.user.name} of {client.name} asked for "
-                f"“{work_request.title}”.{wanted} Turn it into a work item or decline it.",
-                "link": link,
-            },
-            agency_id=agency.id,
+        _notice(
+            agency,
+            member,
+            f"work-request:{work_request.id}:asked:{member.id}",
+            f"{client.name} asks for: {work_request.title}",
+            f"{client.name} asks for something",
+            f"{actor.user.name} of {client.name} asked for “{work_request.title}”.{wanted} "
+            "Turn it into a work item or decline it.",
+            link,
         )
+
+
+def _notice(
+    agency: Agency, member: Any, key: str, subject: str, heading: str, body: str, link: str
+) -> None:
+    """One "notice" email to a member of the agency (once per idempotency key)."""
+    queue_email(
+        db.session,
+        key=key,
+        to=member.user.email,
+        subject=subject,
+        template="notice",
+        context={"agency_name": agency.name, "heading": heading, "body": body, "link": link},
+        agency_id=agency.id,
+    )
 
 
 def _check_open(actor: Actor, work_request: WorkRequest) -> None:
@@ -122,19 +134,14 @@ def decline_work_request(actor: Actor, work_request: WorkRequest, reason: str) -
     requester = work_request.requested_by
     if requester is not None and requester.is_active_member and requester.user.email:
         agency = db.session.get(Agency, actor.agency_id)
-        queue_email(
-            db.session,
-            key=f"work-request:{work_request.id}:declined:{requester.id}",
-            to=requester.user.email,
-            subject=f"About your request: {work_request.title}",
-            template="notice",
-            context={
-                "agency_name": agency.name,
-                "heading": "We can't take this request on",
-                "body": f"{agency.name} declined your request “{work_request.title}”: {reason}",
-                "link": _link("portal.home", agency_slug=agency.slug),
-            },
-            agency_id=agency.id,
+        _notice(
+            agency,
+            requester,
+            f"work-request:{work_request.id}:declined:{requester.id}",
+            f"About your request: {work_request.title}",
+            "We can't take this request on",
+            f"{agency.name} declined your request “{work_request.title}”: {reason}",
+            _link("portal.home", agency_slug=agency.slug),
         )
     return work_request
 
