@@ -50,7 +50,27 @@ def dashboard(agency_slug: str):
     if g.actor.role == "client" and "portal.home" in current_app.view_functions:
         return redirect(url_for("portal.home", agency_slug=agency_slug))  # their own home
 
-    return render_template("agencies/dashboard.html", figures=dashboard_figures(g.actor))
+    return render_template(
+        "agencies/dashboard.html",
+        figures=dashboard_figures(g.actor),
+        **_overview(g.actor),
+    )
+
+
+def _overview(actor) -> dict:
+    """Work, money and request figures of the domains built on the agency (each only for
+    the roles that see it)."""
+    from app.core.money import format_money
+    from app.invoices.overview import money_overview
+    from app.portal.queries import open_request_count
+    from app.work.overview import work_overview
+
+    return {
+        "work": work_overview(actor),
+        "money": money_overview(actor),
+        "open_requests": open_request_count(actor) if actor.is_manager else None,
+        "format_money": format_money,
+    }
 
 
 @bp.route("/<agency_slug>/settings", methods=["GET", "POST"])
