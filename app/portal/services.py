@@ -146,6 +146,29 @@ def decline_work_request(actor: Actor, work_request: WorkRequest, reason: str) -
     return work_request
 
 
+def create_work_item_for(actor: Actor, client: Client, data: dict) -> WorkItem:
+    """Create a work item on the client (app.work.services.create_work_item); with
+    `request_id`, the client's open work request it answers becomes accepted and linked.
+    The one path of the create form and the API."""
+    from app.portal.queries import visible_work_requests
+    from app.work.services import create_work_item
+
+    request_id = data.pop("request_id", None)
+    work_request = None
+    if request_id is not None:
+        work_request = db.session.scalar(
+            visible_work_requests(actor).where(WorkRequest.id == request_id)
+        )
+        if work_request is None:
+            raise ValidationFailed({"request_id": ["No such request."]})
+        if work_request.client_id != client.id:
+            raise ValidationFailed({"request_id": ["This request is from another client."]})
+    item = create_work_item(actor, client, data)
+    if work_request is not None:
+        accept_work_request(actor, work_request, item)
+    return item
+
+
 def accept_work_request(actor: Actor, work_request: WorkRequest, item: WorkItem) -> WorkRequest:
     """Mark an open request accepted by the work item created from it (same client)."""
     _check_open(actor, work_request)

@@ -141,8 +141,11 @@ class ClientWorkItems(MethodView):
         managers). The assignee must be a VA currently assigned to the client, the reviewer
         a QA reviewer, manager or owner (never the assignee). The checklist is copied from
         the version and the assignee is emailed. Without `due_at` the item is due when the
-        SOP's last stage is (business days in the client's zone, from now)."""
-        item = services.create_work_item(g.actor, client, data)
+        SOP's last stage is (business days in the client's zone, from now). With
+        `request_id` the client's open work request becomes accepted and linked."""
+        from app.portal.services import create_work_item_for
+
+        item = create_work_item_for(g.actor, client, data)
         commit()
         return _fresh(item)
 

@@ -120,6 +120,13 @@ class WorkItemIn(BaseSchema):
         validate=validate.Range(min=0, max=100_000),
         metadata={"description": "Default: the sum of the SOP's checklist estimates."},
     )
+    request_id = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        **ID,
+        metadata={"description": "An open work request of this client the item answers; "
+                  "it becomes accepted and linked to the new item."},
+    )  # fmt: skip
 
 
 class WorkItemPatchIn(BaseSchema):

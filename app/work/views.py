@@ -17,15 +17,15 @@ from flask.typing import ResponseReturnValue
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
 from app.core.db import utcnow
-from app.core.errors import DomainError, Forbidden, ValidationFailed
+from app.core.errors import DomainError, Forbidden
 from app.core.permissions import ALL_ROLES, MANAGERS, Actor, roles
 from app.core.schemas import load_form
 from app.core.timezones import to_zone
 from app.core.uow import commit
 from app.extensions import db
 from app.portal.models import WorkRequest
-from app.portal.queries import get_work_request_or_404, visible_work_requests
-from app.portal.services import accept_work_request
+from app.portal.queries import visible_work_requests
+from app.portal.services import create_work_item_for
 from app.work import policy, services, transitions
 from app.work.downloads import evidence_response
 from app.work.models import ChecklistState, WorkItem
@@ -126,18 +126,6 @@ def _render_form(
     ), status
 
 
-def _client_request(raw_id: str, client: Client) -> WorkRequest | None:
-    """The client's work request this item is created from (`request_id`), if any."""
-    if not raw_id:
-        return None
-    if not raw_id.isdigit():
-        raise ValidationFailed({"request_id": ["Not a valid request."]})
-    work_request = get_work_request_or_404(g.actor, int(raw_id))
-    if work_request.client_id != client.id:
-        raise ValidationFailed({"request_id": ["This request is from another client."]})
-    return work_request
-
-
 def _prefill(client: Client) -> dict:
     """Values from the query string: `title`, `description`, `due_at`, or a client's
     `request_id` (its title, details and wanted-by day, at 17:00 client time)."""
@@ -172,14 +160,9 @@ def new_work_item(agency_slug: str, client_id: int) -> ResponseReturnValue:
         values = request.form.to_dict()
         values["urgent"] = "urgent" in request.form
         values["important"] = "important" in request.form
-        form = request.form.copy()
-        raw_request_id = form.pop("request_id", "")
         try:
-            work_request = _client_request(raw_request_id, client)
-            data = load_form(WorkItemIn(), form)
-            item = services.create_work_item(g.actor, client, data)
-            if work_request is not None:
-                accept_work_request(g.actor, work_request, item)
+            data = load_form(WorkItemIn(), request.form)
+            item = create_work_item_for(g.actor, client, data)
             commit()
             flash(f"Work item {item.title} created and assigned.", "success")
             return redirect(item_url(item))

@@ -196,3 +196,31 @@ def test_the_api_asks_lists_and_declines(app):
     assert owner.get("/work-requests?status=open").get_json()["items"] == []
     seen = contact.get(f"/work-requests/{body['id']}").get_json()
     assert seen["decline_reason"] == "Fully booked in April."
+
+
+def test_the_api_accepts_a_request_by_creating_its_work_item(app):
+    desk = make_desk()
+    asked = api(app, desk.contact).post("/work-requests", json={"title": "Spring menu photos"})
+    request_id = asked.get_json()["id"]
+    owner = api(app, desk.owner)
+    body = {"title": "Spring menu photos", "sop_version_id": desk.sop_version.id,
+            "assignee_id": desk.va.id, "reviewer_id": desk.qa.id}  # fmt: skip
+    other_client = ClientFactory(agency=desk.agency, name="Lumen Dental")
+    wrong = owner.post(
+        f"/clients/{other_client.id}/work-items", json={**body, "request_id": request_id}
+    )
+    assert wrong.status_code == 422 and "request_id" in wrong.get_json()["errors"]
+    missing = owner.post(
+        f"/clients/{desk.client.id}/work-items", json={**body, "request_id": 999999}
+    )
+    assert missing.status_code == 422 and "request_id" in missing.get_json()["errors"]
+    made = owner.post(
+        f"/clients/{desk.client.id}/work-items", json={**body, "request_id": request_id}
+    )
+    assert made.status_code == 201, made.get_json()
+    req = fetch(WorkRequest, request_id)
+    assert (req.status, req.work_item_id) == ("accepted", made.get_json()["id"])
+    again = owner.post(
+        f"/clients/{desk.client.id}/work-items", json={**body, "request_id": request_id}
+    )
+    assert again.status_code == 409  # already accepted; no second item
