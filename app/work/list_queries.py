@@ -21,6 +21,7 @@ from app.core.pagination import Page
 from app.core.permissions import Actor
 from app.extensions import db
 from app.work.models import OPEN_STATES, WorkItem
+from app.work.queries import contains
 from app.work.screen_queries import QUADRANT_FLAGS, _card, _cards_stmt, board_filtered
 
 PER_PAGE = 50
@@ -37,11 +38,6 @@ def _order(sort: str) -> list:
     return [WorkItem.due_at.asc().nulls_last(), WorkItem.id]
 
 
-def _escaped_like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def list_filtered(actor: Actor, filters: dict, now: dt.datetime) -> sa.Select:
     """Visible items matching the filters: those of the board (client, client_q, assignee,
     sop) plus q (part of the title), state (one state, or "open" / "closed"), reviewer,
@@ -49,7 +45,7 @@ def list_filtered(actor: Actor, filters: dict, now: dt.datetime) -> sa.Select:
     stmt = board_filtered(actor, filters)
     q = (filters.get("q") or "").strip()
     if q:
-        stmt = stmt.where(WorkItem.title.ilike(_escaped_like(q), escape="\\"))
+        stmt = stmt.where(contains(WorkItem.title, q))
     state = filters.get("state")
     if state == "open":
         stmt = stmt.where(WorkItem.state.in_(OPEN_STATES))

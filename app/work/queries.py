@@ -19,13 +19,21 @@ from werkzeug.exceptions import NotFound
 
 from app.clients.models import Assignment
 from app.clients.queries import agency_today, current_assignment_filter
+from app.core.db import utcnow
 from app.core.pagination import Page, paginate
 from app.core.permissions import Actor
 from app.extensions import db
 from app.sops.models import SopVersion
 from app.sops.queries import active_sops_for_new_work
 from app.users.models import Membership, User
-from app.work.models import ChecklistState, EvidenceFile, Review, WorkEvent, WorkItem
+from app.work.models import (
+    OPEN_STATES,
+    ChecklistState,
+    EvidenceFile,
+    Review,
+    WorkEvent,
+    WorkItem,
+)
 from app.work.policy import REVIEWER_ROLES, can_see_internal
 
 
@@ -100,18 +108,36 @@ def get_evidence_file_or_404(actor: Actor, item: WorkItem, evidence_id: int) -> 
     return found
 
 
+def contains(column: sa.ColumnElement, text: str) -> sa.ColumnElement[bool]:
+    """`column` contains `text`, case-insensitive, with % and _ matched literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
 def filtered_work_items(actor: Actor, filters: dict) -> sa.Select:
-    """Visible items matching the list filters: client_id, state, assignee_id, reviewer_id;
-    open first by due time (no due date last), then the rest, newest first."""
+    """Visible items matching the API list filters: client_id, state, assignee_id,
+    reviewer_id, sop_id, q (part of the title), urgent, important, overdue (open and past
+    due); open first by due time (no due date last), then the rest, newest first."""
     stmt = visible_work_items(actor)
     for key, column in (
         ("client_id", WorkItem.client_id),
         ("state", WorkItem.state),
         ("assignee_id", WorkItem.assignee_id),
         ("reviewer_id", WorkItem.reviewer_id),
+        ("sop_id", WorkItem.sop_id),
+        ("urgent", WorkItem.urgent),
+        ("important", WorkItem.important),
     ):
         if filters.get(key) is not None:
             stmt = stmt.where(column == filters[key])
+    if (filters.get("q") or "").strip():
+        stmt = stmt.where(contains(WorkItem.title, filters["q"].strip()))
+    if filters.get("overdue"):
+        stmt = stmt.where(
+            WorkItem.state.in_(OPEN_STATES),
+            WorkItem.due_at.is_not(None),
+            WorkItem.due_at < utcnow(),
+        )
     return stmt.order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id.desc())
 
 

@@ -261,6 +261,13 @@ class WorkItemFilterArgs(PageArgs):
     state = fields.String(validate=validate.OneOf(STATES))
     assignee_id = fields.Integer(**ID, metadata={"description": "Membership id of the VA."})
     reviewer_id = fields.Integer(**ID, metadata={"description": "Membership id of the reviewer."})
+    sop_id = fields.Integer(**ID, metadata={"description": "Any version of this SOP."})
+    q = fields.String(
+        validate=validate.Length(max=200), metadata={"description": "Part of the title."}
+    )
+    urgent = fields.Boolean()
+    important = fields.Boolean()
+    overdue = fields.Boolean(metadata={"description": "Open and past its due time."})
 
 
 # --- output --------------------------------------------------------------------------------

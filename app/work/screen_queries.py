@@ -30,7 +30,7 @@ from app.extensions import db
 from app.sops.models import Sop
 from app.users.models import Membership, User
 from app.work.models import OPEN_STATES, QUADRANTS, STATES, ChecklistState, WorkItem
-from app.work.queries import visible_work_items
+from app.work.queries import contains, visible_work_items
 
 QUADRANT_ORDER = ("do", "schedule", "delegate", "eliminate")
 # quadrant -> (urgent, important)
@@ -367,8 +367,7 @@ def board_filtered(actor: Actor, filters: dict) -> sa.Select:
         stmt = stmt.where(WorkItem.sop_id == filters["sop"])
     q = (filters.get("client_q") or "").strip()
     if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        matching = sa.select(Client.id).where(Client.name.ilike(f"%{escaped}%", escape="\\"))
+        matching = sa.select(Client.id).where(contains(Client.name, q))
         stmt = stmt.where(WorkItem.client_id.in_(matching))
     return stmt
 

@@ -26,6 +26,14 @@ def test_staff_see_every_item_and_the_list_filters(app, desk):
     assert len(_ids(owner.get("/work-items", query_string={"client_id": desk.client.id}))) == 2
     resp = owner.get("/work-items", query_string={"per_page": 1})
     assert resp.json["meta"] == {"page": 1, "per_page": 1, "total": 2, "pages": 2}
+    # The filters of the "All work" page: title, SOP, priority, lateness.
+    assert _ids(owner.get("/work-items", query_string={"q": "SECOND"})) == [second.id]
+    assert _ids(owner.get("/work-items", query_string={"q": "100%"})) == []
+    sop = desk.sop_version.sop_id
+    assert len(_ids(owner.get("/work-items", query_string={"sop_id": sop}))) == 2
+    assert _ids(owner.get("/work-items", query_string={"sop_id": sop + 999})) == []
+    assert _ids(owner.get("/work-items", query_string={"overdue": "true"})) == []
+    assert owner.get("/work-items", query_string={"overdue": "maybe"}).status_code == 422
 
 
 def test_a_va_sees_only_their_assigned_clients_items(app, desk):
