@@ -29,6 +29,12 @@ def money_overview(actor: Actor, now: dt.datetime | None = None) -> list[Owed] |
     """Outstanding and overdue per currency (None for people who don't see money)."""
     if not can_manage_billing(actor, None):
         return None
+    return owed_per_currency(actor, now)
+
+
+def owed_per_currency(actor: Actor, now: dt.datetime | None = None) -> list[Owed]:
+    """Outstanding and overdue per currency of the invoices the actor may see (a client
+    contact: their own client's)."""
     balance = Invoice.total_minor - Invoice.paid_minor - Invoice.credited_minor
     late = overdue_clause(now)
     rows = db.session.execute(

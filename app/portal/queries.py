@@ -25,10 +25,9 @@ from app.core.db import utcnow
 from app.core.permissions import MANAGERS, Actor
 from app.extensions import db
 from app.invoices.models import Invoice
+from app.invoices.overview import Owed, owed_per_currency
 from app.invoices.queries import (
     display_status,
-    is_overdue,
-    open_with_balance,
     visible_invoices,
 )
 from app.portal.models import WorkRequest
@@ -50,14 +49,6 @@ class PortalItem:
     approved_at: dt.datetime | None
     delivered_at: dt.datetime | None
     sop_title: str
-
-
-@dataclass
-class Owed:
-    currency: str
-    balance_minor: int
-    overdue_minor: int
-    invoices: int
 
 
 @dataclass
@@ -129,7 +120,7 @@ def portal_home(actor: Actor) -> PortalHome:
         )
     )
     home.statuses = {i.id: display_status(i) for i in home.invoices}
-    home.owed = _owed(actor)
+    home.owed = owed_per_currency(actor)
     home.requests = request_lists(actor)
     accepted = [r.work_item_id for r in home.requests.decided if r.work_item_id]
     if accepted:
@@ -137,21 +128,6 @@ def portal_home(actor: Actor) -> PortalHome:
             db.session.scalars(base.where(WorkItem.id.in_(accepted)).with_only_columns(WorkItem.id))
         )
     return home
-
-
-def _owed(actor: Actor) -> list[Owed]:
-    """Balance of open invoices per currency, and how much of it is overdue."""
-    open_invoices = db.session.scalars(visible_invoices(actor).where(open_with_balance())).all()
-    by_currency: dict[str, Owed] = {}
-    for invoice in open_invoices:
-        if invoice.balance_minor <= 0:
-            continue
-        owed = by_currency.setdefault(invoice.currency, Owed(invoice.currency, 0, 0, 0))
-        owed.balance_minor += invoice.balance_minor
-        owed.invoices += 1
-        if is_overdue(invoice):
-            owed.overdue_minor += invoice.balance_minor
-    return sorted(by_currency.values(), key=lambda o: o.currency)
 
 
 # --- work requests ------------------------------------------------------------
