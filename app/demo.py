@@ -16,6 +16,7 @@ from flask import current_app
 
 from app.agencies.models import Agency
 from app.clients.models import Assignment, Client, Contact, ServicePackage
+from app.core.clock import utcnow
 from app.core.mail import OutboundEmail
 from app.core.security import hash_password
 from app.core.tenancy import tenant
@@ -82,7 +83,7 @@ def seed_demo_agency(force: bool = False) -> bool:
         return False
     started = time.perf_counter()
     agency = Agency(
-        slug=DEMO_SLUG if not exists else f"{DEMO_SLUG}-{dt.datetime.now(dt.UTC):%H%M%S}",
+        slug=DEMO_SLUG if not exists else f"{DEMO_SLUG}-{utcnow():%H%M%S}",
         name="Northwind Assist",
         time_zone="Europe/London",
         base_currency="USD",
@@ -162,7 +163,7 @@ def seed_demo_agency(force: bool = False) -> bool:
             clients.append(c)
         db.session.flush()
         vas = [members["priya@northwind.example"], members["mateo@northwind.example"]]
-        today = dt.date.today()
+        today = utcnow().date()
         for i, c in enumerate(clients):
             db.session.add(
                 Assignment(

@@ -22,14 +22,14 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from app.clients.models import Client
-from app.core.db import utcnow
+from app.core.clock import today_in, utcnow
 from app.demo_work import AL, AMIRA, BOOKS, HB, INBOX, LD, NC, SOCIAL, demo_actor
 from app.extensions import db
 from app.invoices.deposits import create_deposit_invoice
 from app.invoices.lines import add_line, add_lines_from_source
 from app.invoices.models import Invoice
 from app.invoices.payments import record_payment
-from app.invoices.queries import invoice_settings, today_in
+from app.invoices.queries import invoice_settings
 from app.invoices.reminder_schedule import send_at
 from app.invoices.reminder_sweep import remind_invoice
 from app.invoices.reminders import ensure_ladder, ladder_steps

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.clients.models import Client
-from app.core.db import utcnow
+from app.core.clock import today_in, utcnow
 from app.core.permissions import Actor
 from app.extensions import db
 from app.sops.models import Sop
@@ -201,7 +201,7 @@ def _due(client: Client, days: int) -> dt.datetime:
     """17:00 client time `days` from today, off the weekend (earlier for a past day, so
     what is overdue stays overdue; later for a coming one)."""
     zone = zoneinfo.ZoneInfo(client.time_zone)
-    day = dt.datetime.now(zone).date() + dt.timedelta(days=days)
+    day = utcnow().astimezone(zone).date() + dt.timedelta(days=days)
     if day.weekday() >= 5:
         day += dt.timedelta(days=4 - day.weekday() if days < 0 else 7 - day.weekday())
     return dt.datetime.combine(day, dt.time(17, 0), tzinfo=zone)
@@ -292,7 +292,7 @@ def _scores(item: WorkItem, failing: dict | None = None) -> dict:
 
 def _months(agency) -> dict[str, str]:
     """Last, this and next month's names in the agency's calendar, for the titles."""
-    today = dt.datetime.now(zoneinfo.ZoneInfo(agency.time_zone)).date().replace(day=1)
+    today = today_in(agency.time_zone).replace(day=1)
     last = (today - dt.timedelta(days=1)).replace(day=1)
     following = (today + dt.timedelta(days=32)).replace(day=1)
     return {k: f"{d:%B}" for k, d in (("last", last), ("this", today), ("next", following))}

@@ -63,7 +63,7 @@ def _setup(locale: str, currency: str, name: str) -> tuple[int, int]:
 
     from app.agencies.models import Agency
     from app.clients.models import Client, Contact
-    from app.core.db import utcnow
+    from app.core.clock import utcnow
     from app.core.money import compute
     from app.core.permissions import Actor
     from app.core.tenancy import all_tenants, tenant

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import g
 
 from app.audit.models import AuditEvent
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.jobs import OutboxJob
 from app.core.permissions import declared_access
 from app.core.security import new_token, token_hash

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.agencies.models import Agency
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.jobs import OutboxJob
 from app.core.mail import OutboundEmail
 from app.core.tenancy import all_tenants, tenant

@@ -7,7 +7,6 @@ a detail page never disagree; the tenant filter is added by the data layer on to
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, lazyload, selectinload
@@ -15,6 +14,7 @@ from werkzeug.exceptions import NotFound
 
 from app.clients.models import Assignment, Client, Contact, ServicePackage
 from app.clients.policy import can_see_assignment_history
+from app.core.clock import today_in
 from app.core.pagination import Page
 from app.core.permissions import Actor
 from app.extensions import db
@@ -24,7 +24,7 @@ from app.users.models import Membership, User
 def agency_today(actor: Actor) -> dt.date:
     """Today's date in the agency's time zone: assignments start and end on agency days."""
     zone = getattr(actor.agency, "time_zone", None) or "UTC"
-    return dt.datetime.now(zoneinfo.ZoneInfo(zone)).date()
+    return today_in(zone)
 
 
 def current_assignment_filter(today: dt.date) -> sa.ColumnElement[bool]:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from app.audit.services import changed, record, snapshot
 from app.clients.models import Assignment, Client, Contact, ServicePackage
 from app.clients.queries import agency_today
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
 from app.extensions import db

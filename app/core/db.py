@@ -19,11 +19,6 @@ class BatonSession(FlaskSession):
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kw)
 
 
-def utcnow() -> dt.datetime:
-    """The current time as an aware UTC datetime (Baton never stores naive datetimes)."""
-    return dt.datetime.now(dt.UTC)
-
-
 class UTCDateTime(TypeDecorator):
     """A timezone-aware UTC timestamp on every backend (SQLite has no tz support)."""
 

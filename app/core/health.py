@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import sqlalchemy as sa
 from flask import Blueprint, jsonify
 
+from app.core.clock import timestamp
 from app.core.jobs import redis_connection
 from app.core.permissions import public
 from app.core.schedule import last_beat, last_worker_heartbeat
@@ -20,7 +19,7 @@ STALE_AFTER = 120  # seconds without a heartbeat before a process counts as down
 def _age(ts: int | None) -> dict:
     if ts is None:
         return {"status": "never seen", "seconds_ago": None}
-    ago = max(0, int(time.time()) - ts)
+    ago = max(0, timestamp() - ts)
     return {"status": "ok" if ago <= STALE_AFTER else "stale", "seconds_ago": ago}
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.jobs import OutboxJob
 from app.extensions import db
 

@@ -29,7 +29,8 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from app.core.db import UTCDateTime, utcnow
+from app.core.clock import utcnow
+from app.core.db import UTCDateTime
 from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
 

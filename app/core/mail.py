@@ -26,7 +26,8 @@ from flask import current_app, render_template
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core import storage
-from app.core.db import UTCDateTime, utcnow
+from app.core.clock import utcnow
+from app.core.db import UTCDateTime
 from app.core.jobs import PermanentFailure, current_job, enqueue_job
 from app.extensions import db
 

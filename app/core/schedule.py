@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from app.core.db import utcnow
+from app.core.clock import timestamp, utcnow
 from app.core.jobs import OutboxJob, enqueue_job, publish_committed, redis_connection
 from app.extensions import db
 
@@ -77,9 +77,9 @@ def beat(process: str) -> None:
     """Record that `process` (clock, worker) is alive."""
     conn = redis_connection()
     if conn is not None:
-        conn.set(HEARTBEAT_KEY.format(process), int(time.time()), ex=3600)
+        conn.set(HEARTBEAT_KEY.format(process), timestamp(), ex=3600)
     else:
-        current_app.extensions.setdefault("baton_heartbeats", {})[process] = int(time.time())
+        current_app.extensions.setdefault("baton_heartbeats", {})[process] = timestamp()
 
 
 def last_beat(process: str) -> int | None:

@@ -8,6 +8,8 @@ import zoneinfo
 
 from babel.dates import format_datetime, get_timezone_name
 
+from app.core.clock import now_in
+
 
 @functools.cache
 def all_time_zones() -> tuple[str, ...]:
@@ -46,4 +48,4 @@ def zone_label(zone: str, locale: str = "en") -> str:
 
 
 def now_in_zone(zone: str) -> dt.datetime:
-    return dt.datetime.now(zoneinfo.ZoneInfo(zone))
+    return now_in(zone)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.agencies.models import Agency
 from app.clients.models import Client
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.jobs import report_progress
 from app.exports.models import Export
 from app.extensions import db

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.audit.services import record
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.errors import Forbidden
 from app.core.jobs import enqueue_job
 from app.core.permissions import Actor

@@ -26,6 +26,7 @@ from werkzeug.exceptions import NotFound
 from app.agencies.models import Agency
 from app.audit.services import record
 from app.clients.models import Client
+from app.core.clock import now_in
 from app.core.errors import DomainError, Forbidden, ValidationFailed
 from app.core.jobs import OutboxJob, PermanentFailure, enqueue_job, report_progress
 from app.core.permissions import Actor
@@ -96,7 +97,7 @@ def month_label(month: str, locale: str = "en") -> str:
 
 def this_month_in(zone: str) -> str:
     """The current month ('2026-11') in `zone`."""
-    now = dt.datetime.now(zoneinfo.ZoneInfo(zone or "UTC"))
+    now = now_in(zone)
     return f"{now.year:04d}-{now.month:02d}"
 
 

@@ -19,7 +19,7 @@ import zoneinfo
 
 import sqlalchemy as sa
 
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.tenancy import current_agency_id
 from app.extensions import db
 from app.invoices.models import NumberCounter

@@ -14,13 +14,12 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from app.audit.services import record, snapshot
-from app.core.db import utcnow
+from app.core.clock import today_in, utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
 from app.extensions import db
 from app.invoices.lines import label, lock_invoice, money_of, read_amount
 from app.invoices.models import Invoice, Payment
-from app.invoices.queries import today_in
 
 PAYMENT_FIELDS = (
     "invoice_id", "kind", "paid_on", "method", "reference", "amount_minor", "rate_to_base",

@@ -12,7 +12,6 @@ passed in the client's time zone (the zone recorded on the invoice).
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections import defaultdict
 
 import sqlalchemy as sa
@@ -20,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
 from app.clients.models import Client
-from app.core.db import utcnow
+from app.core.clock import today_in
 from app.core.pagination import Page
 from app.core.permissions import Actor
 from app.extensions import db
@@ -58,10 +57,6 @@ def invoice_settings() -> InvoiceSettings:
 
 
 # --- time ----------------------------------------------------------------------------------
-
-
-def today_in(zone: str | None, now: dt.datetime | None = None) -> dt.date:
-    return (now or utcnow()).astimezone(zoneinfo.ZoneInfo(zone or "UTC")).date()
 
 
 def is_open(invoice: Invoice) -> bool:

@@ -17,12 +17,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from app.clients.models import Client
-from app.core.db import utcnow
+from app.core.clock import today_in, utcnow
 from app.core.money import convert
 from app.core.permissions import Actor
 from app.extensions import db
 from app.invoices.models import Invoice, Payment
-from app.invoices.queries import open_with_balance, today_in, visible_invoices
+from app.invoices.queries import open_with_balance, visible_invoices
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from app.agencies.models import Agency
 from app.audit.services import record
 from app.clients.models import Client
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.errors import Conflict
 from app.core.permissions import Actor
 from app.core.timezones import short_in_zone

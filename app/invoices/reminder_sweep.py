@@ -36,7 +36,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from app.agencies.models import Agency
 from app.clients.models import Client, Contact
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.jobs import queue_timeout
 from app.core.mail import OutboundEmail, queue_email
 from app.core.money import format_money

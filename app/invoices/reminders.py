@@ -22,7 +22,7 @@ from werkzeug.exceptions import NotFound
 
 from app.audit.services import changed, record, snapshot
 from app.clients.models import Client
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.mail import OutboundEmail
 from app.core.money import format_money

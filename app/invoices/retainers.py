@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from app.agencies.models import Agency
 from app.audit.services import changed, record, snapshot
 from app.clients.models import Client
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.errors import ValidationFailed
 from app.core.permissions import Actor
 from app.core.tenancy import all_tenants, tenant

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from app.agencies.models import Agency
 from app.audit.services import changed, record, snapshot
 from app.clients.models import Client
-from app.core.db import utcnow
+from app.core.clock import today_in, utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.jobs import enqueue_job
 from app.core.permissions import Actor
@@ -40,7 +40,7 @@ from app.invoices.lines import (
 from app.invoices.models import Invoice, InvoiceLine
 from app.invoices.numbering import agency_year, allocate, format_number
 from app.invoices.payments import settle
-from app.invoices.queries import invoice_settings, today_in
+from app.invoices.queries import invoice_settings
 
 RENDER_AND_SEND = "app.invoices.documents.render_and_send"
 INVOICE_FIELDS = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.audit.services import record
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden
 from app.core.jobs import OutboxJob, retry_job
 from app.core.permissions import Actor

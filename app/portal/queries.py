@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from werkzeug.exceptions import NotFound
 
 from app.clients.models import Client
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.permissions import MANAGERS, Actor
 from app.extensions import db
 from app.invoices.models import Invoice

@@ -13,7 +13,7 @@ from flask import current_app
 from app.agencies.models import Agency
 from app.audit.services import record
 from app.clients.models import Client
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.mail import queue_email
 from app.core.permissions import MANAGERS, Actor

@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.audit.services import record
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
 from app.core.tenancy import tenant

@@ -15,7 +15,7 @@ from flask import Flask, abort, current_app, flash, g, redirect, request, sessio
 from flask_login import current_user, login_user, logout_user
 
 from app.agencies.models import Agency
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.errors import wants_json
 from app.core.permissions import LOGIN_ONLY, PUBLIC, Actor, declared_access
 from app.core.security import new_token, token_hash

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from werkzeug.exceptions import NotFound
 
 from app.clients.models import Client
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.errors import Forbidden
 from app.core.permissions import Actor
 from app.core.security import token_hash

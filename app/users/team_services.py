@@ -14,7 +14,7 @@ from flask import current_app
 
 from app.agencies.models import Agency
 from app.audit.services import changed, record, snapshot
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.mail import queue_email
 from app.core.permissions import Actor

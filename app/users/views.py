@@ -4,7 +4,6 @@ profile pages are in profile_views, the team pages in team_views."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from urllib.parse import urlparse
 
@@ -21,6 +20,7 @@ from flask import (
 from flask_login import current_user
 
 from app.agencies.models import Agency
+from app.core.clock import timestamp
 from app.core.errors import ValidationFailed
 from app.core.permissions import login_only, public
 from app.core.schemas import load_form
@@ -107,13 +107,13 @@ def _begin_2fa_step(user: User, next_url: str | None) -> None:
     session.clear()
     session["pending_2fa_user"] = user.id
     session["pending_2fa_email"] = user.email
-    session["pending_2fa_at"] = int(time.time())
+    session["pending_2fa_at"] = timestamp()
     session["pending_next"] = next_url
 
 
 def _pending_2fa_user() -> User | None:
     user_id, started = session.get("pending_2fa_user"), session.get("pending_2fa_at")
-    if not user_id or not started or time.time() - started > PENDING_2FA_SECONDS:
+    if not user_id or not started or timestamp() - started > PENDING_2FA_SECONDS:
         return None
     user = db.session.get(User, user_id)
     if user is None or not user.has_2fa:

@@ -7,7 +7,7 @@ the item's history.
 from __future__ import annotations
 
 from app.core import storage
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
 from app.extensions import db

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clients.models import Client
-from app.core.db import UTCDateTime, utcnow
+from app.core.clock import utcnow
+from app.core.db import UTCDateTime
 from app.core.tenancy import TenantScoped
 from app.extensions import db
 from app.sops.models import SopVersion

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.agencies.models import Agency
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.mail import OutboundEmail, queue_email
 from app.core.tenancy import all_tenants, tenant
 from app.core.timezones import short_in_zone

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.permissions import Actor
 from app.extensions import db
 from app.sops.models import Sop, SopVersion

@@ -19,7 +19,7 @@ from werkzeug.exceptions import NotFound
 
 from app.clients.models import Assignment
 from app.clients.queries import agency_today, current_assignment_filter
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.pagination import Page, paginate
 from app.core.permissions import Actor
 from app.extensions import db

@@ -11,7 +11,7 @@ from flask import g, has_app_context
 from marshmallow import ValidationError, fields, post_dump, validate
 from werkzeug.datastructures import FileStorage
 
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.permissions import Actor
 from app.core.schemas import BaseSchema, Name, PageArgs
 from app.core.timezones import short_in_zone

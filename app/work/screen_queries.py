@@ -23,7 +23,7 @@ from werkzeug.exceptions import NotFound
 
 from app.clients.models import Client
 from app.clients.queries import visible_clients
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.pagination import Page
 from app.core.permissions import Actor
 from app.extensions import db

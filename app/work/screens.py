@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from marshmallow import fields, validate
 from werkzeug.datastructures import MultiDict
 
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.errors import Forbidden, ValidationFailed
 from app.core.permissions import MANAGERS, roles
 from app.core.schemas import BaseSchema, load_form

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.audit.services import changed, record, snapshot
 from app.clients.models import Assignment, Client
 from app.clients.queries import agency_today, current_assignment_filter
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
 from app.extensions import db

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.audit.services import record
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
 from app.extensions import db

@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.errors import DomainError, Forbidden
 from app.core.permissions import ALL_ROLES, MANAGERS, Actor, roles
 from app.core.schemas import load_form

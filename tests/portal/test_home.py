@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.tenancy import all_tenants
 from app.extensions import db
 from app.work.models import WorkItem

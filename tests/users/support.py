@@ -8,7 +8,7 @@ import pyotp
 import sqlalchemy as sa
 from flask import Flask
 
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.mail import OutboundEmail
 from app.core.security import encrypt_field, token_hash
 from app.core.tenancy import all_tenants

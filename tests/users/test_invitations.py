@@ -7,7 +7,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.security import token_hash
 from app.core.tenancy import all_tenants
 from app.extensions import db

@@ -8,7 +8,7 @@ import datetime as dt
 import pyotp
 import sqlalchemy as sa
 
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.mail import OutboundEmail
 from app.core.security import token_hash, verify_password
 from app.extensions import db

@@ -8,7 +8,7 @@ import hashlib
 import itertools
 import json
 
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.tenancy import all_tenants
 from app.extensions import db
 from app.sops.models import Sop, SopVersion
