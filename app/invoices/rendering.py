@@ -128,13 +128,46 @@ def css_page_label(label: str) -> Markup:
     return Markup(" ".join(css) or '""')  # noqa: S704 - literals CSS-escaped above
 
 
-def font_stack(font: str | None, doc_dir: str) -> str:
-    """A CSS font-family list from fixed names only (never from stored text)."""
+# Fonts for every script a client locale may use, after the brand font: Debian's
+# fonts-noto-core (Latin, Cyrillic, Greek, Arabic, Hebrew, Devanagari, Thai) and
+# fonts-noto-cjk (Chinese, Japanese, Korean), installed by docker/Dockerfile and .ci/run.
+# Naming them keeps the choice fixed instead of leaving it to fontconfig's fallback order.
+SCRIPT_FALLBACKS = (
+    '"Noto Sans"',
+    '"Noto Sans Arabic"',
+    '"Noto Sans Hebrew"',
+    '"Noto Sans Devanagari"',
+    '"Noto Sans Thai"',
+)
+# Han characters are drawn differently in Japan, China, Taiwan and Korea: the document's
+# language picks which CJK face comes first; the others follow for mixed text.
+CJK_BY_LANGUAGE = {
+    "ja": '"Noto Sans CJK JP"',
+    "ko": '"Noto Sans CJK KR"',
+    "zh": '"Noto Sans CJK SC"',
+    "zh_Hant": '"Noto Sans CJK TC"',
+}
+CJK_ORDER = ('"Noto Sans CJK JP"', '"Noto Sans CJK KR"', '"Noto Sans CJK SC"',
+             '"Noto Sans CJK TC"')  # fmt: skip
+
+
+def font_stack(font: str | None, doc_dir: str, lang: str = "") -> str:
+    """A CSS font-family list from fixed names only (never from stored text): the brand
+    font, then a Noto face for every script (CJK in the order `lang` prefers)."""
     stack = list(FONT_STACKS.get(font or "", FONT_STACKS["DejaVu Sans"]))
     if doc_dir == "rtl":
         first = ARABIC_FIRST.get(font or "", '"Noto Sans Arabic"')
         stack = [first] + [f for f in stack if f != first]
-    return ", ".join([*stack, '"DejaVu Sans"', "sans-serif"])
+    base = lang.replace("-", "_").split("_")[0]
+    hant = base == "zh" and any(t in lang for t in ("Hant", "TW", "HK", "MO"))
+    preferred = CJK_BY_LANGUAGE["zh_Hant"] if hant else CJK_BY_LANGUAGE.get(base)
+    cjk = [preferred] if preferred else []
+    cjk += [f for f in CJK_ORDER if f not in cjk]
+    out: list[str] = []
+    for name in [*stack, *SCRIPT_FALLBACKS, *cjk, '"DejaVu Sans"', "sans-serif"]:
+        if name not in out:
+            out.append(name)
+    return ", ".join(out)
 
 
 # --- the plain-values context ------------------------------------------------------------------
@@ -282,7 +315,7 @@ def invoice_context(invoice_id: int) -> dict[str, Any]:
             "lang": language,
             "dir": doc_dir,
             "locale": str(loc),
-            "font_stack": font_stack(values["font"], doc_dir),
+            "font_stack": font_stack(values["font"], doc_dir, str(loc)),
         },
         "agency": {"id": invoice.agency_id, "name": agency.name if agency else ""},
         "brand": {

@@ -117,7 +117,7 @@ def test_arabic_invoice_is_right_to_left_shaped_and_extractable(app):
         "lang": "ar",
         "dir": "rtl",
         "locale": "ar",
-        "font_stack": font_stack("Noto Sans", "rtl"),
+        "font_stack": font_stack("Noto Sans", "rtl", "ar"),
     }
     assert '<html lang="ar" dir="rtl">' in html
     # An LTR run starting with a digit keeps its order inside right-to-left text.
