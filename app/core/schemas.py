@@ -12,8 +12,29 @@ from werkzeug.datastructures import MultiDict
 
 from app.core.timezones import is_valid_zone
 
+# --- Wording of marshmallow's built-in field messages, for every schema at once ----------
+# Replaced only where a field still has marshmallow's default, so a field's own message wins.
+HUMAN_MESSAGES = {
+    "required": ("Missing data for required field.", "This field is required."),
+    "null": ("Field may not be null.", "This field can't be empty."),
+}
 
-class BaseSchema(Schema):
+
+class HumanMessages(Schema):
+    """Says "This field is required." where marshmallow says "Missing data for required
+    field." (forms and the API show these messages to people)."""
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        for key, (default, human) in HUMAN_MESSAGES.items():
+            if field_obj.error_messages.get(key) == default:
+                field_obj.error_messages = {**field_obj.error_messages, key: human}
+        super().on_bind_field(field_name, field_obj)
+
+
+# --- end of the wording block -----------------------------------------------------------
+
+
+class BaseSchema(HumanMessages, Schema):
     """Unknown fields are rejected; surrounding white space is trimmed from strings."""
 
     class Meta:

@@ -6,9 +6,10 @@ import datetime as dt
 import functools
 import zoneinfo
 
-from babel.dates import format_datetime, get_timezone_name
+from babel.dates import get_timezone_name
 
 from app.core.clock import now_in
+from app.core.formatting import format_datetime
 
 
 @functools.cache
@@ -24,20 +25,10 @@ def to_zone(value: dt.datetime, zone: str) -> dt.datetime:
     return value.astimezone(zoneinfo.ZoneInfo(zone))
 
 
-def format_in_zone(
-    value: dt.datetime | None, zone: str, locale: str = "en", fmt: str = "medium"
-) -> str:
-    """A UTC datetime shown in `zone`, e.g. 'Nov 27, 2026, 9:00:00 AM'."""
-    if value is None:
-        return ""
-    return format_datetime(value, format=fmt, tzinfo=zoneinfo.ZoneInfo(zone), locale=locale)
-
-
 def short_in_zone(value: dt.datetime | None, zone: str, locale: str = "en") -> str:
-    if value is None:
-        return ""
-    local = to_zone(value, zone)
-    return f"{format_datetime(local, 'EEE d MMM, HH:mm', locale=locale)} {local.tzname()}"
+    """A UTC datetime in `zone`, in Baton's one date-time format (app.core.formatting):
+    'Fri 27 Nov, 09:00 EST'."""
+    return format_datetime(value, zone, locale=locale)
 
 
 def zone_label(zone: str, locale: str = "en") -> str:

@@ -7,13 +7,14 @@ import datetime as dt
 from flask import Flask, g, request
 from flask_login import current_user
 
-from app.core.timezones import (
-    all_time_zones,
-    format_in_zone,
-    now_in_zone,
-    short_in_zone,
-    zone_label,
+from app.core.formatting import (
+    format_datetime,
+    format_day,
+    format_duration,
+    format_relative,
+    role_label,
 )
+from app.core.timezones import all_time_zones, now_in_zone, short_in_zone, zone_label
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -47,13 +48,17 @@ def viewer_zone() -> str:
 def init_web(app: Flask) -> None:
     app.after_request(_security_headers)
 
+    # One format per kind (app.core.formatting); `in_zone` and `short_in_zone` are the same
+    # date-time format under the two names older templates use.
     @app.template_filter("in_zone")
-    def _in_zone(value: dt.datetime | None, zone: str | None = None, fmt: str = "medium") -> str:
-        return format_in_zone(value, zone or viewer_zone(), fmt=fmt)
-
     @app.template_filter("short_in_zone")
-    def _short(value: dt.datetime | None, zone: str | None = None) -> str:
-        return short_in_zone(value, zone or viewer_zone())
+    def _in_zone(value: dt.datetime | None, zone: str | None = None) -> str:
+        return format_datetime(value, zone or viewer_zone())
+
+    app.add_template_filter(format_day, "day")
+    app.add_template_filter(format_duration, "duration")
+    app.add_template_filter(format_relative, "ago")
+    app.add_template_filter(role_label, "role_label")
 
     @app.template_global()
     def local_now(zone: str) -> str:

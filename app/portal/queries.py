@@ -22,6 +22,7 @@ from werkzeug.exceptions import NotFound
 
 from app.clients.models import Client
 from app.core.clock import utcnow
+from app.core.formatting import format_elapsed
 from app.core.permissions import MANAGERS, Actor
 from app.extensions import db
 from app.invoices.models import Invoice
@@ -208,9 +209,4 @@ def open_request_count(actor: Actor) -> int:
 
 def waited(created_at: dt.datetime, now: dt.datetime | None = None) -> str:
     """How long a request has waited, in words ("3 days", "5 hours", "12 minutes")."""
-    seconds = max(0, int(((now or utcnow()) - created_at).total_seconds()))
-    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return "moments"
+    return format_elapsed(created_at, now)

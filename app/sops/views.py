@@ -97,21 +97,11 @@ rubric:
 """
 
 
-def hours(minutes: int | None) -> str:
-    """45 -> '45 min', 150 -> '2 h 30 min'."""
-    minutes = int(minutes or 0)
-    h, m = divmod(minutes, 60)
-    if not h:
-        return f"{m} min"
-    return f"{h} h {m} min" if m else f"{h} h"
-
-
 @bp.context_processor
 def _helpers() -> dict:
     return {
         "EVIDENCE_KINDS": EVIDENCE_KINDS,
         "EVIDENCE_LABELS": EVIDENCE_LABELS,
-        "hours": hours,
         "MAX_YAML_CHARS": MAX_YAML_CHARS,
     }
 

@@ -8,6 +8,7 @@ from typing import Any
 from babel.numbers import get_currency_precision
 from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
 
+from app.core.formatting import ROLE_LABELS as FORMATTING_ROLE_LABELS
 from app.core.schemas import (
     BaseSchema,
     CurrencyField,
@@ -19,13 +20,8 @@ from app.core.schemas import (
 from app.core.security import MIN_PASSWORD_LENGTH
 from app.users.models import ROLES
 
-ROLE_LABELS = {
-    "owner": "Owner",
-    "manager": "Manager",
-    "va": "Virtual assistant",
-    "qa": "QA reviewer",
-    "client": "Client",
-}
+# Role names as people read them come from one mapping (app.core.formatting).
+ROLE_LABELS = FORMATTING_ROLE_LABELS
 
 
 class PasswordField(fields.String):

@@ -43,11 +43,11 @@ STATE_LABELS = {
     "in_progress": "in progress",
     "submitted": "submitted for review",
     "in_review": "in review",
-    "changes_requested": "waiting for changes QA requested",
+    "changes_requested": "with the VA for the changes QA asked for",
     "approved": "approved by QA",
     "awaiting_client": "awaiting the client's approval",
     "client_approved": "approved by the client",
-    "client_changes": "waiting for changes the client asked for",
+    "client_changes": "with the VA for the changes the client asked for",
     "delivered": "delivered",
     "cancelled": "cancelled",
 }

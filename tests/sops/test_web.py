@@ -249,7 +249,7 @@ def test_create_a_new_sop(app, team):
 @pytest.mark.parametrize(
     ("yaml", "expected"),
     [
-        ("   ", "Missing data for required field."),
+        ("   ", "This field is required."),
         ("slug: a\nslug: b\n", "line 2, column 1: Not valid YAML: duplicate key"),
         ("!!python/object/apply:os.system ['id']", "tags (!something) are not allowed"),
         ("a: &x [1]\nb: *x\n", "aliases (*name) are not allowed"),
