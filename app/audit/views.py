@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from app.audit.models import AuditEvent
+from app.audit.display import LONG_VALUE, action_label, entity_label, present_events
 from app.audit.policy import can_view_audit_log
 from app.audit.queries import audit_event_query, audit_filter_choices
 from app.audit.schemas import AuditFilterArgs
@@ -17,8 +14,12 @@ from app.core.errors import Forbidden, ValidationFailed
 from app.core.pagination import paginate
 from app.core.permissions import roles
 from app.core.schemas import load_form
+from app.core.web import viewer_zone
 
 bp = Blueprint("audit", __name__, template_folder="templates")
+
+# Fields shown per event before the rest fold away (a created client records about twenty).
+MAX_CHANGES = 4
 
 FILTER_KEYS = (
     "action",
@@ -30,30 +31,6 @@ FILTER_KEYS = (
     "page",
     "per_page",
 )
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def diff_rows(event: AuditEvent) -> list[tuple[str, str, str]]:
-    """(field, before, after) for every field the event recorded, in a stable order; a dict
-    changed on both sides (e.g. channels) is shown key by key, only the keys that changed."""
-    before, after = event.before or {}, event.after or {}
-    rows: list[tuple[str, str, str]] = []
-    for key in dict.fromkeys([*before.keys(), *after.keys()]):
-        old, new = before.get(key), after.get(key)
-        if isinstance(old, dict) and isinstance(new, dict):
-            for sub in dict.fromkeys([*old.keys(), *new.keys()]):
-                if old.get(sub) != new.get(sub):
-                    rows.append((f"{key}.{sub}", _show(old.get(sub)), _show(new.get(sub))))
-            continue
-        rows.append((key, _show(old) if key in before else "", _show(new) if key in after else ""))
-    return rows
 
 
 @bp.get("/<agency_slug>/audit")
@@ -79,5 +56,9 @@ def list_events(agency_slug: str) -> ResponseReturnValue:
         args={k: v for k, v in raw.items() if k != "page" and v},
         errors=errors,
         choices=audit_filter_choices(actor),
-        diff_rows=diff_rows,
+        views=present_events(page.items, viewer_zone()),
+        long_value=LONG_VALUE,
+        max_changes=MAX_CHANGES,
+        action_label=action_label,
+        entity_label=entity_label,
     ), (422 if errors else 200)

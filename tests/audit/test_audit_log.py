@@ -162,8 +162,8 @@ def test_owner_reads_the_log_page_with_diff_ip_and_local_time(app, team):
     assert resp.status_code == 200
     row = html.split("data-event-id=", 1)[1].split("</tr>\n")[0]
     assert "Mon 2 Mar, 08:30 JST" in html  # 23:30 UTC in Tokyo, the viewer's zone
-    assert "client.updated" in html and "Owner &lt;owner@x.test&gt;" in html
-    assert "net_days" in html and "<del" in html and ">15<" in html and ">30<" in html
+    assert "Client updated" in html and "Owner &lt;owner@x.test&gt;" in html
+    assert "Payment terms (days)" in html and ">15<" in html and ">30<" in html
     assert IP in html
     assert row
 
@@ -311,6 +311,101 @@ def test_a_changed_dict_is_shown_key_by_key(app, team):
         after={"channels": {"urgent": "sms", "routine": "email"}},
     )
     html = web(app, team.owner).get(f"/{team.slug}/audit").get_data(as_text=True)
-    diff = html.split('data-testid="diff"', 1)[1].split("</table>", 1)[0]
-    assert "channels.urgent" in diff and ">phone<" in diff and ">sms<" in diff
+    diff = html.split('data-testid="diff"', 1)[1].split("</ul>", 1)[0]
+    assert "Channels · urgent" in diff and ">phone<" in diff and ">sms<" in diff
     assert "routine" not in diff
+
+
+# --- reading the log ----------------------------------------------------------------------
+
+
+def test_page_one_has_no_link_to_page_zero_and_the_last_page_none_past_it(app, team):
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    for i in range(30):
+        add_event(team, at=start + dt.timedelta(hours=i))
+    browser = web(app, team.owner)
+    first = browser.get(f"/{team.slug}/audit").get_data(as_text=True)
+    assert "page=0" not in first and "page=2" in first
+    last = browser.get(f"/{team.slug}/audit?page=2").get_data(as_text=True)
+    assert "page=3" not in last and "page=1" in last
+    for link in re.findall(r'href="([^"]*audit[^"]*)"', first + last):
+        assert browser.get(link.replace("&amp;", "&")).status_code == 200, link
+
+
+def test_entries_read_as_labels_and_formatted_values_with_names_not_ids(app, team):
+    from tests.factories import InvoiceFactory, ServicePackageFactory
+
+    invoice = InvoiceFactory(client=team.client, currency="EUR")
+    package = ServicePackageFactory(agency=team.agency, name="Social starter")
+    at = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+    add_event(
+        team,
+        at=at,
+        action="invoice.updated",
+        entity_type="invoices",
+        entity_id=invoice.id,
+        before={"subtotal_minor": 90000, "due_date": "2026-03-15", "is_deposit": False},
+        after={"subtotal_minor": 100000, "due_date": "2026-03-31", "is_deposit": True},
+    )
+    add_event(
+        team,
+        at=at,
+        before={"service_package_id": None, "status": "active"},
+        after={"service_package_id": package.id, "status": "paused"},
+    )
+    add_event(
+        team,
+        at=at,
+        action="member.role_changed",
+        entity_type="memberships",
+        entity_id=team.va.id,
+        before={"role": "va"},
+        after={"role": "qa"},
+    )
+    html = web(app, team.owner).get(f"/{team.slug}/audit").get_data(as_text=True)
+    assert "subtotal_minor" not in html and "90000" not in html
+    assert "Subtotal" in html and "€900.00" in html and "€1,000.00" in html
+    assert "Due date" in html and "15 Mar 2026" in html and "31 Mar 2026" in html
+    assert ">No<" in html and ">Yes<" in html
+    assert "Service package" in html and "Social starter" in html
+    assert f">{package.id}<" not in html
+    assert "Paused" in html
+    assert ">VA<" in html and ">QA reviewer<" in html
+    assert "Invoice updated" in html
+
+
+def test_a_long_value_and_many_fields_fold_away(app, team):
+    long_text = "A long note. " * 30
+    after = {f"field_{n}": n for n in range(10)}
+    after["notes"] = long_text
+    add_event(team, at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC), action="client.created", after=after)
+    html = web(app, team.owner).get(f"/{team.slug}/audit").get_data(as_text=True)
+    diff = html.split('data-testid="diff"', 1)[1].split("</td>", 1)[0]
+    assert "7 more" in diff and "<details" in diff
+    # The whole note is there once (behind a summary), shortened in the summary.
+    assert diff.count(long_text.strip()) == 1 and "…" in diff
+
+
+def test_the_log_page_costs_the_same_queries_for_5_or_25_entries(app, team, count_queries):
+    from tests.factories import MembershipFactory as Members
+
+    def fill(n: int) -> None:
+        for i in range(n):
+            va = Members(agency=team.agency, role="va")
+            add_event(
+                team,
+                at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=i),
+                before={"assignee_id": team.va.id, "cost_rate_minor": 1000},
+                after={"assignee_id": va.id, "cost_rate_minor": 1200},
+                entity_type="memberships",
+                entity_id=va.id,
+            )
+
+    browser = web(app, team.owner)
+    fill(5)
+    with count_queries() as few:
+        assert browser.get(f"/{team.slug}/audit").status_code == 200
+    fill(20)
+    with count_queries() as many:
+        assert browser.get(f"/{team.slug}/audit").status_code == 200
+    assert len(many) == len(few)
