@@ -4,6 +4,7 @@ test inside a transaction that is rolled back, and real Redis for rate limits.""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
@@ -13,6 +14,53 @@ import pytest
 import sqlalchemy as sa
 
 PG_ADMIN = os.environ.get("BATON_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+CLOCKSHIFT_DIR = os.path.join(os.path.dirname(__file__), "clockshift")
+
+
+_TARGET: list[dt.datetime | None] = []
+
+
+def _moved_clock_target() -> dt.datetime | None:
+    """The run's moved clock: BATON_TEST_CLOCK is an ISO date-time (UTC when no offset is
+    given) or "+<days>d" from today. Unset: the real clock. Read once per run."""
+    if not _TARGET:
+        _TARGET.append(_parse_clock())
+    return _TARGET[0]
+
+
+def _parse_clock() -> dt.datetime | None:
+    value = os.environ.get("BATON_TEST_CLOCK", "").strip()
+    if not value:
+        return None
+    if value.startswith("+") and value.endswith("d"):
+        return dt.datetime.now(dt.UTC) + dt.timedelta(days=float(value[1:-1]))
+    when = dt.datetime.fromisoformat(value)
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def pytest_configure(config) -> None:
+    """With BATON_TEST_CLOCK set, the whole run (and every process it starts, through
+    tests/clockshift/sitecustomize.py) lives at that moment, with the clock ticking. Tests
+    that freeze their own time still do; the rest prove they do not depend on today."""
+    target = _moved_clock_target()
+    if target is None:
+        return
+    import time_machine
+
+    offset = (target - dt.datetime.now(dt.UTC)).total_seconds()
+    os.environ["BATON_TEST_CLOCK_OFFSET"] = str(offset)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (CLOCKSHIFT_DIR, os.environ.get("PYTHONPATH")) if p
+    )
+    traveller = time_machine.travel(target, tick=True)
+    traveller.start()
+    config._baton_clock = traveller
+
+
+def pytest_report_header(config) -> str | None:
+    target = _moved_clock_target()
+    return f"clock moved to {target.isoformat()} (BATON_TEST_CLOCK)" if target else None
 REDIS_URL = os.environ.get("BATON_TEST_REDIS", "redis://127.0.0.1:6379/15")
 
 

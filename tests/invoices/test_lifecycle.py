@@ -14,7 +14,6 @@ from app.audit.models import AuditEvent
 from app.core.errors import Conflict, ValidationFailed
 from app.core.jobs import OutboxJob
 from app.extensions import db
-from app.invoices import services
 from app.invoices.models import Invoice, Payment
 from app.invoices.payments import delete_payment, record_payment
 from app.invoices.queries import display_status, is_overdue
@@ -48,7 +47,7 @@ def _actions(entity_id: int) -> list[str]:
     )
 
 
-def test_a_draft_has_no_number_until_it_is_issued(team, owner, monkeypatch):
+def test_a_draft_has_no_number_until_it_is_issued(team, owner, time_machine):
     client = ClientFactory(agency=team.agency, time_zone="America/Los_Angeles", net_days=30)
     invoice = draft(owner, client, ("Bookkeeping", 3, 4000))
     assert (invoice.number, invoice.status, invoice.issue_date) == (None, "draft", None)
@@ -56,7 +55,7 @@ def test_a_draft_has_no_number_until_it_is_issued(team, owner, monkeypatch):
     assert invoice.client_time_zone == "America/Los_Angeles"
 
     # 05:00 UTC on 1 March is still 28 February in Los Angeles: dates are the client's.
-    monkeypatch.setattr(services, "utcnow", lambda: dt.datetime(2026, 3, 1, 5, tzinfo=dt.UTC))
+    time_machine.move_to(dt.datetime(2026, 3, 1, 5, tzinfo=dt.UTC), tick=False)
     issue_invoice(owner, invoice)
     assert invoice.number == "INV-2026-00001" and invoice.status == "issued"
     assert invoice.issue_date == dt.date(2026, 2, 28)

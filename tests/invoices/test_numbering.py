@@ -95,20 +95,20 @@ def test_a_format_that_would_repeat_a_number_is_refused_at_issue(team, owner):
         issued(owner, team.client, ("Work", 1, 1000))
 
 
-def _at(monkeypatch, when: dt.datetime) -> None:
-    monkeypatch.setattr(services, "utcnow", lambda: when)
+def _at(time_machine, when: dt.datetime) -> None:
+    time_machine.move_to(when, tick=False)
 
 
-def test_numbering_restarts_on_new_year_in_the_agency_time_zone(monkeypatch):
+def test_numbering_restarts_on_new_year_in_the_agency_time_zone(time_machine):
     """Auckland is 13 hours ahead in December: 11:00 UTC on 31 Dec is already New Year."""
     agency = AgencyFactory(time_zone="Pacific/Auckland")
     client = ClientFactory(agency=agency, time_zone="America/New_York")
     member = MembershipFactory(agency=agency, role="owner")
     actor = Actor(user=member.user, agency=agency, membership=member)
     with tenant(agency.id):
-        _at(monkeypatch, dt.datetime(2026, 12, 31, 10, 30, tzinfo=dt.UTC))  # 23:30 in Auckland
+        _at(time_machine, dt.datetime(2026, 12, 31, 10, 30, tzinfo=dt.UTC))  # 23:30 in Auckland
         late = [issued(actor, client, ("Work", 1, 100)) for _ in range(2)]
-        _at(monkeypatch, dt.datetime(2026, 12, 31, 11, 30, tzinfo=dt.UTC))  # 00:30, 1 Jan 2027
+        _at(time_machine, dt.datetime(2026, 12, 31, 11, 30, tzinfo=dt.UTC))  # 00:30, 1 Jan 2027
         early = issued(actor, client, ("Work", 1, 100))
         assert [i.number for i in late] == ["INV-2026-00001", "INV-2026-00002"]
         assert early.number == "INV-2027-00001"
@@ -117,14 +117,39 @@ def test_numbering_restarts_on_new_year_in_the_agency_time_zone(monkeypatch):
         assert early.due_date == dt.date(2027, 1, 15)
 
         update_invoice_settings(actor, {"restart_yearly": False, "invoice_number_format": "N{seq}"})
-        _at(monkeypatch, dt.datetime(2027, 12, 31, 11, 30, tzinfo=dt.UTC))
+        _at(time_machine, dt.datetime(2027, 12, 31, 11, 30, tzinfo=dt.UTC))
         assert issued(actor, client, ("Work", 1, 100)).number == "N1"
-        _at(monkeypatch, dt.datetime(2028, 6, 1, tzinfo=dt.UTC))
+        _at(time_machine, dt.datetime(2028, 6, 1, tzinfo=dt.UTC))
         assert issued(actor, client, ("Work", 1, 100)).number == "N2"
         counters = db.session.execute(
             sa.select(NumberCounter.year, NumberCounter.next_value).order_by(NumberCounter.year)
         ).all()
         assert [tuple(c) for c in counters] == [(0, 3), (2026, 3), (2027, 2)]
+
+
+@pytest.mark.parametrize(
+    "zone", ["Pacific/Auckland", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Kiritimati", "UTC"]
+)
+@pytest.mark.parametrize("new_year", [2027, 2028, 2031])
+def test_year_in_the_number_turns_at_midnight_in_the_agency_zone(time_machine, zone, new_year):
+    """31 Dec 23:59 local still numbers in the old year; 1 Jan 00:00 local starts the new
+    one at 00001, whatever UTC says, in zones ahead of and behind UTC and with half hours."""
+    import zoneinfo
+
+    agency = AgencyFactory(time_zone=zone)
+    client = ClientFactory(agency=agency, time_zone="UTC")
+    member = MembershipFactory(agency=agency, role="owner")
+    actor = Actor(user=member.user, agency=agency, membership=member)
+    local = zoneinfo.ZoneInfo(zone)
+    last_minute = dt.datetime(new_year - 1, 12, 31, 23, 59, 59, tzinfo=local)
+    midnight = dt.datetime(new_year, 1, 1, 0, 0, tzinfo=local)
+    with tenant(agency.id):
+        _at(time_machine, last_minute)
+        old = issued(actor, client, ("Work", 1, 100))
+        _at(time_machine, midnight)
+        first, second = (issued(actor, client, ("Work", 1, 100)) for _ in range(2))
+    assert old.number == f"INV-{new_year - 1}-00001"
+    assert (first.number, second.number) == (f"INV-{new_year}-00001", f"INV-{new_year}-00002")
 
 
 # --- on the real PostgreSQL, committed ------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from app.extensions import db
-from app.invoices import services
 from tests.clients.support import api, web
 from tests.factories import ClientFactory
 from tests.invoices.support import draft, issued
@@ -14,16 +13,20 @@ from tests.invoices.support import draft, issued
 MAX_STATEMENTS = 14
 
 
-def _fill(owner, team, count: int, monkeypatch) -> None:
+NOW = dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)
+
+
+def _fill(owner, team, count: int, time_machine) -> None:
     """Drafts, current and overdue invoices of many clients in several zones."""
     zones = ("Asia/Tokyo", "America/Denver", "Europe/Paris")
     for n in range(count):
         client = ClientFactory(agency=team.agency, name=f"Client {n:02d}", time_zone=zones[n % 3])
-        if n % 4 == 1:  # issued in the past, due at once: overdue now
-            monkeypatch.setattr(services, "utcnow", lambda: dt.datetime(2026, 1, 2, tzinfo=dt.UTC))
+        # Issued on 2 January and due at once: overdue by the time the lists are read.
+        past = n % 4 == 1
+        time_machine.move_to(dt.datetime(2026, 1, 2, tzinfo=dt.UTC) if past else NOW, tick=False)
         maker = draft if n % 3 == 0 else issued
         maker(owner, client if n % 2 else team.client, ("Work", 1, 1000 + n), net_days=0)
-        monkeypatch.undo()
+    time_machine.move_to(NOW, tick=False)
     db.session.commit()
 
 
@@ -49,11 +52,11 @@ def _measure(app, count_queries, team) -> dict[str, int]:
 
 
 def test_invoice_lists_run_a_constant_number_of_statements(
-    app, team, owner, count_queries, monkeypatch
+    app, team, owner, count_queries, time_machine
 ):
-    _fill(owner, team, 3, monkeypatch)
+    _fill(owner, team, 3, time_machine)
     few = _measure(app, count_queries, team)
-    _fill(owner, team, 40, monkeypatch)
+    _fill(owner, team, 40, time_machine)
     many = _measure(app, count_queries, team)
     assert few == many, (few, many)
     assert max(many.values()) <= MAX_STATEMENTS, many

@@ -31,24 +31,29 @@ NOW = T0 + dt.timedelta(days=40)
 
 
 @pytest.fixture
-def book(team, owner, monkeypatch):
-    """Open invoices in USD (the base), EUR and JPY, issued on 1 June 2026."""
-    monkeypatch.setattr(services, "utcnow", lambda: T0)
+def book(team, owner, time_machine):
+    """Open invoices in USD (the base), EUR and JPY, issued on 1 June 2026; the tests then
+    read them 40 days later."""
+    time_machine.move_to(T0, tick=False)
     a = ClientFactory(agency=team.agency, name="Alder", currency="USD")
     b = ClientFactory(agency=team.agency, name="Birch", currency="EUR")
     c = ClientFactory(agency=team.agency, name="Cedar", currency="EUR")
     d = ClientFactory(agency=team.agency, name="Dogwood", currency="JPY")
     late_usd = issued(owner, a, ("Work", 1, 10000), net_days=0)  # 40 days late
+    time_machine.move_to(T0 + dt.timedelta(days=2), tick=False)  # payments come in later
     record_payment(owner, late_usd, {"amount_minor": 2000, "paid_on": dt.date(2026, 6, 2)})
+    time_machine.move_to(T0, tick=False)
     soon_usd = issued(owner, a, ("Work", 1, 5000), net_days=60)
     late_eur = draft(owner, b, ("Work", 1, 20000), net_days=30)  # 10 days late
     services.issue_invoice(owner, late_eur, {"rate_to_base": Decimal("1.1")})
     later_eur = issued(owner, c, ("Work", 1, 10000), net_days=100)
+    time_machine.move_to(T0 + dt.timedelta(days=2), tick=False)
     record_payment(
         owner,
         later_eur,
         {"amount_minor": 1000, "rate_to_base": Decimal("1.2"), "paid_on": dt.date(2026, 6, 3)},
     )
+    time_machine.move_to(T0, tick=False)
     unrated_eur = issued(owner, b, ("Work", 1, 5000), net_days=100)
     yen = issued(owner, d, ("Work", 1, 1000), net_days=0)
     gone = issued(owner, a, ("Work", 1, 999), net_days=0)
@@ -56,7 +61,7 @@ def book(team, owner, monkeypatch):
     settled = issued(owner, a, ("Work", 1, 777), net_days=0)
     record_payment(owner, settled, {"amount_minor": 777, "paid_on": dt.date(2026, 6, 1)})
     draft(owner, a, ("Work", 1, 123))
-    monkeypatch.undo()
+    time_machine.move_to(NOW, tick=False)
     return {
         "late_usd": late_usd,
         "soon_usd": soon_usd,

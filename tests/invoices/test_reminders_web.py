@@ -35,6 +35,20 @@ class Shop:
     invoice_id: int
 
 
+@pytest.fixture(autouse=True)
+def clock(time_machine):
+    """The invoice below is due on 16 November 2026: these pages are read that afternoon
+    unless a test moves on (the next step shown depends on today)."""
+    time_machine.move_to(dt.datetime(2026, 11, 16, 14, tzinfo=dt.UTC), tick=False)
+    return time_machine
+
+
+def sweep_at(clock, when: dt.datetime) -> None:
+    """Move the clock to `when` and run the reminder sweep there, as the clock process would."""
+    clock.move_to(when, tick=False)
+    run_reminder_sweep(when)
+
+
 @pytest.fixture
 def shop() -> Shop:
     agency = AgencyFactory(name="Juniper Desk")
@@ -180,7 +194,9 @@ def test_new_step_installs_the_ladder_first_and_unknown_fields_are_refused(app, 
     assert sorted(steps(shop)) == [-3, 0, 7, 14, 30, 45]
 
 
-def test_the_last_active_step_cannot_be_turned_off_and_used_steps_cannot_be_removed(app, shop):
+def test_the_last_active_step_cannot_be_turned_off_and_used_steps_cannot_be_removed(
+    app, shop, clock
+):
     ladder = install(app, shop)
     http = web(app, shop, "owner")
     for offset in (-3, 0, 7, 14):
@@ -192,7 +208,8 @@ def test_the_last_active_step_cannot_be_turned_off_and_used_steps_cannot_be_remo
     resp = http.post(f"/{shop.slug}/settings/reminders/steps/{ladder[30].id}", data=form)
     assert resp.status_code == 409
     assert "only active step" in resp.get_data(as_text=True)
-    run_reminder_sweep(dt.datetime(2026, 12, 16, 14, tzinfo=dt.UTC))
+    sweep_at(clock, dt.datetime(2026, 12, 16, 14, tzinfo=dt.UTC))
+    http = web(app, shop, "owner")  # a month later: the earlier sign-in has expired
     resp = http.post(f"/{shop.slug}/settings/reminders/steps/{ladder[30].id}/delete")
     assert resp.status_code == 303
     assert 30 in steps(shop)
@@ -201,12 +218,12 @@ def test_the_last_active_step_cannot_be_turned_off_and_used_steps_cannot_be_remo
     assert -3 not in steps(shop)
 
 
-def test_the_agency_switch(app, shop):
+def test_the_agency_switch(app, shop, clock):
     http = web(app, shop, "owner")
     assert http.post(f"/{shop.slug}/settings/reminders", data={}).status_code == 302
     with tenant(shop.agency_id):
         assert db.session.scalar(sa.select(InvoiceSettings.reminders_enabled)) is False
-    run_reminder_sweep(dt.datetime(2026, 11, 16, 14, tzinfo=dt.UTC))
+    sweep_at(clock, dt.datetime(2026, 11, 16, 14, tzinfo=dt.UTC))
     assert count_sends() == 0
     page = http.get(f"/{shop.slug}/invoices/{shop.invoice_id}/reminders").get_data(as_text=True)
     assert "Reminders are turned off for the agency." in page
@@ -218,8 +235,8 @@ def test_the_agency_switch(app, shop):
 # --- an invoice's reminders ----------------------------------------------------------------
 
 
-def test_the_invoice_panel_shows_history_next_step_and_the_switches(app, shop):
-    run_reminder_sweep(dt.datetime(2026, 11, 23, 15, tzinfo=dt.UTC))  # step 7 (and skips)
+def test_the_invoice_panel_shows_history_next_step_and_the_switches(app, shop, clock):
+    sweep_at(clock, dt.datetime(2026, 11, 23, 15, tzinfo=dt.UTC))  # step 7 (and skips)
     http = web(app, shop, "owner")
     page = http.get(f"/{shop.slug}/invoices/{shop.invoice_id}/reminders")
     assert page.status_code == 200
@@ -236,11 +253,11 @@ def test_the_invoice_panel_shows_history_next_step_and_the_switches(app, shop):
         assert 'data-testid="reminders-panel"' in show.get_data(as_text=True)
 
 
-def test_pause_dispute_and_client_pause_stop_the_sweep(app, shop):
+def test_pause_dispute_and_client_pause_stop_the_sweep(app, shop, clock):
     http = web(app, shop, "manager")
     base = f"/{shop.slug}/invoices/{shop.invoice_id}/reminders"
     assert http.post(f"{base}/pause", data={"paused": "true"}).status_code == 302
-    run_reminder_sweep(dt.datetime(2026, 11, 16, 14, tzinfo=dt.UTC))
+    sweep_at(clock, dt.datetime(2026, 11, 16, 14, tzinfo=dt.UTC))
     assert count_sends() == 0
     assert "paused for this invoice" in http.get(base).get_data(as_text=True)
     http.post(f"{base}/pause", data={"paused": "false"})
@@ -257,7 +274,7 @@ def test_pause_dispute_and_client_pause_stop_the_sweep(app, shop):
     db.session.expire_all()
     with tenant(shop.agency_id):
         assert db.session.get(Client, shop.client_id).reminders_paused is True
-    run_reminder_sweep(dt.datetime(2026, 11, 16, 14, tzinfo=dt.UTC))
+    sweep_at(clock, dt.datetime(2026, 11, 16, 14, tzinfo=dt.UTC))
     assert count_sends() == 0
 
 
@@ -284,7 +301,7 @@ def test_another_agencys_invoice_is_not_found(app, shop):
 # --- the API ----------------------------------------------------------------------------------
 
 
-def test_api_ladder_steps_preview_and_invoice_reminders(app, shop):
+def test_api_ladder_steps_preview_and_invoice_reminders(app, shop, clock):
     token = bearer(shop.tokens["owner"])
     http = app.test_client()
     api = f"/api/v1/{shop.slug}"
@@ -322,7 +339,7 @@ def test_api_ladder_steps_preview_and_invoice_reminders(app, shop):
     assert off.get_json()["enabled"] is False
     http.patch(f"{api}/reminders/ladder", headers=token, json={"enabled": True})
 
-    run_reminder_sweep(dt.datetime(2026, 11, 16, 14, tzinfo=dt.UTC))
+    sweep_at(clock, dt.datetime(2026, 11, 16, 14, tzinfo=dt.UTC))
     state = http.get(f"{api}/invoices/{shop.invoice_id}/reminders", headers=token).get_json()
     assert [(h["offset_days"], h["status"]) for h in state["history"]] == [
         (-3, "skipped"), (0, "sent"),

@@ -181,15 +181,14 @@ def test_vas_and_qa_see_no_money(app, team, owner):
             assert browser.get(url).status_code == 403, (member.role, url)
 
 
-def test_list_filters_and_the_overdue_status(app, team, owner, monkeypatch):
+def test_list_filters_and_the_overdue_status(app, team, owner, time_machine):
     import datetime as dt
 
-    from app.invoices import services
-
     acme = ClientFactory(agency=team.agency, name="Acme", currency="EUR")
-    monkeypatch.setattr(services, "utcnow", lambda: dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC))
+    # Issued on 5 January and due that day; the rest, and the list, on 10 March.
+    time_machine.move_to(dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC), tick=False)
     late = issued(owner, acme, ("Old work", 1, 100), net_days=0)
-    monkeypatch.undo()
+    time_machine.move_to(dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC), tick=False)
     current = issued(owner, team.client, ("New work", 1, 100))
     drafted = draft(owner, team.client, ("Later", 1, 100))
     voided = issued(owner, team.client, ("Oops", 1, 100))
