@@ -58,9 +58,20 @@ def pytest_configure(config) -> None:
     config._baton_clock = traveller
 
 
+def subprocess_pythonpath(root: object) -> str:
+    """PYTHONPATH for a process a test starts: the checkout, plus the clock mover when this
+    run's clock is moved (so the worker lives at the same moment as the test)."""
+    parts = [str(root)]
+    if _moved_clock_target() is not None:
+        parts.insert(0, CLOCKSHIFT_DIR)
+    return os.pathsep.join(parts)
+
+
 def pytest_report_header(config) -> str | None:
     target = _moved_clock_target()
     return f"clock moved to {target.isoformat()} (BATON_TEST_CLOCK)" if target else None
+
+
 REDIS_URL = os.environ.get("BATON_TEST_REDIS", "redis://127.0.0.1:6379/15")
 
 

@@ -14,6 +14,4 @@ if _offset:
 
     import time_machine as _tm
 
-    _tm.travel(
-        _dt.datetime.now(_dt.UTC) + _dt.timedelta(seconds=float(_offset)), tick=True
-    ).start()
+    _tm.travel(_dt.datetime.now(_dt.UTC) + _dt.timedelta(seconds=float(_offset)), tick=True).start()

@@ -8,6 +8,7 @@ These tests commit for real (marked no_db); the fixtures of tests/workers empty 
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import hashlib
 from email import policy
@@ -16,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.agencies.models import Agency
+from app.core.clock import today_in
 from app.core.jobs import OutboxJob
 from app.core.mail import OutboundEmail
 from app.core.permissions import Actor
@@ -55,7 +57,11 @@ def _setup() -> dict:
                    is_billing=True, membership_id=login.id)  # fmt: skip
     ContactFactory(client=client, name="Ops", email="ops@harbour.test", is_billing=False)
     draft = make_invoice(client, status="draft", lines=[("دعم البريد الإلكتروني", "3", 4500)])
-    theirs = make_invoice(other, status="issued", number="INV-2026-09999")
+    # Issued today and due in 15 days: the clock's reminder sweep has nothing to chase
+    # (a fixed date would be chased once it lies in the past, whatever day the test runs).
+    today = today_in(other.time_zone)
+    theirs = make_invoice(other, status="issued", number="INV-2026-09999", issue_date=today,
+                          due_date=today + dt.timedelta(days=15))  # fmt: skip
     db.session.commit()
     return {
         "agency_id": agency.id,

@@ -22,6 +22,8 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
+from tests.conftest import subprocess_pythonpath
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -132,7 +134,7 @@ def worker_env(database_url, private_redis, smtp, storage_dir) -> dict:
         JOB_RETRY_BASE_SECONDS="1",
         OUTBOX_SWEEP_GRACE_SECONDS="0",
         MAIL_FROM="billing@baton.test",
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=subprocess_pythonpath(ROOT),
         STORAGE_DIR=storage_dir,
     )
     return env
