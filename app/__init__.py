@@ -40,11 +40,13 @@ def create_app(config: dict | None = None) -> Flask:
     _import_models()
 
     from app.core.errors import register_error_handlers
+    from app.core.idempotency import init_idempotency
     from app.core.web import init_web
     from app.users.auth import init_auth
 
     register_error_handlers(app)
     init_web(app)
+    init_idempotency(app)
     init_auth(app)
     _register_blueprints(app)
 
@@ -65,6 +67,7 @@ def _import_models() -> None:
     import app.agencies.models  # noqa: F401
     import app.audit.models  # noqa: F401
     import app.clients.models  # noqa: F401
+    import app.core.idempotency  # noqa: F401
     import app.core.jobs  # noqa: F401
     import app.core.mail  # noqa: F401
     import app.exports.models  # noqa: F401

@@ -170,7 +170,7 @@ def form_data(form: MultiDict, schema: Schema, *, partial: bool = False) -> dict
                     out[key] = None
                 continue
             out[key] = value
-    known = {f.data_key or n for n, f in schema.fields.items()} | {"csrf_token"}
+    known = {f.data_key or n for n, f in schema.fields.items()} | {"csrf_token", "form_token"}
     for key in form:
         if key.split(".")[0] not in known:
             out[key] = form.get(key)

@@ -16,6 +16,7 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.core.idempotency import idempotent
 from app.core.pagination import paginate
 from app.core.permissions import MANAGERS, loads, roles
 from app.core.permissions import authorize as _authorize
@@ -91,6 +92,7 @@ class InvoicesResource(MethodView):
         return {"items": page.items, "meta": page.meta()}
 
     @roles(*MANAGERS)
+    @idempotent
     @blp.arguments(InvoiceIn)
     @blp.response(201, InvoiceOut)
     def post(self, data: dict, agency_slug: str) -> Invoice:
@@ -213,6 +215,7 @@ def _action(
     """A POST /invoices/<id>/<name> operation: load, authorize, run, commit."""
 
     @roles(*MANAGERS)
+    @idempotent
     @loads(get_invoice_or_404, "invoice_id", "invoice")
     @blp.arguments(schema, required=False)
     @blp.response(code, InvoiceOut)
@@ -284,6 +287,7 @@ class InvoicePayments(MethodView):
         return {"items": page.items, "meta": page.meta()}
 
     @roles(*MANAGERS)
+    @idempotent
     @loads(get_invoice_or_404, "invoice_id", "invoice")
     @blp.arguments(PaymentIn)
     @blp.response(201, PaymentOut)
@@ -300,6 +304,7 @@ class InvoicePayments(MethodView):
 @blp.route("/invoices/<int:invoice_id>/refunds")
 class InvoiceRefunds(MethodView):
     @roles(*MANAGERS)
+    @idempotent
     @loads(get_invoice_or_404, "invoice_id", "invoice")
     @blp.arguments(PaymentIn)
     @blp.response(201, PaymentOut)

@@ -11,6 +11,7 @@ from flask.views import MethodView
 
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
+from app.core.idempotency import idempotent
 from app.core.pagination import paginate
 from app.core.permissions import MANAGERS, roles
 from app.core.schemas import PageArgs
@@ -73,6 +74,7 @@ class ReceivablesResource(MethodView):
 @blp.route("/clients/<int:client_id>/deposit-invoices")
 class ClientDepositInvoices(MethodView):
     @roles(*MANAGERS)
+    @idempotent
     @loads(get_client_or_404, "client_id", "client")
     @blp.arguments(DepositIn)
     @blp.response(201, InvoiceOut)

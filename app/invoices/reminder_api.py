@@ -15,6 +15,7 @@ from flask_smorest import Blueprint
 
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
+from app.core.idempotency import idempotent
 from app.core.permissions import MANAGERS, loads, roles
 from app.core.permissions import authorize as _authorize
 from app.core.uow import commit
@@ -191,6 +192,7 @@ class InvoiceRemindersResource(MethodView):
 @blp.route("/invoices/<int:invoice_id>/reminders/send")
 class InvoiceReminderSend(MethodView):
     @roles(*MANAGERS)
+    @idempotent
     @loads(get_invoice_or_404, "invoice_id", "invoice")
     @blp.response(201, InvoiceRemindersOut)
     @blp.alt_response(409, description="No reminder may go out (paid, void, disputed, draft, "

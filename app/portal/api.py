@@ -16,6 +16,7 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.core.idempotency import idempotent
 from app.core.pagination import paginate
 from app.core.permissions import MANAGERS, roles
 from app.core.permissions import authorize as _authorize
@@ -73,6 +74,7 @@ class WorkRequests(MethodView):
         return {"items": page.items, "meta": page.meta()}
 
     @roles("client")
+    @idempotent
     @blp.arguments(WorkRequestIn)
     @blp.response(201, WorkRequestOut)
     def post(self, data: dict, agency_slug: str) -> WorkRequest:

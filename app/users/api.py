@@ -15,6 +15,7 @@ from flask import current_app, g, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.core.idempotency import idempotent
 from app.core.pagination import paginate
 from app.core.permissions import Actor, roles
 from app.core.uow import commit
@@ -157,6 +158,7 @@ class Invitations(MethodView):
         return {"items": page.items, "meta": page.meta()}
 
     @roles(*TEAM)
+    @idempotent
     @blp.arguments(InvitationIn)
     @blp.response(201, InvitationOut)
     def post(self, data: dict, agency_slug: str):

@@ -20,6 +20,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
 from app.core.errors import ValidationFailed
+from app.core.idempotency import idempotent
 from app.core.pagination import paginate
 from app.core.permissions import ALL_ROLES, MANAGERS, STAFF, Actor, roles
 from app.core.permissions import authorize as _authorize
@@ -133,6 +134,7 @@ def loads_client(fn: Callable) -> Callable:
 @blp.route("/clients/<int:client_id>/work-items")
 class ClientWorkItems(MethodView):
     @roles(*MANAGERS)
+    @idempotent
     @loads_client
     @blp.arguments(WorkItemIn)
     @blp.response(201, WorkItemOut)
@@ -437,6 +439,7 @@ class WorkItemComments(MethodView):
         return {"items": page.items, "meta": page.meta()}
 
     @roles(*ALL_ROLES)
+    @idempotent
     @loads_item(policy.can_comment_on_work_item)
     @blp.arguments(CommentIn)
     @blp.response(201, EventOut)
