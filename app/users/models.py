@@ -76,6 +76,19 @@ class Invitation(TenantScoped, db.Model):
     """A single-use, expiring invitation link sent by email."""
 
     __tablename__ = "invitations"
+    # At most one live (not accepted, not revoked) invitation per email in an agency: two
+    # invitations sent at once can't both hold a working link (the second insert fails and
+    # the service answers with the first).
+    __table_args__ = (
+        sa.Index(
+            "uq_invitations_live_email",
+            "agency_id",
+            "email",
+            unique=True,
+            postgresql_where=sa.text("accepted_at IS NULL AND revoked_at IS NULL"),
+            sqlite_where=sa.text("accepted_at IS NULL AND revoked_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254))

@@ -151,8 +151,10 @@ def enable_member(actor: Actor, member: Membership) -> Membership:
 def invite_member(actor: Actor, data: dict, *, link: Callable[[str], str]) -> Invitation:
     """Invite `data["email"]` as `data["role"]`: a single-use, expiring link by email.
 
-    A pending invitation for the same email is replaced (its link stops working). `link`
-    turns the raw token into the absolute URL (built by the caller, who knows the site).
+    A pending invitation for the same email is replaced (its link stops working), except an
+    identical one sent in the last minute, which is answered as is (no second email); two
+    sent at once leave one invitation and one email (a unique index decides). `link` turns
+    the raw token into the absolute URL (built by the caller, who knows the site).
     """
     email = normalize_email(data["email"])
     role = data["role"]
@@ -175,27 +177,18 @@ def invite_member(actor: Actor, data: dict, *, link: Callable[[str], str]) -> In
         raise ValidationFailed(errors)
 
     now = utcnow()
-    for old in queries.pending_invitations_for(email):
-        old.revoked_at = now
-        record(
-            actor,
-            "invitation.replaced",
-            old,
-            summary=f"Invitation to {email} replaced by a new one",
-            before={"state": "pending"},
-            after={"state": "revoked"},
-        )
-    raw = new_token()
-    invitation = Invitation(
-        email=email,
-        role=role,
-        client_id=client_id if role == "client" else None,
-        token_hash=token_hash(raw),
-        invited_by_id=actor.user_id,
-        expires_at=now + dt.timedelta(hours=current_app.config["INVITATION_TTL_HOURS"]),
-    )
-    db.session.add(invitation)
-    db.session.flush()
+    try:
+        # In a savepoint: if another invitation to this email commits first (two sent at
+        # once), the live-email unique index refuses this one and the first one stands.
+        with db.session.begin_nested():
+            invitation, raw = _replace_invitation(actor, email, role, client_id, now)
+    except sa.exc.IntegrityError:
+        winner = _live_invitation(email)
+        if winner is None:
+            raise
+        return winner
+    if raw is None:
+        return invitation
     agency = actor.agency
     queue_email(
         db.session,
@@ -223,6 +216,66 @@ def invite_member(actor: Actor, data: dict, *, link: Callable[[str], str]) -> In
         after={"email": email, "role": role, "client_id": invitation.client_id},
     )
     return invitation
+
+
+# An identical invitation sent this recently is the same click twice (or two browser tabs),
+# not a deliberate re-send: it is answered with the first one and emailed once.
+SAME_INVITATION_WINDOW = dt.timedelta(seconds=60)
+
+
+def _live_invitation(email: str) -> Invitation | None:
+    return db.session.scalar(
+        sa.select(Invitation)
+        .where(
+            Invitation.email == email,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .execution_options(populate_existing=True)
+    )
+
+
+def _just_sent(old: Invitation, role: str, client_id: int | None, now: dt.datetime) -> bool:
+    return (
+        old.role == role
+        and old.client_id == (client_id if role == "client" else None)
+        and old.expires_at > now
+        and now - old.created_at < SAME_INVITATION_WINDOW
+    )
+
+
+def _replace_invitation(
+    actor: Actor, email: str, role: str, client_id: int | None, now: dt.datetime
+) -> tuple[Invitation, str | None]:
+    """Revoke the email's live invitations and add the new one (flushed); returns it and its
+    raw token, or the identical invitation just sent and None."""
+    live = queries.pending_invitations_for(email)
+    for old in live:
+        if _just_sent(old, role, client_id, now):
+            return old, None
+    for old in live:
+        old.revoked_at = now
+        record(
+            actor,
+            "invitation.replaced",
+            old,
+            summary=f"Invitation to {email} replaced by a new one",
+            before={"state": "pending"},
+            after={"state": "revoked"},
+        )
+    raw = new_token()
+    invitation = Invitation(
+        email=email,
+        role=role,
+        client_id=client_id if role == "client" else None,
+        token_hash=token_hash(raw),
+        invited_by_id=actor.user_id,
+        created_at=now,
+        expires_at=now + dt.timedelta(hours=current_app.config["INVITATION_TTL_HOURS"]),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation, raw
 
 
 def revoke_invitation(actor: Actor, invitation: Invitation) -> Invitation:

@@ -44,3 +44,36 @@ def other():
     )
     db.session.commit()
     return ns
+
+
+@pytest.fixture
+def committed(app, database_url):
+    """An app on the test database whose data is committed for real (every request gets its
+    own connection, so requests run truly at once); every table is emptied afterwards."""
+    import sqlalchemy as sa
+
+    from app import create_app
+
+    real = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 12, "max_overflow": 0, "pool_timeout": 60},
+            "REDIS_URL": None,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "WTF_CSRF_ENABLED": False,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_KIB": 8192,
+        }
+    )
+    ctx = real.app_context()
+    ctx.push()
+    try:
+        yield real
+    finally:
+        db.session.remove()
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+        ctx.pop()

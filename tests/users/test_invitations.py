@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+import time_machine
 
 from app.core.clock import utcnow
 from app.core.security import token_hash
@@ -176,6 +177,25 @@ def test_reinviting_replaces_the_pending_invitation(app, team):
             )
         )
     assert states == ["pending", "revoked"]
+
+
+def test_the_same_invitation_twice_within_a_minute_is_sent_once(app, team):
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        first = _invite(app, team, "double@example.test", "va")
+    with time_machine.travel(start + dt.timedelta(seconds=30), tick=False):
+        browser = signed_in(app, team.owner.user)
+        resp = browser.post(
+            f"/{team.agency.slug}/team/invite", data={"email": "double@example.test", "role": "va"}
+        )
+        assert resp.status_code == 302
+    assert len(emails_to("double@example.test")) == 1
+    assert app.test_client().get(first).status_code == 200
+    # A minute later the same invitation is a deliberate re-send: a new link, a new email.
+    with time_machine.travel(start + dt.timedelta(seconds=61), tick=False):
+        second = _invite(app, team, "double@example.test", "va")
+    assert second != first and len(emails_to("double@example.test")) == 2
+    assert app.test_client().get(first).status_code == 410
 
 
 def test_a_person_disabled_everywhere_can_still_accept_a_new_invitation(app, team, other):
