@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
@@ -18,6 +19,7 @@ from app.agencies.models import Agency
 from app.clients.models import Assignment, Client, Contact, ServicePackage
 from app.core.clock import utcnow
 from app.core.mail import OutboundEmail
+from app.core.money import from_minor, to_minor
 from app.core.security import hash_password
 from app.core.tenancy import tenant
 from app.core.uow import commit
@@ -55,6 +57,35 @@ _CLIENTS = [
     ("Sakura Studio", "Asia/Tokyo", "JPY", "ja_JP", "JP", "prospect", 0, 30, 48),
     ("Pampas Coffee Co.", "America/Sao_Paulo", "BRL", "pt_BR", "BR", "paused", 0, 15, 24),
 ]
+
+
+# Rough rates from USD for the demo catalogue: each client's package is priced in the
+# client's own currency (a package in another currency could not be billed to it).
+_DEMO_RATES = {"USD": 1, "AUD": 1.5, "EUR": 0.9, "EGP": 50, "JPY": 150, "BRL": 5}
+
+
+def _package_in(template: ServicePackage, currency: str, catalogue: list) -> ServicePackage:
+    """The catalogue's version of `template` priced in `currency`, added on first use."""
+    if template.currency == currency:
+        return template
+    name = f"{template.name} ({currency})"
+    for package in catalogue:
+        if package.name == name:
+            return package
+    major = round(
+        from_minor(template.price_minor, template.currency) * Decimal(str(_DEMO_RATES[currency])),
+        -1,
+    )
+    package = ServicePackage(
+        name=name,
+        pricing=template.pricing,
+        price_minor=to_minor(major, currency),
+        currency=currency,
+        description=template.description,
+    )
+    catalogue.append(package)
+    db.session.add(package)
+    return package
 
 
 @contextlib.contextmanager
@@ -148,7 +179,7 @@ def seed_demo_agency(force: bool = False) -> bool:
                 deposit_percent=dep,
                 net_days=net,
                 response_time_hours=resp,
-                service_package=packages[i % 3],
+                service_package=_package_in(packages[i % 3], cur, packages),
                 bill_rate_minor=4000 + 500 * i,
                 channels={
                     "urgent": "phone",

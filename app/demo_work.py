@@ -23,12 +23,13 @@ from app.clients.models import Client
 from app.core.clock import today_in, utcnow
 from app.core.permissions import Actor
 from app.extensions import db
-from app.sops.models import Sop
+from app.sops.models import Sop, SopVersion
 from app.users.models import Membership, User
 from app.work import checklist, transitions
 from app.work.models import EvidenceFile, Review, WorkEvent, WorkItem
 from app.work.queries import checklist_of
 from app.work.services import create_work_item
+from app.work.stage_dates import last_stage_due_at
 from app.work.uploads import read_upload
 
 AMIRA, JONAS = "amira@northwind.example", "jonas@northwind.example"
@@ -256,23 +257,48 @@ class _Story:
         return floor
 
 
-def _work(actor: Actor, item: WorkItem, client: Client, upto: int | None = None) -> None:
-    """Tick the checklist in order (the first `upto` items, or all), evidence first."""
-    slug = client.name.split()[0].lower()
+def _tick(actor: Actor, item: WorkItem, check) -> None:
+    """Tick one checklist item, its evidence first."""
+    slug = item.client.name.split()[0].lower()
     limit = current_app.config.get("EVIDENCE_MAX_BYTES") or 10 * 1024 * 1024
-    for check in checklist_of(item)[:upto]:
-        kind = check.evidence_kind
-        if kind == "link":
-            link = f"https://drive.example.com/{slug}/{item.id}/{check.item_key.replace('_', '-')}"
-            checklist.add_evidence(actor, item, check, {"link": link})
-        elif kind == "note":
-            note = NOTES.get(check.item_key, "Done; details in the client's shared folder.")
-            checklist.add_evidence(actor, item, check, {"note": note})
-        elif kind == "file":
-            name, text = FILES[check.item_key]
-            upload = read_upload(io.BytesIO(text.encode()), name, limit)
-            checklist.attach_evidence_file(actor, item, check, upload)
-        checklist.set_checklist_done(actor, item, check, True)
+    kind = check.evidence_kind
+    if kind == "link":
+        link = f"https://drive.example.com/{slug}/{item.id}/{check.item_key.replace('_', '-')}"
+        checklist.add_evidence(actor, item, check, {"link": link})
+    elif kind == "note":
+        note = NOTES.get(check.item_key, "Done; details in the client's shared folder.")
+        checklist.add_evidence(actor, item, check, {"note": note})
+    elif kind == "file":
+        name, text = FILES[check.item_key]
+        upload = read_upload(io.BytesIO(text.encode()), name, limit)
+        checklist.attach_evidence_file(actor, item, check, upload)
+    checklist.set_checklist_done(actor, item, check, True)
+
+
+def _tick_times(start: dt.datetime, end: dt.datetime, checks: list) -> list[dt.datetime]:
+    """When each of `checks` was ticked between `start` and `end`: in checklist order, with
+    gaps that vary with the work (a longer item text took longer), the last one at `end`."""
+    weights = [3 + len(c.text) % 7 for c in checks]
+    total, done, times = sum(weights), 0, []
+    for weight in weights:
+        done += weight
+        times.append(start + (end - start) * done / total)
+    return times
+
+
+def _story_shift(spec: Spec, client: Client, stages: list[dict], now: dt.datetime) -> int:
+    """Days to move an item's whole story back so its SOP's stages (due in business days
+    from when the work started) are all due by the item's own due time. Only the story
+    moves: the due time, and so what is overdue, stays as the spec says."""
+    start_days = next((s[1] for s in spec.story if s[0] == "start"), spec.story[0][1])
+    due = _due(client, spec.due_days)
+    shift = 0
+    while True:
+        start = now - dt.timedelta(days=start_days + shift)
+        last = last_stage_due_at(start, client.time_zone, stages)
+        if last is None or last <= due:
+            return shift
+        shift += 1
 
 
 def _scores(item: WorkItem, failing: dict | None = None) -> dict:
@@ -308,8 +334,6 @@ def _do(step: str, extra: list, item: WorkItem, people: dict, spec: Spec) -> Non
     va, reviewer = people[spec.assignee], people[spec.reviewer]
     if step == "start":
         transitions.start_work_item(va, item)
-    elif step == "work":
-        _work(va, item, item.client, *extra)
     elif step == "submit":
         transitions.submit_work_item(va, item)
     elif step == "take":
@@ -340,7 +364,9 @@ def seed_demo_work(agency) -> list[WorkItem]:
     for spec in ITEMS:
         client = clients[spec.client]
         (_, created), *steps = spec.story
-        when = now - dt.timedelta(days=created)
+        stages = db.session.get(SopVersion, versions[spec.sop]).stages
+        shift = _story_shift(spec, client, stages, now)
+        when = now - dt.timedelta(days=created + shift)
         day = when.astimezone(zoneinfo.ZoneInfo(client.time_zone)).date()
         monday = day - dt.timedelta(days=day.weekday())
         data = {
@@ -356,7 +382,15 @@ def seed_demo_work(agency) -> list[WorkItem]:
         item.created_at = when  # created `created` days ago in the story (see the docstring)
         story = _Story(item)
         story.at(when, lambda: None)  # dates the "created" history entry
+        previous = when
         for step, days_ago, *extra in steps:
-            story.at(now - dt.timedelta(days=days_ago), _do, step, extra, item, people, spec)
+            at = now - dt.timedelta(days=days_ago + shift)
+            if step == "work":  # each tick at its own time since the previous step
+                todo = [c for c in checklist_of(item)[: extra[0] if extra else None] if not c.done]
+                for tick_at, check in zip(_tick_times(previous, at, todo), todo, strict=True):
+                    story.at(tick_at, _tick, people[spec.assignee], item, check)
+            else:
+                story.at(at, _do, step, extra, item, people, spec)
+            previous = at
         items.append(item)
     return items

@@ -4,11 +4,13 @@ hold for the seeded rows, and seeding again changes nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from app.agencies.models import Agency
 from app.core.clock import utcnow
@@ -219,3 +221,47 @@ def _row_counts() -> dict[str, int]:
                 OutboundEmail,
             )  # fmt: skip
         }
+
+
+@pytest.mark.parametrize(
+    "today",
+    [
+        dt.datetime(2027, 1, 4, 9, 30, tzinfo=dt.UTC),  # a Monday just after New Year
+        dt.datetime(2026, 7, 18, 22, 0, tzinfo=dt.UTC),  # a Saturday night in summer
+    ],
+)
+def test_demo_dates_are_consistent_on_any_day(app, today):
+    """Seeded relative to the clock: on any day, every stage of an item is due by the item's
+    due time, the checklist was ticked over the time the VA worked (not all at one
+    instant), between the start and the submission, and nothing happened in the future."""
+    from app.clients.models import Client
+    from app.demo_work import ITEMS
+    from app.work.stage_dates import work_item_stages
+
+    with time_machine.travel(today, tick=False):
+        assert seed_demo_agency() is True
+        agency = db.session.scalar(sa.select(Agency).where(Agency.slug == DEMO_SLUG))
+        now = utcnow()
+        with tenant(agency.id):
+            items = db.session.scalars(sa.select(WorkItem)).all()
+            assert len(items) == len(ITEMS)
+            open_ = [i for i in items if i.state not in ("delivered", "cancelled")]
+            assert len([i for i in open_ if i.due_at < now]) == 2  # the overdue ones stay
+            for item in items:
+                checks = db.session.scalars(
+                    sa.select(ChecklistState).where(ChecklistState.work_item_id == item.id)
+                ).all()
+                for stage in work_item_stages(item, checks, now):
+                    assert stage.due_at <= item.due_at, (item.title, stage.title)
+                ticks = sorted(c.done_at for c in checks if c.done)
+                if len(ticks) > 1:
+                    assert len(set(ticks)) == len(ticks), item.title  # one time per tick
+                    assert ticks[-1] - ticks[0] >= dt.timedelta(hours=1), item.title
+                for tick in ticks:
+                    assert item.started_at <= tick <= now, item.title
+                    if item.submitted_at is not None:
+                        assert tick <= item.submitted_at, item.title
+            # Every client's package is priced in the client's currency (it can be billed).
+            for client in db.session.scalars(sa.select(Client)):
+                if client.service_package is not None:
+                    assert client.service_package.currency == client.currency, client.name

@@ -50,19 +50,34 @@ PACKAGE_FIELDS = ("name", "description", "pricing", "price_minor", "currency", "
 # --- clients -------------------------------------------------------------------------------
 
 
-def _resolve_package(package_id: int | None, *, current_id: int | None = None) -> None:
-    """Check a service package id from input: the agency's, and active unless unchanged."""
-    if package_id is None or package_id == current_id:
+def _resolve_package(
+    package_id: int | None, currency: str | None, *, current_id: int | None = None
+) -> None:
+    """Check a service package id from input: the agency's, active unless unchanged, and
+    priced in the client's currency (a package in another currency could never be billed
+    on the client's invoices)."""
+    if package_id is None:
         return
     package = db.session.scalar(sa.select(ServicePackage).where(ServicePackage.id == package_id))
     if package is None:
         raise ValidationFailed({"service_package_id": [DOES_NOT_EXIST]})
-    if not package.active:
+    if package_id != current_id and not package.active:
         raise ValidationFailed({"service_package_id": ["This package is no longer offered."]})
+    if currency and package.currency != currency:
+        # Name the field the user changed: the package, or the client's currency.
+        field = "service_package_id" if package_id != current_id else "currency"
+        raise ValidationFailed(
+            {
+                field: [
+                    f"{package.name} is priced in {package.currency} and this client is billed "
+                    f"in {currency}: choose a package in {currency} (or none)."
+                ]
+            }
+        )
 
 
 def create_client(actor: Actor, data: dict) -> Client:
-    _resolve_package(data.get("service_package_id"))
+    _resolve_package(data.get("service_package_id"), data.get("currency"))
     client = Client(**{k: v for k, v in data.items() if k in CLIENT_FIELDS})
     db.session.add(client)
     db.session.flush()
@@ -77,8 +92,12 @@ def create_client(actor: Actor, data: dict) -> Client:
 
 
 def update_client(actor: Actor, client: Client, data: dict) -> Client:
-    if "service_package_id" in data:
-        _resolve_package(data["service_package_id"], current_id=client.service_package_id)
+    if "service_package_id" in data or "currency" in data:
+        _resolve_package(
+            data.get("service_package_id", client.service_package_id),
+            data.get("currency", client.currency),
+            current_id=client.service_package_id,
+        )
     before = snapshot(client, CLIENT_FIELDS)
     for key, value in data.items():
         if key in CLIENT_FIELDS:
@@ -322,6 +341,25 @@ def create_package(actor: Actor, data: dict) -> ServicePackage:
 
 
 def update_package(actor: Actor, package: ServicePackage, data: dict) -> ServicePackage:
+    new_currency = data.get("currency")
+    if new_currency and new_currency != package.currency:
+        # Clients on the package are billed in its old currency: a switch would leave them
+        # with a package their invoices cannot bill.
+        on_it = db.session.scalar(
+            sa.select(sa.func.count(Client.id)).where(
+                Client.service_package_id == package.id, Client.currency != new_currency
+            )
+        )
+        if on_it:
+            raise ValidationFailed(
+                {
+                    "currency": [
+                        f"{on_it} client{'s' if on_it != 1 else ''} on this package "
+                        f"{'are' if on_it != 1 else 'is'} billed in another currency; "
+                        "move them to another package first."
+                    ]
+                }
+            )
     before = snapshot(package, PACKAGE_FIELDS)
     for key, value in data.items():
         if key not in PACKAGE_FIELDS:

@@ -130,7 +130,7 @@ def _client_values(client: Client) -> dict:
 def _package_options(current_id: int | None = None) -> list[tuple[int, str]]:
     packages = db.session.scalars(package_list_query(g.actor)).all()
     return [
-        (p.id, p.name if p.active else f"{p.name} (no longer offered)")
+        (p.id, f"{p.name} ({p.currency})" + ("" if p.active else " (no longer offered)"))
         for p in packages
         if p.active or p.id == current_id
     ]

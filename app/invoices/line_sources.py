@@ -20,6 +20,7 @@ from typing import Protocol
 import sqlalchemy as sa
 
 from app.clients.models import ServicePackage
+from app.core.formatting import format_day
 from app.extensions import db
 from app.invoices.models import Invoice, InvoiceLine
 from app.work.models import WorkItem
@@ -190,7 +191,10 @@ class WorkItemSource:
             .order_by(WorkItem.delivered_at.desc(), WorkItem.id.desc())
             .limit(limit)
         ).all()
-        return [Candidate(r.id, r.title, _delivered(r.delivered_at)) for r in rows]
+        # The fee each item will be billed at (None: the client's package has no fixed price
+        # in this currency, and the form asks for one before the user submits).
+        fee = _package_fee(invoice)
+        return [Candidate(r.id, r.title, _delivered(r.delivered_at), fee) for r in rows]
 
     def lines_for(
         self, invoice: Invoice, ids: list[int], fee_minor: int | None, errors: dict
@@ -237,7 +241,7 @@ class WorkItemSource:
 
 
 def _delivered(at: dt.datetime | None) -> str:
-    return f"delivered {at:%d %b %Y}" if at else "delivered"
+    return f"delivered {format_day(at)}" if at else "delivered"
 
 
 def _package_fee(invoice: Invoice) -> int | None:

@@ -295,13 +295,21 @@ def _act(
         return _render_show(
             invoice,
             errors={form: errors},
-            values={form: request.form.to_dict()},
+            values={form: _form_values()},
             editing_line=editing_line,
             status=exc.status,
         )
     flash(message(result) if callable(message) else message, "success")
     target = result.id if isinstance(result, Invoice) else invoice_id
     return redirect(_show_url(target, anchor))
+
+
+def _form_values() -> dict:
+    """The submitted form to show again; `ids` keeps every ticked box, not just the first."""
+    values: dict[str, Any] = request.form.to_dict()
+    if "ids" in request.form:
+        values["ids"] = request.form.getlist("ids")
+    return values
 
 
 def _invoice_for(invoice_id: int, allowed: Callable[[Any, Invoice], bool]) -> Invoice:

@@ -220,7 +220,7 @@ def test_owner_sees_rate_on_list_and_detail(app, team):
 
 
 def test_manager_creates_a_client_with_every_field(app, team):
-    package = ServicePackageFactory(agency=team.agency)
+    package = ServicePackageFactory(agency=team.agency, currency="AED")  # the client's currency
     browser = web(app, team.manager)
     assert browser.get(f"/{team.slug}/clients/new").status_code == 200
     resp = browser.post(

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from app.audit.models import AuditEvent
-from app.clients.models import ServicePackage
+from app.clients.models import Client, ServicePackage
 from tests.clients.support import api, count_rows, fetch, web
-from tests.factories import ServicePackageFactory
+from tests.factories import ClientFactory, ServicePackageFactory
 
 PACKAGE = {
     "name": "Inbox & calendar care",
@@ -130,3 +130,54 @@ def test_other_agency_package_is_404(app, team, other):
     assert browser.get(f"/{team.slug}/packages/{foreign.id}/edit").status_code == 404
     assert browser.post(f"/{team.slug}/packages/{foreign.id}/edit", data={}).status_code == 404
     assert fetch(ServicePackage, foreign.id).name == foreign.name
+
+
+# --- a package is billed in its own currency ------------------------------------------------
+
+
+def test_a_package_in_another_currency_is_refused_at_assignment(app, team):
+    usd = ServicePackageFactory(agency=team.agency, name="Starter", currency="USD")
+    eur = ServicePackageFactory(agency=team.agency, name="Starter EU", currency="EUR")
+    client = ClientFactory(agency=team.agency, currency="AED", time_zone="Asia/Dubai")
+    owner = api(app, team.owner)
+    resp = owner.patch(f"/clients/{client.id}", json={"service_package_id": usd.id})
+    assert resp.status_code == 422
+    [message] = resp.json["errors"]["service_package_id"]
+    assert "priced in USD" in message and "billed in AED" in message
+    assert fetch(Client, client.id).service_package_id is None
+    # The same on the page, in the form's field.
+    page = web(app, team.owner).post(
+        f"/{team.slug}/clients/{client.id}/edit",
+        data={"name": client.name, "time_zone": "Asia/Dubai", "currency": "AED",
+              "service_package_id": str(eur.id), "status": "active", "net_days": "14"},
+    )  # fmt: skip
+    assert page.status_code == 422
+    assert b'data-field-error="service_package_id"' in page.data
+    assert fetch(Client, client.id).service_package_id is None
+    # A new client too.
+    resp = owner.post(
+        "/clients",
+        json={"name": "Oasis", "time_zone": "Asia/Dubai", "currency": "AED",
+              "service_package_id": usd.id},
+    )  # fmt: skip
+    assert resp.status_code == 422 and "service_package_id" in resp.json["errors"]
+    # In its own currency it is accepted.
+    aed = ServicePackageFactory(agency=team.agency, name="Starter AE", currency="AED")
+    resp = owner.patch(f"/clients/{client.id}", json={"service_package_id": aed.id})
+    assert resp.status_code == 200, resp.json
+
+
+def test_the_currency_of_a_client_or_a_package_in_use_cannot_drift_apart(app, team):
+    usd = ServicePackageFactory(agency=team.agency, name="Starter", currency="USD")
+    owner = api(app, team.owner)
+    assert (
+        owner.patch(f"/clients/{team.client.id}", json={"service_package_id": usd.id}).status_code
+        == 200
+    )
+    resp = owner.patch(f"/clients/{team.client.id}", json={"currency": "EUR"})
+    assert resp.status_code == 422 and "currency" in resp.json["errors"]
+    assert fetch(Client, team.client.id).currency == "USD"
+    resp = owner.patch(f"/packages/{usd.id}", json={"currency": "EUR"})
+    assert resp.status_code == 422
+    assert "1 client on this package" in resp.json["errors"]["currency"][0]
+    assert fetch(ServicePackage, usd.id).currency == "USD"

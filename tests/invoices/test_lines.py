@@ -6,6 +6,7 @@ exponent in input and output."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -117,7 +118,7 @@ def test_delivered_work_items_are_billed_once(team, owner):
         owner, invoice, {"source": "work_item", "ids": [done[0].id, done[1].id]}
     )
     assert [ln.unit_price_minor for ln in added] == [2500, 2500]  # the package's fixed price
-    assert added[0].description == "Report 0 (delivered 03 Nov 2026)"
+    assert added[0].description == "Report 0 (delivered 3 Nov 2026)"
     assert added[0].kind == "work_item"
 
     second = draft(owner, team.client)
@@ -288,3 +289,33 @@ def test_more_decimals_than_the_currency_has_are_refused(team, owner, currency, 
     with pytest.raises(ValidationFailed) as exc:
         add_line(owner, invoice, {"description": "Work", "unit_price": typed})
     assert exc.value.errors == {"unit_price": [message]}
+
+
+def test_billing_delivered_work_without_a_fee_keeps_the_ticks_and_says_why(app, team, owner):
+    from tests.clients.support import web
+
+    items = [
+        WorkItemFactory(client=team.client, state="delivered", checklist=False, title=f"Post {n}")
+        for n in range(3)
+    ]
+    invoice = draft(owner, team.client)
+    browser = web(app, team.owner)
+    page = browser.get(f"/{team.slug}/invoices/{invoice.id}").get_data(as_text=True)
+    # Before submitting, the form says a fee is needed (the client has no fixed price).
+    assert 'data-testid="fee-needed"' in page
+    resp = browser.post(
+        f"/{team.slug}/invoices/{invoice.id}/lines/import",
+        data={"source": "work_item", "ids": [str(items[0].id), str(items[2].id)]},
+    )
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    card = html.split('data-testid="source-work_item"', 1)[1].split('data-testid="source-', 1)[0]
+    ticked = re.findall(r'name="ids" value="(\d+)" checked', card)
+    assert sorted(ticked) == sorted([str(items[0].id), str(items[2].id)])
+    assert "Enter the fee per work item" in card and 'data-field-error="unit_price"' in card
+    # With a fee the same selection is billed.
+    resp = browser.post(
+        f"/{team.slug}/invoices/{invoice.id}/lines/import",
+        data={"source": "work_item", "ids": ticked, "unit_price": "25"},
+    )
+    assert resp.status_code == 302
