@@ -14,6 +14,7 @@ from flask import current_app
 
 from app.agencies.models import Agency
 from app.audit.services import changed, record, snapshot
+from app.clients.models import Client
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.mail import queue_email
@@ -198,7 +199,8 @@ def invite_member(actor: Actor, data: dict, *, link: Callable[[str], str]) -> In
         template="invitation",
         context={
             "agency_name": agency.name,
-            "agency_zone": agency.time_zone,
+            # The zone the invitee lives in: their client's for a client contact.
+            "agency_zone": invitee_defaults(invitation)["time_zone"],
             "inviter_name": actor.user.name,
             "role_label": ROLE_LABELS.get(role, role),
             "link": link(raw),
@@ -340,14 +342,27 @@ def _join(invitation: Invitation, user: User, *, ip: str | None) -> Membership:
     return membership
 
 
+def invitee_defaults(invitation: Invitation) -> dict:
+    """The time zone and locale a new account starts with: a client contact's are their
+    client's (they live where the client is), everyone else's the agency's."""
+    with tenant(invitation.agency_id):
+        agency = db.session.get(Agency, invitation.agency_id)
+        client = db.session.get(Client, invitation.client_id) if invitation.client_id else None
+        if client is not None:
+            return {"time_zone": client.time_zone, "locale": client.locale or "en"}
+        return {"time_zone": agency.time_zone, "locale": "en"}
+
+
 def accept_invitation_as_new_user(
     invitation: Invitation, data: dict, *, ip: str | None = None
 ) -> tuple[User, Membership]:
-    """A person new to Baton accepts: their account is made with the invited email."""
+    """A person new to Baton accepts: their account is made with the invited email (in
+    the time zone they chose, and the locale of their client for a client contact)."""
     _check_usable(invitation)
     if find_user_by_email(invitation.email) is not None:
         raise Conflict("An account with this email exists. Sign in to accept the invitation.")
     user = add_user(invitation.email, data)
+    user.locale = invitee_defaults(invitation)["locale"]
     db.session.flush()
     return user, _join(invitation, user, ip=ip)
 

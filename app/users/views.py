@@ -350,7 +350,7 @@ def accept_invitation(token: str):
     existing = services.find_user_by_email(invitation.email)
     me = current_user._get_current_object() if current_user.is_authenticated else None
     is_invitee = me is not None and existing is not None and me.id == existing.id
-    values: dict = {"time_zone": agency.time_zone}
+    values: dict = {"time_zone": team_services.invitee_defaults(invitation)["time_zone"]}
     errors: dict = {}
     status = 200
     if request.method == "POST":

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 import time_machine
@@ -217,3 +218,26 @@ def test_a_person_disabled_everywhere_can_still_accept_a_new_invitation(app, tea
     assert browser.post(path).status_code == 302
     assert browser.get(f"/{team.agency.slug}/").status_code == 200
     assert _membership(other.agency.id, person.id).status == "disabled"
+
+
+def test_a_client_contact_starts_in_their_clients_time_zone_and_locale(app, team):
+    from tests.factories import ClientFactory
+
+    client = ClientFactory(agency=team.agency, time_zone="Asia/Tokyo", locale="ja_JP")
+    path = _invite(app, team, "kenji@sakura.test", "client", client_id=str(client.id))
+    (email,) = emails_to("kenji@sakura.test")
+    assert "Asia/Tokyo" in email.text_body and "JST" in email.text_body  # expiry there
+    browser = app.test_client()
+    page = browser.get(path).get_data(as_text=True)
+    assert 'name="time_zone"' in page
+    assert re.search(r'name="time_zone"[^>]*value="Asia/Tokyo"', page), "prefilled zone"
+    resp = browser.post(
+        path, data={"name": "Kenji", "password": "a-good-password", "time_zone": "Asia/Tokyo"}
+    )
+    assert resp.status_code == 302
+    user = db.session.scalar(sa.select(User).where(User.email == "kenji@sakura.test"))
+    assert (user.time_zone, user.locale) == ("Asia/Tokyo", "ja_JP")
+    # A team member still starts in the agency's zone.
+    path = _invite(app, team, "amal@example.test", "qa")
+    page = app.test_client().get(path).get_data(as_text=True)
+    assert re.search(r'name="time_zone"[^>]*value="Europe/London"', page)
