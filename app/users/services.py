@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-from collections.abc import Callable
 
 import pyotp
 import sqlalchemy as sa
@@ -20,7 +19,8 @@ from app.agencies.services import create_agency
 from app.audit.services import record
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
-from app.core.mail import queue_email
+from app.core.jobs import current_job, enqueue_job
+from app.core.mail import OutboundEmail, queue_email
 from app.core.permissions import Actor
 from app.core.security import (
     decrypt_field,
@@ -32,6 +32,7 @@ from app.core.security import (
     verify_password,
 )
 from app.core.tenancy import all_tenants, tenant
+from app.core.uow import commit
 from app.extensions import db
 from app.sops.services import install_library
 from app.users import policy, queries
@@ -185,12 +186,38 @@ def change_password(actor: Actor, data: dict, *, keep_session_id: int | None) ->
     return ended
 
 
-def request_password_reset(email: str, *, link: Callable[[str], str]) -> None:
-    """Email a single-use reset link when the account exists; silently nothing otherwise
-    (the caller answers the same either way, so accounts can't be discovered)."""
+def request_password_reset(email: str) -> None:
+    """Queue the reset for `email`: one job, whether or not the account exists, so the
+    request does the same work (and takes the same time) either way and accounts can't be
+    discovered. The job looks the account up and emails the link."""
+    enqueue_job(
+        db.session,
+        "app.users.services.send_password_reset",
+        label="Password reset request",
+        queue="email",
+        email=normalize_email(email),
+    )
+
+
+def _reset_link(raw: str) -> str:
+    """The reset page's absolute address on the configured site (built without a request)."""
+    adapter = current_app.url_map.bind("baton.invalid")
+    path = adapter.build("users.reset_password", {"token": raw})
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def send_password_reset(email: str) -> dict:
+    """Job: email a single-use reset link when the account exists; nothing otherwise. Run
+    twice, it emails once (the email's key is this job's)."""
+    job = current_job()
+    key = f"password-reset-job:{job.id}" if job is not None else None
+    if key is not None and db.session.scalar(
+        sa.select(OutboundEmail.id).where(OutboundEmail.idempotency_key == key)
+    ):
+        return {"sent": False}
     user = find_user_by_email(email)
     if user is None:
-        return
+        return {"sent": False}
     now = utcnow()
     # Only the newest link works.
     db.session.execute(
@@ -209,16 +236,19 @@ def request_password_reset(email: str, *, link: Callable[[str], str]) -> None:
     db.session.flush()
     queue_email(
         db.session,
-        key=f"password-reset:{reset.id}",
+        key=key or f"password-reset:{reset.id}",
         to=user.email,
         subject="Reset your Baton password",
         template="password_reset",
         context={
             "name": user.name,
-            "link": link(raw),
+            "link": _reset_link(raw),
             "minutes": current_app.config["PASSWORD_RESET_TTL_MINUTES"],
         },
     )
+    # Commit and publish now, so the email goes out at once (not at the clock's next pass).
+    commit()
+    return {"sent": True}
 
 
 def password_reset_usable(reset: PasswordReset | None) -> bool:

@@ -269,10 +269,7 @@ def forgot_password():
         except ValidationFailed as exc:
             errors = exc.errors
         else:
-            services.request_password_reset(
-                data["email"],
-                link=lambda raw: absolute_url("users.reset_password", token=raw),
-            )
+            services.request_password_reset(data["email"])
             commit()
             sent = True
     return render_template(
