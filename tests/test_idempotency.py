@@ -6,6 +6,7 @@ is still running (real concurrent connections) does not write twice."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 
@@ -22,7 +23,7 @@ from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
 from app.invoices.models import Invoice, Payment
 from app.users.models import Invitation
-from tests.clients.support import api, count_rows, make_team
+from tests.clients.support import api, count_rows, make_team, web
 from tests.invoices.support import fresh, issued
 from tests.objects import openapi_doc
 
@@ -328,3 +329,139 @@ def test_two_concurrent_posts_with_one_key_make_one_payment(committed, database_
     with tenant(agency_id):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
         assert db.session.get(Invoice, invoice_id).paid_minor == 2500
+
+
+# --- HTML forms: one token per render ----------------------------------------------------------
+
+
+def _form_token(page: str, action: str) -> str:
+    """The one-time token of the form posting to `action` on a rendered page."""
+    form = re.search(rf'<form[^>]*action="{re.escape(action)}"(.*?)</form>', page, re.S)
+    assert form, f"no form posting to {action}"
+    token = re.search(r'name="form_token" value="([^"]+)"', form.group(1))
+    assert token, f"the form posting to {action} carries no one-time token"
+    return token.group(1)
+
+
+def _twice(browser, page_url: str, action: str, data: dict) -> tuple:
+    """Render the page once, then send its form twice (a double click, a re-sent POST)."""
+    token = _form_token(browser.get(page_url).get_data(as_text=True), action)
+    first = browser.post(action, data={**data, "form_token": token})
+    second = browser.post(action, data={**data, "form_token": token})
+    return first, second
+
+
+def _already_done(first, second, browser) -> None:
+    assert first.status_code in (302, 303), first.get_data(as_text=True)[:500]
+    assert second.status_code == 303 and second.location == first.location
+    shown = browser.get(second.location).get_data(as_text=True)
+    assert "already done" in shown
+
+
+def _jobs(agency_id: int) -> int:
+    from app.core.jobs import OutboxJob
+
+    with all_tenants():
+        return db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboxJob)
+            .where(OutboxJob.agency_id == agency_id)
+        )
+
+
+def test_a_payment_form_sent_twice_records_one_payment(app, paid_setup):
+    team, invoice_id = paid_setup
+    browser = web(app, team.owner)
+    slug = team.agency.slug
+    first, second = _twice(
+        browser,
+        f"/{slug}/invoices/{invoice_id}",
+        f"/{slug}/invoices/{invoice_id}/payments",
+        {"amount": "25.00", "method": "bank_transfer"},
+    )
+    _already_done(first, second, browser)
+    assert _payments(team.agency.id) == 1
+    # A new render is a new form: a second payment on purpose is recorded.
+    first, _ = _twice(
+        browser,
+        f"/{slug}/invoices/{invoice_id}",
+        f"/{slug}/invoices/{invoice_id}/payments",
+        {"amount": "5.00"},
+    )
+    assert first.status_code == 302 and _payments(team.agency.id) == 2
+
+
+def test_a_form_with_errors_keeps_its_token_for_the_corrected_submit(app, paid_setup):
+    team, invoice_id = paid_setup
+    browser = web(app, team.owner)
+    slug = team.agency.slug
+    action = f"/{slug}/invoices/{invoice_id}/payments"
+    token = _form_token(
+        browser.get(f"/{slug}/invoices/{invoice_id}").get_data(as_text=True), action
+    )
+    refused = browser.post(action, data={"amount": "not money", "form_token": token})
+    assert refused.status_code == 422
+    fixed = browser.post(action, data={"amount": "10.00", "form_token": token})
+    assert fixed.status_code == 302 and _payments(team.agency.id) == 1
+
+
+def test_credit_note_refund_and_send_forms_sent_twice_act_once(app, paid_setup):
+    team, invoice_id = paid_setup
+    browser = web(app, team.owner)
+    slug = team.agency.slug
+    page = f"/{slug}/invoices/{invoice_id}"
+    browser.post(f"/{slug}/invoices/{invoice_id}/payments", data={"amount": "100.00"})
+
+    first, second = _twice(
+        browser,
+        page,
+        f"/{slug}/invoices/{invoice_id}/credit-note",
+        {"mode": "full", "reason": "Cancelled"},
+    )
+    _already_done(first, second, browser)
+    with all_tenants():
+        notes = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Invoice).where(Invoice.kind == "credit_note")
+        )
+    assert notes == 1
+
+    first, second = _twice(
+        browser, page, f"/{slug}/invoices/{invoice_id}/refunds", {"amount": "100.00"}
+    )
+    _already_done(first, second, browser)
+    with all_tenants():
+        refunds = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Payment).where(Payment.kind == "refund")
+        )
+    assert refunds == 1
+
+    # Sending renders the PDF in a job, which then emails it: one job per send.
+    token = _form_token(
+        browser.get(page).get_data(as_text=True), f"/{slug}/invoices/{invoice_id}/send"
+    )
+    before = _jobs(team.agency.id)
+    first = browser.post(f"/{slug}/invoices/{invoice_id}/send", data={"form_token": token})
+    after_first = _jobs(team.agency.id)
+    second = browser.post(f"/{slug}/invoices/{invoice_id}/send", data={"form_token": token})
+    _already_done(first, second, browser)
+    assert after_first > before and _jobs(team.agency.id) == after_first
+
+
+def test_invite_and_work_request_forms_sent_twice_act_once(app):
+    from app.portal.models import WorkRequest
+
+    team = make_team()
+    owner = web(app, team.owner)
+    slug = team.agency.slug
+    first, second = _twice(
+        owner, f"/{slug}/team", f"/{slug}/team/invite", {"email": "once@example.test", "role": "qa"}
+    )
+    _already_done(first, second, owner)
+    assert count_rows(Invitation, team.agency.id) == 1
+
+    contact = web(app, team.contact)
+    first, second = _twice(
+        contact, f"/{slug}/portal", f"/{slug}/portal/requests", {"title": "Sort the inbox"}
+    )
+    _already_done(first, second, contact)
+    assert count_rows(WorkRequest, team.agency.id) == 1

@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.clients.queries import get_client_or_404
 from app.core.errors import Conflict, ValidationFailed
+from app.core.idempotency import once_per_form
 from app.core.permissions import MANAGERS, roles
 from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
@@ -284,6 +285,7 @@ def dispute_invoice(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
 
 @bp.post("/<agency_slug>/invoices/<int:invoice_id>/reminders/send")
 @roles(*MANAGERS)
+@once_per_form
 def send_now(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
     """Send a payment reminder now, by hand (at most one per invoice and client-local day)."""
     invoice = get_invoice_or_404(g.actor, invoice_id)

@@ -20,6 +20,7 @@ from marshmallow import Schema
 from werkzeug.datastructures import MultiDict
 
 from app.core.errors import Conflict, ValidationFailed
+from app.core.idempotency import once_per_form
 from app.core.money import compute, format_money, format_plain, input_value
 from app.core.permissions import MANAGERS, roles
 from app.core.permissions import authorize as _authorize
@@ -423,6 +424,7 @@ def deduct_invoice_deposit(agency_slug: str, invoice_id: int) -> ResponseReturnV
 
 @bp.post("/<agency_slug>/invoices/<int:invoice_id>/issue")
 @roles(*MANAGERS)
+@once_per_form
 def issue(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
     invoice = _invoice_for(invoice_id, policy.can_issue_invoice)
     return _act(
@@ -436,6 +438,7 @@ def issue(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
 
 @bp.post("/<agency_slug>/invoices/<int:invoice_id>/send")
 @roles(*MANAGERS)
+@once_per_form
 def send_again(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
     invoice = _invoice_for(invoice_id, policy.can_send_invoice)
     return _act(
@@ -462,6 +465,7 @@ def void(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
 
 @bp.post("/<agency_slug>/invoices/<int:invoice_id>/credit-note")
 @roles(*MANAGERS)
+@once_per_form
 def credit_note(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
     invoice = _invoice_for(invoice_id, policy.can_credit_invoice)
     return _act(
@@ -478,6 +482,7 @@ def credit_note(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
 
 @bp.post("/<agency_slug>/invoices/<int:invoice_id>/payments")
 @roles(*MANAGERS)
+@once_per_form
 def add_payment(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
     invoice = _invoice_for(invoice_id, policy.can_record_payment)
     return _act(
@@ -492,6 +497,7 @@ def add_payment(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
 
 @bp.post("/<agency_slug>/invoices/<int:invoice_id>/refunds")
 @roles(*MANAGERS)
+@once_per_form
 def add_refund(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
     invoice = _invoice_for(invoice_id, policy.can_record_payment)
     return _act(

@@ -16,6 +16,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask.typing import ResponseReturnValue
 
 from app.core.errors import DomainError, Forbidden
+from app.core.idempotency import once_per_form
 from app.core.money import format_money
 from app.core.permissions import MANAGERS, roles
 from app.core.schemas import load_form
@@ -69,6 +70,7 @@ def home(agency_slug: str) -> ResponseReturnValue:
 
 @bp.post("/<agency_slug>/portal/requests")
 @roles("client")
+@once_per_form
 def create_request(agency_slug: str) -> ResponseReturnValue:
     """A client contact asks for work on their own client; owners and managers are emailed."""
     if not policy.can_ask_for_work(g.actor):

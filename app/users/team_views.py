@@ -10,6 +10,7 @@ from babel.numbers import format_currency, get_currency_precision
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from app.core.errors import Conflict, ValidationFailed
+from app.core.idempotency import once_per_form
 from app.core.pagination import paginate
 from app.core.permissions import roles
 from app.core.schemas import load_form
@@ -134,6 +135,7 @@ def team(agency_slug: str):
 
 @bp.post("/<agency_slug>/team/invite")
 @roles("owner", "manager")
+@once_per_form
 def invite_member(agency_slug: str):
     try:
         data = load_form(InvitationIn(), request.form)
