@@ -354,14 +354,36 @@ _transition(
     lambda a, i, d, lock: transitions.start_work_item(a, i, lock),
     "Work started. Tick the checklist as you go.",
 )
-_transition(
-    "submit",
-    "submit",
-    policy.can_submit_work_item,
-    TransitionIn,
-    lambda a, i, d, lock: transitions.submit_work_item(a, i, lock),
-    "Submitted for QA review.",
-)
+
+
+@bp.post("/<agency_slug>/work/<int:work_item_id>/submit")
+@roles("va")
+def submit_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
+    """POST: submit for QA review (see app.work.transitions). Submitted too early, the VA
+    goes back to the item's own URL, whose submit gate lists the open required items once
+    (the list stays current as they tick); other refusals are shown as for every action."""
+    item = get_work_item_or_404(g.actor, work_item_id)
+    authorize(policy.can_submit_work_item(g.actor, item))
+    if item.state in policy.ACTION_STATES["submit"]:
+        open_items = transitions.open_required_items(item)
+        if open_items:
+            n = len(open_items)
+            flash(
+                f"Not submitted yet: {n} required checklist "
+                f"{'item is' if n == 1 else 'items are'} still open (listed below).",
+                "warning",
+            )
+            return redirect(item_url(item, "submit-gate"))
+    return _act(
+        work_item_id,
+        policy.can_submit_work_item,
+        TransitionIn(),
+        lambda item, data, lock: transitions.submit_work_item(g.actor, item, lock),
+        form="submit",
+        done="Submitted for QA review.",
+    )
+
+
 _transition(
     "take",
     "take",

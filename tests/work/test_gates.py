@@ -26,9 +26,14 @@ def test_submit_with_open_required_items_is_refused_naming_them(app, desk):
     resp = flow.va.post(flow.url("/submit"), json={})
     assert resp.status_code == 409
     assert resp.json["message"] == OPEN_MESSAGE
-    page = _page_post(app, desk.va, desk, flow.id, "submit")
-    assert page.status_code == 409
-    assert OPEN_MESSAGE in page.get_data(as_text=True)
+    # On the pages, back to the item's URL, whose submit gate lists them (tests/ui).
+    va = web(app, desk.va)
+    page = va.post(f"/{desk.slug}/work/{flow.id}/submit")
+    assert page.status_code == 302
+    assert page.headers["Location"] == f"/{desk.slug}/work/{flow.id}#submit-gate"
+    html = va.get(f"/{desk.slug}/work/{flow.id}").get_data(as_text=True)
+    for text in ("Collect the figures", "Link the draft", "Attach the report"):
+        assert f"<li>{text}</li>" in html
     assert fetch_item(flow.id).state == "in_progress"
 
 
