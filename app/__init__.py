@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.exports.views import bp as exports_bp
     from app.extensions import api, csrf
     from app.jobs.views import bp as jobs_bp
+    from app.mailbox.views import bp as mailbox_bp
     from app.sops.api import blp as sops_api
     from app.sops.views import bp as sops_bp
     from app.users.api import blp as users_api
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (health_bp, users_bp, agencies_bp, clients_bp, audit_bp, jobs_bp, exports_bp):
         app.register_blueprint(bp)
     app.register_blueprint(sops_bp)
+    app.register_blueprint(mailbox_bp)
     app.register_blueprint(work_screens_bp)
     app.register_blueprint(work_bp)
     for blp in (agencies_api, users_api, clients_api, audit_api, sops_api, work_api):

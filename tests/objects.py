@@ -24,6 +24,7 @@ from flask import g
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
 from app.core.jobs import OutboxJob
+from app.core.mail import OutboundEmail
 from app.core.permissions import declared_access
 from app.core.security import new_token, token_hash
 from app.core.tenancy import all_tenants
@@ -73,6 +74,7 @@ ID_PARAMS: dict[str, str] = {
     "document_id": "invoice_document_id",
     "batch_id": "invoice_batch_id",
     "request_id": "work_request_id",
+    "email_id": "sent_email_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -127,6 +129,7 @@ class World:
     invoice_document_id: int
     invoice_batch_id: int
     work_request_id: int
+    sent_email_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
 
     @property
@@ -202,7 +205,15 @@ def build_agency(label: str) -> World:
             attempts=5,
             last_error="RuntimeError: walker",
         )
-        db.session.add_all([invitation, event, owner_session, reset, job])
+        sent_email = OutboundEmail(
+            agency_id=agency.id,
+            idempotency_key=f"walker:{agency.slug}",
+            to_addr=f"invitee-{agency.slug}@example.test",
+            subject=f"{label} invitation",
+            text_body="Accept here: https://baton.example.test/invite/walker",
+            status="sent",
+        )
+        db.session.add_all([invitation, event, owner_session, reset, job, sent_email])
         db.session.flush()
         export = Export(
             agency_id=agency.id,
@@ -256,6 +267,7 @@ def build_agency(label: str) -> World:
         checklist_item_id=work["checklist_item_id"],
         evidence_id=work["evidence_id"],
         work_request_id=work["work_request_id"],
+        sent_email_id=sent_email.id,
         **money,
         tokens=tokens,
     )

@@ -142,6 +142,13 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/{slug}/", dict(owner=OK, manager=OK, va=OK, qa=OK, client=OK)),
     ("GET", "/{slug}/settings", dict(owner=OK, manager=403, va=403, qa=403, client=403)),
     ("GET", "/{slug}/audit", dict(owner=OK, manager=403, va=403, qa=403, client=403)),
+    # sent mail (embedded default): invitation links are the owner's to pass on, nobody else's
+    ("GET", "/{slug}/sent-mail", dict(owner=OK, manager=403, va=403, qa=403, client=403)),
+    (
+        "GET",
+        "/{slug}/sent-mail/{email_id}",
+        dict(owner=OK, manager=403, va=403, qa=403, client=403),
+    ),
     ("GET", "/{slug}/team", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
     ("GET", "/{slug}/team/{member_id}", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
     ("GET", "/{slug}/packages", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
@@ -228,6 +235,7 @@ def _table_url(template: str, world) -> str:
         contact_id=world.contact_id,
         invoice_id=world.invoice_id,
         work_item_id=world.work_item_id,
+        email_id=world.sent_email_id,
     )
 
 
@@ -288,6 +296,7 @@ def test_the_intent_table_names_existing_routes(app):
             "contact_id",
             "invoice_id",
             "work_item_id",
+            "email_id",
         ):
             rule = rule.replace("{" + name + "}", f"<{name}>")
         rule = rule.replace("{other_client_id}", "<client_id>")

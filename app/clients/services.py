@@ -21,6 +21,7 @@ from app.clients.models import Assignment, Client, Contact, ServicePackage
 from app.clients.queries import agency_today
 from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
+from app.core.formatting import format_day
 from app.core.permissions import Actor
 from app.extensions import db
 from app.users.models import Membership
@@ -234,7 +235,7 @@ def assign_va(actor: Actor, client: Client, data: dict) -> Assignment:
         if a.membership_id == va.id:
             raise Conflict(
                 f"{va.user.name} is already assigned to {client.name} ({a.kind}"
-                f" from {a.starts_on.isoformat()}). End that assignment first."
+                f" from {format_day(a.starts_on)}). End that assignment first."
             )
     handed_over: list[Assignment] = []
     if data.get("kind", "primary") == "primary":
@@ -244,7 +245,7 @@ def assign_va(actor: Actor, client: Client, data: dict) -> Assignment:
             if a.starts_on >= starts:
                 raise Conflict(
                     f"{a.membership.user.name} is the primary VA from "
-                    f"{a.starts_on.isoformat()}; end that assignment first."
+                    f"{format_day(a.starts_on)}; end that assignment first."
                 )
             handed_over.append(a)
 
@@ -259,7 +260,7 @@ def assign_va(actor: Actor, client: Client, data: dict) -> Assignment:
             old,
             summary=(
                 f"{old.membership.user.name} handed {client.name} over to {va.user.name} "
-                f"as primary on {starts.isoformat()}"
+                f"as primary on {format_day(starts)}"
             ),
             before=b,
             after=a,
@@ -299,7 +300,7 @@ def end_assignment(
         raise ValidationFailed(
             {
                 "ends_on": [
-                    f"Must not be before the start date ({assignment.starts_on.isoformat()})."
+                    f"Must not be before the start date ({format_day(assignment.starts_on)})."
                 ]
             }
         )
@@ -313,7 +314,7 @@ def end_assignment(
         assignment,
         summary=(
             f"{assignment.membership.user.name} off {assignment.client.name} "
-            f"from {ends_on.isoformat()}"
+            f"from {format_day(ends_on)}"
         ),
         before=b,
         after=a,

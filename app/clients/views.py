@@ -75,6 +75,7 @@ from app.clients.services import (
     update_package,
 )
 from app.core.errors import Conflict, ValidationFailed
+from app.core.formatting import format_day
 from app.core.permissions import ALL_ROLES, MANAGERS, roles
 from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
@@ -420,7 +421,8 @@ def finish_assignment(agency_slug: str, assignment_id: int) -> ResponseReturnVal
         client = get_client_or_404(g.actor, client_id)
         return _render_detail(client, end_errors=end_errors, status=exc.status)
     flash(
-        f"{assignment.membership.user.name} is off this client from {assignment.ends_on:%d %b %Y}.",
+        f"{assignment.membership.user.name} is off this client from "
+        f"{format_day(assignment.ends_on)}.",
         "success",
     )
     return redirect(target)

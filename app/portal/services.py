@@ -15,6 +15,7 @@ from app.audit.services import record
 from app.clients.models import Client
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.formatting import format_day
 from app.core.mail import queue_email
 from app.core.permissions import MANAGERS, Actor
 from app.core.timezones import now_in_zone
@@ -72,7 +73,7 @@ def _email_staff(actor: Actor, work_request: WorkRequest, client: Client) -> Non
     ).all()
     link = _link("portal.list_requests", agency_slug=agency.slug)
     wanted = (
-        f" They would like it by {work_request.wanted_by:%-d %b %Y}."
+        f" They would like it by {format_day(work_request.wanted_by)}."
         if work_request.wanted_by
         else ""
     )

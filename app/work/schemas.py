@@ -77,6 +77,14 @@ class UploadField(fields.Field):
 # --- input ---------------------------------------------------------------------------------
 
 
+class ClientInviteIn(BaseSchema):
+    """On the create form: invite a contact of the client as its portal login, so someone
+    can approve the work when its SOP asks for the client's approval."""
+
+    invite_contact = fields.Boolean(load_default=False)
+    invite_email = fields.Email(load_default=None, validate=validate.Length(max=254))
+
+
 class WorkItemIn(BaseSchema):
     """A new work item on a client."""
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
 
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
 from app.core.clock import utcnow
-from app.core.errors import DomainError, Forbidden
+from app.core.errors import DomainError, Forbidden, ValidationFailed
 from app.core.permissions import ALL_ROLES, MANAGERS, Actor, roles
 from app.core.schemas import load_form
 from app.core.timezones import to_zone
@@ -26,6 +28,9 @@ from app.extensions import db
 from app.portal.models import WorkRequest
 from app.portal.queries import visible_work_requests
 from app.portal.services import create_work_item_for
+from app.sops.models import SopVersion
+from app.users import team_services
+from app.users.views import absolute_url
 from app.work import policy, services, transitions
 from app.work.downloads import evidence_response
 from app.work.models import ChecklistState, WorkItem
@@ -46,6 +51,7 @@ from app.work.schemas import (
     ClientApproveIn,
     ClientChangesIn,
     ClientDecisionIn,
+    ClientInviteIn,
     CommentIn,
     ReassignIn,
     ReviewIn,
@@ -111,16 +117,48 @@ def _local_input(value: Any, zone: str) -> str:
 # --- create and edit -------------------------------------------------------------------------
 
 
+INVITE_FIELDS = ("invite_contact", "invite_email")
+
+
+def _approval_offer(client: Client, sops: list[tuple[int, str]]) -> dict | None:
+    """What the create form offers when SOPs on it need the client's approval and the
+    client has no portal login yet: those SOPs, and an email to invite (a contact of the
+    client without a login, the billing contact first)."""
+    if client_approvers(client.id):
+        return None
+    versions = db.session.scalars(
+        sa.select(SopVersion).where(SopVersion.id.in_([sop_id for sop_id, _ in sops]))
+    )
+    needing = {v.id for v in versions if (v.definition or {}).get("client_approval")}
+    if not needing:
+        return None
+    contacts = sorted(
+        (c for c in client.contacts if c.email and c.membership_id is None),
+        key=lambda c: (not c.is_billing, c.id),
+    )
+    return {
+        "sop_ids": sorted(needing),
+        "sop_labels": [label for sop_id, label in sops if sop_id in needing],
+        "email": contacts[0].email if contacts else "",
+        "contacts": [(c.email, f"{c.name} <{c.email}>") for c in contacts],
+    }
+
+
 def _render_form(
     client: Client, item: WorkItem | None, values: dict, errors: dict, status: int = 200
 ) -> ResponseReturnValue:
+    sops = sop_choices(g.actor) if item is None else []
+    offer = _approval_offer(client, sops) if item is None else None
+    if offer is not None:
+        values.setdefault("invite_email", offer["email"])
     return render_template(
         "work/form.html",
         client=client,
         work_item=item,
         values=values,
         errors=errors,
-        sops=sop_choices(g.actor) if item is None else [],
+        approval_offer=offer,
+        sops=sops,
         assignees=assignee_choices(g.actor, client.id) if item is None else [],
         reviewers=reviewer_choices(g.actor) if item is None else [],
     ), status
@@ -160,17 +198,66 @@ def new_work_item(agency_slug: str, client_id: int) -> ResponseReturnValue:
         values = request.form.to_dict()
         values["urgent"] = "urgent" in request.form
         values["important"] = "important" in request.form
+        values["invite_contact"] = "invite_contact" in request.form
+        # The invitation's fields are not the work item's: read apart, checked together.
+        item_form = MultiDict(
+            [(k, v) for k, v in request.form.items(multi=True) if k not in INVITE_FIELDS]
+        )
+        invite_form = (
+            {k: request.form[k] for k in INVITE_FIELDS if k in request.form}
+            if "invite_contact" in request.form
+            else {}
+        )
         try:
-            data = load_form(WorkItemIn(), request.form)
+            invite, data = _load_both(invite_form, item_form)
             item = create_work_item_for(g.actor, client, data)
+            if invite.get("invite_contact"):
+                _invite_client_login(client, invite.get("invite_email"))
             commit()
             flash(f"Work item {item.title} created and assigned.", "success")
+            if invite.get("invite_contact"):
+                flash(f"Invitation sent to {invite['invite_email']}.", "success")
             return redirect(item_url(item))
         except DomainError as exc:
             db.session.rollback()
             errors = exc.errors or {"_schema": [exc.message]}
             return _render_form(client, None, values, errors, exc.status)
     return _render_form(client, None, values, errors)
+
+
+def _load_both(invite_form: dict, item_form: MultiDict) -> tuple[dict, dict]:
+    """Both forms' input, with every field's problem reported at once."""
+    errors: dict = {}
+    invite: dict = {}
+    data: dict = {}
+    try:
+        invite = load_form(ClientInviteIn(), invite_form)
+        if invite.get("invite_contact") and not invite.get("invite_email"):
+            errors["invite_email"] = ["Enter the email of the contact to invite."]
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    try:
+        data = load_form(WorkItemIn(), item_form)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return invite, data
+
+
+def _invite_client_login(client: Client, email: str) -> None:
+    """Invite `email` as a portal login of `client`, in the same transaction as the item."""
+    try:
+        team_services.invite_member(
+            g.actor,
+            {"email": email, "role": "client", "client_id": client.id},
+            link=lambda raw: absolute_url("users.accept_invitation", token=raw),
+        )
+    except ValidationFailed as exc:
+        # Its messages are about the invitation's email: show them on the form's field.
+        raise ValidationFailed(
+            {("invite_email" if k == "email" else k): v for k, v in exc.errors.items()}
+        ) from exc
 
 
 @bp.route("/<agency_slug>/work/<int:work_item_id>/edit", methods=["GET", "POST"])

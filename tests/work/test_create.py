@@ -230,3 +230,65 @@ def test_an_archived_client_takes_no_new_work(app, desk):
     resp = api(app, desk.owner).post(f"/clients/{desk.client.id}/work-items", json=desk.item_body())
     assert resp.status_code == 409
     assert resp.json["message"] == "This client is archived; restore it before adding work."
+
+
+# --- a client without a portal login, and an SOP that needs the client's approval ----------
+
+
+def _client_without_login(desk):
+    from tests.factories import ClientFactory, ContactFactory
+
+    client = ClientFactory(agency=desk.agency, name="Quiet Florist", time_zone="Europe/Paris")
+    ContactFactory(client=client, name="Flora Petal", email="flora@florist.test", is_billing=True)
+    AssignmentFactory(client=client, membership=desk.va)
+    return client
+
+
+def _invitations(email: str):
+    from app.users.models import Invitation
+
+    with all_tenants():
+        return db.session.scalars(sa.select(Invitation).where(Invitation.email == email)).all()
+
+
+def test_the_create_form_offers_to_invite_the_client_and_does_it_in_the_same_commit(app, desk):
+    client = _client_without_login(desk)
+    browser = web(app, desk.owner)
+    url = f"/{desk.slug}/clients/{client.id}/work/new"
+    html = browser.get(url).get_data(as_text=True)
+    offer = html.split('data-testid="invite-client-offer"', 1)[1].split("</div>\n  </div>", 1)[0]
+    assert "Quiet Florist has no portal login yet" in offer and "Social post" in offer
+    assert 'value="flora@florist.test"' in offer  # the billing contact, prefilled
+
+    form = _form(desk, sop_version_id=str(desk.approval_version.id))
+    # A bad email is named and nothing is written: no item, no invitation.
+    items_before = count_rows(WorkItem, desk.agency.id)
+    bad = browser.post(url, data={**form, "invite_contact": "on", "invite_email": "not-mail"})
+    assert bad.status_code == 422
+    assert 'data-field-error="invite_email"' in bad.get_data(as_text=True)
+    assert count_rows(WorkItem, desk.agency.id) == items_before
+    assert _invitations("flora@florist.test") == []
+
+    resp = browser.post(
+        url, data={**form, "invite_contact": "on", "invite_email": "flora@florist.test"}
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    [invitation] = _invitations("flora@florist.test")
+    assert (invitation.role, invitation.client_id) == ("client", client.id)
+    assert [e.to_addr for e in emails("invitation:")] == ["flora@florist.test"]
+    assert count_rows(WorkItem, desk.agency.id) == items_before + 1
+
+
+def test_no_offer_when_the_client_has_a_login_and_no_invitation_unless_asked(app, desk):
+    browser = web(app, desk.owner)
+    html = browser.get(f"/{desk.slug}/clients/{desk.client.id}/work/new").get_data(as_text=True)
+    assert 'data-testid="invite-client-offer"' not in html  # desk.client has a portal login
+    client = _client_without_login(desk)
+    url = f"/{desk.slug}/clients/{client.id}/work/new"
+    resp = browser.post(
+        url,
+        data={**_form(desk, sop_version_id=str(desk.approval_version.id)),
+              "invite_email": "flora@florist.test"},
+    )  # fmt: skip
+    assert resp.status_code == 302
+    assert _invitations("flora@florist.test") == []
