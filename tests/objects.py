@@ -30,7 +30,7 @@ from app.core.security import new_token, token_hash
 from app.core.tenancy import all_tenants
 from app.exports.models import Export
 from app.extensions import db
-from app.users.models import ApiToken, Invitation, PasswordReset, UserSession
+from app.users.models import ApiToken, Invitation, PasswordReset, SignupRequest, UserSession
 from tests.factories import (
     AgencyFactory,
     AssignmentFactory,
@@ -113,6 +113,7 @@ class World:
     event_id: int
     owner_session_id: int
     reset_token: str
+    signup_token: str
     job_id: int
     export_id: int
     sop_id: int
@@ -196,6 +197,17 @@ def build_agency(label: str) -> World:
             token_hash=token_hash(reset_token),
             expires_at=utcnow() + dt.timedelta(hours=1),
         )
+        signup_token = new_token()
+        db.session.add(
+            SignupRequest(
+                email=f"founder-{agency.slug}@example.test",
+                name=f"{label} Founder",
+                agency_name=f"{label} New Agency",
+                time_zone="UTC",
+                token_hash=token_hash(signup_token),
+                expires_at=utcnow() + dt.timedelta(hours=1),
+            )
+        )
         job = OutboxJob(
             agency_id=agency.id,
             func="app.exports.jobs.build_clients_csv",
@@ -259,6 +271,7 @@ def build_agency(label: str) -> World:
         event_id=event.id,
         owner_session_id=owner_session.id,
         reset_token=reset_token,
+        signup_token=signup_token,
         job_id=job.id,
         export_id=export.id,
         sop_id=sop.id,

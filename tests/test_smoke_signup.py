@@ -1,10 +1,14 @@
-"""The first journey: start an agency, land on its dashboard, sign out and back in."""
+"""The first journey: start an agency, confirm the email, land on its dashboard, sign out and
+back in."""
 
 from __future__ import annotations
+
+import re
 
 import sqlalchemy as sa
 
 from app.agencies.models import Agency
+from app.core.mail import OutboundEmail
 from app.core.tenancy import all_tenants
 from app.extensions import db
 from app.users.models import Membership
@@ -21,6 +25,16 @@ def test_signup_creates_agency_and_owner_then_login_works(client):
             "time_zone": "Africa/Cairo",
         },
     )
+    # Nothing exists until the emailed link is used.
+    assert resp.status_code == 200 and b"Check your email" in resp.data
+    with all_tenants():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Agency)) == 0
+    [email] = db.session.scalars(
+        sa.select(OutboundEmail).where(OutboundEmail.to_addr == "lina@cedar.test")
+    ).all()
+    link = re.search(r"https?://\S+(/signup/confirm/\S+)", email.text_body).group(1)
+    assert b"Create Cedar Desk" in client.get(link).data
+    resp = client.post(link)
     assert resp.status_code == 302
     assert resp.headers["Location"].endswith("/cedar-desk/")
     page = client.get("/cedar-desk/")

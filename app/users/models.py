@@ -153,3 +153,24 @@ class ApiToken(TenantScoped, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class SignupRequest(db.Model):
+    """A sign-up waiting for its email to be confirmed. Every sign-up gets one, whether or not
+    the email has an account (the answer must not tell): a new email is sent a link that
+    creates the agency, an existing account is told someone tried."""
+
+    __tablename__ = "signup_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    agency_name: Mapped[str] = mapped_column(sa.String(120))
+    time_zone: Mapped[str] = mapped_column(sa.String(64))
+    # Hashed in the request (the raw password never reaches a job); cleared once used.
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    ip: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -41,6 +41,7 @@ from app.users.models import (
     Invitation,
     Membership,
     PasswordReset,
+    SignupRequest,
     User,
     UserSession,
 )
@@ -55,24 +56,136 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def add_user(email: str, data: dict) -> User:
-    """A new person with the name, password and time zone they gave (not flushed yet)."""
+    """A new person with the name, password (or its hash, from a confirmed sign-up) and time
+    zone they gave (not flushed yet)."""
     user = User(
         email=email,
         name=data["name"],
-        password_hash=hash_password(data["password"]),
+        password_hash=data.get("password_hash") or hash_password(data["password"]),
         time_zone=data.get("time_zone") or "UTC",
     )
     db.session.add(user)
     return user
 
 
+SIGNUP_TTL = dt.timedelta(hours=24)
+
+
+def request_signup(data: dict, *, ip: str | None = None) -> SignupRequest:
+    """Start a sign-up: the same work and the same answer whether or not the email has an
+    account (so accounts can't be discovered). The password is hashed here either way; one
+    job then emails a confirmation link, or tells the existing account someone tried."""
+    now = utcnow()
+    # Forget sign-ups nobody confirmed (they hold password hashes).
+    db.session.execute(sa.delete(SignupRequest).where(SignupRequest.expires_at < now))
+    row = SignupRequest(
+        email=normalize_email(data["email"]),
+        name=data["name"],
+        agency_name=data["agency_name"],
+        time_zone=data.get("time_zone") or "UTC",
+        password_hash=hash_password(data["password"]),
+        ip=ip,
+        created_at=now,
+        expires_at=now + SIGNUP_TTL,
+    )
+    db.session.add(row)
+    db.session.flush()
+    enqueue_job(
+        db.session,
+        "app.users.services.send_signup_email",
+        label="Sign-up confirmation",
+        queue="email",
+        signup_id=row.id,
+    )
+    return row
+
+
+def _link(endpoint: str, **values: str) -> str:
+    """An absolute address on the configured site (built without a request, for jobs)."""
+    adapter = current_app.url_map.bind("baton.invalid")
+    return current_app.config["BASE_URL"].rstrip("/") + adapter.build(endpoint, values)
+
+
+def send_signup_email(signup_id: int) -> dict:
+    """Job: email the sign-up's confirmation link, or (the email has an account) tell that
+    account someone tried to sign up with it. Run twice, it emails once."""
+    row = db.session.get(SignupRequest, signup_id, with_for_update=True)
+    if row is None or row.used_at is not None or row.token_hash is not None:
+        return {"sent": False}
+    user = find_user_by_email(row.email)
+    if user is not None:
+        row.used_at = utcnow()
+        row.password_hash = None
+        queue_email(
+            db.session,
+            key=f"signup:{row.id}",
+            to=user.email,
+            subject="Someone tried to start a Baton agency with your email",
+            template="signup_account_exists",
+            context={
+                "name": user.name,
+                "agency_name": row.agency_name,
+                "login_link": _link("users.login"),
+                "reset_link": _link("users.forgot_password"),
+            },
+        )
+    else:
+        raw = new_token()
+        row.token_hash = token_hash(raw)
+        queue_email(
+            db.session,
+            key=f"signup:{row.id}",
+            to=row.email,
+            subject=f"Confirm your email to start {row.agency_name} on Baton",
+            template="signup_confirm",
+            context={
+                "name": row.name,
+                "agency_name": row.agency_name,
+                "link": _link("users.confirm_signup", token=raw),
+                "hours": int(SIGNUP_TTL.total_seconds() // 3600),
+            },
+        )
+    commit()
+    return {"sent": True}
+
+
+def find_signup_request(raw: str, *, lock: bool = False) -> SignupRequest | None:
+    stmt = sa.select(SignupRequest).where(SignupRequest.token_hash == token_hash(raw))
+    if lock:
+        stmt = stmt.with_for_update()
+    return db.session.scalar(stmt)
+
+
+def signup_request_usable(row: SignupRequest | None) -> bool:
+    return row is not None and row.used_at is None and row.expires_at > utcnow()
+
+
+def confirm_signup(row: SignupRequest) -> tuple[User, Agency, Membership]:
+    """The emailed link was opened: create the agency and its owner (the link works once)."""
+    if not signup_request_usable(row):
+        raise Conflict("This link has expired or was already used. Start again.")
+    user, agency, membership = signup(
+        {
+            "email": row.email,
+            "name": row.name,
+            "agency_name": row.agency_name,
+            "time_zone": row.time_zone,
+            "password_hash": row.password_hash,
+        },
+        ip=row.ip,
+    )
+    row.used_at = utcnow()
+    row.password_hash = None
+    db.session.flush()
+    return user, agency, membership
+
+
 def signup(data: dict, *, ip: str | None = None) -> tuple[User, Agency, Membership]:
-    """Create an agency and its owner. An existing account may not be claimed this way."""
+    """Create an agency and its owner (for a confirmed sign-up). An existing account may not
+    be claimed this way."""
     email = normalize_email(data["email"])
     if find_user_by_email(email) is not None:
-        raise ValidationFailed(
-            {"email": ["An account with this email exists. Sign in, then create the agency."]}
-        )
+        raise Conflict("An account with this email exists. Sign in, then create the agency.")
     user = add_user(email, data)
     agency = create_agency(data["agency_name"], time_zone=user.time_zone)
     db.session.flush()

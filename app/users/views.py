@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from app.agencies.models import Agency
 from app.core.clock import timestamp
-from app.core.errors import ValidationFailed
+from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import login_only, public
 from app.core.schemas import load_form
 from app.core.uow import commit
@@ -161,16 +161,47 @@ def signup():
         values = request.form.to_dict()
         try:
             data = load_form(SignupIn(), request.form)
-            user, agency, _ = services.signup(data, ip=request.remote_addr)
-            _sign_in(user)
-            return _enter_agency(agency, f"Welcome to Baton. {agency.name} is ready.")
         except ValidationFailed as exc:
-            db.session.rollback()
             errors = exc.errors
+        else:
+            # The same answer whether or not the email has an account: the email decides.
+            services.request_signup(data, ip=request.remote_addr)
+            commit()
+            return render_template("users/signup_sent.html", email=data["email"])
     values.pop("password", None)
     return render_template("users/signup.html", values=values, errors=errors), (
         422 if errors else 200
     )
+
+
+@bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit("20 per hour", methods=["POST"])
+def confirm_signup(token: str):
+    """The link from the sign-up email: a button creates the agency (a GET changes nothing,
+    so a mail scanner opening the link does not use it)."""
+    row = services.find_signup_request(token, lock=request.method == "POST")
+    if not services.signup_request_usable(row):
+        return _link_problem(
+            "This link can't be used",
+            "It has expired or was already used. Start again.",
+            404 if row is None else 410,
+            action=("Start an agency", url_for("users.signup")),
+        )
+    if request.method == "POST":
+        try:
+            user, agency, _ = services.confirm_signup(row)
+        except Conflict as exc:
+            db.session.rollback()
+            return _link_problem(
+                "This email already has an account",
+                exc.message,
+                409,
+                action=("Sign in", url_for("users.login")),
+            )
+        _sign_in(user)
+        return _enter_agency(agency, f"Welcome to Baton. {agency.name} is ready.")
+    return render_template("users/signup_confirm.html", signup=row, token=token)
 
 
 @bp.route("/login", methods=["GET", "POST"])
