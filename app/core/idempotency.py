@@ -37,7 +37,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import utcnow
 from app.core.db import UTCDateTime
-from app.core.errors import ValidationFailed
+from app.core.errors import Conflict, ValidationFailed
 from app.core.tenancy import TenantScoped, all_tenants, current_agency_id
 from app.core.uow import commit, held_commit
 from app.extensions import db
@@ -220,6 +220,8 @@ def _replay_api(fingerprint: str) -> Callable[[IdempotencyKey], Response]:
                     ]
                 }
             )
+        if first.status_code is None:  # only possible if a claim was committed by hand
+            raise Conflict("A request with this Idempotency-Key is still being processed.")
         resp = Response(first.body, status=first.status_code, content_type=first.content_type)
         if first.location:
             resp.headers["Location"] = first.location
