@@ -255,6 +255,7 @@ def committed(app, database_url):
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 6, "max_overflow": 0, "pool_timeout": 60},
             "REDIS_URL": None,
             "RATELIMIT_STORAGE_URI": "memory://",
+            "WTF_CSRF_ENABLED": False,
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_KIB": 8192,
         }
@@ -465,3 +466,42 @@ def test_invite_and_work_request_forms_sent_twice_act_once(app):
     )
     _already_done(first, second, contact)
     assert count_rows(WorkRequest, team.agency.id) == 1
+
+
+@pytest.mark.no_db
+def test_one_payment_form_sent_twice_at_once_records_one_payment(committed, database_url):
+    team = make_team()
+    with tenant(team.agency.id):
+        actor = Actor(user=team.owner.user, agency=team.agency, membership=team.owner)
+        invoice_id = issued(actor, team.client, ("Work", 1, 10000)).id
+        db.session.commit()
+    agency_id, slug = team.agency.id, team.agency.slug
+    browsers = [web(committed, team.owner) for _ in range(2)]
+    db.session.remove()
+    action = f"/{slug}/invoices/{invoice_id}/payments"
+    page = browsers[0].get(f"/{slug}/invoices/{invoice_id}").get_data(as_text=True)
+    token = _form_token(page, action)
+    answers: list = []
+
+    def submit(browser) -> None:
+        answers.append(browser.post(action, data={"amount": "25.00", "form_token": token}))
+
+    dbname = database_url.rsplit("/", 1)[1]
+    with (
+        psycopg.connect(_libpq(database_url)) as holder,
+        psycopg.connect(_libpq(database_url), autocommit=True) as watcher,
+    ):
+        holder.execute("SELECT id FROM invoices WHERE id = %s FOR UPDATE", (invoice_id,))
+        threads = [threading.Thread(target=submit, args=(b,)) for b in browsers]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 30
+        while _waiting_on_locks(watcher, dbname) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _waiting_on_locks(watcher, dbname) == 2
+        holder.rollback()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(a.status_code for a in answers) == [302, 303]
+    with tenant(agency_id):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
