@@ -8,6 +8,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.core.errors import Conflict, ValidationFailed
+from app.core.formatting import role_label
 from app.core.permissions import login_only
 from app.core.schemas import load_form
 from app.core.uow import commit
@@ -69,7 +70,9 @@ def _render_profile(status: int = 200, **context):
         user=user,
         memberships=memberships,
         agency_names=agency_names,
-        agency_choices=[(m.agency_id, f"{m.agency.name} ({m.role})") for m in memberships],
+        agency_choices=[
+            (m.agency_id, f"{m.agency.name} ({role_label(m.role)})") for m in memberships
+        ],
         tokens=tokens,
         sessions=sessions,
         current_session_id=g.get("user_session_id"),

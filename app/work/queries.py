@@ -20,6 +20,7 @@ from werkzeug.exceptions import NotFound
 from app.clients.models import Assignment
 from app.clients.queries import agency_today, current_assignment_filter
 from app.core.clock import utcnow
+from app.core.formatting import role_label
 from app.core.pagination import Page, paginate
 from app.core.permissions import Actor
 from app.extensions import db
@@ -249,7 +250,7 @@ def reviewer_choices(actor: Actor) -> list[tuple[int, str]]:
         .where(Membership.role.in_(REVIEWER_ROLES), Membership.status == "active")
         .order_by(sa.case((Membership.role == "qa", 0), else_=1), User.name, Membership.id)
     ).all()
-    return [(row.id, f"{row.name} ({row.role})") for row in rows]
+    return [(row.id, f"{row.name} ({role_label(row.role)})") for row in rows]
 
 
 def client_approvers(client_id: int) -> list[Membership]:

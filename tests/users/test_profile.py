@@ -135,7 +135,7 @@ def test_person_with_two_agencies_chooses_the_token_agency(app, team, other):
     db.session.commit()
     browser = signed_in(app, team.va.user)
     page = browser.get("/profile")
-    assert b"Cedar Desk (va)" in page.data and b"Other Agency (qa)" in page.data
+    assert b"Cedar Desk (VA)" in page.data and b"Other Agency (QA reviewer)" in page.data
     resp = browser.post("/profile/tokens", data={"name": "Other", "agency_id": other.agency.id})
     assert resp.status_code == 201
 

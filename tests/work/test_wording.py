@@ -57,6 +57,9 @@ def test_role_names_are_words_not_codes(app, desk):
     assert "Signed in as VA" in html
     html = web(app, desk.qa).get(f"/{desk.slug}/").get_data(as_text=True)
     assert "Signed in as QA reviewer" in html
+    form = web(app, desk.owner).get(f"/{desk.slug}/clients/{desk.client.id}/work/new")
+    html = form.get_data(as_text=True)
+    assert f"{desk.qa.user.name} (QA reviewer)" in html and "(qa)" not in html
 
 
 def test_a_missing_field_says_this_field_is_required(app, desk):
