@@ -13,6 +13,9 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the Flask app: config, extensions, blueprints, CLI, error pages, security headers."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_config(config))
+    from app.core.request_guards import init_request_guards, install_converters
+
+    install_converters(app)  # before any route exists: rules bind converters when added
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -45,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.users.auth import init_auth
 
     register_error_handlers(app)
+    init_request_guards(app)  # before init_auth: OPTIONS needs no sign-in
     init_web(app)
     init_idempotency(app)
     init_auth(app)

@@ -678,6 +678,15 @@ def access(app, rule, method: str):
     return declared_access(app.view_functions[rule.endpoint], method)
 
 
+def acting_role(app, rule, method: str) -> str:
+    """The role that may call `method` on `rule`: the owner where owners may (an owner is
+    never refused by a role check), otherwise the first role the declaration allows."""
+    decl = access(app, rule, method)
+    assert decl is not None, f"{method} {rule.rule} declares no access"
+    kind, allowed = decl
+    return next(r for r in ROLES if r in allowed) if kind == "roles" else "owner"
+
+
 def our_rules(app):
     """Every rule of ours (not static files or the OpenAPI/Swagger endpoints)."""
     from app.users.auth import PUBLIC_ENDPOINTS

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from app.core.schemas import BaseSchema, PageArgs
+from app.core.schemas import BaseSchema, Id, PageArgs
 
 
 class AuditFilterArgs(PageArgs):
@@ -14,10 +14,8 @@ class AuditFilterArgs(PageArgs):
 
     action = fields.String(validate=validate.Length(min=1, max=64))
     entity_type = fields.String(validate=validate.Length(min=1, max=32))
-    actor_id = fields.Integer(
-        validate=validate.Range(min=1), metadata={"description": "User id of who acted."}
-    )
-    entity_id = fields.Integer(validate=validate.Range(min=1))
+    actor_id = Id(metadata={"description": "User id of who acted."})
+    entity_id = Id()
     date_from = fields.Date(metadata={"description": "First day, in your time zone."})
     date_to = fields.Date(metadata={"description": "Last day (included), in your time zone."})
 

@@ -27,6 +27,7 @@ from app.core.schemas import (
     BaseSchema,
     CountryField,
     CurrencyField,
+    Id,
     LocaleField,
     Name,
     PageArgs,
@@ -83,7 +84,7 @@ class ClientIn(BaseSchema):
         validate=validate.Range(min=1, max=720),
         metadata={"description": "Response-time promise, in the client's business hours."},
     )
-    service_package_id = fields.Integer(load_default=None, allow_none=True)
+    service_package_id = Id(load_default=None, allow_none=True)
     bill_rate_minor = fields.Integer(
         load_default=None,
         allow_none=True,
@@ -158,8 +159,7 @@ class ClientFilterArgs(PageArgs):
     )
     status = fields.String(validate=validate.OneOf(CLIENT_STATUSES))
     time_zone = TimeZoneField()
-    va = fields.Integer(
-        validate=validate.Range(min=1),
+    va = Id(
         metadata={"description": "Membership id of a VA; clients they are currently on."},
     )
     include_archived = fields.Boolean(load_default=False)
@@ -211,7 +211,7 @@ class ContactPageOut(BaseSchema):
 
 
 class AssignmentIn(BaseSchema):
-    membership_id = fields.Integer(
+    membership_id = Id(
         required=True, metadata={"description": "Membership id of an active VA of the agency."}
     )
     kind = fields.String(load_default="primary", validate=validate.OneOf(ASSIGNMENT_KINDS))

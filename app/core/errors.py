@@ -58,6 +58,38 @@ _TITLES = {
 }
 
 
+def _rollback() -> None:
+    """Forget the failed request's unit of work before the error page: after a failed
+    statement PostgreSQL refuses every further one until a rollback, and the page itself
+    reads the database (the signed-in person's agencies for the menu). 4xx answers need
+    none: views that catch a failed statement roll back themselves."""
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the answer matters more than a second failure
+        log.warning("rollback before the error answer failed", exc_info=True)
+
+
+def request_errors(messages: object) -> dict | None:
+    """webargs/flask-smorest messages as `{field: [messages]}`.
+
+    They come keyed by location (`{"json": {"name": [...]}}`), and a body that is not
+    JSON at all (malformed, not UTF-8) comes as a bare list (`{"json": ["Invalid JSON
+    body."]}`): that one is kept under the location's name."""
+    if not isinstance(messages, dict) or not messages:
+        return None
+    if not set(messages) <= {"json", "query", "form", "files", "headers", "view_args"}:
+        return messages
+    merged: dict = {}
+    for location, part in messages.items():
+        if isinstance(part, dict):
+            merged.update(part)
+        else:
+            merged[location] = part if isinstance(part, list) else [str(part)]
+    return merged
+
+
 def _answer(code: int, message: str, errors: dict | None = None, headers: dict | None = None):
     if wants_json():
         body: dict = {"code": code, "status": _TITLES.get(code, "Error"), "message": message}
@@ -81,12 +113,10 @@ def register_error_handlers(app: Flask) -> None:
         code = exc.code or 500
         # flask-smorest/webargs put validation messages on the exception's data.
         data = getattr(exc, "data", None) or {}
-        errors = data.get("messages") if isinstance(data, dict) else None
-        if errors and set(errors) <= {"json", "query", "form", "files", "headers"}:
-            merged: dict = {}
-            for part in errors.values():
-                merged.update(part)
-            errors = merged
+        errors = request_errors(data.get("messages")) if isinstance(data, dict) else None
+        if code == 400 and errors and "json" in errors:
+            message = "The request body is not valid JSON (UTF-8)."
+            return _answer(code, message, errors)
         message = exc.description if code != 422 else "Some fields need attention."
         headers = dict(exc.get_headers()) if code in (405, 429) else {}
         headers.pop("Content-Type", None)
@@ -97,4 +127,5 @@ def register_error_handlers(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if app.config.get("PROPAGATE_EXCEPTIONS") or app.testing:
             raise exc
+        _rollback()
         return _answer(500, "Something went wrong on our side. It has been reported.")

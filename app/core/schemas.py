@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -34,21 +36,98 @@ class HumanMessages(Schema):
 # --- end of the wording block -----------------------------------------------------------
 
 
+# Ids are PostgreSQL `integer` columns: anything outside 1..2^31-1 names nothing, and must be
+# refused before the database sees it (int4 overflow is an error there, not "not found").
+MAX_ID = 2**31 - 1
+# Other whole numbers without a declared range get the int4 range (the column type of
+# counts, minutes and days); money in minor units declares its own wider range.
+INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
+
+# Characters that show nothing, yet are neither white space to Python's str.strip() nor
+# format characters (category Cf, e.g. U+200B ZERO WIDTH SPACE, U+FEFF): fillers that
+# render blank. A name made only of these (or of Cf) is blank.
+_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e")
+
+
+def _invisible(char: str) -> bool:
+    return char.isspace() or char in _INVISIBLE_LETTERS or unicodedata.category(char) == "Cf"
+
+
+def strip_invisible(text: str) -> str:
+    """`text` without white space or invisible characters at either end."""
+    start, end = 0, len(text)
+    while start < end and _invisible(text[start]):
+        start += 1
+    while end > start and _invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def text_problem(value: Any) -> str | None:
+    """Why a value cannot be stored as text (PostgreSQL refuses NUL; a lone surrogate is
+    not Unicode and cannot be encoded as UTF-8), looking inside lists and objects."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "Must not contain NUL characters (\\u0000)."
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "Must be valid Unicode text (a lone surrogate was sent)."
+        return None
+    if isinstance(value, dict):
+        items: list = [*value.keys(), *value.values()]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        return None
+    return next((p for item in items if (p := text_problem(item)) is not None), None)
+
+
+def _bounded_int(field: fields.Field) -> None:
+    """Give an integer field without an upper bound the int4 range (published in the
+    OpenAPI document, checked on load), so no out-of-range number reaches PostgreSQL."""
+    if isinstance(field, fields.List):
+        _bounded_int(field.inner)
+        return
+    if not isinstance(field, fields.Integer) or field.dump_only:
+        return
+    if any(isinstance(v, validate.Range) and v.max is not None for v in field.validators):
+        return
+    field.validators = [
+        *field.validators,
+        validate.Range(min=INT4_MIN, max=INT4_MAX, error="Must be a whole number in range."),
+    ]
+
+
 class BaseSchema(HumanMessages, Schema):
-    """Unknown fields are rejected; surrounding white space is trimmed from strings."""
+    """Unknown fields are rejected; surrounding white space (and invisible characters) is
+    trimmed from strings; text PostgreSQL cannot store (NUL, lone surrogates) is refused
+    naming the field; integers stay in the database's range."""
 
     class Meta:
         unknown = RAISE
 
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        _bounded_int(field_obj)
+        super().on_bind_field(field_name, field_obj)
+
     @pre_load
     def _strip_strings(self, data: Any, **kwargs: Any) -> Any:
-        if isinstance(data, dict):
+        # A Mapping, not only a dict: query strings arrive as webargs' MultiDictProxy.
+        if isinstance(data, Mapping):
+            problems = {
+                str(k): [p]
+                for k, v in data.items()
+                if (p := text_problem(v) or text_problem(k)) is not None
+            }
+            if problems:
+                raise ValidationError(problems)
             return {k: self._clean(k, v) for k, v in data.items()}
         return data
 
     def _clean(self, key: str, value: Any) -> Any:
         if isinstance(value, str):
-            return value.strip()
+            return strip_invisible(value)
         if isinstance(value, float) and not value.is_integer():
             # marshmallow's Integer would silently truncate 1.5 to 1; as text it fails
             # with "Not a valid integer." like any other non-integer.
@@ -132,6 +211,24 @@ class CountryField(_FormattedString):
         return value
 
 
+class Id(fields.Integer):
+    """The id of a row (a client, an invoice, a membership...): a whole number from 1 to
+    2^31-1. Anything else cannot name a row, so it is refused before any query."""
+
+    def __init__(self, **kw: Any) -> None:
+        kw["validate"] = [
+            validate.Range(min=1, max=MAX_ID, error="Not a valid id."),
+            *_as_list(kw.get("validate")),
+        ]
+        super().__init__(**kw)
+
+
+def _as_list(validators: Any) -> list:
+    if validators is None:
+        return []
+    return list(validators) if isinstance(validators, list | tuple) else [validators]
+
+
 def Name(**kw: Any) -> fields.String:  # noqa: N802 - reads like a field class
     return fields.String(validate=validate.Length(min=1, max=kw.pop("max", 120)), **kw)
 
@@ -191,3 +288,20 @@ def _flatten(messages: Any) -> dict:
     if isinstance(messages, dict):
         return {str(k): v for k, v in messages.items()}
     return {"_schema": messages}
+
+
+# OpenAPI pieces for answers that are not a marshmallow schema: files and error answers.
+# flask-smorest registers its ErrorSchema (the body app.core.errors sends) as "Error".
+ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+
+def error_response(description: str) -> dict:
+    """An error answer (404, 409...) with the JSON body every API error has."""
+    return {"description": description, "content": ERROR_CONTENT}
+
+
+def file_response(description: str, *media_types: str, schema: dict | None = None) -> dict:
+    """A download in one of `media_types`: raw bytes, unless `schema` says what the
+    document holds (a YAML file is an object to a client that reads it)."""
+    content = {"schema": schema or {"type": "string", "format": "binary"}}
+    return {"description": description, "content": {m: content for m in media_types}}

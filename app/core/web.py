@@ -35,7 +35,11 @@ def _security_headers(resp):
     resp.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:
         resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if current_user and getattr(current_user, "is_authenticated", False):
+    if request.path.startswith("/api/"):
+        # API answers carry rates, notes and personal data, signed in or not: no cache,
+        # shared or private, keeps them (set, not setdefault: send_file adds its own).
+        resp.headers["Cache-Control"] = "no-store"
+    elif current_user and getattr(current_user, "is_authenticated", False):
         resp.headers.setdefault("Cache-Control", "no-store")
     return resp
 

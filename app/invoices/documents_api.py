@@ -18,7 +18,7 @@ from marshmallow import fields
 from app.core.errors import Forbidden
 from app.core.permissions import MANAGERS, roles
 from app.core.permissions import authorize as _authorize
-from app.core.schemas import BaseSchema
+from app.core.schemas import BaseSchema, error_response, file_response
 from app.core.uow import commit
 from app.invoices.batch import (
     BatchIn,
@@ -54,11 +54,8 @@ blp = Blueprint(
 )
 
 PDF_RESPONSE = {
-    "200": {
-        "description": "The PDF (checksum verified before it is sent)",
-        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-    },
-    "404": {"description": "No such invoice, or no PDF made for it yet"},
+    "200": file_response("The PDF (checksum verified before it is sent)", "application/pdf"),
+    "404": error_response("No such invoice, or no PDF made for it yet"),
 }
 
 

@@ -18,6 +18,7 @@ from app.clients.queries import get_client_or_404
 from app.core.idempotency import idempotent
 from app.core.permissions import MANAGERS, loads, roles
 from app.core.permissions import authorize as _authorize
+from app.core.schemas import error_response
 from app.core.uow import commit
 from app.invoices.models import Invoice, ReminderStep
 from app.invoices.policy import can_flag_invoice, can_manage_billing, can_send_reminder_now
@@ -195,8 +196,9 @@ class InvoiceReminderSend(MethodView):
     @idempotent
     @loads(get_invoice_or_404, "invoice_id", "invoice")
     @blp.response(201, InvoiceRemindersOut)
-    @blp.alt_response(409, description="No reminder may go out (paid, void, disputed, draft, "
-                      "no contact email, or one was already sent by hand today).")  # fmt: skip
+    @blp.doc(responses={"409": error_response(
+        "No reminder may go out (paid, void, disputed, draft, no contact email, or one was "
+        "already sent by hand today).")})  # fmt: skip
     def post(self, agency_slug: str, invoice: Invoice) -> Any:
         """Send a payment reminder now, by hand: the wording of the step the invoice has
         reached, to the client's billing contacts. At most one per invoice and client-local

@@ -103,6 +103,17 @@ class StepOut(BaseSchema):
     sent_count = fields.Integer(dump_only=True)
 
 
+class LadderStepOut(StepOut):
+    """A step as the ladder lists it: before the agency first saves its ladder
+    (`installed: false`) the steps shown are the defaults, not yet stored, without an id."""
+
+    id = fields.Integer(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "null while the ladder is not installed (default steps)."},
+    )
+
+
 class VariableOut(BaseSchema):
     name = fields.String(dump_only=True)
     description = fields.String(dump_only=True)
@@ -116,7 +127,7 @@ class LadderOut(BaseSchema):
         metadata={"description": "False until the default ladder is saved for the agency."},
     )
     send_time = fields.String(dump_only=True, metadata={"description": "Local time, e.g. 09:00"})
-    steps = fields.List(fields.Nested(StepOut), dump_only=True)
+    steps = fields.List(fields.Nested(LadderStepOut), dump_only=True)
     variables = fields.List(fields.Nested(VariableOut), dump_only=True)
 
 

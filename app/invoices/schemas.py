@@ -16,7 +16,7 @@ from flask import g, has_app_context
 from marshmallow import fields, post_dump, validate
 
 from app.core.money import format_money
-from app.core.schemas import BaseSchema, CurrencyField, LocaleField, Name, PageArgs
+from app.core.schemas import BaseSchema, CurrencyField, Id, LocaleField, Name, PageArgs
 from app.invoices.line_sources import SourceNames
 from app.invoices.models import INVOICE_KINDS, PAYMENT_METHODS, ROUNDING_MODES
 from app.invoices.queries import LIST_STATUSES, display_status, is_overdue
@@ -42,6 +42,12 @@ class _Number(fields.Decimal):
 
     def __init__(self, **kw: Any) -> None:
         kw.setdefault("allow_nan", False)
+        default = kw.get("load_default")
+        if isinstance(default, Decimal):
+            # apispec would publish the default as the string "1": a number field's
+            # default must be a number for the document to be valid OpenAPI.
+            number = int(default) if default == default.to_integral_value() else float(default)
+            kw["metadata"] = {"default": number, **(kw.get("metadata") or {})}
         super().__init__(**kw)
 
     def _validated(self, value: Any) -> Decimal:
@@ -110,10 +116,10 @@ def _amount(description: str) -> AmountField:
     return AmountField(load_default=None, allow_none=True, metadata={"description": description})
 
 
-def _id(**kw: Any) -> fields.Integer:
+def _id(**kw: Any) -> Id:
     kw.setdefault("load_default", None)
     kw.setdefault("allow_none", True)
-    return fields.Integer(**kw)
+    return Id(**kw)
 
 
 def _text(max_length: int, **kw: Any) -> fields.String:
@@ -136,7 +142,7 @@ class EmptyIn(BaseSchema):
 class InvoiceIn(BaseSchema):
     """A new draft. Currency, locale and net days default to the client's."""
 
-    client_id = fields.Integer(required=True)
+    client_id = Id(required=True)
     currency = CurrencyField(load_default=None, allow_none=True)
     locale = LocaleField(load_default=None, allow_none=True)
     net_days = fields.Integer(
@@ -173,7 +179,7 @@ class SourceLinesIn(BaseSchema):
 
     source = fields.String(required=True, validate=validate.OneOf(SourceNames()))
     ids = fields.List(
-        fields.Integer(),
+        Id(),
         load_default=list,
         validate=validate.Length(max=200),
         metadata={"description": "Ids of the things to bill (at least one)."},
@@ -214,13 +220,13 @@ class DepositIn(BaseSchema):
 
 
 class DeductDepositIn(BaseSchema):
-    deposit_invoice_id = fields.Integer(required=True)
+    deposit_invoice_id = Id(required=True)
 
 
 class InvoiceFilterArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(LIST_STATUSES))
     kind = fields.String(validate=validate.OneOf(INVOICE_KINDS))
-    client_id = fields.Integer(validate=validate.Range(min=1))
+    client_id = Id()
     currency = CurrencyField()
     q = fields.String(validate=validate.Length(max=60), metadata={"description": "Number."})
 

@@ -19,7 +19,7 @@ from flask_smorest import Blueprint
 from app.core.pagination import paginate
 from app.core.permissions import MANAGERS, STAFF, roles
 from app.core.permissions import authorize as _authorize
-from app.core.schemas import PageArgs
+from app.core.schemas import PageArgs, file_response
 from app.core.uow import commit
 from app.sops.models import Sop, SopVersion
 from app.sops.policy import (
@@ -208,11 +208,10 @@ class SopVersionResource(MethodView):
 class SopVersionExport(MethodView):
     @roles(*STAFF)
     @loads_sop
-    @blp.response(
-        200,
-        content_type="application/yaml",
-        description="The version's YAML exactly as saved, as an attachment <slug>-v<number>.yaml.",
-    )
+    @blp.doc(responses={"200": file_response(
+        "The version's YAML exactly as saved, as an attachment <slug>-v<number>.yaml "
+        "(an SOP definition: see sops/README.md).",
+        "application/yaml", schema={"type": "object"})})  # fmt: skip
     def get(self, agency_slug: str, sop: Sop, version: SopVersion) -> Response:
         """Download one version as a YAML file (importable here or in another agency)."""
         _authorize(can_export_sop(g.actor, sop))

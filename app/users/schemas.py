@@ -12,6 +12,7 @@ from app.core.formatting import ROLE_LABELS as FORMATTING_ROLE_LABELS
 from app.core.schemas import (
     BaseSchema,
     CurrencyField,
+    Id,
     LocaleField,
     Name,
     PageArgs,
@@ -139,7 +140,7 @@ class MemberDetailsIn(BaseSchema):
 class InvitationIn(BaseSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    client_id = fields.Integer(load_default=None, allow_none=True, strict=False)
+    client_id = Id(load_default=None, allow_none=True)
 
     @validates_schema
     def _client_goes_with_client_role(self, data: dict, **kw: Any) -> None:
@@ -196,7 +197,7 @@ class TotpCodeIn(BaseSchema):
 
 class ApiTokenIn(BaseSchema):
     name = Name(required=True, max=80)
-    agency_id = fields.Integer(required=True)
+    agency_id = Id(required=True)
 
 
 class ApiTokenOut(BaseSchema):

@@ -24,7 +24,7 @@ from app.core.idempotency import idempotent
 from app.core.pagination import paginate
 from app.core.permissions import ALL_ROLES, MANAGERS, STAFF, Actor, roles
 from app.core.permissions import authorize as _authorize
-from app.core.schemas import PageArgs
+from app.core.schemas import PageArgs, file_response
 from app.core.uow import commit
 from app.work import checklist, policy, services, transitions
 from app.work.downloads import evidence_response
@@ -59,7 +59,7 @@ from app.work.schemas import (
     WorkItemPageOut,
     WorkItemPatchIn,
 )
-from app.work.uploads import DEFAULT_MAX_BYTES, read_upload
+from app.work.uploads import DEFAULT_MAX_BYTES, EVIDENCE_MEDIA_TYPES, read_upload
 
 blp = Blueprint(
     "work_api",
@@ -416,7 +416,8 @@ class ChecklistEvidenceFile(MethodView):
 class EvidenceDownload(MethodView):
     @roles(*ALL_ROLES)
     @loads_item()
-    @blp.response(200, description="The file, as an attachment with its detected type.")
+    @blp.doc(responses={"200": file_response(
+        "The file, as an attachment with its detected type.", *EVIDENCE_MEDIA_TYPES)})  # fmt: skip
     def get(self, agency_slug: str, item: WorkItem, evidence_id: int) -> Response:
         """Download an evidence file (everyone who can see the item)."""
         return evidence_response(get_evidence_file_or_404(g.actor, item, evidence_id))

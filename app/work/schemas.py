@@ -13,14 +13,13 @@ from werkzeug.datastructures import FileStorage
 
 from app.core.clock import utcnow
 from app.core.permissions import Actor
-from app.core.schemas import BaseSchema, Name, PageArgs
+from app.core.schemas import BaseSchema, Id, Name, PageArgs
 from app.core.timezones import short_in_zone
 from app.work.models import STATES
 from app.work.policy import can_see_evidence_notes
 from app.work.richtext import MAX_LINK_LENGTH, link_problem
 from app.work.stage_dates import work_item_stages
 
-ID = {"validate": validate.Range(min=1)}
 LOCK_VERSION = {
     "load_default": None,
     "validate": validate.Range(min=1),
@@ -95,19 +94,16 @@ class WorkItemIn(BaseSchema):
         validate=validate.Length(max=MAX_TEXT),
         metadata={"description": "Plain text or simple HTML (sanitized)."},
     )
-    sop_version_id = fields.Integer(
+    sop_version_id = Id(
         required=True,
-        **ID,
         metadata={"description": "The current version of an active SOP; the item keeps it."},
     )
-    assignee_id = fields.Integer(
+    assignee_id = Id(
         required=True,
-        **ID,
         metadata={"description": "Membership id of an active VA assigned to the client."},
     )
-    reviewer_id = fields.Integer(
+    reviewer_id = Id(
         required=True,
-        **ID,
         metadata={"description": "Membership id of a QA reviewer, manager or owner."},
     )
     due_at = fields.DateTime(
@@ -128,10 +124,9 @@ class WorkItemIn(BaseSchema):
         validate=validate.Range(min=0, max=100_000),
         metadata={"description": "Default: the sum of the SOP's checklist estimates."},
     )
-    request_id = fields.Integer(
+    request_id = Id(
         load_default=None,
         allow_none=True,
-        **ID,
         metadata={"description": "An open work request of this client the item answers; "
                   "it becomes accepted and linked to the new item."},
     )  # fmt: skip
@@ -158,12 +153,10 @@ class WorkItemPatchIn(BaseSchema):
 
 
 class ReassignIn(BaseSchema):
-    assignee_id = fields.Integer(
-        **ID, metadata={"description": "Membership id of an active VA assigned to the client."}
+    assignee_id = Id(
+        metadata={"description": "Membership id of an active VA assigned to the client."}
     )
-    reviewer_id = fields.Integer(
-        **ID, metadata={"description": "Membership id of a QA reviewer, manager or owner."}
-    )
+    reviewer_id = Id(metadata={"description": "Membership id of a QA reviewer, manager or owner."})
     lock_version = fields.Integer(**LOCK_VERSION)
 
 
@@ -265,11 +258,11 @@ class EvidenceFileIn(BaseSchema):
 
 
 class WorkItemFilterArgs(PageArgs):
-    client_id = fields.Integer(**ID)
+    client_id = Id()
     state = fields.String(validate=validate.OneOf(STATES))
-    assignee_id = fields.Integer(**ID, metadata={"description": "Membership id of the VA."})
-    reviewer_id = fields.Integer(**ID, metadata={"description": "Membership id of the reviewer."})
-    sop_id = fields.Integer(**ID, metadata={"description": "Any version of this SOP."})
+    assignee_id = Id(metadata={"description": "Membership id of the VA."})
+    reviewer_id = Id(metadata={"description": "Membership id of the reviewer."})
+    sop_id = Id(metadata={"description": "Any version of this SOP."})
     q = fields.String(
         validate=validate.Length(max=200), metadata={"description": "Part of the title."}
     )

@@ -34,6 +34,7 @@ TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)),
 }
+EVIDENCE_MEDIA_TYPES = tuple(dict.fromkeys(t for t, _ in TYPES.values()))
 ALLOWED_LABEL = "PDF, PNG, JPEG, GIF, WebP, plain text, CSV, Word (.docx) or Excel (.xlsx)"
 # Markup that a browser would render (and run) if it ever sniffed the file as HTML or SVG.
 _MARKUP = re.compile(
