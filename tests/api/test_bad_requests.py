@@ -371,3 +371,20 @@ def test_every_api_answer_is_no_store(app):
     }
     for label, resp in answers.items():
         assert resp.headers.get("Cache-Control") == "no-store", (label, resp.headers)
+
+
+def test_html_forms_and_filters_refuse_nul_naming_the_field(app):
+    """The forms read the same schemas: a NUL never reaches PostgreSQL from a page either."""
+    world = build_agency("Nul form")
+    anonymous = fresh(app.test_client())
+    owner = signed_in_client(app, world.users["owner"])
+    before = snapshot_all()
+    for url, data, field in (
+        ("/login", {"email": "a\x00@example.test", "password": "whatever-long"}, "email"),
+        ("/forgot-password", {"email": "a\x00@example.test"}, "email"),
+    ):
+        resp = anonymous.post(url, data=data)
+        assert resp.status_code == 422, (url, resp.status_code)
+        assert f'data-field-error="{field}"' in resp.get_data(as_text=True), url
+    assert owner.get(f"/{world.slug}/clients?q=a%00b").status_code == 422
+    assert not diff_snapshots(before, snapshot_all())
