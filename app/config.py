@@ -62,6 +62,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "baton-rl"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down must not stop sign-in: limits then hold per process (logged once by
+        # Flask-Limiter, shown on /healthz) until the storage answers again.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # A Redis that hangs instead of refusing must not hang every request either.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         "LOGIN_RATE_LIMIT_IP": env.get("LOGIN_RATE_LIMIT_IP", "20 per minute"),
         "LOGIN_RATE_LIMIT_ACCOUNT": env.get("LOGIN_RATE_LIMIT_ACCOUNT", "5 per minute"),
         "PASSWORD_RESET_RATE_LIMIT_IP": env.get("PASSWORD_RESET_RATE_LIMIT_IP", "10 per hour"),
@@ -94,6 +100,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "QUEUE_TIMEOUTS": _timeouts(env.get("QUEUE_TIMEOUTS", "")),
         "JOB_RETRY_BASE_SECONDS": float(env.get("JOB_RETRY_BASE_SECONDS", "5")),
         "OUTBOX_SWEEP_GRACE_SECONDS": float(env.get("OUTBOX_SWEEP_GRACE_SECONDS", "5")),
+        "WORKER_ALIVE_TTL_SECONDS": int(env.get("WORKER_ALIVE_TTL_SECONDS", "15")),
+        "EMAIL_UNKNOWN_OUTCOME_DELAY_SECONDS": float(
+            env.get("EMAIL_UNKNOWN_OUTCOME_DELAY_SECONDS", "600")
+        ),
         "ARGON2_TIME_COST": int(env.get("ARGON2_TIME_COST", "0")) or None,
         "ARGON2_MEMORY_KIB": int(env.get("ARGON2_MEMORY_KIB", "0")) or None,
         "PAGE_SIZE_DEFAULT": 25,

@@ -1,12 +1,34 @@
 """`python -m workers`: an RQ worker on the email, default and pdf queues (in that order of
-priority, so a PDF backlog never delays a password-reset email). It needs REDIS_URL."""
+priority, so a PDF backlog never delays a password-reset email). It needs REDIS_URL.
+
+The process rides out Redis outages: when Redis goes away it logs once, waits and
+reconnects with backoff (0.5 s doubling to 30 s), and carries on with a fresh RQ worker (and
+scheduler) when Redis answers again, so a supervisor never sees it exit for that. A thread
+marks the worker alive every few seconds (`app.core.jobs.mark_worker_alive`), which is how
+the clock's recovery tells a job whose worker died from one still running.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
+import time
+
+log = logging.getLogger("baton.worker")
+
+RECONNECT_FIRST, RECONNECT_MAX = 0.5, 30.0
+
+
+class _QuietRedisRetries(logging.Filter):
+    """RQ logs every reconnection try; this process logs an outage once itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "could not connect to Redis" not in str(record.msg)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,9 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     from redis import Redis
-    from rq import Queue, SimpleWorker
 
-    from app.core.jobs import queue_timeout
     from workers.app import get_app
 
     app = get_app()  # at start, not import: one app per worker process
@@ -33,13 +53,145 @@ def main(argv: list[str] | None = None) -> int:
         from app.core.pdf import warm_up
 
         warm_up()  # fonts loaded and long-lived objects frozen before the first invoice
-    conn = Redis.from_url(redis_url)
-    with app.app_context():
-        queues = [Queue(q, connection=conn, default_timeout=queue_timeout(q)) for q in args.queues]
     logging.getLogger("rq.worker").setLevel(logging.INFO)
-    worker = SimpleWorker(queues, connection=conn, name=args.name)
-    worker.work(with_scheduler=True, burst=args.burst, logging_level="INFO")
-    return 0
+    logging.getLogger("rq.worker").addFilter(_QuietRedisRetries())
+    conn = Redis.from_url(redis_url, socket_connect_timeout=2, health_check_interval=10)
+    return Supervisor(app, conn, args).run()
+
+
+class Supervisor:
+    """Runs RQ workers one after another in this process, across Redis outages."""
+
+    def __init__(self, app, conn, args: argparse.Namespace) -> None:
+        self.app, self.conn, self.args = app, conn, args
+        self.stopping = False
+        self.worker = None
+        self.ttl = app.config.get("WORKER_ALIVE_TTL_SECONDS", 15)
+
+    def run(self) -> int:
+        from redis.exceptions import RedisError
+
+        threading.Thread(target=self._beat, name="baton-alive", daemon=True).start()
+        incarnation = 0
+        while True:
+            self._on_signals()
+            if not self._wait_for_redis():
+                return 0
+            self.worker = worker = self._new_worker(incarnation)
+            incarnation += 1
+            self._mark_alive()  # before the first job, not a beat interval later
+            try:
+                worker.work(with_scheduler=True, burst=self.args.burst, logging_level="INFO")
+            except RedisError:
+                pass  # Redis went away mid-work; RQ could not even record the worker's death
+            finally:
+                self._clean_up(worker)
+            if worker._stop_requested or self.args.burst:
+                self._forget(worker)
+                return 0
+            if self._redis_up():
+                log.error("worker stopped on an error other than Redis: exiting for a restart")
+                self._forget(worker)
+                return 1
+
+    def _new_worker(self, incarnation: int):
+        from rq import Queue
+
+        from app.core.jobs import queue_timeout
+
+        with self.app.app_context():
+            queues = [
+                Queue(q, connection=self.conn, default_timeout=queue_timeout(q))
+                for q in self.args.queues
+            ]
+        name = self.args.name
+        if name and incarnation:
+            name = f"{name}.{incarnation}"  # the last one's record may linger in Redis
+        return _worker_class()(queues, connection=self.conn, name=name)
+
+    def _wait_for_redis(self) -> bool:
+        """Block until Redis answers (True) or a stop is requested (False); log once."""
+        delay, since = RECONNECT_FIRST, None
+        while not self.stopping:
+            if self._redis_up():
+                if since is not None:
+                    gone = time.monotonic() - since
+                    log.warning("Redis is back after %.0f s: working again", gone)
+                return True
+            if since is None:
+                since = time.monotonic()
+                log.warning("Redis is unreachable: waiting, reconnecting with backoff")
+            deadline = time.monotonic() + delay
+            while not self.stopping and time.monotonic() < deadline:
+                time.sleep(0.1)
+            delay = min(RECONNECT_MAX, delay * 2)
+        return False
+
+    def _redis_up(self) -> bool:
+        try:
+            return bool(self.conn.ping())
+        except Exception:  # noqa: BLE001 - any failure means "not now"
+            return False
+
+    def _on_signals(self) -> None:
+        # Between RQ workers (waiting for Redis), a stop request is ours to honour.
+        def stop(*_: object) -> None:
+            self.stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+
+    def _clean_up(self, worker) -> None:
+        """What RQ's teardown does, each step on its own, since Redis may be gone."""
+        if worker.scheduler is not None:
+            with contextlib.suppress(Exception):
+                worker.stop_scheduler()
+        if worker.pubsub_thread is not None:
+            with contextlib.suppress(Exception):
+                worker.pubsub_thread.stop()
+                worker.pubsub_thread.join(timeout=1)
+            with contextlib.suppress(Exception):
+                worker.pubsub.close()
+
+    def _forget(self, worker) -> None:
+        from app.core.jobs import WORKER_ALIVE_KEY
+
+        with contextlib.suppress(Exception):
+            self.conn.delete(WORKER_ALIVE_KEY.format(worker.name))
+
+    def _mark_alive(self) -> None:
+        from app.core.jobs import mark_worker_alive
+
+        worker = self.worker
+        if worker is not None:
+            with contextlib.suppress(Exception):  # Redis down: the beat resumes with it
+                mark_worker_alive(self.conn, worker.name, self.ttl)
+
+    def _beat(self) -> None:
+        while True:
+            time.sleep(max(0.2, self.ttl / 3))
+            self._mark_alive()
+
+
+def _worker_class():
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from rq import SimpleWorker
+    from rq.exceptions import StopRequested
+
+    class BatonWorker(SimpleWorker):
+        """RQ's SimpleWorker, except that losing Redis ends its work loop (RQ would retry in
+        place forever, with its scheduler dead and its registration lost): the Supervisor
+        then waits for Redis and starts a fresh worker and scheduler."""
+
+        def heartbeat(self, timeout=None, pipeline=None):
+            if pipeline is not None:
+                return super().heartbeat(timeout, pipeline)
+            try:
+                return super().heartbeat(timeout)
+            except RedisConnectionError as exc:
+                raise StopRequested() from exc
+
+    return BatonWorker
 
 
 def _init_sentry(dsn: str | None, environment: str | None) -> None:

@@ -48,11 +48,21 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     if not os.environ.get("REDIS_URL"):
         log.warning("REDIS_URL is not set: due jobs will run inside this process")
+    from redis.exceptions import RedisError
+
+    redis_down = False
     while not stopping:
         try:
             result = tick(app)
+            if redis_down:
+                log.warning("Redis is back: the clock carries on")
+                redis_down = False
             if result["published"] or result["recovered"] or result["periodic"]:
                 log.info("clock: %s", result)
+        except RedisError as exc:  # logged once per outage; rows wait in the outbox meanwhile
+            if not redis_down:
+                log.warning("Redis is unreachable (%s): the clock keeps trying", exc)
+                redis_down = True
         except Exception:  # noqa: BLE001 - the clock must keep ticking
             log.exception("clock round failed")
         if args.once:

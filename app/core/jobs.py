@@ -6,19 +6,25 @@ committed rows to RQ (queues by purpose: default, email, pdf); the clock's sweep
 anything left behind (Redis was down, the process died) and recovers jobs whose worker died.
 Without REDIS_URL (the embedded default) the same rows run in-process right after commit.
 
-The row is the truth: `run_outbox_job(id)` locks it, skips it when it already finished or is
-running elsewhere, and records attempts, progress, the error and the outcome. A job that runs
-twice therefore does its work once. RQ job ids derive from the row id and its publish
-sequence, so publishing the same row twice enqueues it once.
+The row is the truth: `run_outbox_job(id, seq)` locks it, skips it when it already finished,
+is running elsewhere, is not due yet or was superseded by a later publication (`seq`), and
+records attempts, progress, the error and the outcome. A job that runs twice therefore does
+its work once. RQ job ids derive from the row id and its publish sequence, so publishing the
+same row twice enqueues it once.
+
+Recovery (`recover_stale`) asks RQ what became of each published or running row instead of
+guessing from timestamps: a job still in its queue (or in the scheduled registry) is waiting,
+however long the backlog; a job started by a worker that still beats (`mark_worker_alive`)
+is running. Only a job whose worker died, or that RQ no longer has, is published again.
 """
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import datetime as dt
 import importlib
 import logging
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +35,7 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from app.core.clock import utcnow
+from app.core.clock import timestamp, utcnow
 from app.core.db import UTCDateTime
 from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
@@ -41,6 +47,14 @@ JOB_STATUSES = ("pending", "published", "running", "retrying", "succeeded", "fai
 OPEN_STATUSES = ("pending", "published", "running", "retrying")
 RQ_ENTRY = "workers.jobs.run"  # the RQ function; a string, so the app never imports workers
 ALLOWED_PREFIX = "app."
+WORKER_ALIVE_KEY = "baton:worker-alive:{}"  # set by each worker process every few seconds
+JOB_RUNS_KEY = "baton:stats:job-runs"  # RQ job runs, counted by workers.jobs.run
+# RQ's scheduler may hand a job over slightly before its time (it polls whole seconds), and
+# hosts' clocks differ a little: a run this close to the due time is not "early".
+EARLY_TOLERANCE = dt.timedelta(seconds=1)
+# A retry RQ's scheduler has not moved to its queue this long after its time means no worker
+# runs a scheduler: the sweep publishes it itself.
+SCHEDULER_GRACE = dt.timedelta(seconds=5)
 
 
 _current_job: contextvars.ContextVar[Any] = contextvars.ContextVar(
@@ -50,6 +64,17 @@ _current_job: contextvars.ContextVar[Any] = contextvars.ContextVar(
 
 class PermanentFailure(Exception):
     """Raised by a job when retrying cannot help (e.g. SMTP 5xx): fail now, tell the owner."""
+
+
+class RetryLater(Exception):
+    """Raised by a job that must not go on before `at` (e.g. an email whose last attempt's
+    outcome is unknown): run it again then. `counts_as_attempt=False` when this run did no
+    work, so waiting never uses up the job's attempts."""
+
+    def __init__(self, at: dt.datetime, reason: str, *, counts_as_attempt: bool = False) -> None:
+        super().__init__(reason)
+        self.at = at
+        self.counts_as_attempt = counts_as_attempt
 
 
 class OutboxJob(db.Model):
@@ -198,6 +223,47 @@ def _rq_queue(name: str, conn):
     return Queue(name, connection=conn, default_timeout=queue_timeout(name))
 
 
+# RQ states in which a job id is spent: a new run needs a new id (the next publish sequence).
+_SPENT = frozenset({"finished", "failed", "stopped", "canceled"})
+
+
+def _enqueue(queue, row: OutboxJob) -> None:
+    queue.enqueue_call(
+        RQ_ENTRY,
+        args=(row.id, row.publish_seq),
+        job_id=row.rq_job_id,
+        timeout=row.timeout,
+        result_ttl=600,
+        failure_ttl=86400,
+        description=row.label,
+        unique=True,
+    )
+
+
+def _publish_row(conn, row: OutboxJob, now: dt.datetime) -> bool:
+    """Queue one claimed row; False when it stays as it is (its scheduled retry is on time)."""
+    from rq.exceptions import DuplicateJobError, NoSuchJobError
+    from rq.job import Job
+
+    queue = _rq_queue(row.queue, conn)
+    try:
+        _enqueue(queue, row)
+        return True
+    except DuplicateJobError:
+        pass
+    # RQ already holds this id: publishing twice queues it once, unless that copy is spent.
+    try:
+        status = Job.fetch(row.rq_job_id, connection=conn).get_status(refresh=False)
+    except NoSuchJobError:
+        status = None
+    if status == "scheduled" and now < row.available_at + SCHEDULER_GRACE:
+        return False  # RQ's scheduler hands it over on time; the row stays 'retrying'
+    if status is None or status in _SPENT or status == "scheduled":
+        row.publish_seq += 1  # the old copy, if it ever runs, is refused by its sequence
+        _enqueue(queue, row)
+    return True
+
+
 def publish(ids: list[int] | None = None, *, limit: int = 500) -> int:
     """Publish pending, due outbox rows (these `ids`, or any) to RQ; returns how many.
 
@@ -208,7 +274,6 @@ def publish(ids: list[int] | None = None, *, limit: int = 500) -> int:
     conn = redis_connection()
     if conn is None:
         return run_inline(ids)
-    from rq.exceptions import DuplicateJobError
 
     now = utcnow()
     stmt = (
@@ -226,18 +291,8 @@ def publish(ids: list[int] | None = None, *, limit: int = 500) -> int:
     try:
         rows = list(db.session.scalars(stmt))
         for row in rows:
-            # Already queued under this id: publishing twice queues it once.
-            with contextlib.suppress(DuplicateJobError):
-                _rq_queue(row.queue, conn).enqueue_call(
-                    RQ_ENTRY,
-                    args=(row.id,),
-                    job_id=row.rq_job_id,
-                    timeout=row.timeout,
-                    result_ttl=600,
-                    failure_ttl=86400,
-                    description=row.label,
-                    unique=True,
-                )
+            if not _publish_row(conn, row, now):
+                continue
             row.status = "published"
             row.published_at = now
             published += 1
@@ -280,16 +335,27 @@ def resolve(func: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)
 
 
-def run_outbox_job(outbox_id: int) -> str:
-    """Run one outbox job at most once to success; returns the row's status afterwards."""
+def run_outbox_job(outbox_id: int, seq: int | None = None) -> str:
+    """Run one outbox job at most once to success; returns the row's status afterwards.
+
+    `seq` is the publish sequence the RQ job was queued under: a copy from an older
+    publication (a retry recovery already re-published, a scheduled copy the sweep replaced)
+    does nothing, and neither does a copy that arrives before the row is due.
+    """
     now = utcnow()
     row = db.session.get(OutboxJob, outbox_id, with_for_update=True, populate_existing=True)
     if row is None:
         db.session.rollback()
         return "missing"
+    if seq is not None and seq != row.publish_seq:
+        db.session.rollback()
+        return "superseded"
     if row.status in ("succeeded", "failed"):
         db.session.rollback()
         return row.status
+    if row.status != "running" and row.available_at > now + EARLY_TOLERANCE:
+        db.session.rollback()  # not due: the sweep publishes it when it is
+        return "early"
     if (
         row.status == "running"
         and row.heartbeat_at
@@ -333,18 +399,41 @@ def run_outbox_job(outbox_id: int) -> str:
     return "succeeded"
 
 
+def stage_current_job_success(result: dict | None = None) -> None:
+    """Record the current job's success in the caller's transaction (not committed here).
+
+    For a job whose effect leaves the database (an email the SMTP server accepted), the
+    effect's record and the job's outcome then commit together: a worker that dies in the
+    clean-up afterwards (the SMTP QUIT) leaves nothing to recover, and nobody sees the email
+    sent while its job still runs. run_outbox_job records the same outcome again at the end.
+    """
+    info = current_job()
+    if info is None:
+        return
+    db.session.execute(
+        sa.update(OutboxJob)
+        .where(OutboxJob.id == info.id, OutboxJob.status == "running")
+        .values(status="succeeded", finished_at=utcnow(), result=result)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _record_failure(outbox_id: int, exc: Exception) -> str:
     row = db.session.get(OutboxJob, outbox_id, with_for_update=True, populate_existing=True)
     row.last_error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:4000]
     row.finished_at = utcnow()
+    later = isinstance(exc, RetryLater)
+    waited = later and not exc.counts_as_attempt
+    if waited:
+        row.attempts = max(0, row.attempts - 1)  # this run only looked and waited
     permanent = isinstance(exc, PermanentFailure)
-    if permanent or row.attempts >= row.max_attempts:
+    if permanent or (row.attempts >= row.max_attempts and not waited):
         row.status = "failed"
         log.error("job %s (%s) failed for good: %s", row.id, row.func, row.last_error)
     else:
         row.status = "retrying"
         row.publish_seq += 1
-        row.available_at = utcnow() + backoff(row.attempts)
+        row.available_at = exc.at if later else utcnow() + backoff(row.attempts)
         log.warning(
             "job %s (%s) will retry at %s: %s", row.id, row.func, row.available_at, row.last_error
         )
@@ -356,25 +445,32 @@ def _record_failure(outbox_id: int, exc: Exception) -> str:
 
 
 def _schedule_retry(outbox_id: int) -> None:
-    """Ask RQ's scheduler to publish the retry when due; the clock's sweep is the safety net."""
+    """Ask RQ's scheduler to hand the retry to its queue when due; the clock's sweep is the
+    safety net. The row stays 'retrying' (not 'published') until then, so recovery never
+    mistakes a retry waiting for its time for a lost job."""
     conn = redis_connection()
     if conn is None:
         return
     row = db.session.get(OutboxJob, outbox_id)
+    # RQ's scheduler compares whole seconds: round up, so the retry never runs early.
+    at = row.available_at.replace(microsecond=0) + dt.timedelta(
+        seconds=1 if row.available_at.microsecond else 0
+    )
+    args = (row.id, row.publish_seq)
+    queue, job_id, timeout, label = row.queue, row.rq_job_id, row.timeout, row.label
+    db.session.rollback()  # release the row before talking to Redis
     try:
-        from rq.exceptions import DuplicateJobError
-
-        delay = max(dt.timedelta(0), row.available_at - utcnow())
-        _rq_queue(row.queue, conn).enqueue_in(
-            delay, RQ_ENTRY, row.id, job_id=row.rq_job_id, job_timeout=row.timeout, unique=True
+        _rq_queue(queue, conn).enqueue_at(
+            at,
+            RQ_ENTRY,
+            *args,
+            job_id=job_id,
+            job_timeout=timeout,
+            result_ttl=600,
+            failure_ttl=86400,
+            description=label,
         )
-        row.status = "published"
-        row.published_at = utcnow()
-        db.session.commit()
-    except DuplicateJobError:
-        db.session.rollback()
-    except Exception as exc:  # noqa: BLE001 - the sweep will publish it
-        db.session.rollback()
+    except Exception as exc:  # noqa: BLE001 - the sweep will publish it when due
         log.warning("retry of job %s left to the sweep: %s", outbox_id, exc)
 
 
@@ -411,49 +507,148 @@ def retry_job(outbox_id: int) -> OutboxJob:
     return row
 
 
+# --- worker liveness -------------------------------------------------------------------------
+
+
+def worker_alive_ttl() -> int:
+    """Seconds after a worker's last beat before recovery counts it as dead."""
+    return max(1, int(current_app.config.get("WORKER_ALIVE_TTL_SECONDS", 15)))
+
+
+def mark_worker_alive(conn, worker_name: str, ttl: int) -> None:
+    """Called by each worker process every ttl/3 seconds, from a thread of its own, so a
+    worker busy with a long job still beats and a killed one stops within `ttl` seconds.
+    (RQ's own worker key lives for the job timeout + 60 s after a kill: too slow to tell.)"""
+    conn.set(WORKER_ALIVE_KEY.format(worker_name), timestamp(), ex=ttl)
+
+
+def _alive_workers(conn, names: set[str]) -> set[str]:
+    names = sorted(n for n in names if n)
+    if not names:
+        return set()
+    with conn.pipeline(transaction=False) as pipe:
+        for name in names:
+            pipe.exists(WORKER_ALIVE_KEY.format(name))
+        found = pipe.execute()
+    return {name for name, hit in zip(names, found, strict=True) if hit}
+
+
 # --- the sweep (run by the clock) ------------------------------------------------------------
 
 
+def _rq_verdicts(conn, rows: list[OutboxJob]) -> list[bool]:
+    """For each published or running row: is its RQ job lost (True) or still on its way?
+
+    Waiting: in its queue (however long the backlog), scheduled, or started by a worker that
+    still beats. Lost: RQ no longer has it, its run ended without the row recording an
+    outcome, or the worker that started it stopped beating.
+    """
+    from rq.job import Job
+
+    def fetch() -> list:
+        return Job.fetch_many([r.rq_job_id for r in rows], connection=conn)
+
+    jobs = fetch()
+    statuses = [j.get_status(refresh=False) if j is not None else None for j in jobs]
+    alive = _alive_workers(
+        conn, {j.worker_name for j, s in zip(jobs, statuses, strict=True) if s == "started"}
+    )
+    queued = {r.queue for r, s in zip(rows, statuses, strict=True) if s == "queued"}
+    in_queue = {job_id for q in queued for job_id in _rq_queue(q, conn).get_job_ids()}
+
+    def lost(row: OutboxJob, job, status: str | None) -> bool:
+        if job is None or status in _SPENT:
+            return True
+        if status == "queued":
+            return row.rq_job_id not in in_queue
+        if status == "started":
+            return job.worker_name not in alive
+        return False  # scheduled, deferred: on its way
+
+    verdicts = [lost(r, j, s) for r, j, s in zip(rows, jobs, statuses, strict=True)]
+    # A worker takes a job off its queue a moment before marking it started: a 'queued' job
+    # missing from its queue is only lost if it is still in that state a moment later.
+    doubtful = [i for i, r in enumerate(rows) if verdicts[i] and statuses[i] == "queued"]
+    if doubtful:
+        time.sleep(0.2)
+        again = Job.fetch_many([rows[i].rq_job_id for i in doubtful], connection=conn)
+        for i, job in zip(doubtful, again, strict=True):
+            status = job.get_status(refresh=False) if job is not None else None
+            if status == "started":
+                verdicts[i] = job.worker_name not in _alive_workers(conn, {job.worker_name})
+            elif status == "queued":
+                verdicts[i] = rows[i].rq_job_id not in _rq_queue(rows[i].queue, conn).get_job_ids()
+            else:
+                verdicts[i] = job is None or status in _SPENT
+    return verdicts
+
+
 def recover_stale(now: dt.datetime | None = None) -> int:
-    """Jobs 'running' with no heartbeat for longer than their queue timeout, or 'published'
-    for longer than that without starting (Redis lost them), go back to pending."""
+    """Publish again the jobs that will otherwise never run; returns how many.
+
+    With Redis, RQ is asked about every row left 'published' or 'running' (see _rq_verdicts):
+    a job waiting behind a backlog is left alone however long it waits, so a backlog never
+    makes a job run twice. If Redis can't be asked, nothing is recovered this round.
+    On the embedded default (no Redis), a 'running' row silent for longer than its queue
+    timeout belonged to a process that stopped (the web process restarted).
+    """
     now = now or utcnow()
-    recovered = 0
+    conn = redis_connection()
+    grace = dt.timedelta(seconds=float(current_app.config.get("OUTBOX_SWEEP_GRACE_SECONDS", 5)))
     with all_tenants():
-        for queue in QUEUES:
-            limit = now - dt.timedelta(seconds=queue_timeout(queue))
+        if conn is None:
+            lost = []
+            for queue in QUEUES:
+                limit = now - dt.timedelta(seconds=queue_timeout(queue))
+                lost += db.session.scalars(
+                    sa.select(OutboxJob)
+                    .where(
+                        OutboxJob.queue == queue,
+                        OutboxJob.status == "running",
+                        OutboxJob.heartbeat_at < limit,
+                    )
+                    .with_for_update(skip_locked=True)
+                ).all()
+        else:
+            cutoff = now - grace
             rows = db.session.scalars(
                 sa.select(OutboxJob)
                 .where(
-                    OutboxJob.queue == queue,
                     sa.or_(
-                        sa.and_(OutboxJob.status == "running", OutboxJob.heartbeat_at < limit),
-                        sa.and_(OutboxJob.status == "published", OutboxJob.published_at < limit),
-                    ),
+                        sa.and_(OutboxJob.status == "published", OutboxJob.published_at <= cutoff),
+                        sa.and_(OutboxJob.status == "running", OutboxJob.started_at <= cutoff),
+                    )
                 )
+                .order_by(OutboxJob.id)
+                .limit(1000)
                 .with_for_update(skip_locked=True)
             ).all()
-            for row in rows:
-                if row.status == "running" and row.attempts >= row.max_attempts:
-                    row.status = "failed"
-                    row.last_error = (
-                        "The worker running this job stopped and it ran out of attempts."
-                    )
-                    row.finished_at = now
-                else:
-                    row.status = "pending"
-                    row.publish_seq += 1
-                    row.available_at = now
-                recovered += 1
+            try:
+                verdicts = _rq_verdicts(conn, rows) if rows else []
+            except Exception as exc:  # noqa: BLE001 - Redis can't tell: recover nothing now
+                db.session.rollback()
+                log.warning("recovery skipped, Redis unreachable: %s", exc)
+                return 0
+            lost = [row for row, is_lost in zip(rows, verdicts, strict=True) if is_lost]
+        for row in lost:
+            if row.status == "running" and row.attempts >= row.max_attempts:
+                row.status = "failed"
+                row.last_error = "The worker running this job stopped and it ran out of attempts."
+                row.finished_at = now
+            else:
+                # Back to pending under a new RQ id; the due time stays (a retry keeps its wait).
+                row.status = "pending"
+                row.publish_seq += 1
+            log.warning("job %s (%s) recovered: its RQ job was lost", row.id, row.func)
         db.session.commit()
-    return recovered
+    return len(lost)
 
 
 def sweep() -> dict:
-    """The clock's outbox sweep: recover stale jobs, then publish every due row."""
+    """The clock's outbox sweep: recover lost jobs, then publish every due row."""
     recovered = recover_stale()
     with all_tenants():
-        # Leave fresh rows to the relay of the request that committed them.
+        # Leave fresh rows to the relay of the request that made them.
         grace = float(current_app.config.get("OUTBOX_SWEEP_GRACE_SECONDS", 5))
         cutoff = utcnow() - dt.timedelta(seconds=grace)
         due = list(

@@ -5,7 +5,23 @@ The row is the truth (status queued -> sending -> sent | failed, attempts, last 
 unique idempotency key means one message per key. The `email` queue's job sends it at most
 once to success: a 4xx reply, a timeout or a refused connection is retried with backoff; a
 5xx reply marks it failed at once and the owner sees it. SMTP_URL configures the server; with
-none set, messages go to the log (the demo).
+none set, messages go to the log as readable text (the demo).
+
+Exactly once, as far as SMTP allows. The row is marked `sent` in its own commit the moment
+the server answers 250 to DATA, before QUIT (a worker killed while the server is slow to
+answer QUIT has delivered the message; it must not send it again). Before the message body
+goes out, the attempt records `data_sent_at` (fenced by the attempt number, so an attempt
+that was given up for dead cannot send after another took over). A row found in `sending`
+after a crash is then decided from what is known:
+
+- no `data_sent_at`: the earlier attempt never sent the message; it is sent now;
+- `data_sent_at` but no recorded answer: the server may or may not have kept the message
+  (many keep one whose client vanished after the final dot). That cannot be known, so it
+  is sent again with the same Message-ID (receivers and mail clients drop duplicates by
+  it), and only once EMAIL_UNKNOWN_OUTCOME_DELAY_SECONDS (600 s) have passed since
+  `data_sent_at`: RFC 5321 gives a server 10 minutes to answer the final dot, so by then
+  the earlier conversation has ended one way or the other and the two can never overlap.
+  The same holds when a live attempt loses the connection while waiting for that answer.
 """
 
 from __future__ import annotations
@@ -13,12 +29,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr
+from email.utils import formataddr, getaddresses
 from urllib.parse import parse_qs, unquote, urlparse
 
 import sqlalchemy as sa
@@ -28,7 +45,13 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from app.core import storage
 from app.core.clock import utcnow
 from app.core.db import UTCDateTime
-from app.core.jobs import PermanentFailure, current_job, enqueue_job
+from app.core.jobs import (
+    PermanentFailure,
+    RetryLater,
+    current_job,
+    enqueue_job,
+    stage_current_job_success,
+)
 from app.extensions import db
 
 log = logging.getLogger("baton.mail")
@@ -57,6 +80,11 @@ class OutboundEmail(db.Model):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # [{"filename", "content_type", "key", "sha256"}]: files in app.core.storage.
     attachments: Mapped[list | None] = mapped_column(sa.JSON)
+    # The current (or last) attempt: when it began, when the message body started to go to
+    # the server (null: it never did), and the server's answer to the body ("250 2.0.0 Ok").
+    attempt_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    data_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    smtp_reply: Mapped[str | None] = mapped_column(sa.String(500))
 
 
 @dataclass(frozen=True)
@@ -153,11 +181,56 @@ def build_message(row: OutboundEmail, mail_from: str) -> EmailMessage:
     return msg
 
 
+_LINK = re.compile(r"""https?://[^\s<>"')\]]+""")
+_HREF = re.compile(r"""href=["'](https?://[^"']+)["']""", re.IGNORECASE)
+
+
+def readable(msg: EmailMessage) -> str:
+    """The message as a person reads it: headers, the text body and its links, attachments
+    (the raw MIME is base64 or quoted-printable, and its links can't be clicked)."""
+    lines = [
+        f"{name}: {msg[name]}"
+        for name in ("From", "To", "Reply-To", "Subject", "Message-ID")
+        if msg[name]
+    ]
+    files = [
+        f"{part.get_filename()} ({part.get_content_type()}, "
+        f"{len(part.get_payload(decode=True) or b'')} bytes)"
+        for part in msg.iter_attachments()
+    ]
+    if files:
+        lines.append("Attachments: " + "; ".join(files))
+    text = msg.get_body(preferencelist=("plain",))
+    html = msg.get_body(preferencelist=("html",))
+    body = text.get_content() if text is not None else ""
+    lines += ["", body.rstrip()]
+    links: list[str] = []
+    for found in _LINK.findall(body) + (_HREF.findall(html.get_content()) if html else []):
+        found = found.rstrip(".,;:")
+        if found not in links:
+            links.append(found)
+    if links:
+        lines += ["", "Links:"] + [f"  {link}" for link in links]
+    return "\n".join(lines)
+
+
 def send_message(msg: EmailMessage, smtp_url: str | None) -> None:
     """Send through SMTP_URL (smtp://, smtp+starttls://, smtps://), or log when it is unset."""
     if not smtp_url:
-        log.warning("email (no SMTP_URL set, logged instead):\n%s", msg.as_string())
+        log.warning("email (no SMTP_URL set, so it is logged, not sent):\n%s", readable(msg))
         return
+    deliver(msg, smtp_url)
+
+
+class AttemptSuperseded(Exception):
+    """Another attempt took the message over; this one must not send it."""
+
+
+class AnswerUnknown(OSError):
+    """The message body went to the server but no answer came back: it may have been kept."""
+
+
+def _connect(smtp_url: str) -> smtplib.SMTP:
     url = urlparse(smtp_url)
     query = parse_qs(url.query)
     timeout = float(query.get("timeout", ["15"])[0])
@@ -168,12 +241,66 @@ def send_message(msg: EmailMessage, smtp_url: str | None) -> None:
         )
     else:
         client = smtplib.SMTP(host, port or 25, timeout=timeout)
-    with client:
+    try:
         if url.scheme == "smtp+starttls" or query.get("starttls", ["0"])[0] in {"1", "true"}:
             client.starttls(context=ssl.create_default_context())
         if url.username:
             client.login(unquote(url.username), unquote(url.password or ""))
-        client.send_message(msg)
+        client.ehlo_or_helo_if_needed()
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def deliver(msg: EmailMessage, smtp_url: str, *, before_data=None, on_accepted=None) -> str:
+    """Send `msg` over SMTP step by step and return the server's answer to the body.
+
+    `before_data()` runs just before the DATA command (it may raise to stop without sending);
+    `on_accepted(reply)` runs the moment the server answers 250, before QUIT, whose answer
+    can take long to come and changes nothing: the message is delivered by then.
+    """
+    sender = getaddresses([msg["Sender"] or msg["From"]])[0][1]
+    recipients = [addr for _, addr in getaddresses(msg.get_all("To", []) + msg.get_all("Cc", []))]
+    international = any(not a.isascii() for a in [sender, *recipients])
+    client = _connect(smtp_url)
+    try:
+        options = []
+        if international:
+            if not client.has_extn("smtputf8"):
+                raise smtplib.SMTPNotSupportedError("the server does not accept UTF-8 addresses")
+            options = ["SMTPUTF8", "BODY=8BITMIME"]
+        code, resp = client.mail(sender, options)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, resp, sender)
+        refused = {}
+        for addr in recipients:
+            code, resp = client.rcpt(addr)
+            if code not in (250, 251):
+                refused[addr] = (code, resp)
+        if len(refused) == len(recipients):
+            raise smtplib.SMTPRecipientsRefused(refused)
+        if before_data is not None:
+            before_data()
+        # As smtplib.send_message flattens it: CRLF line ends (data() leaves bytes as they are).
+        body = msg.as_bytes(policy=msg.policy.clone(utf8=international, linesep="\r\n"))
+        try:
+            code, resp = client.data(body)
+        except smtplib.SMTPDataError:
+            raise  # DATA itself refused: the body never went
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            raise AnswerUnknown(f"no answer after the message was sent: {exc}") from exc
+        reply = f"{code} {resp.decode(errors='replace')}".strip()
+        if code != 250:
+            raise smtplib.SMTPDataError(code, resp)
+        if on_accepted is not None:
+            on_accepted(reply)
+        return reply
+    finally:
+        try:
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()
 
 
 def _smtp_code(exc: Exception) -> int | None:
@@ -183,25 +310,100 @@ def _smtp_code(exc: Exception) -> int | None:
     return getattr(exc, "smtp_code", None)
 
 
+def unknown_outcome_delay() -> dt.timedelta:
+    """How long after an unanswered message body it may be sent again (see the module)."""
+    return dt.timedelta(
+        seconds=float(current_app.config.get("EMAIL_UNKNOWN_OUTCOME_DELAY_SECONDS", 600))
+    )
+
+
+def _claim_body(email_id: int, attempt: int) -> None:
+    """Record that the body is about to go; refuse if another attempt took the row over."""
+    done = db.session.execute(
+        sa.update(OutboundEmail)
+        .where(
+            OutboundEmail.id == email_id,
+            OutboundEmail.status == "sending",
+            OutboundEmail.attempts == attempt,
+        )
+        .values(data_sent_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if done.rowcount != 1:
+        raise AttemptSuperseded(f"email {email_id}: attempt {attempt} was taken over")
+
+
+def _record_sent(email_id: int, reply: str | None) -> None:
+    """The server accepted the message: record it, and the job's success, in one commit."""
+    db.session.execute(
+        sa.update(OutboundEmail)
+        .where(OutboundEmail.id == email_id, OutboundEmail.status != "sent")
+        .values(status="sent", sent_at=utcnow(), smtp_reply=reply, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    stage_current_job_success({"status": "sent"})
+    db.session.commit()
+
+
 def send_email(email_id: int, agency_id: int | None = None) -> dict:
-    """The email job: send one queued message at most once to success."""
+    """The email job: send one queued message at most once to success (see the module)."""
     row = db.session.get(OutboundEmail, email_id, with_for_update=True, populate_existing=True)
     if row is None:
         return {"status": "missing"}
     if row.status in ("sent", "failed"):
         db.session.rollback()
         return {"status": row.status}
+    now = utcnow()
+    if row.status == "sending" and row.data_sent_at is not None:
+        # An earlier attempt sent the body and stopped before recording the answer.
+        resend_at = row.data_sent_at + unknown_outcome_delay()
+        if now < resend_at:
+            db.session.rollback()
+            raise RetryLater(
+                resend_at,
+                "The last attempt's outcome is unknown (the server may have kept the message);"
+                f" it is sent again with the same Message-ID at {resend_at:%Y-%m-%d %H:%M:%S} UTC.",
+            )
+        log.warning(
+            "email %s: outcome of attempt %s unknown, sending it again", row.id, row.attempts
+        )
     row.status = "sending"
     row.attempts += 1
+    row.attempt_started_at = now
+    row.data_sent_at = None
+    attempt = row.attempts
     db.session.commit()
+    msg = build_message(row, current_app.config["MAIL_FROM"])
+    smtp_url = current_app.config["SMTP_URL"]
     try:
-        send_message(
-            build_message(row, current_app.config["MAIL_FROM"]), current_app.config["SMTP_URL"]
+        if not smtp_url:
+            send_message(msg, None)
+            _record_sent(email_id, None)
+            return {"status": "sent"}
+        deliver(
+            msg,
+            smtp_url,
+            before_data=lambda: _claim_body(email_id, attempt),
+            on_accepted=lambda reply: _record_sent(email_id, reply[:500]),
         )
+    except AttemptSuperseded:
+        db.session.rollback()
+        return {"status": "superseded"}
     except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+        db.session.rollback()
+        row = db.session.get(OutboundEmail, email_id, with_for_update=True, populate_existing=True)
+        if row.status != "sending" or row.attempts != attempt:
+            db.session.rollback()  # accepted after all, or another attempt took over
+            return {"status": row.status}
         code = _smtp_code(exc)
         row.last_error = f"{code or ''} {type(exc).__name__}: {exc}".strip()[:2000]
         job = current_job()
+        if isinstance(exc, AnswerUnknown) and not (job is not None and job.is_last_attempt):
+            # The row stays 'sending' with data_sent_at: a later run decides, as above.
+            resend_at = row.data_sent_at + unknown_outcome_delay()
+            db.session.commit()
+            raise RetryLater(resend_at, row.last_error, counts_as_attempt=True) from exc
         permanent = code is not None and 500 <= code < 600
         if permanent or (job is not None and job.is_last_attempt):
             row.status = "failed"
@@ -210,8 +412,4 @@ def send_email(email_id: int, agency_id: int | None = None) -> dict:
         row.status = "queued"
         db.session.commit()
         raise
-    row.status = "sent"
-    row.sent_at = utcnow()
-    row.last_error = None
-    db.session.commit()
     return {"status": "sent"}

@@ -6,6 +6,7 @@ so they are marked `no_db` and empty every table afterwards."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -76,28 +77,59 @@ class PrivateRedis:
 
 
 class ScriptedSMTP:
-    """SMTP handler: replies from `script` in order (then 250), optional delay before
-    replying, and a message counts as delivered only if the client is still there."""
+    """SMTP handler: replies from `script` in order (then 250), optional delays before
+    answering RCPT, DATA and QUIT, and the time of every DATA received. A message counts as
+    delivered only if the client is still there to read the 250, unless
+    `keep_when_client_vanished` (as many real servers do: they have the whole message)."""
 
     def __init__(self) -> None:
         self.messages: list[bytes] = []
         self.script: list[str] = []
         self.delay = 0.0
+        self.rcpt_delay = 0.0
+        self.quit_delay = 0.0
+        self.keep_when_client_vanished = False
         self.attempts = 0
+        self.attempt_times: list[float] = []
         self.data_started = threading.Event()
+        self.rcpt_started = threading.Event()
+        self.quit_started = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        self.rcpt_started.set()
+        if self.rcpt_delay:
+            await asyncio.sleep(self.rcpt_delay)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         self.attempts += 1
+        self.attempt_times.append(time.time())
         self.data_started.set()
+        if self.keep_when_client_vanished:
+            # Queued the moment the final dot arrived, whatever becomes of the client (aiosmtpd
+            # cancels this handler when the client goes away, so keep it before waiting).
+            self.messages.append(envelope.content)
         if self.delay:
             await asyncio.sleep(self.delay)
         transport = server.transport
         if transport is None or transport.is_closing():
             return "451 4.4.2 client went away"  # not accepted: the client never saw a 250
         reply = self.script.pop(0) if self.script else "250 2.0.0 OK"
-        if reply.startswith("250"):
+        if reply.startswith("250") and not self.keep_when_client_vanished:
             self.messages.append(envelope.content)
         return reply
+
+    async def handle_QUIT(self, server, session, envelope):  # noqa: N802
+        self.quit_started.set()
+        if self.quit_delay:
+            await asyncio.sleep(self.quit_delay)
+        return "221 Bye"
+
+    def message_ids(self) -> list[str]:
+        import email
+
+        return [email.message_from_bytes(m)["Message-ID"] for m in self.messages]
 
 
 @pytest.fixture(scope="session")
@@ -120,6 +152,8 @@ def smtp() -> Iterator[tuple[ScriptedSMTP, str]]:
 
 
 TEST_TIMEOUTS = {"email": 3, "default": 5, "pdf": 10}
+TEST_ALIVE_TTL = 2  # seconds after a worker's last beat before it counts as dead
+TEST_UNKNOWN_OUTCOME_DELAY = 3  # seconds before a message of unknown outcome is sent again
 
 
 @pytest.fixture
@@ -133,6 +167,8 @@ def worker_env(database_url, private_redis, smtp, storage_dir) -> dict:
         QUEUE_TIMEOUTS=",".join(f"{k}={v}" for k, v in TEST_TIMEOUTS.items()),
         JOB_RETRY_BASE_SECONDS="1",
         OUTBOX_SWEEP_GRACE_SECONDS="0",
+        WORKER_ALIVE_TTL_SECONDS=str(TEST_ALIVE_TTL),
+        EMAIL_UNKNOWN_OUTCOME_DELAY_SECONDS=str(TEST_UNKNOWN_OUTCOME_DELAY),
         MAIL_FROM="billing@baton.test",
         PYTHONPATH=subprocess_pythonpath(ROOT),
         STORAGE_DIR=storage_dir,
@@ -159,6 +195,8 @@ def rq_app(app, database_url, private_redis, smtp, storage_dir):
             "QUEUE_TIMEOUTS": TEST_TIMEOUTS,
             "JOB_RETRY_BASE_SECONDS": 1,
             "OUTBOX_SWEEP_GRACE_SECONDS": 0,
+            "WORKER_ALIVE_TTL_SECONDS": TEST_ALIVE_TTL,
+            "EMAIL_UNKNOWN_OUTCOME_DELAY_SECONDS": TEST_UNKNOWN_OUTCOME_DELAY,
             "MAIL_FROM": "billing@baton.test",
             "STORAGE_DIR": storage_dir,
             "ARGON2_TIME_COST": 1,
@@ -182,41 +220,62 @@ def rq_app(app, database_url, private_redis, smtp, storage_dir):
 
 
 class Workers:
-    """Starts `python -m workers` subprocesses and always cleans them up."""
+    """Starts `python -m workers` (and `python -m workers.clock`) subprocesses, each in a
+    process group of its own (the worker's RQ scheduler is a child process), logging to a
+    file, and always cleans them up. `kill` is SIGKILL to the whole group, like a container
+    or cgroup being killed."""
 
     def __init__(self, env: dict) -> None:
         self.env = env
         self.procs: list[subprocess.Popen] = []
+        self.logs: dict[int, Path] = {}
+        self.dir = Path(tempfile.mkdtemp(prefix="baton-workers-"))
 
-    def start(self, *args: str) -> subprocess.Popen:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "workers", *args],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+    def start(self, *args: str, module: str = "workers") -> subprocess.Popen:
+        log = self.dir / f"{module}-{len(self.procs)}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", module, *args],
+                cwd=ROOT,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=out,
+                start_new_session=True,
+            )
         self.procs.append(proc)
+        self.logs[proc.pid] = log
         return proc
 
-    def burst(self, timeout: float = 60) -> str:
+    def clock(self, interval: float = 0.5) -> subprocess.Popen:
+        return self.start("--interval", str(interval), module="workers.clock")
+
+    def log(self, proc: subprocess.Popen) -> str:
+        return self.logs[proc.pid].read_text(errors="replace")
+
+    def burst(self, *args: str, timeout: float = 60) -> str:
         """Run a worker until the queues are empty; returns its log."""
-        proc = self.start("--burst")
-        _, err = proc.communicate(timeout=timeout)
-        return err.decode(errors="replace")
+        proc = self.start("--burst", *args)
+        proc.wait(timeout=timeout)
+        return self.log(proc)
 
     def kill(self, proc: subprocess.Popen) -> None:
-        proc.send_signal(signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
 
     def stop_all(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
                 proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            # The group: an RQ scheduler child left behind by a killed worker.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -10,14 +10,14 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from app.core.jobs import OutboxJob, publish, recover_stale
+from app.core.jobs import OutboxJob, publish, recover_stale, run_outbox_job
 from app.core.mail import OutboundEmail, queue_email
 from app.core.schedule import clock_round
 from app.core.tenancy import all_tenants, tenant
 from app.core.uow import commit
 from app.extensions import db
 from tests.factories import AgencyFactory, ClientFactory, MembershipFactory
-from tests.workers.conftest import TEST_TIMEOUTS, wait_for
+from tests.workers.conftest import TEST_ALIVE_TTL, TEST_UNKNOWN_OUTCOME_DELAY, wait_for
 
 pytestmark = pytest.mark.no_db
 
@@ -75,32 +75,53 @@ def test_email_is_sent_once_through_a_real_worker(rq_app, smtp, workers):
     assert _jobs()[0].status == "succeeded"
 
 
-def test_worker_killed_mid_email_is_recovered_and_delivers_exactly_once(rq_app, smtp, workers):
+@pytest.mark.parametrize("server_keeps_it", [False, True], ids=["server-drops", "server-keeps"])
+def test_worker_killed_awaiting_the_answer_to_the_message_resends_it_only_after_the_delay(
+    rq_app, smtp, workers, server_keeps_it
+):
+    """Killed after the body went out, before the server's answer: whether the server kept
+    the message can't be known, so it is sent again, with the same Message-ID, only once the
+    documented delay has passed since the body went out, and never earlier."""
     handler, _ = smtp
-    handler.delay = 2.0  # hold the SMTP reply so the worker dies mid-conversation
+    handler.delay = 2.0  # hold the answer to the message so the worker dies waiting for it
+    handler.keep_when_client_vanished = server_keeps_it
     agency, _ = _agency()
     email_id = _email(agency)
-    first = workers.start()
-    assert handler.data_started.wait(20), "the worker never reached the SMTP DATA step"
+    first = workers.start("--queues", "email")
+    assert handler.data_started.wait(30), "the worker never reached the SMTP DATA step"
     workers.kill(first)
-    handler.delay = 0
     job = _jobs()[0]
-    assert job.status == "running"
-    assert _email_row(email_id).status == "sending"
-
-    # Within its queue timeout the job still counts as running elsewhere: no double run.
-    timeout = dt.timedelta(seconds=TEST_TIMEOUTS["email"])
-    assert recover_stale(now=job.heartbeat_at + timeout / 2) == 0
-    # After one timeout without a heartbeat the clock's sweep re-publishes it; the clock ticks
-    # every few seconds, so recovery happens well within twice the timeout.
-    wait_for(lambda: dt.datetime.now(dt.UTC) > job.heartbeat_at + timeout, timeout=10)
-    result = clock_round()
-    assert result["recovered"] == 1 and result["published"] == 1
-    workers.burst()
     row = _email_row(email_id)
-    assert row.status == "sent"
-    assert row.attempts == 2
-    assert len(handler.messages) == 1, "the message reached the server more than once"
+    assert (job.status, row.status) == ("running", "sending")
+    body_sent_at = row.data_sent_at
+    assert body_sent_at is not None
+
+    # The worker's last beat is still fresh: its job counts as running, nothing is recovered.
+    assert recover_stale() == 0
+    # Once its beat has expired, the clock's sweep publishes the job again.
+    wait_for(lambda: clock_round()["recovered"] == 1, timeout=TEST_ALIVE_TTL + 10)
+    # Run right away (here, not in a worker that takes seconds to start): before the delay
+    # is over, the job only looks, and waits.
+    job = _jobs()[0]
+    assert run_outbox_job(job.id, job.publish_seq) == "retrying"
+    kept = 1 if server_keeps_it else 0
+    assert len(handler.messages) == kept and handler.attempts == 1
+    assert _email_row(email_id).status == "sending"
+    assert _jobs()[0].status == "retrying"
+
+    # A worker and the clock: the killed worker's scheduler still holds RQ's scheduler lock,
+    # so the clock's sweep hands the retry over once it is due.
+    workers.start("--queues", "email")
+    workers.clock()
+    row = wait_for(lambda: (r := _email_row(email_id)).status == "sent" and r, timeout=30)
+    assert handler.attempts == 2
+    resent_at = dt.datetime.fromtimestamp(handler.attempt_times[1], dt.UTC)
+    assert resent_at >= body_sent_at + dt.timedelta(seconds=TEST_UNKNOWN_OUTCOME_DELAY)
+    assert row.attempts == 2 and row.smtp_reply.startswith("250")
+    assert len(handler.messages) == kept + 1
+    assert len(set(handler.message_ids())) == 1  # a kept copy and the resend: one Message-ID
+    job = wait_for(lambda: (j := _jobs()[0]).status == "succeeded" and j, timeout=10)
+    assert job.attempts == 2  # the run that only waited is not an attempt
 
 
 def test_records_made_while_redis_is_down_all_run_once_after_it_returns(
@@ -163,14 +184,15 @@ def test_smtp_451_then_250_delivers_once_after_a_retry(rq_app, smtp, workers):
     handler.script = ["451 4.3.0 Try again later"]
     agency, _ = _agency()
     email_id = _email(agency)
-    worker = workers.start()
+    workers.start()
     row = wait_for(lambda: (r := _email_row(email_id)).status == "sent" and r, timeout=30)
-    worker.terminate()
+    # The email's 'sent' and its job's success commit together: no moment shows one without
+    # the other (it used to: the email committed, then the job, and this read fell between).
+    job = _jobs()[0]
+    assert job.status == "succeeded" and job.attempts == 2
     assert row.attempts == 2
     assert handler.attempts == 2
     assert len(handler.messages) == 1
-    job = _jobs()[0]
-    assert job.status == "succeeded" and job.attempts == 2
 
 
 def test_smtp_550_fails_at_once_tells_the_owner_and_stops(rq_app, smtp, workers):
@@ -263,8 +285,8 @@ def test_email_with_an_attachment_reaches_the_server_intact(rq_app, smtp, worker
             agency_id=agency.id, attachments=[attachment],
         )  # fmt: skip
         commit()
-    workers.burst()
-    assert len(handler.messages) == 1
+    log = workers.burst()
+    assert len(handler.messages) == 1, log[-3000:]
     msg = email.message_from_bytes(handler.messages[0])
     parts = [p for p in msg.walk() if p.get_filename()]
     assert [p.get_filename() for p in parts] == ["INV-2026-00001.pdf"]

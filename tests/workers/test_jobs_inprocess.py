@@ -62,6 +62,27 @@ def test_without_smtp_url_the_email_goes_to_the_log(caplog):
     assert "Subject: Hello" in caplog.text
 
 
+def test_without_smtp_url_the_log_shows_readable_text_and_whole_links(caplog):
+    """Non-ASCII text makes the MIME body base64 or quoted-printable, which breaks and
+    encodes links: the log shows the headers, the text and the links as a person reads them."""
+    agency = AgencyFactory(name="Agence Café")
+    link = "http://127.0.0.1:5000/invitations/accept?token=Zm9v=YmFy&next=%2Fhome"
+    body = "Bonjour Amélie — votre invitation à « Agence Café » vous attend. " * 3
+    with caplog.at_level("WARNING", logger="baton.mail"), tenant(agency.id):
+        queue_email(
+            db.session, key="readable", to="amelie@cedar.test", subject="Invitation à Agence Café",
+            template="notice", context={"heading": "Bienvenue", "body": body, "link": link},
+            agency_id=agency.id, from_name=agency.name,
+        )  # fmt: skip
+        commit()
+    text = caplog.text
+    assert "Subject: Invitation à Agence Café" in text
+    assert "To: amelie@cedar.test" in text
+    assert "Bonjour Amélie — votre invitation à « Agence Café » vous attend." in text
+    assert f"  {link}" in text  # whole, on a line of its own under "Links:"
+    assert "Content-Transfer-Encoding" not in text and "=C3=A9" not in text
+
+
 def test_in_process_retry_comes_from_the_clock_round(smtp_config):
     smtp_config.script = ["421 4.7.0 Busy"]
     agency = AgencyFactory()
