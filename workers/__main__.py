@@ -86,10 +86,10 @@ class Supervisor:
                 pass  # Redis went away mid-work; RQ could not even record the worker's death
             finally:
                 self._clean_up(worker)
-            if worker._stop_requested or self.args.burst:
+            if worker.baton_stop_requested or self.args.burst:
                 self._forget(worker)
                 return 0
-            if self._redis_up():
+            if not worker.baton_redis_lost and self._redis_up():
                 log.error("worker stopped on an error other than Redis: exiting for a restart")
                 self._forget(worker)
                 return 1
@@ -183,12 +183,20 @@ def _worker_class():
         place forever, with its scheduler dead and its registration lost): the Supervisor
         then waits for Redis and starts a fresh worker and scheduler."""
 
+        baton_stop_requested = False  # by a signal (SIGTERM, SIGINT): exit
+        baton_redis_lost = False  # Redis went away: wait for it, then start afresh
+
+        def request_stop(self, signum, frame):
+            self.baton_stop_requested = True
+            return super().request_stop(signum, frame)
+
         def heartbeat(self, timeout=None, pipeline=None):
             if pipeline is not None:
                 return super().heartbeat(timeout, pipeline)
             try:
                 return super().heartbeat(timeout)
             except RedisConnectionError as exc:
+                self.baton_redis_lost = True
                 raise StopRequested() from exc
 
     return BatonWorker

@@ -1,8 +1,8 @@
 """Outbound emails: when the current attempt began, when its body went to the server, and
 the server's answer, so a message left `sending` by a crash is resent only when safe.
 
-Revision ID: 0027_outbound_email_attempts
-Revises: 0026_work_requests
+Revision ID: 0030_outbound_email_attempts
+Revises: 0029_signup_requests
 Create Date: 2026-12-06 13:10:00
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 
 import app.core.db
 
-revision = "0027_outbound_email_attempts"
-down_revision = "0026_work_requests"
+revision = "0030_outbound_email_attempts"
+down_revision = "0029_signup_requests"
 branch_labels = None
 depends_on = None
 
