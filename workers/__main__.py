@@ -80,16 +80,17 @@ class Supervisor:
             self.worker = worker = self._new_worker(incarnation)
             incarnation += 1
             self._mark_alive()  # before the first job, not a beat interval later
+            lost = False
             try:
                 worker.work(with_scheduler=True, burst=self.args.burst, logging_level="INFO")
             except RedisError:
-                pass  # Redis went away mid-work; RQ could not even record the worker's death
+                lost = True  # Redis went away mid-work; RQ could not record the worker's death
             finally:
                 self._clean_up(worker)
             if worker.baton_stop_requested or self.args.burst:
                 self._forget(worker)
                 return 0
-            if not worker.baton_redis_lost and self._redis_up():
+            if not (lost or worker.baton_redis_lost) and self._redis_up():
                 log.error("worker stopped on an error other than Redis: exiting for a restart")
                 self._forget(worker)
                 return 1
