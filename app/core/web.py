@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, Response, current_app, g, request, send_from_directory
 from flask_login import current_user
 
 from app.core.formatting import (
@@ -14,6 +15,7 @@ from app.core.formatting import (
     format_relative,
     role_label,
 )
+from app.core.permissions import public
 from app.core.timezones import all_time_zones, now_in_zone, short_in_zone, zone_label
 
 CSP = (
@@ -49,8 +51,20 @@ def viewer_zone() -> str:
     return getattr(user, "time_zone", None) or "UTC"
 
 
+@public
+def favicon() -> Response:
+    """/favicon.ico, which browsers ask for on their own (pages also link the SVG icon)."""
+    return send_from_directory(
+        Path(current_app.static_folder or "") / "img",
+        "favicon.ico",
+        mimetype="image/vnd.microsoft.icon",
+        max_age=86400,
+    )
+
+
 def init_web(app: Flask) -> None:
     app.after_request(_security_headers)
+    app.add_url_rule("/favicon.ico", "favicon", favicon, methods=["GET"])
 
     # One format per kind (app.core.formatting); `in_zone` and `short_in_zone` are the same
     # date-time format under the two names older templates use.
