@@ -29,6 +29,7 @@ from app.core.schemas import (
     CurrencyField,
     Id,
     LocaleField,
+    MoneyField,
     Name,
     PageArgs,
     TimeZoneField,
@@ -91,6 +92,8 @@ class ClientIn(BaseSchema):
         validate=validate.Range(min=0, max=MAX_MINOR),
         metadata={"description": "Hourly bill rate in the currency's minor units."},
     )
+    # What the form types (major units, "45.00"); the API may send either, not both.
+    bill_rate = MoneyField(label="Bill rate", allow_none=True, load_only=True)
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10_000))
 
 
@@ -280,14 +283,26 @@ class PackageIn(BaseSchema):
     )
     pricing = fields.String(load_default="fixed", validate=validate.OneOf(PRICINGS))
     price_minor = fields.Integer(
-        required=True,
         validate=validate.Range(min=0, max=MAX_MINOR),
-        metadata={"description": "Price (fixed), hourly rate or monthly fee, in minor units."},
+        metadata={
+            "description": "Price (fixed), hourly rate or monthly fee, in minor units "
+            "(required unless `price` is given)."
+        },
     )
+    # What the form types (major units, "900.00"); the API may send either, not both.
+    price = MoneyField(label="Price", load_only=True)
     currency = CurrencyField(
         load_default=None, allow_none=True, metadata={"description": "Default: agency currency."}
     )
     active = fields.Boolean(load_default=True)
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _has_a_price(self, data: dict, original: Any, partial: Any = False, **kw: Any) -> None:
+        given = original if isinstance(original, Mapping) else {}
+        if partial or given.get("price") not in (None, "") or "price_minor" in given:
+            return  # a price was sent (its own field says if it is wrong)
+        # Named as the API always named it; the form shows it beside the price input.
+        raise ValidationError("Price: enter an amount like 900.00.", field_name="price_minor")
 
 
 class PackagePatchIn(PackageIn):

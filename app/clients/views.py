@@ -76,6 +76,7 @@ from app.clients.services import (
 )
 from app.core.errors import Conflict, ValidationFailed
 from app.core.formatting import format_day
+from app.core.money import input_value
 from app.core.permissions import ALL_ROLES, MANAGERS, roles
 from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
@@ -123,6 +124,8 @@ def _helpers() -> dict:
 
 def _client_values(client: Client) -> dict:
     values: dict[str, Any] = {k: getattr(client, k) for k in CLIENT_FIELDS}
+    # The form types money in major units of the client's currency ("45.00").
+    values["bill_rate"] = input_value(client.bill_rate_minor, client.currency)
     for kind, channel in (client.channels or {}).items():
         values[f"channels.{kind}"] = channel
     return values
@@ -461,6 +464,7 @@ def edit_package(agency_slug: str, package_id: int) -> ResponseReturnValue:
     package = get_package_or_404(g.actor, package_id)
     _authorize(can_edit_package(g.actor, package))
     values: dict = {k: getattr(package, k) for k in PACKAGE_FIELDS}
+    values["price"] = input_value(package.price_minor, package.currency)
     errors: dict = {}
     if request.method == "POST":
         values = request.form.to_dict()

@@ -14,6 +14,7 @@ remainder). Either way the lines add up to the totals exactly.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
@@ -104,6 +105,48 @@ def input_value(minor: int | None, currency: str | None) -> str:
     if minor is None or not currency:
         return ""
     return str(from_minor(minor, currency))
+
+
+# --- amounts typed by people -----------------------------------------------------------------
+
+# Major units as a person types them: digits, optionally grouped by commas in threes, a '.'
+# decimal point ("900", "900.00", "1,234.50", "9.000"). Never a float on the way.
+_TYPED = re.compile(r"(?P<sign>-)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?")
+
+
+class AmountError(ValueError):
+    """An amount a person typed that is not one (`str(exc)` says how to write it)."""
+
+
+def amount_example(currency: str | None) -> str:
+    """How an amount of `currency` is typed: 900.00 (USD), 900 (JPY), 900.000 (KWD)."""
+    digits = exponent(currency) if currency else 2
+    return "900" + ("." + "0" * digits if digits else "")
+
+
+def parse_amount(
+    text: str | int | Decimal, currency: str, *, label: str = "Amount", negative: bool = False
+) -> int:
+    """An amount typed in major units (the currency's own format, '.' as decimal point) as
+    integer minor units, exactly: "900.00" USD -> 90000, "900" JPY -> 900, "9.000" KWD ->
+    9000. More decimals than the currency has, letters, floats' exponents, or a sign (unless
+    `negative`) raise AmountError naming `label` ("Price: enter an amount like 900.00")."""
+    raw = str(text).strip().replace(" ", "").replace("\u00a0", "")
+    match = _TYPED.fullmatch(raw)
+    if not match or (match["sign"] and not negative):
+        raise AmountError(f"{label}: enter an amount like {amount_example(currency)}.")
+    digits = exponent(currency)
+    frac = match["frac"] or ""
+    if len(frac.rstrip("0")) > digits:
+        cur = currency.upper()
+        raise AmountError(
+            f"{label}: {cur} amounts have "
+            + (f"{digits} decimal{'s' if digits != 1 else ''}" if digits else "no decimals")
+            + f", e.g. {amount_example(currency)}."
+        )
+    whole = int(match["int"].replace(",", ""))
+    minor = whole * 10**digits + int((frac + "0" * digits)[:digits] or 0)
+    return -minor if match["sign"] else minor
 
 
 # --- the computation ---------------------------------------------------------------------

@@ -305,3 +305,73 @@ def file_response(description: str, *media_types: str, schema: dict | None = Non
     document holds (a YAML file is an object to a client that reads it)."""
     content = {"schema": schema or {"type": "string", "format": "binary"}}
     return {"description": description, "content": {m: content for m in media_types}}
+
+
+# --- Money typed in major units (forms; the API accepts it beside the *_minor integers) ---
+# Kept in its own block: amounts are parsed by app.core.money.parse_amount, exactly, with
+# the currency's own decimals; a schema cannot always know the currency (a PATCH may keep
+# the object's), so the field checks the writing and `amount_to_minor` converts it once the
+# service knows the currency.
+
+
+class MoneyField(fields.String):
+    """An amount in major units as text ("900.00", "900", "9.000"), never a float. Loads
+    as the typed text, checked for its form; `amount_to_minor` turns it into minor units."""
+
+    def __init__(self, *, label: str, negative: bool = False, **kw: Any) -> None:
+        metadata = {
+            "format": "decimal",
+            # The writing parse_amount reads (up to 4 decimals; the currency may allow fewer).
+            "pattern": ("^-?" if negative else "^") + r"(\d{1,3}(,\d{3})+|\d+)(\.\d{1,4})?$",
+            "description": f"{label} in major units of the currency, e.g. 900.00 (USD), "
+            "900 (JPY), 9.000 (KWD).",
+            **(kw.pop("metadata", None) or {}),
+        }
+        super().__init__(metadata=metadata, **kw)
+        self.label = label
+        self.negative = negative
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        from app.core.money import AmountError, parse_amount
+
+        if not isinstance(value, str):
+            # Text only: a JSON number may already be a rounded float.
+            raise ValidationError(f'{self.label}: enter an amount as text, like "900.00".')
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        try:
+            # The writing alone (up to 4 decimals, the most any currency has); the
+            # currency's own decimals are checked by amount_to_minor.
+            parse_amount(text, "CLF", label=self.label, negative=self.negative)
+        except AmountError as exc:
+            raise ValidationError(f"{self.label}: enter an amount like 900.00.") from exc
+        return text
+
+
+def amount_to_minor(
+    data: dict, name: str, currency: str, *, label: str, maximum: int | None = None
+) -> None:
+    """Replace `data[name]` (major-unit text from a MoneyField) by `data[name + "_minor"]`
+    in `currency`'s minor units; raises ValidationFailed naming `name` if it does not fit.
+    Refuses both spellings at once. Leaves `data` alone when `name` was not given."""
+    from app.core.errors import ValidationFailed
+    from app.core.money import AmountError, parse_amount
+
+    if name not in data:
+        return
+    minor_key = f"{name}_minor"
+    text = data.pop(name)
+    if data.get(minor_key) is not None:
+        raise ValidationFailed({name: [f"{label}: give {name} or {minor_key}, not both."]})
+    if text is None:
+        data[minor_key] = None
+        return
+    try:
+        minor = parse_amount(text, currency, label=label)
+    except AmountError as exc:
+        raise ValidationFailed({name: [str(exc)]}) from exc
+    if maximum is not None and abs(minor) > maximum:
+        raise ValidationFailed({name: [f"{label}: this amount is too large."]})
+    data[minor_key] = minor
+
+
+# --- end of the money block ---------------------------------------------------------------
