@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from flask import Flask
+
 from app.core.security import new_token, token_hash
 from app.core.tenancy import all_tenants
 from app.extensions import db
@@ -37,3 +43,39 @@ def api_token(membership: Membership, name: str = "test") -> str:
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+# Settings every app that commits for real shares: cheap hashing, no Redis, no CSRF.
+COMMITTED_DEFAULTS = {
+    "TESTING": True,
+    "REDIS_URL": None,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "WTF_CSRF_ENABLED": False,
+    "ARGON2_TIME_COST": 1,
+    "ARGON2_MEMORY_KIB": 8192,
+}
+
+
+@contextlib.contextmanager
+def committed_app(database_url: str, **config: object) -> Iterator[Flask]:
+    """An app on the session's test database whose data is committed for real (threads,
+    worker processes and a live server see it), with its context pushed; every table is
+    emptied afterwards. `config` overrides COMMITTED_DEFAULTS."""
+    from app import create_app
+
+    real = create_app({**COMMITTED_DEFAULTS, "SQLALCHEMY_DATABASE_URI": database_url, **config})
+    ctx = real.app_context()
+    ctx.push()
+    try:
+        yield real
+    finally:
+        db.session.remove()
+        empty_every_table()
+        db.engine.dispose()
+        ctx.pop()
+
+
+def empty_every_table() -> None:
+    tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

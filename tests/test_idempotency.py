@@ -24,6 +24,7 @@ from app.extensions import db
 from app.invoices.models import Invoice, Payment
 from app.users.models import Invitation
 from tests.clients.support import api, count_rows, make_team, web
+from tests.helpers import committed_app
 from tests.invoices.support import fresh, issued
 from tests.objects import openapi_doc
 
@@ -246,31 +247,9 @@ def test_the_header_is_documented_on_every_write_that_creates_money_or_messages(
 def committed(app, database_url):
     """An app on the test database whose data is committed for real (each request gets its
     own connection); every table is emptied afterwards."""
-    from app import create_app
-
-    real = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 6, "max_overflow": 0, "pool_timeout": 60},
-            "REDIS_URL": None,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "WTF_CSRF_ENABLED": False,
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_KIB": 8192,
-        }
-    )
-    ctx = real.app_context()
-    ctx.push()
-    try:
+    pool = {"pool_size": 6, "max_overflow": 0, "pool_timeout": 60}
+    with committed_app(database_url, SQLALCHEMY_ENGINE_OPTIONS=pool) as real:
         yield real
-    finally:
-        db.session.remove()
-        tables = [t.name for t in db.metadata.sorted_tables]
-        with db.engine.begin() as conn:
-            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
-        ctx.pop()
 
 
 def _libpq(database_url: str) -> str:

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import sqlalchemy as sa
+
+from tests.helpers import committed_app
 
 CHROMIUM = os.environ.get("BATON_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,38 +37,17 @@ def live_server(app, database_url, storage_dir) -> Iterator[LiveServer]:
     table when the test ends."""
     from werkzeug.serving import make_server
 
-    from app import create_app
-    from app.extensions import db
-
-    web_app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "REDIS_URL": None,
-            "SMTP_URL": None,
-            "WTF_CSRF_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "STORAGE_DIR": storage_dir,
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_KIB": 8192,
-        }
-    )
-    server = make_server("127.0.0.1", 0, web_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    ctx = web_app.app_context()
-    ctx.push()
-    try:
-        yield LiveServer(web_app, f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        db.session.remove()
-        tables = [t.name for t in db.metadata.sorted_tables]
-        with db.engine.begin() as conn:
-            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
-        ctx.pop()
+    with committed_app(
+        database_url, SMTP_URL=None, WTF_CSRF_ENABLED=True, STORAGE_DIR=storage_dir
+    ) as web_app:
+        server = make_server("127.0.0.1", 0, web_app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+        thread.start()
+        try:
+            yield LiveServer(web_app, f"http://127.0.0.1:{server.server_port}")
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 
 from app.core.permissions import Actor
 from app.core.tenancy import reset_current_agency, set_current_agency
-from app.extensions import db
 from tests.clients.support import Team, make_team
+from tests.helpers import committed_app
 
 
 @pytest.fixture
@@ -39,27 +38,8 @@ def owner(team) -> Iterator[Actor]:
 def committed(app, database_url):
     """An app sharing the test database whose data is committed for real (each thread
     gets its own connection and session); every table is emptied afterwards."""
-    from app import create_app
-
-    real = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            # 25 connections at once: enough for real contention, and leaves room on a
-            # PostgreSQL (100 connections) that other test runs share.
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 25, "max_overflow": 0, "pool_timeout": 60},
-            "REDIS_URL": None,
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
-    ctx = real.app_context()
-    ctx.push()
-    try:
+    # 25 connections at once: enough for real contention, and leaves room on a
+    # PostgreSQL (100 connections) that other test runs share.
+    pool = {"pool_size": 25, "max_overflow": 0, "pool_timeout": 60}
+    with committed_app(database_url, SQLALCHEMY_ENGINE_OPTIONS=pool) as real:
         yield real
-    finally:
-        db.session.remove()
-        tables = [t.name for t in db.metadata.sorted_tables]
-        with db.engine.begin() as conn:
-            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
-        ctx.pop()

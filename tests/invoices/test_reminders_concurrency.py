@@ -27,6 +27,7 @@ from tests.factories import (
     InvoiceFactory,
     MembershipFactory,
 )
+from tests.helpers import empty_every_table
 
 pytestmark = pytest.mark.no_db
 
@@ -44,9 +45,7 @@ def committed(app):
         yield app
     finally:
         db.session.remove()
-        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-        with db.engine.begin() as conn:
-            conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        empty_every_table()
         ctx.pop()
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from tests.factories import AgencyFactory, ClientFactory
-from tests.helpers import member
+from tests.helpers import committed_app, member
 
 
 @pytest.fixture
@@ -50,30 +50,6 @@ def other():
 def committed(app, database_url):
     """An app on the test database whose data is committed for real (every request gets its
     own connection, so requests run truly at once); every table is emptied afterwards."""
-    import sqlalchemy as sa
-
-    from app import create_app
-
-    real = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 12, "max_overflow": 0, "pool_timeout": 60},
-            "REDIS_URL": None,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "WTF_CSRF_ENABLED": False,
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_KIB": 8192,
-        }
-    )
-    ctx = real.app_context()
-    ctx.push()
-    try:
+    pool = {"pool_size": 12, "max_overflow": 0, "pool_timeout": 60}
+    with committed_app(database_url, SQLALCHEMY_ENGINE_OPTIONS=pool) as real:
         yield real
-    finally:
-        db.session.remove()
-        tables = [t.name for t in db.metadata.sorted_tables]
-        with db.engine.begin() as conn:
-            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
-        ctx.pop()

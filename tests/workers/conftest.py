@@ -20,10 +20,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from tests.conftest import subprocess_pythonpath
+from tests.helpers import committed_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -180,43 +180,23 @@ def worker_env(database_url, private_redis, smtp, storage_dir) -> dict:
 def rq_app(app, database_url, private_redis, smtp, storage_dir):
     """An app wired like production (Redis set), sharing the session's test database.
     Data is committed for real and every table is emptied afterwards."""
-    from app import create_app
-    from app.extensions import db
-
-    _, smtp_url = smtp
-    rq_app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "REDIS_URL": private_redis.url,
-            "SMTP_URL": smtp_url,
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "QUEUE_TIMEOUTS": TEST_TIMEOUTS,
-            "JOB_RETRY_BASE_SECONDS": 1,
-            "OUTBOX_SWEEP_GRACE_SECONDS": 0,
-            "WORKER_ALIVE_TTL_SECONDS": TEST_ALIVE_TTL,
-            "EMAIL_UNKNOWN_OUTCOME_DELAY_SECONDS": TEST_UNKNOWN_OUTCOME_DELAY,
-            "MAIL_FROM": "billing@baton.test",
-            "STORAGE_DIR": storage_dir,
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_KIB": 8192,
-        }
-    )
     import redis
 
+    _, smtp_url = smtp
     redis.Redis.from_url(private_redis.url).flushdb()
-    ctx = rq_app.app_context()
-    ctx.push()
-    try:
+    with committed_app(
+        database_url,
+        REDIS_URL=private_redis.url,
+        SMTP_URL=smtp_url,
+        QUEUE_TIMEOUTS=TEST_TIMEOUTS,
+        JOB_RETRY_BASE_SECONDS=1,
+        OUTBOX_SWEEP_GRACE_SECONDS=0,
+        WORKER_ALIVE_TTL_SECONDS=TEST_ALIVE_TTL,
+        EMAIL_UNKNOWN_OUTCOME_DELAY_SECONDS=TEST_UNKNOWN_OUTCOME_DELAY,
+        MAIL_FROM="billing@baton.test",
+        STORAGE_DIR=storage_dir,
+    ) as rq_app:
         yield rq_app
-    finally:
-        db.session.remove()
-        tables = [t.name for t in db.metadata.sorted_tables]
-        with db.engine.begin() as conn:
-            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
-        ctx.pop()
 
 
 class Workers:

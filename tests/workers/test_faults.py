@@ -13,6 +13,7 @@ import redis
 
 from app.core.jobs import JOB_RUNS_KEY
 from app.core.schedule import clock_round
+from tests.helpers import empty_every_table
 from tests.workers.conftest import TEST_ALIVE_TTL, wait_for
 from tests.workers.test_background_work import _agency, _email, _email_row, _jobs
 
@@ -231,9 +232,5 @@ def test_sign_in_and_pages_work_while_redis_is_down(
         finally:
             private_redis.start()
             db.session.remove()
-            tables = [t.name for t in db.metadata.sorted_tables]
-            with db.engine.begin() as conn:
-                import sqlalchemy as sa
-
-                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            empty_every_table()
             db.engine.dispose()
