@@ -369,6 +369,8 @@ class _Assets(HTMLParser):
         self.urls: list[str] = []
 
     def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            return  # links the reader may follow (back to Baton), not assets the page loads
         for name, value in attrs:
             if name in ("src", "href") and value:
                 self.urls.append(value)
@@ -390,5 +392,9 @@ def test_api_docs_load_every_asset_from_baton_itself(app):
         assert not parts.scheme and not parts.netloc, url
         asset = http.get(url)
         assert asset.status_code == 200, url
-        assert len(asset.data) > 1000, url
+        # Swagger UI's own bundle, not a stub; the small logo of the way back is an image.
+        if parts.path.endswith((".js", ".css")):
+            assert len(asset.data) > 1000, url
+        else:
+            assert asset.data and asset.mimetype.startswith("image/"), url
     assert "/api/v1/openapi.json" in page
