@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email
+import itertools
 import os
 import shutil
 import signal
@@ -94,6 +96,17 @@ class ScriptedSMTP:
         self.data_started = threading.Event()
         self.rcpt_started = threading.Event()
         self.quit_started = threading.Event()
+        # Every 250 to a message: (Message-ID, connection number, time); and the connections
+        # whose client went on to send QUIT. A client that never sent QUIT after its 250 died
+        # (or lost the connection) before it could record the answer.
+        self.accepted: list[tuple[str, int, float]] = []
+        self.quit_connections: set[int] = set()
+        self._connections = itertools.count(1)
+
+    def _connection(self, session) -> int:
+        if getattr(session, "baton_connection", None) is None:
+            session.baton_connection = next(self._connections)
+        return session.baton_connection
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         self.rcpt_started.set()
@@ -116,19 +129,21 @@ class ScriptedSMTP:
         if transport is None or transport.is_closing():
             return "451 4.4.2 client went away"  # not accepted: the client never saw a 250
         reply = self.script.pop(0) if self.script else "250 2.0.0 OK"
-        if reply.startswith("250") and not self.keep_when_client_vanished:
-            self.messages.append(envelope.content)
+        if reply.startswith("250"):
+            if not self.keep_when_client_vanished:
+                self.messages.append(envelope.content)
+            message_id = email.message_from_bytes(envelope.content)["Message-ID"]
+            self.accepted.append((message_id, self._connection(session), time.time()))
         return reply
 
     async def handle_QUIT(self, server, session, envelope):  # noqa: N802
         self.quit_started.set()
+        self.quit_connections.add(self._connection(session))
         if self.quit_delay:
             await asyncio.sleep(self.quit_delay)
         return "221 Bye"
 
     def message_ids(self) -> list[str]:
-        import email
-
         return [email.message_from_bytes(m)["Message-ID"] for m in self.messages]
 
 

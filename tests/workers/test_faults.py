@@ -5,6 +5,7 @@ stopped and started again, and sign-in while Redis is down."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 
@@ -14,7 +15,7 @@ import redis
 from app.core.jobs import JOB_RUNS_KEY
 from app.core.schedule import clock_round
 from tests.helpers import empty_every_table
-from tests.workers.conftest import TEST_ALIVE_TTL, wait_for
+from tests.workers.conftest import TEST_ALIVE_TTL, TEST_UNKNOWN_OUTCOME_DELAY, wait_for
 from tests.workers.test_background_work import _agency, _email, _email_row, _jobs
 
 pytestmark = pytest.mark.no_db
@@ -86,13 +87,14 @@ def test_a_backlog_behind_a_slow_server_is_never_published_twice(
     assert {j.attempts for j in _jobs() if j.queue == "email"} == {1}
 
 
-def test_two_workers_killed_repeatedly_deliver_every_email_once(
+def test_two_workers_killed_repeatedly_deliver_every_email_and_never_race(
     rq_app, smtp, workers, private_redis
 ):
     """The kill test, bounded for the suite (benchmarks/bench_faults.py runs it at 200
     emails and 30 kills): 2 workers, a slow server (slow to answer the message and slower
     to answer QUIT), the clock sweeping; a worker is SIGKILLed every ~1.5 s and restarted
-    at once, as a supervisor would."""
+    at once, as a supervisor would. Every email is delivered; one is delivered twice only
+    when a kill fell between the server's 250 and its record (see below)."""
     handler, _ = smtp
     handler.delay = 0.05
     handler.quit_delay = 0.25
@@ -123,7 +125,23 @@ def test_two_workers_killed_repeatedly_deliver_every_email_once(
         "kill test: %s emails, %s kills, %s deliveries, %s duplicates, %s RQ runs",
         n, kills, len(ids_seen), duplicates, runs,
     )  # fmt: skip
-    assert duplicates == 0 and len(set(ids_seen)) == n
+    assert len(set(ids_seen)) == n
+    # A duplicate has one cause only: a worker killed after the server answered 250 and
+    # before it could record that answer (a window of a few milliseconds that SMTP cannot
+    # close). Such a message is sent again with the same Message-ID once its outcome counts
+    # as unknown, never while the first conversation could still be going on. So every
+    # delivery but a message's last came on a connection whose client never said QUIT, and
+    # deliveries of one message are at least the unknown-outcome delay apart.
+    by_id: dict[str, list[tuple[int, float]]] = {}
+    for message_id, connection, at in handler.accepted:
+        by_id.setdefault(message_id, []).append((connection, at))
+    for message_id, deliveries in by_id.items():
+        for (connection, at), (_, next_at) in itertools.pairwise(deliveries):
+            assert connection not in handler.quit_connections, (
+                f"{message_id} delivered again after a client that recorded it said QUIT"
+            )
+            assert next_at - at >= TEST_UNKNOWN_OUTCOME_DELAY - 0.5, message_id
+    assert duplicates <= kills
     assert runs <= 1.2 * n, f"{runs} RQ job runs for {n} emails"
 
 
