@@ -146,10 +146,11 @@ def test_two_workers_killed_repeatedly_deliver_every_email_and_never_race(
 
 
 def test_retries_wait_their_documented_time_once(rq_app, smtp, workers):
-    """451 twice, then 250, with JOB_RETRY_BASE_SECONDS=1: attempts 1 s then 4 s apart
-    (RQ's scheduler works in whole seconds, so up to ~1 s later, never earlier), three in
-    all, although the clock sweeps all the while and the second wait outlasts the queue's
-    3 s timeout (recovery used to re-publish a waiting retry and run it early)."""
+    """451 twice, then 250, with JOB_RETRY_BASE_SECONDS=1: attempts at least 1 s then 4 s
+    apart (RQ's scheduler works in whole seconds, so a retry may start later, never
+    earlier), three in all, although the clock sweeps all the while and the second wait
+    outlasts the queue's 3 s timeout (recovery used to re-publish a waiting retry and run it
+    early)."""
     handler, _ = smtp
     handler.script = ["451 4.3.0 Try again later", "451 4.3.0 Try again later"]
     agency, _ = _agency()
@@ -160,11 +161,12 @@ def test_retries_wait_their_documented_time_once(rq_app, smtp, workers):
     time.sleep(2)  # an extra copy would run within this
     assert handler.attempts == 3
     first, second, third = handler.attempt_times
-    # Documented waits of 1 s and 4 s; RQ's scheduler polls once a second, so a retry may
-    # start up to ~1 s late (1.5 s allowed), never early, and the second wait is the longer.
-    assert 0.95 <= second - first <= 2.5, second - first
-    assert 3.95 <= third - second <= 5.5, third - second
-    assert (third - second) - (second - first) >= 2.0  # backoff grows; it is not flat
+    # Documented waits of 1 s and 4 s: never shorter (a retry run early is the defect; a
+    # flat backoff would make the second wait ~1 s too). Never much longer either, though
+    # RQ's scheduler polls once a second and a loaded 2-core machine starts a retry late:
+    # CI has seen the first one 2 s late, so 5 s of lateness are allowed.
+    assert 0.95 <= second - first <= 1 + 5, second - first
+    assert 3.95 <= third - second <= 4 + 5, third - second
     job = _jobs()[0]
     assert job.status == "succeeded" and job.attempts == 3
     assert _email_row(email_id).attempts == 3
