@@ -74,9 +74,13 @@ def _import_models() -> None:
     import app.core.idempotency  # noqa: F401
     import app.core.jobs  # noqa: F401
     import app.core.mail  # noqa: F401
+    import app.documents.models  # noqa: F401
     import app.exports.models  # noqa: F401
     import app.invoices.models  # noqa: F401
+    import app.payments.models  # noqa: F401
     import app.portal.models  # noqa: F401
+    import app.reminders.models  # noqa: F401
+    import app.retainers.models  # noqa: F401
     import app.sops.models  # noqa: F401
     import app.users.models  # noqa: F401
     import app.work.models  # noqa: F401
@@ -112,9 +116,7 @@ def _register_blueprints(app: Flask) -> None:
         # The API authenticates with bearer tokens, never cookies, so CSRF does not apply.
         csrf.exempt(blp)
         api.register_blueprint(blp)
-    _register_invoice_blueprints(app)
-    _register_invoice_document_blueprints(app)
-    _register_reminder_blueprints(app)
+    _register_billing_blueprints(app)
     from app.portal.api import blp as work_requests_api
     from app.portal.views import bp as portal_bp
 
@@ -123,37 +125,35 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(work_requests_api)
 
 
-def _register_reminder_blueprints(app: Flask) -> None:
-    """Payment reminders: the ladder settings, invoice reminder panels and their API."""
-    from app.extensions import api, csrf
-    from app.invoices.reminder_api import blp as reminders_api
-    from app.invoices.reminder_views import bp as reminders_bp
-
-    app.register_blueprint(reminders_bp)
-    csrf.exempt(reminders_api)
-    api.register_blueprint(reminders_api)
+BILLING_ROUTE_MODULES = (
+    "app.invoices.views", "app.invoices.settings_views", "app.invoices.api",
+    "app.invoices.settings_api", "app.payments.views", "app.payments.api",
+    "app.retainers.views", "app.retainers.api",
+)  # fmt: skip
 
 
-def _register_invoice_document_blueprints(app: Flask) -> None:
-    """Invoice branding, PDF downloads and month-end batches (pages and API)."""
+def _register_billing_blueprints(app: Flask) -> None:
+    """Billing: invoices, payments, retainers, reminders and documents (pages and API).
+
+    The invoice pages and the invoices API are one blueprint each (app.invoices.blueprint);
+    the route modules of invoices, payments and retainers add their routes to them, so they
+    are imported here before the blueprints are registered."""
+    import importlib
+
+    for module in BILLING_ROUTE_MODULES:
+        importlib.import_module(module)
+    from app.documents.api import blp as invoice_documents_api
+    from app.documents.downloads import bp as invoice_documents_bp
+    from app.documents.views import bp as branding_bp
     from app.extensions import api, csrf
     from app.invoices.batch_views import bp as invoice_batches_bp
-    from app.invoices.branding_views import bp as branding_bp
-    from app.invoices.documents_api import blp as invoice_documents_api
-    from app.invoices.documents_views import bp as invoice_documents_bp
+    from app.invoices.blueprint import blp as invoices_api
+    from app.invoices.blueprint import bp as invoices_bp
+    from app.reminders.api import blp as reminders_api
+    from app.reminders.views import bp as reminders_bp
 
-    for bp in (branding_bp, invoice_documents_bp, invoice_batches_bp):
+    for bp in (invoices_bp, branding_bp, invoice_documents_bp, invoice_batches_bp, reminders_bp):
         app.register_blueprint(bp)
-    csrf.exempt(invoice_documents_api)
-    api.register_blueprint(invoice_documents_api)
-
-
-def _register_invoice_blueprints(app: Flask) -> None:
-    """Invoices, payments, receivables, invoice settings and retainers (pages and API)."""
-    from app.extensions import api, csrf
-    from app.invoices.api import blp as invoices_api
-    from app.invoices.views import bp as invoices_bp
-
-    app.register_blueprint(invoices_bp)
-    csrf.exempt(invoices_api)
-    api.register_blueprint(invoices_api)
+    for blp in (invoices_api, invoice_documents_api, reminders_api):
+        csrf.exempt(blp)
+        api.register_blueprint(blp)

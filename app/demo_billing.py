@@ -25,17 +25,22 @@ from app.clients.models import Client
 from app.core.clock import today_in, utcnow
 from app.demo_work import AL, AMIRA, BOOKS, HB, INBOX, LD, NC, SOCIAL, demo_actor
 from app.extensions import db
-from app.invoices.deposits import create_deposit_invoice
 from app.invoices.lines import add_line, add_lines_from_source
 from app.invoices.models import Invoice
-from app.invoices.payments import record_payment
 from app.invoices.queries import invoice_settings
-from app.invoices.reminder_schedule import send_at
-from app.invoices.reminder_sweep import remind_invoice
-from app.invoices.reminders import ensure_ladder, ladder_steps
-from app.invoices.retainers import create_retainer, draft_for_plan, due_month, month_label
 from app.invoices.services import create_invoice, issue_invoice, system_actor
 from app.invoices.settings import create_tax_rate
+from app.payments.deposits import create_deposit_invoice
+from app.payments.services import record_payment
+from app.reminders.schedule import send_at
+from app.reminders.services import ensure_ladder, ladder_steps
+from app.reminders.sweep import remind_invoice
+from app.retainers.services import (
+    create_retainer,
+    draft_for_plan,
+    due_month,
+    month_label,
+)
 from app.work.models import WorkItem
 
 # Fee per delivered work item on the Harbour Bakery draft, in AUD minor units, by SOP.

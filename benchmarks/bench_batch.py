@@ -75,9 +75,10 @@ def _fill(n: int) -> tuple[int, int, str]:
     from app.clients.models import Client, Contact
     from app.core.money import compute
     from app.core.tenancy import all_tenants
+    from app.documents.models import Branding
     from app.extensions import db
     from app.invoices.batch import this_month_in
-    from app.invoices.models import Branding, Invoice, InvoiceLine
+    from app.invoices.models import Invoice, InvoiceLine
     from app.users.models import Membership, User
 
     with all_tenants():

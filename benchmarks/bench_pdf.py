@@ -67,8 +67,8 @@ def _setup(locale: str, currency: str, name: str) -> tuple[int, int]:
     from app.core.money import compute
     from app.core.permissions import Actor
     from app.core.tenancy import all_tenants, tenant
+    from app.documents.branding import set_logo, update_branding
     from app.extensions import db
-    from app.invoices.branding import set_logo, update_branding
     from app.invoices.models import Invoice, InvoiceLine
     from app.users.models import Membership, User
 
@@ -159,8 +159,8 @@ def bench(agency_id: int, invoice_id: int, rounds: int, warmup: int) -> dict:
 
     from app.core.pdf import _font_config, make_fetcher, render_pdf
     from app.core.tenancy import tenant
+    from app.documents.rendering import invoice_assets, invoice_context, render_invoice_html
     from app.extensions import db
-    from app.invoices.rendering import invoice_assets, invoice_context, render_invoice_html
 
     full: list[float] = []
     direct: list[float] = []

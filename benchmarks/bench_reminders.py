@@ -93,8 +93,8 @@ def _copy(cur: psycopg.Cursor, table: str, columns: tuple[str, ...], rows) -> in
 
 
 def generate(url: str, agencies: int, invoices: int, now: dt.datetime, seed: int = 11) -> dict:
-    from app.invoices.reminder_schedule import send_at
-    from app.invoices.reminders import DEFAULT_LADDER
+    from app.reminders.schedule import send_at
+    from app.reminders.services import DEFAULT_LADDER
 
     rnd = random.Random(seed)
     today = now.date()
@@ -238,7 +238,7 @@ def measure(app, now: dt.datetime, runs: int) -> dict:
 
     from app.core.tenancy import all_tenants
     from app.extensions import db
-    from app.invoices.reminder_sweep import due_pairs_query, find_due
+    from app.reminders.sweep import due_pairs_query, find_due
 
     with app.app_context():
 
@@ -291,7 +291,7 @@ def measure(app, now: dt.datetime, runs: int) -> dict:
 
 def sweep_throughput(app, now: dt.datetime, seconds: float) -> dict:
     from app.extensions import db
-    from app.invoices.reminder_sweep import run_reminder_sweep
+    from app.reminders.sweep import run_reminder_sweep
 
     logging.getLogger("baton.mail").setLevel(logging.ERROR)
     with app.app_context():

@@ -447,7 +447,9 @@ def _walker_invoices(agency_id: int, client_id: int, owner_user_id: int, label: 
     line pages only owners and managers open) and a monthly retainer plan."""
     from decimal import Decimal
 
-    from app.invoices.models import Invoice, InvoiceLine, Payment, RetainerPlan, TaxRate
+    from app.invoices.models import Invoice, InvoiceLine, TaxRate
+    from app.payments.models import Payment
+    from app.retainers.models import RetainerPlan
 
     today = dt.date.today()
     with all_tenants():
@@ -541,8 +543,8 @@ def _walker_pdfs(agency_id: int, invoice_id: int, owner_membership_id: int, labe
     """A stored, checksummed PDF version of the issued invoice (small bytes: the walkers
     download it, they don't render it) and a finished month-end batch (a batch is its job)."""
     from app.core import storage
+    from app.documents.models import InvoiceDocument
     from app.invoices.batch import BATCH_JOB
-    from app.invoices.models import InvoiceDocument
 
     stored = storage.put(
         storage.make_key("agency", agency_id, "invoice", invoice_id, "v1.pdf"),
@@ -567,7 +569,7 @@ def _walker_pdfs(agency_id: int, invoice_id: int, owner_membership_id: int, labe
 
 def _walker_reminder_step(agency_id: int, label: str) -> int:
     """One step of the agency's reminder ladder (so the ladder counts as installed)."""
-    from app.invoices.models import ReminderStep
+    from app.reminders.models import ReminderStep
 
     with all_tenants():
         step = ReminderStep(

@@ -18,8 +18,12 @@ from app.core.jobs import OutboxJob
 from app.core.mail import OutboundEmail
 from app.core.tenancy import all_tenants, tenant
 from app.demo import DEMO_SLUG, seed_demo_agency
+from app.documents.models import InvoiceDocument
 from app.extensions import db
-from app.invoices.models import Invoice, InvoiceDocument, Payment, ReminderSend, RetainerPlan
+from app.invoices.models import Invoice
+from app.payments.models import Payment
+from app.reminders.models import ReminderSend
+from app.retainers.models import RetainerPlan
 from app.users.models import Membership, User
 from app.work.models import ChecklistState, Review, WorkEvent, WorkItem
 from tests.clients.support import api

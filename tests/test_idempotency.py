@@ -21,7 +21,8 @@ from app.core.idempotency import HEADER, IdempotencyKey
 from app.core.permissions import Actor
 from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
-from app.invoices.models import Invoice, Payment
+from app.invoices.models import Invoice
+from app.payments.models import Payment
 from app.users.models import Invitation
 from tests.clients.support import api, count_rows, make_team, web
 from tests.helpers import committed_app

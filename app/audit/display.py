@@ -24,7 +24,9 @@ from app.clients.models import Client, ServicePackage
 from app.core.formatting import format_datetime, format_day, role_label
 from app.core.money import format_money
 from app.extensions import db
-from app.invoices.models import Invoice, InvoiceLine, Payment, RetainerPlan
+from app.invoices.models import Invoice, InvoiceLine
+from app.payments.models import Payment
+from app.retainers.models import RetainerPlan
 from app.sops.models import Sop, SopVersion
 from app.users.models import Membership, User
 

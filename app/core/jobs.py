@@ -37,6 +37,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core.clock import timestamp, utcnow
 from app.core.db import UTCDateTime
+from app.core.job_paths import current_path
 from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
 
@@ -331,7 +332,7 @@ def run_inline(ids: list[int] | None) -> int:
 def resolve(func: str) -> Callable[..., Any]:
     if not func.startswith(ALLOWED_PREFIX):
         raise ValueError(f"refusing to run {func!r}")
-    module, _, name = func.rpartition(".")
+    module, _, name = current_path(func).rpartition(".")
     return getattr(importlib.import_module(module), name)
 
 

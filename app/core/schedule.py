@@ -38,11 +38,11 @@ PERIODIC: list[Periodic] = [
     Periodic(
         "invoice_reminders",
         dt.timedelta(minutes=15),
-        "app.invoices.reminder_sweep.sweep_reminders",
+        "app.reminders.sweep.sweep_reminders",
     ),
     # Retainer drafts appear on the agency's recurring day; idempotent per plan and month.
     Periodic(
-        "retainer_drafts", dt.timedelta(hours=1), "app.invoices.retainers.generate_retainer_drafts"
+        "retainer_drafts", dt.timedelta(hours=1), "app.retainers.services.generate_retainer_drafts"
     ),
 ]
 

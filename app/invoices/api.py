@@ -14,29 +14,18 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.core.idempotency import idempotent
-from app.core.pagination import paginate
 from app.core.permissions import MANAGERS, loads, roles
 from app.core.permissions import authorize as _authorize
-from app.core.schemas import PageArgs
 from app.core.uow import commit
 from app.invoices import policy
-from app.invoices.deposits import deduct_deposit
+from app.invoices.blueprint import blp, fresh
 from app.invoices.lines import add_line, add_lines_from_source, remove_line, update_line
-from app.invoices.models import Invoice, InvoiceLine, Payment
-from app.invoices.payments import delete_payment, record_payment, record_refund
-from app.invoices.queries import (
-    get_invoice_or_404,
-    get_line_or_404,
-    get_payment_or_404,
-    invoice_page,
-    invoice_payments,
-)
+from app.invoices.models import Invoice, InvoiceLine
+from app.invoices.queries import get_invoice_or_404, get_line_or_404, invoice_page
 from app.invoices.schemas import (
     CreditNoteIn,
-    DeductDepositIn,
     EmptyIn,
     InvoiceFilterArgs,
     InvoiceIn,
@@ -47,9 +36,6 @@ from app.invoices.schemas import (
     LineIn,
     LineOut,
     LinePatchIn,
-    PaymentIn,
-    PaymentOut,
-    PaymentPageOut,
     SourceLinesIn,
     VoidIn,
 )
@@ -62,19 +48,6 @@ from app.invoices.services import (
     update_invoice,
     void_invoice,
 )
-
-blp = Blueprint(
-    "invoices_api",
-    __name__,
-    url_prefix="/api/v1/<agency_slug>",
-    description="Invoices, credit notes, lines, payments, receivables, tax rates, retainers",
-)
-
-
-def _fresh(invoice: Invoice) -> Invoice:
-    """The invoice as committed (lines in order), for the response."""
-    return get_invoice_or_404(g.actor, invoice.id)
-
 
 # --- invoices ------------------------------------------------------------------------------
 
@@ -100,7 +73,7 @@ class InvoicesResource(MethodView):
         _authorize(policy.can_create_invoice(g.actor))
         invoice = create_invoice(g.actor, data)
         commit()
-        return _fresh(invoice)
+        return fresh(invoice)
 
 
 @blp.route("/invoices/<int:invoice_id>")
@@ -121,7 +94,7 @@ class InvoiceResource(MethodView):
         _authorize(policy.can_edit_invoice(g.actor, invoice))
         update_invoice(g.actor, invoice, data)
         commit()
-        return _fresh(invoice)
+        return fresh(invoice)
 
     @roles(*MANAGERS)
     @loads(get_invoice_or_404, "invoice_id", "invoice")
@@ -145,7 +118,7 @@ class InvoiceLines(MethodView):
         _authorize(policy.can_edit_invoice(g.actor, invoice))
         add_line(g.actor, invoice, data)
         commit()
-        return _fresh(invoice)
+        return fresh(invoice)
 
 
 @blp.route("/invoices/<int:invoice_id>/lines/import")
@@ -160,7 +133,7 @@ class InvoiceLineImport(MethodView):
         _authorize(policy.can_edit_invoice(g.actor, invoice))
         add_lines_from_source(g.actor, invoice, data)
         commit()
-        return _fresh(invoice)
+        return fresh(invoice)
 
 
 @blp.route("/invoice-lines/<int:line_id>")
@@ -181,7 +154,7 @@ class InvoiceLineResource(MethodView):
         _authorize(policy.can_edit_invoice(g.actor, line.invoice))
         update_line(g.actor, line, data)
         commit()
-        return _fresh(line.invoice)
+        return fresh(line.invoice)
 
     @roles(*MANAGERS)
     @loads(get_line_or_404, "line_id", "line")
@@ -192,21 +165,7 @@ class InvoiceLineResource(MethodView):
         _authorize(policy.can_edit_invoice(g.actor, invoice))
         remove_line(g.actor, line)
         commit()
-        return _fresh(invoice)
-
-
-@blp.route("/invoices/<int:invoice_id>/deposit")
-class InvoiceDeposit(MethodView):
-    @roles(*MANAGERS)
-    @loads(get_invoice_or_404, "invoice_id", "invoice")
-    @blp.arguments(DeductDepositIn)
-    @blp.response(200, InvoiceOut)
-    def post(self, data: dict, agency_slug: str, invoice: Invoice) -> Invoice:
-        """Deduct a paid deposit invoice of the same client on this draft (once)."""
-        _authorize(policy.can_edit_invoice(g.actor, invoice))
-        deduct_deposit(g.actor, invoice, data)
-        commit()
-        return _fresh(invoice)
+        return fresh(invoice)
 
 
 def _action(
@@ -223,7 +182,7 @@ def _action(
         _authorize(allowed(g.actor, invoice))
         result = run(invoice, data)
         commit()
-        return _fresh(result)
+        return fresh(result)
 
     post.__doc__ = doc
     return type(f"Invoice{name.title().replace('-', '')}", (MethodView,), {"post": post})
@@ -273,69 +232,3 @@ blp.route("/invoices/<int:invoice_id>/credit-notes")(
 
 
 # --- payments ------------------------------------------------------------------------------
-
-
-@blp.route("/invoices/<int:invoice_id>/payments")
-class InvoicePayments(MethodView):
-    @roles("owner", "manager", "client")
-    @loads(get_invoice_or_404, "invoice_id", "invoice")
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, PaymentPageOut)
-    def get(self, args: dict, agency_slug: str, invoice: Invoice) -> dict:
-        """Payments recorded on an invoice, newest first."""
-        page = paginate(invoice_payments(g.actor, invoice), args["page"], args["per_page"])
-        return {"items": page.items, "meta": page.meta()}
-
-    @roles(*MANAGERS)
-    @idempotent
-    @loads(get_invoice_or_404, "invoice_id", "invoice")
-    @blp.arguments(PaymentIn)
-    @blp.response(201, PaymentOut)
-    def post(self, data: dict, agency_slug: str, invoice: Invoice) -> Payment:
-        """Record a full or partial payment in the invoice's currency (`amount_minor`, or
-        `amount` in major units). Overpayments and payments on drafts, void invoices and
-        credit notes are refused (422 naming the amount)."""
-        _authorize(policy.can_record_payment(g.actor, invoice))
-        payment = record_payment(g.actor, invoice, data)
-        commit()
-        return payment
-
-
-@blp.route("/invoices/<int:invoice_id>/refunds")
-class InvoiceRefunds(MethodView):
-    @roles(*MANAGERS)
-    @idempotent
-    @loads(get_invoice_or_404, "invoice_id", "invoice")
-    @blp.arguments(PaymentIn)
-    @blp.response(201, PaymentOut)
-    def post(self, data: dict, agency_slug: str, invoice: Invoice) -> Payment:
-        """Record money returned to the client (`amount_minor` or `amount`; `paid_on` is the
-        day it went out), at most the credit a credit note left them on this invoice (422
-        naming the amount otherwise). Listed with the payments as `kind: refund`."""
-        _authorize(policy.can_record_payment(g.actor, invoice))
-        refund = record_refund(g.actor, invoice, data)
-        commit()
-        return refund
-
-
-@blp.route("/payments/<int:payment_id>")
-class PaymentResource(MethodView):
-    @roles("owner", "manager", "client")
-    @loads(get_payment_or_404, "payment_id", "payment")
-    @blp.response(200, PaymentOut)
-    def get(self, agency_slug: str, payment: Payment) -> Payment:
-        """One payment."""
-        return payment
-
-    @roles("owner")
-    @loads(get_payment_or_404, "payment_id", "payment")
-    @blp.response(204)
-    def delete(self, agency_slug: str, payment: Payment) -> None:
-        """Delete a wrongly recorded payment (owners; audited); balance and status follow."""
-        _authorize(policy.can_delete_payment(g.actor, payment))
-        delete_payment(g.actor, payment)
-        commit()
-
-
-# Receivables, deposits, retainers, settings and tax rates share this blueprint.
-from app.invoices import billing_api  # noqa: E402,F401

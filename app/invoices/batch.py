@@ -90,7 +90,7 @@ def month_bounds(month: str, zone: str) -> tuple[dt.datetime, dt.datetime]:
 
 def month_label(month: str, locale: str = "en") -> str:
     """'November 2026' for '2026-11', as retainer drafts write their period labels."""
-    from app.invoices.retainers import month_label as period_label
+    from app.retainers.services import month_label as period_label
 
     return period_label(month, locale)
 

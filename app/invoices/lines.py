@@ -8,11 +8,13 @@ every page, the API, the CSV and the PDF read the same figures.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from app.audit.services import changed, record, snapshot
+from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.money import PrecisionError, compute, format_money, to_minor
 from app.core.permissions import Actor
@@ -300,3 +302,19 @@ def copy_line(line: InvoiceLine, *, sign: int = 1, **overrides: object) -> Invoi
 
 def money_of(invoice: Invoice, minor: int) -> str:
     return format_money(minor, invoice.currency, invoice.locale)
+
+
+def settle(invoice: Invoice, now: dt.datetime | None = None) -> None:
+    """Set an issued invoice's status from its balance: paid when nothing is owed,
+    partially paid after a payment, otherwise issued or sent."""
+    if invoice.kind != "invoice" or invoice.status in ("draft", "void"):
+        return
+    if invoice.balance_minor <= 0:
+        invoice.status = "paid"
+        invoice.paid_at = invoice.paid_at or now or utcnow()
+        return
+    invoice.paid_at = None
+    if invoice.paid_minor > 0:
+        invoice.status = "partially_paid"
+    else:
+        invoice.status = "sent" if invoice.sent_at else "issued"

@@ -1,4 +1,7 @@
-"""Invoices, credit notes, their lines, numbers, payments, PDFs, branding and reminders.
+"""Invoices, credit notes, their lines, numbers, settings and tax rates.
+
+Payments (app.payments), retainer plans (app.retainers), reminders (app.reminders) and
+stored PDFs and branding (app.documents) have their own models, on the same tables.
 
 Money is integer minor units in the invoice's currency (its own exponent: JPY 0, EUR 2,
 KWD 3); quantities and rates are Decimals stored as NUMERIC. Issued invoices are immutable:
@@ -27,8 +30,6 @@ INVOICE_KINDS = ("invoice", "credit_note")
 INVOICE_STATUSES = ("draft", "issued", "sent", "partially_paid", "paid", "void")
 LINE_KINDS = ("package", "manual", "work_item", "time", "deposit", "deposit_deduction")
 ROUNDING_MODES = ("per_line", "per_document")
-PAYMENT_METHODS = ("bank_transfer", "paypal", "wise", "card", "cash", "other")
-BUNDLED_FONTS = ("DejaVu Sans", "Noto Sans", "Noto Serif")
 Numeric = sa.Numeric(18, 6)
 
 
@@ -77,7 +78,7 @@ class Invoice(TenantScoped, db.Model):
         sa.UniqueConstraint("agency_id", "kind", "number"),
         sa.Index("ix_invoices_agency_status_due", "agency_id", "status", "due_date"),
         sa.Index("ix_invoices_client", "client_id"),
-        # The reminder sweep's candidates (app/invoices/reminder_sweep.py): invoices that may
+        # The reminder sweep's candidates (app/reminders/sweep.py): invoices that may
         # be chased, by agency and due date. Partial, so paid, void and draft invoices (most
         # of the table) are not in it at all.
         sa.Index(
@@ -179,122 +180,3 @@ class InvoiceLine(TenantScoped, db.Model):
     source_id: Mapped[int | None] = mapped_column()
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
-
-
-class Payment(TenantScoped, db.Model):
-    __tablename__ = "payments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("invoices.id", ondelete="CASCADE"), index=True
-    )
-    paid_on: Mapped[dt.date] = mapped_column(sa.Date)
-    method: Mapped[str] = mapped_column(sa.String(20))
-    reference: Mapped[str | None] = mapped_column(sa.String(120))
-    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)  # always positive
-    # "payment" (from the client) or "refund" (money returned to them)
-    kind: Mapped[str] = mapped_column(sa.String(8), default="payment", server_default="payment")
-    rate_to_base: Mapped[Decimal | None] = mapped_column(Numeric)  # 1 invoice unit in base
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    @property
-    def signed_minor(self) -> int:
-        """What it adds to the invoice's paid amount (a refund takes it back)."""
-        return -self.amount_minor if self.kind == "refund" else self.amount_minor
-
-
-class InvoiceDocument(TenantScoped, db.Model):
-    """A rendered PDF of an invoice (a new version each time it is rendered)."""
-
-    __tablename__ = "invoice_documents"
-    __table_args__ = (sa.UniqueConstraint("invoice_id", "version"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id", ondelete="CASCADE"))
-    version: Mapped[int] = mapped_column()
-    storage_key: Mapped[str] = mapped_column(sa.String(300))
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    size: Mapped[int] = mapped_column()
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class Branding(TenantScoped, db.Model):
-    __tablename__ = "brandings"
-    __table_args__ = (sa.UniqueConstraint("agency_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    logo_key: Mapped[str | None] = mapped_column(sa.String(300))
-    logo_sha256: Mapped[str | None] = mapped_column(sa.String(64))
-    logo_content_type: Mapped[str | None] = mapped_column(sa.String(40))
-    primary_color: Mapped[str] = mapped_column(sa.String(7), default="#4f46e5")
-    accent_color: Mapped[str] = mapped_column(sa.String(7), default="#f59e0b")
-    font: Mapped[str] = mapped_column(sa.String(40), default="DejaVu Sans")
-    address: Mapped[str | None] = mapped_column(sa.Text)
-    tax_id: Mapped[str | None] = mapped_column(sa.String(60))
-    bank_details: Mapped[str | None] = mapped_column(sa.Text)
-    paypal_url: Mapped[str | None] = mapped_column(sa.String(300))
-    wise_url: Mapped[str | None] = mapped_column(sa.String(300))
-    footer_text: Mapped[str | None] = mapped_column(sa.String(500))
-
-
-class RetainerPlan(TenantScoped, db.Model):
-    """A client's monthly retainer: a draft invoice appears on the agency's recurring day."""
-
-    __tablename__ = "retainer_plans"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id", ondelete="CASCADE"))
-    description: Mapped[str] = mapped_column(sa.String(200))
-    monthly_amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
-    currency: Mapped[str] = mapped_column(sa.String(3))
-    included_hours: Mapped[Decimal | None] = mapped_column(Numeric)
-    active: Mapped[bool] = mapped_column(default=True)
-    last_generated_month: Mapped[str | None] = mapped_column(sa.String(7))  # "2026-11"
-
-
-class ReminderStep(TenantScoped, db.Model):
-    """A rung of the agency's reminder ladder: days relative to the due date."""
-
-    __tablename__ = "reminder_steps"
-    __table_args__ = (sa.UniqueConstraint("agency_id", "offset_days"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    offset_days: Mapped[int] = mapped_column()  # -3 = three days before due, 7 = a week after
-    subject_template: Mapped[str] = mapped_column(sa.String(200))
-    body_template: Mapped[str] = mapped_column(sa.Text)
-    active: Mapped[bool] = mapped_column(default=True)
-
-
-class ReminderSend(TenantScoped, db.Model):
-    """One reminder step for one invoice: sent at most once (unique), or skipped. Or a
-    reminder sent by hand (`kind` "manual", no step): at most one per invoice and client-local
-    day (`manual_day`), so a double click or two people at once send one."""
-
-    __tablename__ = "reminder_sends"
-    __table_args__ = (
-        sa.UniqueConstraint("invoice_id", "step_id"),
-        sa.UniqueConstraint("invoice_id", "manual_day"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("invoices.id", ondelete="CASCADE"), index=True
-    )
-    step_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("reminder_steps.id", ondelete="CASCADE")
-    )  # None for a manual reminder
-    kind: Mapped[str] = mapped_column(sa.String(8), default="ladder", server_default="ladder")
-    manual_day: Mapped[dt.date | None] = mapped_column(sa.Date)  # client-local date, manual only
-    sent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    # 09:00 client time on a business day (a manual reminder: when it was sent)
-    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(sa.String(16), default="sent")  # sent | skipped
-    reason: Mapped[str | None] = mapped_column(sa.String(200))
-    email_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("outbound_emails.id", ondelete="SET NULL")
-    )  # the first of its emails (one per recipient)
-    recipients: Mapped[list | None] = mapped_column(sa.JSON)  # addresses it was sent to
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,4 +1,5 @@
-"""Read side of invoices, lines, payments, tax rates, retainers and invoice settings.
+"""Read side of invoices, lines, tax rates and invoice settings (payments and retainers have
+theirs in app.payments.queries and app.retainers.queries).
 
 Every `get_<noun>_or_404` loads through the matching `visible_<nouns>` query, so a list and
 a detail page never disagree; the tenant filter is added by the data layer on top. Owners
@@ -27,8 +28,6 @@ from app.invoices.models import (
     Invoice,
     InvoiceLine,
     InvoiceSettings,
-    Payment,
-    RetainerPlan,
     TaxRate,
 )
 from app.invoices.numbering import DEFAULT_FORMATS
@@ -263,32 +262,7 @@ def get_line_or_404(actor: Actor, line_id: int) -> InvoiceLine:
     return line
 
 
-# --- payments ------------------------------------------------------------------------------
-
-
-def visible_payments(actor: Actor) -> sa.Select:
-    """Payments on the invoices the actor may see (a client contact sees their own)."""
-    return sa.select(Payment).where(
-        Payment.invoice_id.in_(visible_invoices(actor).with_only_columns(Invoice.id))
-    )
-
-
-def get_payment_or_404(actor: Actor, payment_id: int) -> Payment:
-    payment = db.session.scalar(visible_payments(actor).where(Payment.id == payment_id))
-    if payment is None:
-        raise NotFound()
-    return payment
-
-
-def invoice_payments(actor: Actor, invoice: Invoice) -> sa.Select:
-    return (
-        visible_payments(actor)
-        .where(Payment.invoice_id == invoice.id)
-        .order_by(Payment.paid_on.desc(), Payment.id.desc())
-    )
-
-
-# --- tax rates and retainers (owners and managers) -----------------------------------------
+# --- tax rates (owners and managers) -----------------------------------------
 
 
 def visible_tax_rates(actor: Actor) -> sa.Select:
@@ -308,28 +282,6 @@ def tax_rate_list(actor: Actor, *, active_only: bool = False) -> list[TaxRate]:
     if active_only:
         stmt = stmt.where(TaxRate.active.is_(True))
     return list(db.session.scalars(stmt.order_by(TaxRate.active.desc(), TaxRate.name, TaxRate.id)))
-
-
-def visible_retainers(actor: Actor) -> sa.Select:
-    stmt = sa.select(RetainerPlan)
-    return stmt if actor.is_manager else stmt.where(sa.false())
-
-
-def get_retainer_or_404(actor: Actor, retainer_id: int) -> RetainerPlan:
-    plan = db.session.scalar(visible_retainers(actor).where(RetainerPlan.id == retainer_id))
-    if plan is None:
-        raise NotFound()
-    return plan
-
-
-def client_retainers(actor: Actor, client: Client) -> list[RetainerPlan]:
-    return list(
-        db.session.scalars(
-            visible_retainers(actor)
-            .where(RetainerPlan.client_id == client.id)
-            .order_by(RetainerPlan.active.desc(), RetainerPlan.id)
-        )
-    )
 
 
 def client_invoices(actor: Actor, client: Client, limit: int = 10) -> list[Invoice]:

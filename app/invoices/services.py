@@ -36,13 +36,13 @@ from app.invoices.lines import (
     refresh_totals,
     require_draft,
     resolve_tax_rate,
+    settle,
 )
 from app.invoices.models import Invoice, InvoiceLine
 from app.invoices.numbering import agency_year, allocate, format_number
-from app.invoices.payments import settle
 from app.invoices.queries import invoice_settings
 
-RENDER_AND_SEND = "app.invoices.documents.render_and_send"
+RENDER_AND_SEND = "app.documents.services.render_and_send"
 INVOICE_FIELDS = (
     "client_id",
     "kind",

@@ -26,11 +26,8 @@ from app.core.formatting import format_elapsed
 from app.core.permissions import MANAGERS, Actor
 from app.extensions import db
 from app.invoices.models import Invoice
-from app.invoices.overview import Owed, owed_per_currency
-from app.invoices.queries import (
-    display_status,
-    visible_invoices,
-)
+from app.invoices.queries import display_status, visible_invoices
+from app.payments.overview import Owed, owed_per_currency
 from app.portal.models import WorkRequest
 from app.sops.models import Sop
 from app.work.models import WorkItem

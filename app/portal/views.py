@@ -22,7 +22,7 @@ from app.core.permissions import MANAGERS, roles
 from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db
-from app.invoices.views import STATUS_LABELS
+from app.invoices.blueprint import STATUS_LABELS
 from app.portal import policy, services
 from app.portal.queries import get_work_request_or_404, portal_home, request_lists, waited
 from app.portal.schemas import DeclineIn, WorkRequestIn

@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from app.core.money import compute
 from app.core.tenancy import all_tenants
+from app.documents.models import Branding
 from app.extensions import db
-from app.invoices.models import Branding, Invoice, InvoiceLine
+from app.invoices.models import Invoice, InvoiceLine
 
 LINE_TEXTS = [
     "Inbox management",

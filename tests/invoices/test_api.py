@@ -7,7 +7,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.invoices.models import Invoice, InvoiceLine, Payment
+from app.invoices.models import Invoice, InvoiceLine
+from app.payments.models import Payment
 from tests.clients.support import api, count_rows
 from tests.factories import ClientFactory
 from tests.invoices.support import draft, fresh, issued, tax_rate

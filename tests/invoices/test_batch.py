@@ -15,6 +15,7 @@ from app.core.clock import utcnow
 from app.core.jobs import OutboxJob
 from app.core.mail import OutboundEmail
 from app.core.tenancy import all_tenants, tenant
+from app.documents.models import InvoiceDocument
 from app.extensions import db
 from app.invoices.batch import (
     BATCH_JOB,
@@ -23,7 +24,7 @@ from app.invoices.batch import (
     month_label,
     previous_month,
 )
-from app.invoices.models import Invoice, InvoiceDocument
+from app.invoices.models import Invoice
 from tests.factories import AgencyFactory, ClientFactory, ContactFactory, MembershipFactory
 from tests.helpers import api_token, bearer
 from tests.invoices.pdf_helpers import make_invoice

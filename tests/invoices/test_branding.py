@@ -12,9 +12,9 @@ from PIL import Image, PngImagePlugin
 from app.audit.models import AuditEvent
 from app.core import storage
 from app.core.tenancy import all_tenants
+from app.documents.branding import clean_logo
+from app.documents.models import Branding
 from app.extensions import db
-from app.invoices.branding import clean_logo
-from app.invoices.models import Branding
 from tests.factories import AgencyFactory, MembershipFactory
 from tests.helpers import api_token, bearer
 from tests.objects import signed_in_client

@@ -14,8 +14,7 @@ from app.audit.models import AuditEvent
 from app.core.errors import Conflict, ValidationFailed
 from app.core.jobs import OutboxJob
 from app.extensions import db
-from app.invoices.models import Invoice, Payment
-from app.invoices.payments import delete_payment, record_payment
+from app.invoices.models import Invoice
 from app.invoices.queries import display_status, is_overdue
 from app.invoices.services import (
     create_credit_note,
@@ -25,6 +24,8 @@ from app.invoices.services import (
     send_invoice,
     void_invoice,
 )
+from app.payments.models import Payment
+from app.payments.services import delete_payment, record_payment
 from tests.factories import ClientFactory
 from tests.invoices.support import draft, fresh, issued, tax_rate
 
@@ -67,7 +68,7 @@ def test_a_draft_has_no_number_until_it_is_issued(team, owner, time_machine):
 def test_issuing_enqueues_rendering_and_sending_on_the_pdf_queue(team, owner):
     invoice = issued(owner, team.client, ("Work", 1, 5000))
     [job] = _jobs(invoice.id)
-    assert job.func == "app.invoices.documents.render_and_send"
+    assert job.func == "app.documents.services.render_and_send"
     assert job.queue == "pdf" and job.agency_id == team.agency.id
     assert job.kwargs == {"invoice_id": invoice.id, "send": True}
     assert job.label == f"Render and send {invoice.number}"

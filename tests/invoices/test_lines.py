@@ -13,16 +13,16 @@ import pytest
 
 from app.core.errors import Conflict, ValidationFailed
 from app.invoices import line_sources as line_module
-from app.invoices.deposits import create_deposit_invoice, deduct_deposit
 from app.invoices.line_sources import Candidate, LineDraft, register_line_source
 from app.invoices.lines import add_line, add_lines_from_source, remove_line, update_line
-from app.invoices.payments import record_payment
 from app.invoices.services import (
     create_invoice,
     issue_invoice,
     void_invoice,
 )
 from app.invoices.settings import update_tax_rate
+from app.payments.deposits import create_deposit_invoice, deduct_deposit
+from app.payments.services import record_payment
 from tests.clients.support import api
 from tests.factories import ClientFactory, ServicePackageFactory, WorkItemFactory
 from tests.invoices.support import draft, tax_rate

@@ -14,8 +14,9 @@ from app.core.errors import ValidationFailed
 from app.core.permissions import Actor
 from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
-from app.invoices.models import Invoice, Payment
-from app.invoices.payments import record_payment
+from app.invoices.models import Invoice
+from app.payments.models import Payment
+from app.payments.services import record_payment
 from tests.factories import AgencyFactory, ClientFactory, MembershipFactory
 from tests.invoices.support import issued
 

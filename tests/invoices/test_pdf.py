@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from app.core.money import compute, format_money
 from app.core.pdf import make_fetcher
 from app.core.tenancy import tenant
-from app.invoices.rendering import (
+from app.documents.rendering import (
     css_page_label,
     first_strong_direction,
     font_stack,
@@ -329,9 +329,9 @@ def test_invoice_template_messages_are_all_in_the_catalogue():
         for msg in extract_from_dir(
             str(root),
             method_map=[
-                ("app/invoices/templates/invoices/pdf/**.html", "jinja2"),
-                ("app/invoices/templates/mail/**", "jinja2"),
-                ("app/invoices/documents.py", "python"),
+                ("app/documents/templates/documents/pdf/**.html", "jinja2"),
+                ("app/documents/templates/mail/**", "jinja2"),
+                ("app/documents/services.py", "python"),
             ],
             keywords={"_": None, "gettext": None},
         )

@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from app.core import storage
 from app.core.mail import OutboundEmail
 from app.core.tenancy import all_tenants, tenant
+from app.documents.models import InvoiceDocument
+from app.documents.services import email_key, recipients, render_and_send
 from app.extensions import db
-from app.invoices.documents import email_key, recipients, render_and_send
-from app.invoices.models import Invoice, InvoiceDocument
+from app.invoices.models import Invoice
 from app.users.models import Membership
 from tests.factories import AgencyFactory, ClientFactory, ContactFactory, MembershipFactory
 from tests.helpers import api_token, bearer

@@ -16,7 +16,7 @@ import pytest
 
 from app.core.pdf import make_fetcher, render_pdf
 from app.core.tenancy import tenant
-from app.invoices.rendering import invoice_context, render_invoice_html, render_invoice_pdf
+from app.documents.rendering import invoice_context, render_invoice_html, render_invoice_pdf
 from tests.factories import ClientFactory
 from tests.invoices.pdf_helpers import embedded_files, make_invoice, pdf_text, set_branding
 

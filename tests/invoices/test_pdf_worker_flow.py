@@ -25,8 +25,9 @@ from app.core.schedule import clock_round
 from app.core.storage import get as storage_get
 from app.core.tenancy import all_tenants, tenant
 from app.core.uow import commit
+from app.documents.models import InvoiceDocument
 from app.extensions import db
-from app.invoices.models import Invoice, InvoiceDocument
+from app.invoices.models import Invoice
 from app.invoices.services import issue_invoice
 from tests.factories import (
     PASSWORD,
@@ -110,7 +111,7 @@ def test_issue_render_email_once_sent_and_client_downloads(rq_app, smtp, workers
     number = _issue(world)
     with all_tenants():
         jobs = db.session.scalars(sa.select(OutboxJob.func)).all()
-    assert "app.invoices.documents.render_and_send" in jobs
+    assert "app.documents.services.render_and_send" in jobs
 
     log = workers.burst(timeout=120)  # the pdf job, then the email job it queued
 

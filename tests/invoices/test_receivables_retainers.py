@@ -16,12 +16,13 @@ from app.core.schedule import PERIODIC
 from app.core.tenancy import all_tenants
 from app.extensions import db
 from app.invoices import services
-from app.invoices.models import Invoice, RetainerPlan
-from app.invoices.payments import record_payment
-from app.invoices.receivables import receivables
-from app.invoices.retainers import create_retainer, generate_retainer_drafts, update_retainer
+from app.invoices.models import Invoice
 from app.invoices.services import void_invoice
 from app.invoices.settings import update_invoice_settings
+from app.payments.receivables import receivables
+from app.payments.services import record_payment
+from app.retainers.models import RetainerPlan
+from app.retainers.services import create_retainer, generate_retainer_drafts, update_retainer
 from tests.clients.support import api, web
 from tests.factories import AgencyFactory, ClientFactory
 from tests.invoices.support import draft, fresh, issued
@@ -247,16 +248,16 @@ def test_the_recurring_day_is_in_the_agencys_time_zone(owner):
 
 
 def test_the_job_is_on_the_clock_and_runs_through_the_outbox(team, owner):
-    assert any(p.func == "app.invoices.retainers.generate_retainer_drafts" for p in PERIODIC)
+    assert any(p.func == "app.retainers.services.generate_retainer_drafts" for p in PERIODIC)
     create_retainer(owner, team.client, {"description": "Care", "monthly_amount_minor": 100})
     row = enqueue_job(
-        db.session, "app.invoices.retainers.generate_retainer_drafts", label="Retainer drafts"
+        db.session, "app.retainers.services.generate_retainer_drafts", label="Retainer drafts"
     )
     db.session.commit()
     assert run_outbox_job(row.id) == "succeeded"
     assert db.session.get(OutboxJob, row.id).result == {"created": 1}
     row = enqueue_job(
-        db.session, "app.invoices.retainers.generate_retainer_drafts", label="Retainer drafts"
+        db.session, "app.retainers.services.generate_retainer_drafts", label="Retainer drafts"
     )
     db.session.commit()
     assert run_outbox_job(row.id) == "succeeded"

@@ -8,9 +8,15 @@ from __future__ import annotations
 import pytest
 
 from app.core.errors import Conflict, ValidationFailed
-from app.invoices.models import Invoice, Payment
-from app.invoices.payments import delete_payment, record_payment, record_refund, refundable_minor
+from app.invoices.models import Invoice
 from app.invoices.services import create_credit_note
+from app.payments.models import Payment
+from app.payments.services import (
+    delete_payment,
+    record_payment,
+    record_refund,
+    refundable_minor,
+)
 from tests.clients.support import api, web
 from tests.invoices.support import fresh, issued
 

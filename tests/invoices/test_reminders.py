@@ -13,15 +13,16 @@ import sqlalchemy as sa
 from app.core.mail import OutboundEmail
 from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
-from app.invoices.models import Invoice, InvoiceSettings, ReminderSend, ReminderStep
-from app.invoices.reminder_sweep import (
+from app.invoices.models import Invoice, InvoiceSettings
+from app.reminders.models import ReminderSend, ReminderStep
+from app.reminders.services import DEFAULT_LADDER, invoice_reminders
+from app.reminders.sweep import (
     NO_CONTACT,
     due_pairs_query,
     find_due,
     remind_invoice,
     run_reminder_sweep,
 )
-from app.invoices.reminders import DEFAULT_LADDER, invoice_reminders
 from tests.factories import (
     AgencyFactory,
     ClientFactory,

@@ -15,10 +15,11 @@ from app.core.mail import OutboundEmail
 from app.core.permissions import Actor
 from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
-from app.invoices import reminder_sweep
-from app.invoices.models import Invoice, ReminderSend
-from app.invoices.reminder_sweep import remind_invoice, run_reminder_sweep
-from app.invoices.reminders import ensure_ladder
+from app.invoices.models import Invoice
+from app.reminders import sweep as reminder_sweep
+from app.reminders.models import ReminderSend
+from app.reminders.services import ensure_ladder
+from app.reminders.sweep import remind_invoice, run_reminder_sweep
 from app.users.models import Membership
 from tests.factories import (
     AgencyFactory,
@@ -116,7 +117,7 @@ def in_thread(app, fn, results: list, *args) -> threading.Thread:
 
 
 def test_a_payment_committing_while_the_sweep_waits_for_the_lock_stops_the_reminder(committed):
-    from app.invoices.payments import record_payment
+    from app.payments.services import record_payment
 
     agency_id, (invoice_id,) = make_invoices(1)
     results: list = []
@@ -186,7 +187,7 @@ def test_the_unique_key_refuses_a_second_sender_that_got_past_every_check(commit
     agency_id, (invoice_id,) = make_invoices(1)
     monkeypatch.setattr(
         reminder_sweep,
-        "_lock_invoice",
+        "lock_invoice_for_reminder",
         lambda invoice_id: db.session.scalar(
             sa.select(Invoice)
             .where(Invoice.id == invoice_id)
@@ -194,13 +195,13 @@ def test_the_unique_key_refuses_a_second_sender_that_got_past_every_check(commit
         ),
     )
     barrier = threading.Barrier(2)
-    real_recipients = reminder_sweep._recipients
+    real_recipients = reminder_sweep.reminder_recipients
 
     def recipients_after_both_checked(client):
         barrier.wait(10)  # both have decided to send before either records it
         return real_recipients(client)
 
-    monkeypatch.setattr(reminder_sweep, "_recipients", recipients_after_both_checked)
+    monkeypatch.setattr(reminder_sweep, "reminder_recipients", recipients_after_both_checked)
     results: list = []
 
     def send() -> str:

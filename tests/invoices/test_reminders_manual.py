@@ -16,9 +16,10 @@ from app.core.mail import OutboundEmail
 from app.core.permissions import Actor
 from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
-from app.invoices.models import Invoice, ReminderSend
-from app.invoices.reminder_manual import send_reminder_now
-from app.invoices.reminder_sweep import run_reminder_sweep
+from app.invoices.models import Invoice
+from app.reminders.manual import send_reminder_now
+from app.reminders.models import ReminderSend
+from app.reminders.sweep import run_reminder_sweep
 from app.users.models import Membership
 from tests.factories import ContactFactory, InvoiceFactory
 from tests.helpers import bearer

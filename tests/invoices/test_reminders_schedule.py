@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.invoices.reminder_schedule import (
+from app.reminders.schedule import (
     business_day,
     days_overdue,
     days_until_due,

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.invoices.reminder_schemas import StepIn
-from app.invoices.reminder_templates import (
+from app.reminders.messages import (
     FILTERS,
     VARIABLES,
     check_template,
@@ -15,7 +14,8 @@ from app.invoices.reminder_templates import (
     render_reminder,
     sample_values,
 )
-from app.invoices.reminders import DEFAULT_LADDER
+from app.reminders.schemas import StepIn
+from app.reminders.services import DEFAULT_LADDER
 
 pytestmark = pytest.mark.no_db
 

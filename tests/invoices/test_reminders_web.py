@@ -15,8 +15,9 @@ from app.audit.models import AuditEvent
 from app.clients.models import Client
 from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
-from app.invoices.models import Invoice, InvoiceSettings, ReminderSend, ReminderStep
-from app.invoices.reminder_sweep import run_reminder_sweep
+from app.invoices.models import Invoice, InvoiceSettings
+from app.reminders.models import ReminderSend, ReminderStep
+from app.reminders.sweep import run_reminder_sweep
 from tests.factories import AgencyFactory, ClientFactory, ContactFactory, InvoiceFactory
 from tests.helpers import api_token, bearer, member
 from tests.objects import diff_snapshots, signed_in_client, snapshot_all

@@ -17,7 +17,7 @@ from app.core.schedule import enqueue_due_periodic
 from app.core.tenancy import all_tenants
 from app.core.uow import commit
 from app.extensions import db
-from app.invoices.models import ReminderSend, ReminderStep
+from app.reminders.models import ReminderSend, ReminderStep
 from tests.factories import (
     AgencyFactory,
     ClientFactory,
@@ -91,7 +91,7 @@ def test_the_clock_the_worker_and_smtp_deliver_a_reminder_once(rq_app, smtp, wor
 
     # Another sweep (the next slot, or a second clock) sends nothing again.
     with all_tenants():
-        enqueue_job(db.session, "app.invoices.reminder_sweep.sweep_reminders",
+        enqueue_job(db.session, "app.reminders.sweep.sweep_reminders",
                     label="Periodic: invoice_reminders (again)")  # fmt: skip
         commit()
     workers.burst()

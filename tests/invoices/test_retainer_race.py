@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from app.core.permissions import Actor
 from app.core.tenancy import tenant
 from app.extensions import db
-from app.invoices.models import Invoice, RetainerPlan
-from app.invoices.retainers import create_retainer, generate_retainer_drafts
+from app.invoices.models import Invoice
+from app.retainers.models import RetainerPlan
+from app.retainers.services import create_retainer, generate_retainer_drafts
 from tests.factories import AgencyFactory, ClientFactory, MembershipFactory
 
 NOW = dt.datetime(2026, 12, 2, 9, tzinfo=dt.UTC)

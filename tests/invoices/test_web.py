@@ -12,8 +12,9 @@ import sqlalchemy as sa
 
 from app.core.jobs import OutboxJob
 from app.extensions import db
-from app.invoices.models import Invoice, InvoiceLine, Payment
+from app.invoices.models import Invoice, InvoiceLine
 from app.invoices.services import void_invoice
+from app.payments.models import Payment
 from tests.clients.support import count_rows, web
 from tests.factories import ClientFactory
 from tests.invoices.support import draft, fresh, issued, tax_rate

@@ -19,7 +19,7 @@ import unicodedata
 import pytest
 
 from app.core.tenancy import tenant
-from app.invoices.rendering import font_stack, invoice_context, render_invoice_pdf
+from app.documents.rendering import font_stack, invoice_context, render_invoice_pdf
 from tests.factories import ClientFactory
 from tests.invoices.pdf_helpers import make_invoice, pdf_reader
 
@@ -144,7 +144,7 @@ def test_the_check_catches_a_machine_with_only_dejavu_fonts(tmp_path):
     script = textwrap.dedent(
         f"""
         from weasyprint import HTML
-        from app.invoices.rendering import font_stack
+        from app.documents.rendering import font_stack
         stack = font_stack("DejaVu Sans", "ltr", "ja_JP")
         text = "株式会社ホライズン 2026年11月30日 ￥90,000 Привет"
         html = f'<p style="font-family: {{stack}}">{{text}}</p>'

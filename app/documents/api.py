@@ -20,15 +20,7 @@ from app.core.permissions import MANAGERS, roles
 from app.core.permissions import authorize as _authorize
 from app.core.schemas import BaseSchema, error_response, file_response
 from app.core.uow import commit
-from app.invoices.batch import (
-    BatchIn,
-    BatchOut,
-    batch_values,
-    can_run_batch,
-    get_batch_or_404,
-    start_batch,
-)
-from app.invoices.branding import (
+from app.documents.branding import (
     BrandingIn,
     BrandingOut,
     branding_values,
@@ -37,12 +29,16 @@ from app.invoices.branding import (
     find_branding,
     update_branding,
 )
-from app.invoices.documents import (
-    can_download_invoice_pdf,
-    get_document_or_404,
-    invoice_documents,
+from app.documents.downloads import DOWNLOAD_ROLES, pdf_response
+from app.documents.services import can_download_invoice_pdf, get_document_or_404, invoice_documents
+from app.invoices.batch import (
+    BatchIn,
+    BatchOut,
+    batch_values,
+    can_run_batch,
+    get_batch_or_404,
+    start_batch,
 )
-from app.invoices.documents_views import DOWNLOAD_ROLES, pdf_response
 from app.invoices.models import Invoice
 from app.invoices.queries import get_invoice_or_404
 

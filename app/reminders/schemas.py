@@ -10,7 +10,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate
 
 from app.core.schemas import BaseSchema
-from app.invoices.reminder_templates import BODY_MAX, SUBJECT_MAX, check_template
+from app.reminders.messages import BODY_MAX, SUBJECT_MAX, check_template
 
 OFFSET_MIN, OFFSET_MAX = -60, 365
 

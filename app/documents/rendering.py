@@ -32,12 +32,12 @@ from app.clients.models import Client
 from app.core import storage
 from app.core.money import compute, format_money
 from app.core.pdf import render_pdf
+from app.documents.branding import COLOR_PATTERN, DEFAULTS, find_branding
 from app.extensions import db
-from app.invoices.branding import COLOR_PATTERN, DEFAULTS, find_branding
 from app.invoices.models import Invoice, InvoiceLine
 
-TEMPLATE = "invoices/pdf/invoice.html"
-CSS_PATH = Path(__file__).resolve().parent / "templates" / "invoices" / "pdf" / "invoice.css"
+TEMPLATE = "documents/pdf/invoice.html"
+CSS_PATH = Path(__file__).resolve().parent / "templates" / "documents" / "pdf" / "invoice.css"
 DOCUMENT_LANGUAGES = ("en", "ar")  # languages with a catalogue in app/translations
 DEDUCTION_KINDS = ("deposit_deduction",)
 

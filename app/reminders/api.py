@@ -20,13 +20,17 @@ from app.core.permissions import MANAGERS, loads, roles
 from app.core.permissions import authorize as _authorize
 from app.core.schemas import error_response
 from app.core.uow import commit
-from app.invoices.models import Invoice, ReminderStep
+from app.invoices.models import Invoice
 from app.invoices.policy import can_flag_invoice, can_manage_billing, can_send_reminder_now
 from app.invoices.queries import get_invoice_or_404
-from app.invoices.reminder_manual import send_reminder_now
-from app.invoices.reminder_policy import can_edit_ladder, can_see_ladder, can_see_reminders
-from app.invoices.reminder_schedule import SEND_TIME
-from app.invoices.reminder_schemas import (
+from app.invoices.services import set_client_reminders_paused, set_disputed, set_reminders_paused
+from app.invoices.settings import update_invoice_settings
+from app.reminders.manual import send_reminder_now
+from app.reminders.messages import describe_variables, render_reminder, sample_values
+from app.reminders.models import ReminderStep
+from app.reminders.policy import can_edit_ladder, can_see_ladder, can_see_reminders
+from app.reminders.schedule import SEND_TIME
+from app.reminders.schemas import (
     ClientRemindersOut,
     InvoiceRemindersOut,
     InvoiceRemindersPatchIn,
@@ -39,8 +43,7 @@ from app.invoices.reminder_schemas import (
     StepOut,
     StepPatchIn,
 )
-from app.invoices.reminder_templates import describe_variables, render_reminder, sample_values
-from app.invoices.reminders import (
+from app.reminders.services import (
     create_step,
     default_steps,
     delete_step,
@@ -51,8 +54,6 @@ from app.invoices.reminders import (
     sends_per_step,
     update_step,
 )
-from app.invoices.services import set_client_reminders_paused, set_disputed, set_reminders_paused
-from app.invoices.settings import update_invoice_settings
 
 blp = Blueprint(
     "reminders_api",

@@ -43,11 +43,12 @@ from app.core.money import format_money
 from app.core.tenancy import all_tenants, tenant
 from app.core.uow import commit
 from app.extensions import db
-from app.invoices.models import Invoice, InvoiceSettings, ReminderSend, ReminderStep
-from app.invoices.reminder_policy import CHASED_STATUSES, reminder_block_reason
-from app.invoices.reminder_schedule import latest_due_step_date, send_at
-from app.invoices.reminder_templates import render_reminder
-from app.invoices.reminders import (
+from app.invoices.models import Invoice, InvoiceSettings
+from app.reminders.messages import render_reminder
+from app.reminders.models import ReminderSend, ReminderStep
+from app.reminders.policy import CHASED_STATUSES, reminder_block_reason
+from app.reminders.schedule import latest_due_step_date, send_at
+from app.reminders.services import (
     ensure_ladder,
     invoice_link,
     label_offset,
@@ -225,7 +226,7 @@ def run_reminder_sweep(now: dt.datetime, *, time_budget: float | None = None) ->
 # --- one invoice ------------------------------------------------------------------------
 
 
-def _lock_invoice(invoice_id: int) -> Invoice | None:
+def lock_invoice_for_reminder(invoice_id: int) -> Invoice | None:
     """The invoice, re-read under a row lock: a payment committing meanwhile is seen."""
     return db.session.scalar(
         sa.select(Invoice)
@@ -239,7 +240,7 @@ def remind_invoice(invoice_id: int, now: dt.datetime) -> str:
     """Record and send the due reminder of one invoice of the current agency, at most once.
     Flushes; the caller commits (which also releases the row lock). Returns the outcome:
     sent, skipped, blocked, not_due, duplicate or missing."""
-    invoice = _lock_invoice(invoice_id)
+    invoice = lock_invoice_for_reminder(invoice_id)
     if invoice is None:
         return "missing"
     client = db.session.scalar(
@@ -303,7 +304,7 @@ def remind_invoice(invoice_id: int, now: dt.datetime) -> str:
     addresses: list[str] = []
     if latest is not None:
         at = next(a for s, a in due if s is latest)
-        addresses = _recipients(client)
+        addresses = reminder_recipients(client)
         sending = _record(invoice, latest, at, "sent" if addresses else "skipped",
                           None if addresses else NO_CONTACT)  # fmt: skip
         rows.append(sending)
@@ -323,7 +324,7 @@ def remind_invoice(invoice_id: int, now: dt.datetime) -> str:
         return "skipped"
     agency = db.session.get(Agency, invoice.agency_id)
     if sending.status == "sent":
-        _queue_reminder(invoice, client, agency, latest, sending, addresses)
+        queue_reminder(invoice, client, agency, latest, sending, addresses)
     if latest is active[-1]:
         _tell_owners(invoice, client, agency, sending)
     return sending.status
@@ -340,7 +341,7 @@ def _record(invoice: Invoice, step: ReminderStep, at: dt.datetime, status: str, 
     )
 
 
-def _recipients(client: Client) -> list[str]:
+def reminder_recipients(client: Client) -> list[str]:
     """The client's billing contacts with an email; if none, every contact with one."""
     contacts = list(
         db.session.scalars(
@@ -372,7 +373,7 @@ def _address_key(address: str) -> str:
     return hashlib.sha256(address.lower().encode()).hexdigest()[:20]
 
 
-def _queue_reminder(
+def queue_reminder(
     invoice: Invoice,
     client: Client,
     agency: Agency,

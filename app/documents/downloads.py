@@ -11,7 +11,8 @@ from flask.typing import ResponseReturnValue
 from app.core.errors import DomainError, Forbidden
 from app.core.permissions import MANAGERS, roles
 from app.core.uow import commit
-from app.invoices.documents import (
+from app.documents.models import InvoiceDocument
+from app.documents.services import (
     PDF_TYPE,
     can_download_invoice_pdf,
     can_render_invoice_pdf,
@@ -20,7 +21,7 @@ from app.invoices.documents import (
     read_document,
     request_pdf,
 )
-from app.invoices.models import Invoice, InvoiceDocument
+from app.invoices.models import Invoice
 from app.invoices.queries import get_invoice_or_404
 
 log = logging.getLogger("baton.invoices.pdf")

@@ -26,8 +26,9 @@ from app.core.permissions import Actor
 from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
 from app.invoices.lines import money_of, read_amount, refresh_totals
-from app.invoices.models import InvoiceLine, InvoiceSettings, RetainerPlan
+from app.invoices.models import InvoiceLine, InvoiceSettings
 from app.invoices.services import INVOICE_FIELDS, new_draft, system_actor
+from app.retainers.models import RetainerPlan
 
 log = logging.getLogger("baton.retainers")
 PLAN_FIELDS = (

@@ -1,7 +1,7 @@
 """HTML pages of payment reminders: the agency's ladder (owners), a step's editor with a
 preview, an invoice's reminder history, and the pause / dispute switches.
 
-The invoice page includes `invoices/_reminders.html`, which reads its data through the
+The invoice page includes `reminders/_panel.html`, which reads its data through the
 `reminder_panel(invoice)` template global registered here (plain values, one query each
 for the history, the steps and the client's pause flag).
 
@@ -27,22 +27,29 @@ from app.core.uow import commit
 from app.extensions import db
 from app.invoices.policy import can_flag_invoice, can_manage_billing, can_send_reminder_now
 from app.invoices.queries import get_invoice_or_404
-from app.invoices.reminder_manual import send_reminder_now
-from app.invoices.reminder_policy import (
-    can_edit_ladder,
-    can_see_reminders,
-    reminder_block_reason,
+from app.invoices.services import (
+    set_client_reminders_paused,
+    set_disputed,
+    set_reminders_paused,
 )
-from app.invoices.reminder_schedule import SEND_TIME
-from app.invoices.reminder_schemas import DisputeIn, LadderIn, PauseIn, StepIn
-from app.invoices.reminder_templates import (
+from app.invoices.settings import update_invoice_settings
+from app.reminders.manual import send_reminder_now
+from app.reminders.messages import (
     BODY_MAX,
     SUBJECT_MAX,
     describe_variables,
     render_reminder,
     sample_values,
 )
-from app.invoices.reminders import (
+from app.reminders.policy import can_edit_ladder, can_see_reminders, reminder_block_reason
+from app.reminders.schedule import SEND_TIME
+from app.reminders.schemas import (
+    DisputeIn,
+    LadderIn,
+    PauseIn,
+    StepIn,
+)
+from app.reminders.services import (
     STEP_FIELDS,
     create_step,
     default_steps,
@@ -56,12 +63,6 @@ from app.invoices.reminders import (
     sends_per_step,
     update_step,
 )
-from app.invoices.services import (
-    set_client_reminders_paused,
-    set_disputed,
-    set_reminders_paused,
-)
-from app.invoices.settings import update_invoice_settings
 
 bp = Blueprint("reminders", __name__, template_folder="templates")
 
@@ -97,7 +98,7 @@ def reminder_step_label(offset: int) -> str:
 def _render_ladder(errors: dict | None = None, status: int = 200) -> ResponseReturnValue:
     steps = ladder_steps()
     return render_template(
-        "invoices/reminder_ladder.html",
+        "reminders/ladder.html",
         installed=bool(steps),
         steps=steps or default_steps(),
         sent=sends_per_step(),
@@ -151,7 +152,7 @@ def _preview(data: dict) -> dict:
 
 def _step_page(step: Any, values: dict, errors: dict, preview: dict | None, status: int):
     return render_template(
-        "invoices/reminder_step.html",
+        "reminders/step.html",
         step=step,
         values=values,
         errors=errors,
@@ -262,7 +263,7 @@ def invoice_page(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
     """An invoice's reminder history and next step (the invoice page shows the same)."""
     invoice = get_invoice_or_404(g.actor, invoice_id)
     _authorize(can_see_reminders(g.actor, invoice))
-    return render_template("invoices/reminder_invoice.html", invoice=invoice)
+    return render_template("reminders/invoice.html", invoice=invoice)
 
 
 @bp.post("/<agency_slug>/invoices/<int:invoice_id>/reminders/pause")

@@ -25,11 +25,17 @@ from app.core.errors import Conflict
 from app.core.permissions import Actor
 from app.core.timezones import short_in_zone
 from app.extensions import db
-from app.invoices.models import Invoice, ReminderSend, ReminderStep
-from app.invoices.reminder_policy import reminder_block_reason
-from app.invoices.reminder_schedule import send_at, zone_or_utc
-from app.invoices.reminder_sweep import NO_CONTACT, _lock_invoice, _queue_reminder, _recipients
-from app.invoices.reminders import default_steps, ladder_steps, reminders_enabled
+from app.invoices.models import Invoice
+from app.reminders.models import ReminderSend, ReminderStep
+from app.reminders.policy import reminder_block_reason
+from app.reminders.schedule import send_at, zone_or_utc
+from app.reminders.services import default_steps, ladder_steps, reminders_enabled
+from app.reminders.sweep import (
+    NO_CONTACT,
+    lock_invoice_for_reminder,
+    queue_reminder,
+    reminder_recipients,
+)
 
 ALREADY_TODAY = "A reminder was already sent by hand today (the client's day): {when}."
 
@@ -49,7 +55,7 @@ def send_reminder_now(
     """Record and queue a reminder by hand for `invoice` (of the current agency). Raises
     Conflict with the reason when none may go out. Flushes; the caller commits."""
     now = now or utcnow()
-    locked = _lock_invoice(invoice.id)
+    locked = lock_invoice_for_reminder(invoice.id)
     if locked is None:  # deleted meanwhile
         raise Conflict("This invoice no longer exists.")
     client = db.session.scalar(
@@ -63,7 +69,7 @@ def send_reminder_now(
     )  # fmt: skip
     if blocked:
         raise Conflict(f"No reminder can go to this invoice: {blocked}")
-    addresses = _recipients(client)
+    addresses = reminder_recipients(client)
     if not addresses:
         raise Conflict(NO_CONTACT)
     today = now.astimezone(zone_or_utc(locked.client_time_zone)).date()
@@ -99,7 +105,7 @@ def send_reminder_now(
     except IntegrityError:
         raise Conflict(ALREADY_TODAY.format(when="just now")) from None
     agency = db.session.get(Agency, locked.agency_id)
-    _queue_reminder(locked, client, agency, wording, send, addresses, key=f"manual:{today}")
+    queue_reminder(locked, client, agency, wording, send, addresses, key=f"manual:{today}")
     record(
         actor,
         "invoice.reminder_sent",

@@ -14,32 +14,17 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from app.audit.services import record, snapshot
-from app.core.clock import today_in, utcnow
+from app.core.clock import today_in
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
 from app.extensions import db
-from app.invoices.lines import label, lock_invoice, money_of, read_amount
-from app.invoices.models import Invoice, Payment
+from app.invoices.lines import label, lock_invoice, money_of, read_amount, settle
+from app.invoices.models import Invoice
+from app.payments.models import Payment
 
 PAYMENT_FIELDS = (
     "invoice_id", "kind", "paid_on", "method", "reference", "amount_minor", "rate_to_base",
 )  # fmt: skip
-
-
-def settle(invoice: Invoice, now: dt.datetime | None = None) -> None:
-    """Set an issued invoice's status from its balance: paid when nothing is owed,
-    partially paid after a payment, otherwise issued or sent."""
-    if invoice.kind != "invoice" or invoice.status in ("draft", "void"):
-        return
-    if invoice.balance_minor <= 0:
-        invoice.status = "paid"
-        invoice.paid_at = invoice.paid_at or now or utcnow()
-        return
-    invoice.paid_at = None
-    if invoice.paid_minor > 0:
-        invoice.status = "partially_paid"
-    else:
-        invoice.status = "sent" if invoice.sent_at else "issued"
 
 
 def _refusal(invoice: Invoice) -> str | None:

@@ -29,17 +29,18 @@ from app.core.money import format_money
 from app.core.permissions import Actor
 from app.core.timezones import short_in_zone
 from app.extensions import db
-from app.invoices.models import Invoice, ReminderSend, ReminderStep
+from app.invoices.models import Invoice
 from app.invoices.queries import invoice_settings
-from app.invoices.reminder_policy import reminder_block_reason
-from app.invoices.reminder_schedule import (
+from app.reminders.messages import format_due_date
+from app.reminders.models import ReminderSend, ReminderStep
+from app.reminders.policy import reminder_block_reason
+from app.reminders.schedule import (
     days_overdue,
     days_until_due,
     send_at,
     step_date,
     zone_or_utc,
 )
-from app.invoices.reminder_templates import format_due_date
 from app.users.models import User
 
 STEP_FIELDS = ("offset_days", "subject_template", "body_template", "active")

@@ -13,8 +13,7 @@ from app.core.errors import Forbidden, ValidationFailed
 from app.core.permissions import roles
 from app.core.schemas import load_form
 from app.core.uow import commit
-from app.extensions import db
-from app.invoices.branding import (
+from app.documents.branding import (
     FIELDS,
     LOGO_MAX_BYTES,
     BrandingIn,
@@ -26,8 +25,9 @@ from app.invoices.branding import (
     set_logo,
     update_branding,
 )
-from app.invoices.models import BUNDLED_FONTS
-from app.invoices.rendering import font_stack
+from app.documents.models import BUNDLED_FONTS
+from app.documents.rendering import font_stack
+from app.extensions import db
 
 bp = Blueprint("branding", __name__, template_folder="templates")
 _REQUIRED_TEXT = ("primary_color", "accent_color", "font")  # never blank, unlike the rest
@@ -52,7 +52,7 @@ def _render(values: dict, errors: dict, logo_errors: dict | None = None, status:
     saved = branding_values(find_branding())
     preview = {**saved, **{k: v for k, v in values.items() if k in FIELDS}}
     return render_template(
-        "invoices/branding.html",
+        "documents/branding.html",
         values=values,
         errors=errors,
         logo_errors=logo_errors or {},
@@ -133,7 +133,7 @@ def preview_branding(agency_slug: str) -> ResponseReturnValue:
             continue
         preview[key] = loaded.get(key)
     return render_template(
-        "invoices/_branding_preview.html",
+        "documents/_branding_preview.html",
         preview=preview,
         preview_font=font_stack(preview.get("font"), "ltr"),
         logo_uri=_logo_data_uri(saved),

@@ -31,12 +31,13 @@ from app.core.jobs import current_job, enqueue_job
 from app.core.mail import Attachment, OutboundEmail, queue_email
 from app.core.permissions import MANAGERS, Actor
 from app.core.uow import commit
+from app.documents.models import InvoiceDocument
+from app.documents.rendering import invoice_context, render_invoice_pdf
 from app.extensions import db
-from app.invoices.models import Invoice, InvoiceDocument
-from app.invoices.rendering import invoice_context, render_invoice_pdf
+from app.invoices.models import Invoice
 from app.invoices.services import mark_sent
 
-JOB = "app.invoices.documents.render_and_send"
+JOB = "app.documents.services.render_and_send"
 PDF_TYPE = "application/pdf"
 SENDABLE = ("issued", "sent", "partially_paid")  # statuses whose PDF goes to the client
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")

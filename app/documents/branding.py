@@ -22,8 +22,8 @@ from app.core import storage
 from app.core.errors import ValidationFailed
 from app.core.permissions import Actor
 from app.core.schemas import BaseSchema
+from app.documents.models import BUNDLED_FONTS, Branding
 from app.extensions import db
-from app.invoices.models import BUNDLED_FONTS, Branding
 
 COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 FIELDS = (

@@ -21,8 +21,9 @@ from app.core.clock import today_in, utcnow
 from app.core.money import convert
 from app.core.permissions import Actor
 from app.extensions import db
-from app.invoices.models import Invoice, Payment
+from app.invoices.models import Invoice
 from app.invoices.queries import open_with_balance, visible_invoices
+from app.payments.models import Payment
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
 

@@ -1,0 +1,70 @@
+"""The billing pages' and API's blueprints, made here once: `bp` (the invoice, payment,
+retainer and settings pages) and `blp` (the invoices API, which also carries payments,
+receivables, deposits, tax rates and retainers: one group in the API documents). Route
+modules of app.invoices, app.payments and app.retainers add their routes to them; the app
+factory imports those modules. The status and method labels and the helpers every billing
+template uses live here too.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, g
+from flask_smorest import Blueprint as ApiBlueprint
+
+from app.core.money import format_money, format_plain, input_value
+from app.invoices.csv_export import plain
+from app.invoices.lines import (
+    label,
+)
+from app.invoices.models import Invoice
+from app.invoices.queries import (
+    display_status,
+    get_invoice_or_404,
+)
+
+bp = Blueprint("invoices", __name__, template_folder="templates")
+
+STATUS_LABELS = {
+    "draft": "Draft",
+    "issued": "Issued",
+    "sent": "Sent",
+    "partially_paid": "Partly paid",
+    "paid": "Paid",
+    "void": "Void",
+    "overdue": "Overdue",
+}
+METHOD_LABELS = {
+    "bank_transfer": "Bank transfer",
+    "paypal": "PayPal",
+    "wise": "Wise",
+    "card": "Card",
+    "cash": "Cash",
+    "other": "Other",
+}
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {
+        "money": format_money,
+        "plain_money": format_plain,
+        "input_value": input_value,
+        "STATUS_LABELS": STATUS_LABELS,
+        "METHOD_LABELS": METHOD_LABELS,
+        "display_status": display_status,
+        "invoice_label": label,
+        "num": plain,
+    }
+
+
+blp = ApiBlueprint(
+    "invoices_api",
+    __name__,
+    url_prefix="/api/v1/<agency_slug>",
+    description="Invoices, credit notes, lines, payments, receivables, tax rates, retainers",
+)
+
+
+def fresh(invoice: Invoice) -> Invoice:
+    """The invoice as committed (lines in order), for the response."""
+    return get_invoice_or_404(g.actor, invoice.id)
