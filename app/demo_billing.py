@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from app.clients.models import Client
 from app.core.clock import today_in, utcnow
+from app.core.formatting import month_label
 from app.demo_work import AL, AMIRA, BOOKS, HB, INBOX, LD, NC, SOCIAL, demo_actor
 from app.extensions import db
 from app.invoices.lines import add_line, add_lines_from_source
@@ -35,12 +36,7 @@ from app.payments.services import record_payment
 from app.reminders.schedule import send_at
 from app.reminders.services import ensure_ladder, ladder_steps
 from app.reminders.sweep import remind_invoice
-from app.retainers.services import (
-    create_retainer,
-    draft_for_plan,
-    due_month,
-    month_label,
-)
+from app.retainers.services import create_retainer, draft_for_plan, due_month
 from app.work.models import WorkItem
 
 # Fee per delivered work item on the Harbour Bakery draft, in AUD minor units, by SOP.

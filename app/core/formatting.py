@@ -107,3 +107,13 @@ def role_label(role: str | None) -> str:
     if not role:
         return ""
     return ROLE_LABELS.get(role, role.replace("_", " ").capitalize())
+
+
+def month_label(month: str, locale: str = "en") -> str:
+    """'November 2026' for '2026-11' in `locale` (English when the locale is unknown): the
+    period label of retainer drafts and the name of a month-end batch."""
+    year, mon = (int(p) for p in month.split("-"))
+    try:
+        return babel_format_date(dt.date(year, mon, 1), "MMMM y", locale=locale.replace("-", "_"))
+    except Exception:  # noqa: BLE001 - an unknown locale falls back to English
+        return babel_format_date(dt.date(year, mon, 1), "MMMM y", locale="en")

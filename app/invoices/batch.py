@@ -28,6 +28,7 @@ from app.audit.services import record
 from app.clients.models import Client
 from app.core.clock import now_in
 from app.core.errors import DomainError, Forbidden, ValidationFailed
+from app.core.formatting import month_label
 from app.core.jobs import OutboxJob, PermanentFailure, enqueue_job, report_progress
 from app.core.permissions import Actor
 from app.core.schemas import BaseSchema
@@ -86,13 +87,6 @@ def month_bounds(month: str, zone: str) -> tuple[dt.datetime, dt.datetime]:
     start = dt.datetime(year, mon, 1, tzinfo=tz)
     nxt = dt.datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=tz)
     return start.astimezone(dt.UTC), nxt.astimezone(dt.UTC)
-
-
-def month_label(month: str, locale: str = "en") -> str:
-    """'November 2026' for '2026-11', as retainer drafts write their period labels."""
-    from app.retainers.services import month_label as period_label
-
-    return period_label(month, locale)
 
 
 def this_month_in(zone: str) -> str:

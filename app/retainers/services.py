@@ -22,6 +22,7 @@ from app.audit.services import changed, record, snapshot
 from app.clients.models import Client
 from app.core.clock import utcnow
 from app.core.errors import ValidationFailed
+from app.core.formatting import month_label
 from app.core.permissions import Actor
 from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
@@ -133,16 +134,6 @@ def due_month(zone: str, recurring_day: int, now: dt.datetime) -> str | None:
     local = now.astimezone(zoneinfo.ZoneInfo(zone or "UTC"))
     day = min(recurring_day, calendar.monthrange(local.year, local.month)[1])
     return f"{local.year:04d}-{local.month:02d}" if local.day >= day else None
-
-
-def month_label(month: str, locale: str = "en") -> str:
-    from babel.dates import format_date
-
-    year, mon = (int(p) for p in month.split("-"))
-    try:
-        return format_date(dt.date(year, mon, 1), "MMMM y", locale=locale.replace("-", "_"))
-    except Exception:  # noqa: BLE001 - an unknown locale falls back to English
-        return format_date(dt.date(year, mon, 1), "MMMM y", locale="en")
 
 
 def draft_for_plan(plan: RetainerPlan, month: str, actor: Actor) -> bool:
