@@ -1,6 +1,6 @@
 """The demo agency's money: invoices in four currencies, payments, reminders and a retainer,
-made through the real services (`app.invoices.services`, `.lines`, `.deposits`,
-`.payments`, `.retainers`, `.reminder_sweep`) as the agency owner, so numbering, totals,
+made through the real services (`app.invoices.services` and `.lines`, `app.payments`,
+`app.retainers`, `app.reminders.sweep`) as the agency owner, so numbering, totals,
 balances and statuses follow the rules.
 
 Two phases around one commit: `seed_demo_billing` writes the drafts and issues the

@@ -1,5 +1,5 @@
 """Invoice PDF downloads (owners, managers, and client contacts for their own invoices) and
-the 'render again' button; `_documents.html` lists the versions on the invoice page."""
+the 'render again' button; `documents/_versions.html` lists the versions on the invoice page."""
 
 from __future__ import annotations
 

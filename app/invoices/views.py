@@ -1,6 +1,7 @@
 """HTML pages of invoices: the list (and its CSV), the invoice page (the editor while it is
-a draft), its actions and payments. Settings, receivables and a client's billing page live
-in `billing_views` on the same blueprint.
+a draft) and its actions. On the same blueprint (app.invoices.blueprint): the settings
+pages (`settings_views`), payments and receivables (app.payments.views) and a client's
+billing page (app.retainers.views).
 
 Each view: load (404 when not visible) -> authorize (403) -> parse the form with the
 domain schema -> service -> commit once -> redirect. A refused form re-renders the invoice

@@ -1,6 +1,6 @@
 """Schemas of the reminder ladder, reminder history and pauses (HTML forms and JSON API).
 
-Templates are checked by the schema itself (`reminder_templates.check_template`), so a
+Templates are checked by the schema itself (`messages.check_template`), so a
 syntax error, an unknown variable or a refused construct is a 422 naming the field, in the
 settings form and in the API alike.
 """

@@ -8,7 +8,7 @@ at least one step (turn reminders off for the agency to stop them all), so "no s
 means "never installed".
 
 Services take the actor, flush and never commit; each change is audited. The sweep that
-sends reminders lives in `reminder_sweep.py`; the send time rules in `reminder_schedule.py`.
+sends reminders lives in `sweep.py`; the send time rules in `schedule.py`.
 """
 
 from __future__ import annotations

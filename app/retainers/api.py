@@ -1,5 +1,5 @@
-"""JSON API around invoices: receivables, deposit invoices, retainers, invoice settings and
-tax rates. Registered on the invoices API blueprint (`api.blp`), with the same `loads`
+"""JSON API of retainer plans. Registered on the invoices API blueprint
+(app.invoices.blueprint.blp: one group in the API documents), with the same `loads`
 (load before parsing: another agency's id is a 404 whatever the body holds)."""
 
 from __future__ import annotations

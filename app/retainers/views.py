@@ -1,6 +1,6 @@
-"""HTML pages around invoices: receivables, the invoice settings with tax rates, and a
-client's billing page (retainers, deposit invoices, pausing reminders). Registered on the
-`invoices` blueprint."""
+"""HTML pages of retainers and a client's billing page (retainers, the deposit invoice form,
+pausing reminders, recent invoices). Registered on the `invoices` blueprint
+(app.invoices.blueprint), like every billing page, so their URLs and names stay one set."""
 
 from __future__ import annotations
 
