@@ -1,6 +1,7 @@
 """JSON API of invoices, credit notes and lines (payments, receivables, retainers, settings
-and tax rates add theirs to the same blueprint, app.invoices.blueprint): the same schemas, services, rules and messages as the pages (409 for an
-illegal state, 422 naming the field for bad input).
+and tax rates add theirs to the same blueprint, app.invoices.blueprint): the same schemas,
+services, rules and messages as the pages (409 for an illegal state, 422 naming the field
+for bad input).
 
 Routes with an id load the object first (`loads`), before the body or query string is
 parsed, so another agency's id is a 404 whatever the body holds. Amounts are integer minor

@@ -1,6 +1,9 @@
 """What the invoice page's routes share (those of app.invoices.views and of app.payments.views,
 whose forms sit on the invoice page): render the page with a form's messages, run an action
 and redirect back, load an invoice the actor may act on.
+
+Domains built on invoices add their panel's data to the page with `@invoice_page_panel`
+(payments: the payments list and the refund form), so this package never imports them.
 """
 
 from __future__ import annotations
@@ -31,11 +34,15 @@ from app.invoices.queries import (
     tax_rate_list,
     today_in,
 )
-from app.payments.models import PAYMENT_METHODS
-from app.payments.queries import invoice_payments
-from app.payments.services import (
-    refundable_minor,
-)
+
+PagePanel = Callable[[Any, Invoice], dict[str, Any]]
+_panels: list[PagePanel] = []
+
+
+def invoice_page_panel(panel: PagePanel) -> PagePanel:
+    """Register `panel(actor, invoice) -> template values` for the invoice page."""
+    _panels.append(panel)
+    return panel
 
 
 def show_url(invoice_id: int, anchor: str = "") -> str:
@@ -68,7 +75,6 @@ def render_show(
         totals=totals,
         status_key=display_status(invoice),
         overdue_days=days_overdue(invoice) if is_overdue(invoice) else 0,
-        payments=list(db.session.scalars(invoice_payments(actor, invoice))),
         credit_notes=credit_notes_of(invoice) if invoice.kind == "invoice" else [],
         credited=(
             db.session.get(Invoice, invoice.credited_invoice_id)
@@ -86,10 +92,8 @@ def render_show(
         base_currency=actor.agency.base_currency,
         can_edit=draft and policy.can_edit_invoice(actor, invoice),
         can_manage=manager,
-        can_delete_payment=actor.role == "owner",
-        refundable=refundable_minor(invoice),
-        methods=PAYMENT_METHODS,
         today=today_in(actor.agency.time_zone),
+        **{key: value for panel in _panels for key, value in panel(actor, invoice).items()},
     ), status
 
 

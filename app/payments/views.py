@@ -5,6 +5,7 @@ Payment forms live on the invoice page, so a refused one re-renders it (app.invo
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import (
     g,
@@ -16,9 +17,11 @@ from app.core.idempotency import once_per_form
 from app.core.money import from_minor
 from app.core.permissions import MANAGERS, roles
 from app.core.permissions import authorize as _authorize
+from app.extensions import db
 from app.invoices import policy
 from app.invoices.blueprint import bp
-from app.invoices.pages import act, invoice_for
+from app.invoices.models import Invoice
+from app.invoices.pages import act, invoice_for, invoice_page_panel
 from app.invoices.queries import (
     get_invoice_or_404,
 )
@@ -26,14 +29,27 @@ from app.invoices.schemas import (
     EmptyIn,
 )
 from app.payments.deposits import deduct_deposit
-from app.payments.queries import get_payment_or_404
+from app.payments.models import PAYMENT_METHODS
+from app.payments.queries import get_payment_or_404, invoice_payments
 from app.payments.receivables import BUCKETS, receivables
 from app.payments.schemas import DeductDepositIn, PaymentIn
 from app.payments.services import (
     delete_payment,
     record_payment,
     record_refund,
+    refundable_minor,
 )
+
+
+@invoice_page_panel
+def _payments_panel(actor: Any, invoice: Invoice) -> dict[str, Any]:
+    """The invoice page's payments: the list, what may be refunded, the methods."""
+    return {
+        "payments": list(db.session.scalars(invoice_payments(actor, invoice))),
+        "can_delete_payment": actor.role == "owner",
+        "refundable": refundable_minor(invoice),
+        "methods": PAYMENT_METHODS,
+    }
 
 
 @bp.post("/<agency_slug>/invoices/<int:invoice_id>/deposit")
