@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.agencies.views import bp as agencies_bp
     from app.audit.api import blp as audit_api
     from app.audit.views import bp as audit_bp
+    from app.boards.views import bp as boards_bp
     from app.clients.api import blp as clients_api
     from app.clients.views import bp as clients_bp
     from app.core.health import bp as health_bp
@@ -103,14 +104,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.users.api import blp as users_api
     from app.users.views import bp as users_bp
     from app.work.api import blp as work_api
-    from app.work.screens import bp as work_screens_bp
     from app.work.views import bp as work_bp
 
     for bp in (health_bp, users_bp, agencies_bp, clients_bp, audit_bp, jobs_bp, exports_bp):
         app.register_blueprint(bp)
     app.register_blueprint(sops_bp)
     app.register_blueprint(mailbox_bp)
-    app.register_blueprint(work_screens_bp)
+    app.register_blueprint(boards_bp)
     app.register_blueprint(work_bp)
     for blp in (agencies_api, users_api, clients_api, audit_api, sops_api, work_api):
         # The API authenticates with bearer tokens, never cookies, so CSRF does not apply.

@@ -60,10 +60,10 @@ def dashboard(agency_slug: str):
 def _overview(actor) -> dict:
     """Work, money and request figures of the domains built on the agency (each only for
     the roles that see it)."""
+    from app.boards.overview import work_overview
     from app.core.money import format_money
     from app.payments.overview import money_overview
     from app.portal.queries import open_request_count
-    from app.work.overview import work_overview
 
     return {
         "work": work_overview(actor),

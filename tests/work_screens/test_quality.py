@@ -7,9 +7,7 @@ import datetime as dt
 
 import pytest
 
-from app.core.permissions import Actor
-from app.core.tenancy import tenant
-from app.work.quality import (
+from app.boards.quality import (
     Cell,
     human_duration,
     percentile,
@@ -18,6 +16,8 @@ from app.work.quality import (
     turnaround,
     turnaround_by_key,
 )
+from app.core.permissions import Actor
+from app.core.tenancy import tenant
 from tests.clients.support import web
 from tests.factories import ClientFactory, MembershipFactory
 from tests.work_screens.conftest import Shop

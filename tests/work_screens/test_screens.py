@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from app.work.screen_queries import CARDS_PER_COLUMN
+from app.boards.queries import CARDS_PER_COLUMN
 from tests.clients.support import web
 from tests.factories import AssignmentFactory, ClientFactory, MembershipFactory
 from tests.work_screens.conftest import Shop
@@ -252,7 +252,7 @@ def test_board_does_not_show_another_agencys_items(app, shop: Shop):
 def test_board_counts_stop_at_the_cap_and_finished_work_shows_latest_first(
     app, shop: Shop, monkeypatch
 ):
-    from app.work import screen_queries
+    from app.boards import queries as screen_queries
 
     monkeypatch.setattr(screen_queries, "COUNT_CAP", 3)
     monkeypatch.setattr(screen_queries, "CARDS_PER_COLUMN", 2)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from app.work import list_queries
+from app.boards import all_work as list_queries
 from tests.clients.support import web
 from tests.factories import AssignmentFactory, MembershipFactory
 from tests.work_screens.conftest import Shop

@@ -1,8 +1,11 @@
-"""HTML screens over work items: a VA's "My work", the QA queue, the owner's board and the
-quality figures. Read-only pages; the item page and every change live in app.work.views.
+"""HTML screens over work items: a VA's "My work", the QA queue, the owner's board, the
+"All work" list and the quality figures. Read-only pages; the item page and every change
+live in app.work.views. The blueprint keeps its name, "screens", so every endpoint and URL
+is the one it always was.
 
 Each view: parse the query string with a small schema (a bad value answers 422 naming the
-parameter) -> load through app.work.screen_queries / app.work.quality -> render.
+parameter) -> load through app.boards.queries / app.boards.all_work / app.boards.quality
+-> render a template under boards/.
 """
 
 from __future__ import annotations
@@ -17,15 +20,9 @@ from markupsafe import Markup, escape
 from marshmallow import fields, validate
 from werkzeug.datastructures import MultiDict
 
-from app.core.clock import utcnow
-from app.core.errors import Forbidden, ValidationFailed
-from app.core.formatting import format_datetime_fast
-from app.core.permissions import MANAGERS, roles
-from app.core.schemas import BaseSchema, load_form
-from app.work.list_queries import SORTS, STATE_GROUPS, WorkList, work_list
-from app.work.models import STATES
-from app.work.quality import PERIODS, human_duration, quality_report
-from app.work.screen_queries import (
+from app.boards.all_work import SORTS, STATE_GROUPS, WorkList, work_list
+from app.boards.quality import PERIODS, human_duration, quality_report
+from app.boards.queries import (
     CLOSED_STATES,
     QUADRANT_ORDER,
     Card,
@@ -39,6 +36,12 @@ from app.work.screen_queries import (
     sop_options,
     va_options,
 )
+from app.core.clock import utcnow
+from app.core.errors import Forbidden, ValidationFailed
+from app.core.formatting import format_datetime_fast
+from app.core.permissions import MANAGERS, roles
+from app.core.schemas import BaseSchema, load_form
+from app.work.models import STATES
 
 bp = Blueprint("screens", __name__, template_folder="templates")
 
@@ -196,7 +199,7 @@ def my_work_page(agency_slug: str) -> ResponseReturnValue:
         [] if errors else my_work(actor, member, quadrant=args.get("quadrant"), page=args["page"])
     )
     return render_template(
-        "work/screens/my_work.html",
+        "boards/my_work.html",
         groups=groups,
         member=member,
         own=member.id == actor.membership.id,
@@ -221,7 +224,7 @@ def qa_queue_page(agency_slug: str) -> ResponseReturnValue:
     if errors:
         page.items, page.total = [], 0
     return render_template(
-        "work/screens/qa_queue.html",
+        "boards/qa_queue.html",
         page=page,
         args=args,
         raw=raw,
@@ -251,7 +254,7 @@ def board_page(agency_slug: str) -> ResponseReturnValue:
     filters, errors = _client_filter(actor, args, errors)
     columns = [] if errors else board(actor, args, page=args["page"])
     return render_template(
-        "work/screens/board.html",
+        "boards/board.html",
         columns=columns,
         args=args,
         raw=raw,
@@ -278,7 +281,7 @@ def work_list_page(agency_slug: str) -> ResponseReturnValue:
         else work_list(actor, args, page=args["page"], sort=args["sort"])
     )
     return render_template(
-        "work/screens/list.html",
+        "boards/list.html",
         result=result,
         args=args,
         raw=raw,
@@ -298,7 +301,7 @@ def quality_page(agency_slug: str) -> ResponseReturnValue:
     args, raw, errors = _args(QualityArgs())
     report = quality_report(g.actor, days=args["days"])
     return render_template(
-        "work/screens/quality.html",
+        "boards/quality.html",
         report=report,
         periods=PERIODS,
         args=args,

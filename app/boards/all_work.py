@@ -1,7 +1,7 @@
 """Read side of the "All work" list: every work item the viewer may open, searchable by
 title and filtered by client, state, people, SOP, priority and lateness.
 
-Built like the other screens (app.work.screen_queries): it starts from `visible_items`, so a
+Built like the other boards (app.boards.queries): it starts from `visible_items`, so a
 VA lists only the items of clients they are assigned to, reads plain card rows with the
 client, people and checklist progress joined in, and runs a fixed number of statements
 whatever the data: a capped count (`COUNT_CAP`, then "10,000+") and one page of ids in the
@@ -16,13 +16,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from app.boards.queries import QUADRANT_FLAGS, board_filtered, card_from_row, cards_stmt
 from app.core.clock import utcnow
 from app.core.pagination import Page
 from app.core.permissions import Actor
 from app.extensions import db
 from app.work.models import OPEN_STATES, WorkItem
 from app.work.queries import contains
-from app.work.screen_queries import QUADRANT_FLAGS, _card, _cards_stmt, board_filtered
 
 PER_PAGE = 50
 COUNT_CAP = 10_000
@@ -94,12 +94,12 @@ def work_list(actor: Actor, filters: dict, *, page: int = 1, sort: str = "due") 
         .offset((page - 1) * PER_PAGE)
     )
     rows = db.session.execute(
-        _cards_stmt(assignee=True, reviewer=True, progress=True)
+        cards_stmt(assignee=True, reviewer=True, progress=True)
         .where(WorkItem.id.in_(ids))
         .order_by(*order)
     ).all()
     for row in rows:
-        card = _card(row)
+        card = card_from_row(row)
         card.overdue = card.due_at is not None and card.due_at < now and card.state in OPEN_STATES
         result.items.append(card)
     return result

@@ -1,4 +1,5 @@
-"""Read side of the work screens: a VA's "My work", the QA queue and the owner's board.
+"""Read side of the boards: a VA's "My work", the QA queue and the owner's board, and the
+card rows, filters and capped counts the "All work" list and the dashboard figures share.
 
 Every function takes the actor explicitly and starts from `visible_work_items`, the rule
 of the item page (owners, managers and QA see every item of the agency; a VA sees items on
@@ -111,7 +112,7 @@ _CARD_COLUMNS = (
 )
 
 
-def _cards_stmt(*, assignee: bool = False, reviewer: bool = False, progress: bool = False):
+def cards_stmt(*, assignee: bool = False, reviewer: bool = False, progress: bool = False):
     """SELECT of card rows (item, client, optionally names and checklist progress)."""
     columns: list[Any] = list(_CARD_COLUMNS)
     columns.append(_ASSIGNEE_USER.name if assignee else sa.null())
@@ -130,7 +131,7 @@ def _cards_stmt(*, assignee: bool = False, reviewer: bool = False, progress: boo
     return stmt
 
 
-def _card(row: Any) -> Card:
+def card_from_row(row: Any) -> Card:
     card = Card(*row[:13])
     if len(row) > 13:
         card.done, card.total = row[13] or 0, row[14] or 0
@@ -261,10 +262,10 @@ def my_work(
             base, wanted, {q: _by_due() for q, _ in wanted}, limit, (page - 1) * limit
         )
         rows = db.session.execute(
-            _cards_stmt(progress=True).where(WorkItem.id.in_(ids)).order_by(*_by_due())
+            cards_stmt(progress=True).where(WorkItem.id.in_(ids)).order_by(*_by_due())
         ).all()
         for row in rows:
-            card = _card(row)
+            card = card_from_row(row)
             card.overdue = card.due_at is not None and card.due_at < now
             groups[card.quadrant].rows.append(card)
     return [groups[q] for q in shown]
@@ -299,11 +300,11 @@ def qa_queue(
         .offset((page - 1) * PER_PAGE)
     )
     rows = db.session.execute(
-        _cards_stmt(assignee=True, reviewer=True)
+        cards_stmt(assignee=True, reviewer=True)
         .where(WorkItem.id.in_(page_ids))
         .order_by(WorkItem.submitted_at.asc().nulls_last(), WorkItem.id)
     ).all()
-    cards = [_card(row) for row in rows]
+    cards = [card_from_row(row) for row in rows]
     for card in cards:
         if card.submitted_at is not None:
             card.waited_seconds = max(0, int((now - card.submitted_at).total_seconds()))
@@ -372,7 +373,7 @@ def board_filtered(actor: Actor, filters: dict) -> sa.Select:
     return stmt
 
 
-def _capped_counts(base: sa.Select, states: list[str], cap: int) -> dict[str, int]:
+def capped_counts(base: sa.Select, states: list[str], cap: int) -> dict[str, int]:
     """Items per state, counting at most cap + 1 of each: one UNION ALL of limited index
     reads, so a column of 100,000 delivered items costs no more than one of 1,001."""
     parts = []
@@ -396,7 +397,7 @@ def board(actor: Actor, filters: dict, *, page: int = 1) -> list[BoardColumn]:
     states = [one_state] if one_state else list(STATES)
     # Paging one column counts just past the page asked for, so "next" is always known.
     cap = max(COUNT_CAP, page * PER_PAGE) if one_state else COUNT_CAP
-    counts = _capped_counts(stmt, states, cap)
+    counts = capped_counts(stmt, states, cap)
     columns = {s: BoardColumn(s, counts.get(s, 0), cap) for s in states}
     wanted = [(s, WorkItem.state == s) for s in states if columns[s].count]
     if wanted:
@@ -404,9 +405,9 @@ def board(actor: Actor, filters: dict, *, page: int = 1) -> list[BoardColumn]:
         ids = _capped_ids(
             stmt, wanted, {s: _board_order(s) for s, _ in wanted}, limit, (page - 1) * limit
         )
-        rows = db.session.execute(_cards_stmt(assignee=True).where(WorkItem.id.in_(ids))).all()
+        rows = db.session.execute(cards_stmt(assignee=True).where(WorkItem.id.in_(ids))).all()
         for row in rows:
-            card = _card(row)
+            card = card_from_row(row)
             columns[card.state].items.append(card)
         for column in columns.values():
             column.items.sort(key=_sort_key(column.state))

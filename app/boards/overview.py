@@ -1,8 +1,9 @@
-"""The work figures of the agency dashboard: what is overdue, what waits for QA, what is
-with the VAs and what waits for clients. For owners and managers the whole agency; for a VA
-the items assigned to them; for a QA reviewer the items they review. Counts stop at
-COUNT_CAP ("1,000+") so the dashboard costs the same for any agency: one UNION ALL of
-limited index reads per call (app.work.screen_queries._capped_counts) and one for overdue.
+"""The work figures of the agency dashboard (shown by app.agencies.views): what is overdue,
+what waits for QA, what is with the VAs and what waits for clients. For owners and managers
+the whole agency; for a VA the items assigned to them; for a QA reviewer the items they
+review. Counts stop at COUNT_CAP ("1,000+") so the dashboard costs the same for any agency:
+one UNION ALL of limited index reads per call (app.boards.queries.capped_counts) and one
+for overdue.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from app.boards.queries import COUNT_CAP, capped_counts, visible_items
 from app.core.clock import utcnow
 from app.core.permissions import Actor
 from app.extensions import db
 from app.work.models import OPEN_STATES, WorkItem
-from app.work.screen_queries import COUNT_CAP, _capped_counts, visible_items
 
 WITH_VA = ("todo", "in_progress", "changes_requested", "client_changes")
 WITH_QA = ("submitted", "in_review")
@@ -45,7 +46,7 @@ def work_overview(actor: Actor, now: dt.datetime | None = None) -> WorkOverview 
         base = base.where(WorkItem.assignee_id == actor.membership.id)
     elif actor.role == "qa":
         base = base.where(WorkItem.reviewer_id == actor.membership.id)
-    counts = _capped_counts(base, [*WITH_VA, *WITH_QA, *WITH_CLIENT], COUNT_CAP)
+    counts = capped_counts(base, [*WITH_VA, *WITH_QA, *WITH_CLIENT], COUNT_CAP)
     late = (
         base.with_only_columns(WorkItem.id)
         .where(WorkItem.state.in_(OPEN_STATES), WorkItem.due_at < now)
