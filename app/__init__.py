@@ -86,7 +86,19 @@ def _import_models() -> None:
     import app.work.models  # noqa: F401
 
 
+def _import_route_modules() -> None:
+    """Import the modules that add routes to a blueprint made elsewhere (app.users.blueprint,
+    app.work.blueprint): their routes must be on it before it is registered."""
+    import app.users.profile_views  # noqa: F401
+    import app.users.team_views  # noqa: F401
+    import app.users.views  # noqa: F401
+    import app.work.checklist_views  # noqa: F401
+    import app.work.transition_views  # noqa: F401
+    import app.work.views  # noqa: F401
+
+
 def _register_blueprints(app: Flask) -> None:
+    _import_route_modules()
     from app.agencies.api import blp as agencies_api
     from app.agencies.views import bp as agencies_bp
     from app.audit.api import blp as audit_api
@@ -102,9 +114,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.sops.api import blp as sops_api
     from app.sops.views import bp as sops_bp
     from app.users.api import blp as users_api
-    from app.users.views import bp as users_bp
+    from app.users.blueprint import bp as users_bp
     from app.work.api import blp as work_api
-    from app.work.views import bp as work_bp
+    from app.work.blueprint import bp as work_bp
 
     for bp in (health_bp, users_bp, agencies_bp, clients_bp, audit_bp, jobs_bp, exports_bp):
         app.register_blueprint(bp)

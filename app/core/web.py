@@ -1,11 +1,12 @@
-"""Web plumbing: security headers, template helpers and the shared page context."""
+"""Web plumbing: security headers, template helpers, the shared page context and absolute
+links for emails sent from a request."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
-from flask import Flask, Response, current_app, g, request, send_from_directory
+from flask import Flask, Response, current_app, g, request, send_from_directory, url_for
 from flask_login import current_user
 
 from app.core.formatting import (
@@ -44,6 +45,11 @@ def _security_headers(resp):
     elif current_user and getattr(current_user, "is_authenticated", False):
         resp.headers.setdefault("Cache-Control", "no-store")
     return resp
+
+
+def absolute_url(endpoint: str, **values: str) -> str:
+    """A link for an email: the configured site address, never the request's Host header."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def viewer_zone() -> str:

@@ -1,5 +1,5 @@
 """HTML pages of a person's own settings: the profile, password change, two-factor setup,
-sessions and personal API tokens."""
+sessions and personal API tokens. Routes on the blueprint of app.users.blueprint."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db, limiter
 from app.users import queries, services
+from app.users.blueprint import bp
 from app.users.schemas import ApiTokenIn, PasswordChangeIn, ProfileIn, TotpCodeIn
-from app.users.views import bp
 
 _BROWSERS = (
     ("Edg/", "Edge"),

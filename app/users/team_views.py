@@ -1,5 +1,6 @@
 """HTML pages of the team (owners and managers): the member list, invitations, and one
-member's page (role, details, disable, enable)."""
+member's page (role, details, disable, enable). Routes on the blueprint of
+app.users.blueprint; the app-wide `minor_money` template filter is registered here too."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from app.core.pagination import paginate
 from app.core.permissions import roles
 from app.core.schemas import load_form
 from app.core.uow import commit
+from app.core.web import absolute_url
 from app.extensions import db
 from app.users import policy, queries, team_services
+from app.users.blueprint import bp
 from app.users.models import ROLES, Membership
 from app.users.schemas import ROLE_LABELS, InvitationIn, MemberDetailsIn, MemberRoleIn
-from app.users.views import absolute_url, bp
 
 MEMBERS_PER_PAGE = 50
 

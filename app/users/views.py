@@ -1,6 +1,6 @@
 """HTML pages of the users domain for getting in: sign-up, sign-in (with the 2FA step),
-sign-out, password reset and accepting an invitation. The blueprint is defined here; the
-profile pages are in profile_views, the team pages in team_views."""
+sign-out, password reset and accepting an invitation. The routes go on the blueprint of
+app.users.blueprint; the profile pages are in profile_views, the team pages in team_views."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections.abc import Callable
 from urllib.parse import urlparse
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -28,6 +27,7 @@ from app.core.uow import commit
 from app.extensions import db, limiter
 from app.users import queries, services, team_services
 from app.users.auth import end_session, start_session
+from app.users.blueprint import bp
 from app.users.models import User
 from app.users.schemas import (
     ROLE_LABELS,
@@ -38,8 +38,6 @@ from app.users.schemas import (
     SignupIn,
     TotpCodeIn,
 )
-
-bp = Blueprint("users", __name__, template_folder="templates")
 
 LOGIN_FAILED = "Email or password is incorrect."
 TOO_MANY_LOGINS = "Too many sign-in attempts. Please wait a minute, then try again."
@@ -63,11 +61,6 @@ def _safe_next(target: str | None) -> str | None:
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
-
-
-def absolute_url(endpoint: str, **values: str) -> str:
-    """A link for an email: the configured site address, never the request's Host header."""
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def _sign_in(user: User) -> None:
@@ -415,7 +408,3 @@ def accept_invitation(token: str):
         errors=errors,
         token=token,
     ), status
-
-
-# The profile and team pages register on the same blueprint.
-from app.users import profile_views, team_views  # noqa: E402, F401

@@ -1,6 +1,7 @@
 """HTML routes of a work item's checklist: tick, add and remove evidence. With htmx the
 answer is the changed checklist row (plus the submit gate, out of band); without it, a
-redirect to the item page. Refusals come back in the row (409/422).
+redirect to the item page. Refusals come back in the row (409/422). Routes on the blueprint
+of app.work.blueprint; a refusal without htmx re-renders the item page (app.work.views).
 
 Same order as every view: load (404) -> authorize (403) -> parse -> service -> commit.
 """
@@ -21,6 +22,7 @@ from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db
 from app.work import checklist, policy, transitions
+from app.work.blueprint import authorize, bp, is_htmx, item_url
 from app.work.models import ChecklistState, WorkItem
 from app.work.queries import (
     evidence_files_by_id,
@@ -29,7 +31,7 @@ from app.work.queries import (
 )
 from app.work.schemas import EvidenceFileIn, EvidenceIn, TickIn, TransitionIn
 from app.work.uploads import DEFAULT_MAX_BYTES, read_upload
-from app.work.views import authorize, bp, is_htmx, item_url, render_item
+from app.work.views import render_item
 
 
 def _check_fragment(

@@ -1,5 +1,8 @@
-"""HTML pages of work items: the create form on a client, the item page with its checklist,
-review, client decision, history and comments, and the actions on it.
+"""HTML pages of work items: the create and edit forms, the item page with its checklist,
+review, client decision, history and comments, reassigning, commenting and evidence
+downloads. The workflow actions (start, submit, review, deliver, ...) are in
+app.work.transition_views and the checklist's in app.work.checklist_views; all add their
+routes to the one blueprint of app.work.blueprint.
 
 Each POST: load (404 when not visible) -> authorize (403) -> parse the form with the domain
 schema -> service -> commit once -> redirect (or, for htmx, the changed fragment). A refused
@@ -12,26 +15,27 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
 from app.core.clock import utcnow
-from app.core.errors import DomainError, Forbidden, ValidationFailed
+from app.core.errors import DomainError, ValidationFailed
 from app.core.permissions import ALL_ROLES, MANAGERS, Actor, roles
 from app.core.schemas import load_form
 from app.core.timezones import to_zone
 from app.core.uow import commit
+from app.core.web import absolute_url
 from app.extensions import db
 from app.portal.models import WorkRequest
 from app.portal.queries import visible_work_requests
 from app.portal.services import create_work_item_for
 from app.sops.models import SopVersion
 from app.users import team_services
-from app.users.views import absolute_url
 from app.work import policy, services, transitions
+from app.work.blueprint import authorize, bp, item_url
 from app.work.downloads import evidence_response
 from app.work.models import ChecklistState, WorkItem
 from app.work.queries import (
@@ -47,66 +51,14 @@ from app.work.queries import (
     sop_choices,
 )
 from app.work.schemas import (
-    CancelIn,
-    ClientApproveIn,
-    ClientChangesIn,
-    ClientDecisionIn,
     ClientInviteIn,
     CommentIn,
     ReassignIn,
-    ReviewIn,
-    TransitionIn,
     WorkItemIn,
     WorkItemPatchIn,
 )
-from app.work.services import EDIT_FIELDS, STATE_LABELS
+from app.work.services import EDIT_FIELDS
 from app.work.stage_dates import work_item_stages
-
-bp = Blueprint("work", __name__, template_folder="templates")
-
-QUADRANT_LABELS = {
-    "do": "Do now (urgent, important)",
-    "schedule": "Schedule (important)",
-    "delegate": "Delegate (urgent)",
-    "eliminate": "Later (neither)",
-}
-ACTION_LABELS = {
-    "start": "Start work",
-    "submit": "Submit for review",
-    "take": "Take for review",
-    "deliver": "Mark delivered",
-    "cancel": "Cancel item",
-}
-
-
-@bp.context_processor
-def _helpers() -> dict:
-    return {
-        "STATE_LABELS": STATE_LABELS,
-        "QUADRANT_LABELS": QUADRANT_LABELS,
-        "ACTION_LABELS": ACTION_LABELS,
-    }
-
-
-def authorize(allowed: bool) -> None:
-    """Refuse (403) what the policy does not allow."""
-    if not allowed:
-        raise Forbidden("Your role does not allow this.")
-
-
-def is_htmx() -> bool:
-    """Whether the request comes from htmx (answer with a fragment)."""
-    return request.headers.get("HX-Request") == "true"
-
-
-def item_url(item: WorkItem, anchor: str | None = None) -> str:
-    """The item page, optionally at an anchor."""
-    return url_for(
-        "work.show_work_item",
-        agency_slug=g.actor.agency.slug,
-        work_item_id=item.id,
-        _anchor=anchor,
-    )
 
 
 def _local_input(value: Any, zone: str) -> str:
@@ -373,7 +325,7 @@ def show_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
     return render_item(get_work_item_or_404(g.actor, work_item_id))
 
 
-def _act(
+def act(
     work_item_id: int,
     check: Callable[[Actor, WorkItem], bool],
     schema: Any,
@@ -403,145 +355,11 @@ def _act(
     return redirect(item_url(item, anchor))
 
 
-def _transition(action: str, path: str, check, schema_cls, run, done: str) -> None:
-    """Register POST /<agency_slug>/work/<id>/<path> for one transition."""
-
-    def view(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
-        return _act(
-            work_item_id,
-            check,
-            schema_cls(),
-            lambda item, data, lock: run(g.actor, item, data, lock),
-            form=action,
-            done=done,
-        )
-
-    view.__name__ = f"{action}_work_item"
-    view.__doc__ = f"POST: {action.replace('_', ' ')} (see app.work.transitions)."
-    allowed = {
-        "start": ("va",),
-        "submit": ("va",),
-        "take": ("owner", "manager", "qa"),
-        "approve": ("owner", "manager", "qa"),
-        "request_changes": ("owner", "manager", "qa"),
-        "client_approve": ("client",),
-        "client_changes": ("client",),
-        "record_client": MANAGERS,
-        "deliver": ("owner", "manager", "va"),
-        "cancel": MANAGERS,
-    }[action]
-    bp.post(f"/<agency_slug>/work/<int:work_item_id>/{path}")(roles(*allowed)(view))
-
-
-_transition(
-    "start",
-    "start",
-    policy.can_start_work_item,
-    TransitionIn,
-    lambda a, i, d, lock: transitions.start_work_item(a, i, lock),
-    "Work started. Tick the checklist as you go.",
-)
-
-
-@bp.post("/<agency_slug>/work/<int:work_item_id>/submit")
-@roles("va")
-def submit_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
-    """POST: submit for QA review (see app.work.transitions). Submitted too early, the VA
-    goes back to the item's own URL, whose submit gate lists the open required items once
-    (the list stays current as they tick); other refusals are shown as for every action."""
-    item = get_work_item_or_404(g.actor, work_item_id)
-    authorize(policy.can_submit_work_item(g.actor, item))
-    if item.state in policy.ACTION_STATES["submit"]:
-        open_items = transitions.open_required_items(item)
-        if open_items:
-            n = len(open_items)
-            flash(
-                f"Not submitted yet: {n} required checklist "
-                f"{'item is' if n == 1 else 'items are'} still open (listed below).",
-                "warning",
-            )
-            return redirect(item_url(item, "submit-gate"))
-    return _act(
-        work_item_id,
-        policy.can_submit_work_item,
-        TransitionIn(),
-        lambda item, data, lock: transitions.submit_work_item(g.actor, item, lock),
-        form="submit",
-        done="Submitted for QA review.",
-    )
-
-
-_transition(
-    "take",
-    "take",
-    policy.can_review_work_item,
-    TransitionIn,
-    lambda a, i, d, lock: transitions.take_for_review(a, i, lock),
-    "You are reviewing this item.",
-)
-_transition(
-    "approve",
-    "approve",
-    policy.can_review_work_item,
-    ReviewIn,
-    lambda a, i, d, lock: transitions.approve_work_item(a, i, d, lock),
-    "Approved.",
-)
-_transition(
-    "request_changes",
-    "request-changes",
-    policy.can_review_work_item,
-    ReviewIn,
-    lambda a, i, d, lock: transitions.request_changes(a, i, d, lock),
-    "Changes requested; the assignee has been told.",
-)
-_transition(
-    "client_approve",
-    "client-approve",
-    policy.can_decide_as_client,
-    ClientApproveIn,
-    lambda a, i, d, lock: transitions.client_approve(a, i, d, lock),
-    "Thank you: you approved this work.",
-)
-_transition(
-    "client_changes",
-    "client-changes",
-    policy.can_decide_as_client,
-    ClientChangesIn,
-    lambda a, i, d, lock: transitions.client_request_changes(a, i, d, lock),
-    "Thank you: your change request was sent to the team.",
-)
-_transition(
-    "record_client",
-    "client-decision",
-    policy.can_record_client_decision,
-    ClientDecisionIn,
-    lambda a, i, d, lock: transitions.record_client_decision(a, i, d, lock),
-    "The client's answer is recorded.",
-)
-_transition(
-    "deliver",
-    "deliver",
-    policy.can_deliver_work_item,
-    TransitionIn,
-    lambda a, i, d, lock: transitions.deliver_work_item(a, i, lock),
-    "Delivered.",
-)
-_transition(
-    "cancel",
-    "cancel",
-    policy.can_cancel_work_item,
-    CancelIn,
-    lambda a, i, d, lock: transitions.cancel_work_item(a, i, d, lock),
-    "Work item cancelled.",
-)
-
-
 @bp.post("/<agency_slug>/work/<int:work_item_id>/reassign")
 @roles(*MANAGERS)
 def reassign_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
     """Change the assignee and/or reviewer (owners and managers)."""
-    return _act(
+    return act(
         work_item_id,
         policy.can_reassign_work_item,
         ReassignIn(),
@@ -555,7 +373,7 @@ def reassign_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnVal
 @roles(*ALL_ROLES)
 def add_comment(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
     """Comment on the item; staff may mark it internal."""
-    return _act(
+    return act(
         work_item_id,
         policy.can_comment_on_work_item,
         CommentIn(),
@@ -572,7 +390,3 @@ def download_evidence(agency_slug: str, work_item_id: int, evidence_id: int) -> 
     """An evidence file, as an attachment, to those who see the item."""
     item = get_work_item_or_404(g.actor, work_item_id)
     return evidence_response(get_evidence_file_or_404(g.actor, item, evidence_id))
-
-
-# The checklist routes live on the same blueprint, in their own module.
-from app.work import checklist_views  # noqa: E402, F401
