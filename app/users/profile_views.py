@@ -13,7 +13,7 @@ from app.core.permissions import login_only
 from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db, limiter
-from app.users import queries, services
+from app.users import api_tokens, queries, services, two_factor
 from app.users.blueprint import bp
 from app.users.schemas import ApiTokenIn, PasswordChangeIn, ProfileIn, TotpCodeIn
 
@@ -76,7 +76,7 @@ def _render_profile(status: int = 200, **context):
         tokens=tokens,
         sessions=sessions,
         current_session_id=g.get("user_session_id"),
-        required_by=services.agencies_requiring_2fa(user),
+        required_by=two_factor.agencies_requiring_2fa(user),
         **context,
     ), status
 
@@ -126,13 +126,13 @@ def setup_2fa():
     if user.has_2fa:
         flash("Two-factor authentication is already on.", "info")
         return redirect(url_for("users.profile", _anchor="two-factor"))
-    secret = services.begin_totp_setup(g.actor)
+    secret = two_factor.begin_totp_setup(g.actor)
     commit()
     errors: dict = {}
     if request.method == "POST":
         try:
             data = load_form(TotpCodeIn(), request.form)
-            services.confirm_totp(g.actor, data["code"])
+            two_factor.confirm_totp(g.actor, data["code"])
             commit()
         except ValidationFailed as exc:
             db.session.rollback()
@@ -140,7 +140,7 @@ def setup_2fa():
         else:
             flash("Two-factor authentication is on.", "success")
             return redirect(url_for("users.profile", _anchor="two-factor"))
-    uri = services.totp_uri(user, secret)
+    uri = two_factor.totp_uri(user, secret)
     qr_svg = segno.make(uri, error="m").svg_inline(scale=4, omitsize=True)
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return render_template("users/setup_2fa.html", qr_svg=qr_svg, secret=grouped, errors=errors), (
@@ -154,7 +154,7 @@ def setup_2fa():
 def disable_2fa():
     try:
         data = load_form(TotpCodeIn(), request.form)
-        services.disable_totp(g.actor, data["code"])
+        two_factor.disable_totp(g.actor, data["code"])
         commit()
     except ValidationFailed as exc:
         db.session.rollback()
@@ -181,7 +181,7 @@ def create_api_token():
     """Create a personal API token; the full token is shown on this answer only."""
     try:
         data = load_form(ApiTokenIn(), request.form)
-        token, raw = services.create_api_token(g.actor, data)
+        token, raw = api_tokens.create_api_token(g.actor, data)
         commit()
     except ValidationFailed as exc:
         db.session.rollback()
@@ -193,7 +193,7 @@ def create_api_token():
 @login_only
 def revoke_api_token(token_id: int):
     token = queries.get_my_api_token_or_404(g.actor, token_id)
-    services.revoke_api_token(g.actor, token)
+    api_tokens.revoke_api_token(g.actor, token)
     commit()
     flash(f"API token {token.name} revoked.", "success")
     return redirect(url_for("users.profile", _anchor="api-tokens"))

@@ -1,6 +1,8 @@
 """Write side of the users domain for a person's own account: sign-up, sign-in, sessions,
-profile, password (change and reset), two-factor and personal API tokens. The team (members
-and invitations) is in team_services.
+profile and password (change and reset), with the two jobs they queue by dotted path
+(`send_signup_email`, `send_password_reset`). Two-factor authentication is in
+app.users.two_factor, personal API tokens in app.users.api_tokens, the team (members and
+invitations) in app.users.team_services.
 
 Services take the actor explicitly, flush but never commit, and record audit events.
 """
@@ -8,9 +10,7 @@ Services take the actor explicitly, flush but never commit, and record audit eve
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 
-import pyotp
 import sqlalchemy as sa
 from flask import current_app
 
@@ -18,13 +18,11 @@ from app.agencies.models import Agency
 from app.agencies.services import create_agency
 from app.audit.services import record
 from app.core.clock import utcnow
-from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.errors import Conflict, ValidationFailed
 from app.core.jobs import current_job, enqueue_job
 from app.core.mail import OutboundEmail, queue_email
 from app.core.permissions import Actor
 from app.core.security import (
-    decrypt_field,
-    encrypt_field,
     hash_password,
     needs_rehash,
     new_token,
@@ -35,9 +33,7 @@ from app.core.tenancy import all_tenants, tenant
 from app.core.uow import commit
 from app.extensions import db
 from app.sops.services import install_library
-from app.users import policy, queries
 from app.users.models import (
-    ApiToken,
     Invitation,
     Membership,
     PasswordReset,
@@ -378,160 +374,3 @@ def reset_password(reset: PasswordReset, password: str) -> User:
     revoke_sessions(user.id)
     db.session.flush()
     return user
-
-
-def _secret_key() -> str:
-    return current_app.config["SECRET_KEY"]
-
-
-def totp_secret(user: User) -> str | None:
-    """The person's TOTP secret in clear (stored encrypted), or None."""
-    if not user.totp_secret:
-        return None
-    return decrypt_field(_secret_key(), user.totp_secret)
-
-
-def verify_totp(user: User, code: str) -> bool:
-    """A 6-digit code from the person's authenticator app (one step of clock drift allowed)."""
-    secret = totp_secret(user)
-    code = (code or "").strip().replace(" ", "")
-    if not secret or len(code) != 6 or not code.isdigit():
-        return False
-    totp = pyotp.TOTP(secret)
-    now = utcnow()
-    for drift in (0, -1, 1):
-        moment = now + dt.timedelta(seconds=drift * totp.interval)
-        if hmac.compare_digest(totp.at(moment), code):
-            step = totp.timecode(moment)
-            # A code works once: replaying it (even within its 30 seconds) is refused.
-            if user.totp_last_step is not None and step <= user.totp_last_step:
-                return False
-            user.totp_last_step = step
-            return True
-    return False
-
-
-def _require_code(user: User, code: str) -> None:
-    if not verify_totp(user, code):
-        raise ValidationFailed({"code": ["That code is not right. Check the app and try again."]})
-
-
-def begin_totp_setup(actor: Actor) -> str:
-    """A secret for the person's authenticator app, kept (encrypted) until they confirm it.
-    Reloading the setup page keeps the same secret, so a scanned code stays valid."""
-    user = actor.user
-    if user.has_2fa:
-        raise Conflict("Two-factor authentication is already on.")
-    secret = totp_secret(user)
-    if secret is None:
-        secret = pyotp.random_base32()
-        user.totp_secret = encrypt_field(_secret_key(), secret)
-        db.session.flush()
-    return secret
-
-
-def totp_uri(user: User, secret: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Baton")
-
-
-def confirm_totp(actor: Actor, code: str) -> User:
-    user = actor.user
-    if user.has_2fa:
-        raise Conflict("Two-factor authentication is already on.")
-    _require_code(user, code)
-    user.totp_enabled_at = utcnow()
-    db.session.flush()
-    return user
-
-
-def agencies_requiring_2fa(user: User) -> list[Agency]:
-    """Agencies where this person is an owner and owners must use two-factor."""
-    return [
-        m.agency
-        for m in active_memberships(user)
-        if m.role == "owner" and m.agency.require_owner_2fa
-    ]
-
-
-def disable_totp(actor: Actor, code: str) -> User:
-    user = actor.user
-    if not user.has_2fa:
-        raise Conflict("Two-factor authentication is not on.")
-    _require_code(user, code)
-    required = agencies_requiring_2fa(user)
-    if required:
-        raise Conflict(
-            f"{required[0].name} requires owners to use two-factor authentication, "
-            "so it can't be turned off."
-        )
-    user.totp_secret = None
-    user.totp_last_step = None
-    user.totp_enabled_at = None
-    db.session.flush()
-    return user
-
-
-# --- Personal API tokens ---------------------------------------------------------------
-
-API_TOKEN_PREFIX = "baton_"  # noqa: S105 - a visible marker, not a secret
-
-
-def create_api_token(actor: Actor, data: dict) -> tuple[ApiToken, str]:
-    """A new token for one of the person's agencies; the raw token is returned once."""
-    membership = next(
-        (m for m in active_memberships(actor.user) if m.agency_id == data["agency_id"]), None
-    )
-    if membership is None:
-        raise ValidationFailed({"agency_id": ["Agency does not exist."]})
-    raw = new_token(API_TOKEN_PREFIX)
-    with tenant(membership.agency_id):
-        token = ApiToken(
-            agency_id=membership.agency_id,
-            user_id=actor.user_id,
-            name=data["name"],
-            prefix=raw[:12],
-            token_hash=token_hash(raw),
-        )
-        db.session.add(token)
-        db.session.flush()
-        record(
-            _in_agency(actor, membership),
-            "api_token.created",
-            token,
-            summary=f"API token {token.name!r} ({token.prefix}…) created",
-            after={"name": token.name, "prefix": token.prefix},
-        )
-        db.session.flush()
-    return token, raw
-
-
-def revoke_api_token(actor: Actor, token: ApiToken) -> ApiToken:
-    if not policy.can_revoke_api_token(actor, token):
-        raise Forbidden("This is not your token.")
-    if token.revoked_at is not None:
-        return token
-    with tenant(token.agency_id):
-        token.revoked_at = utcnow()
-        db.session.flush()
-        membership = queries.member_of_user(actor.user_id)
-        if membership is not None:
-            record(
-                _in_agency(actor, membership),
-                "api_token.revoked",
-                token,
-                summary=f"API token {token.name!r} ({token.prefix}…) revoked",
-                before={"revoked": False},
-                after={"revoked": True},
-            )
-            db.session.flush()
-    return token
-
-
-def _in_agency(actor: Actor, membership: Membership) -> Actor:
-    return Actor(
-        user=actor.user,
-        agency=membership.agency,
-        membership=membership,
-        ip=actor.ip,
-        via=actor.via,
-    )

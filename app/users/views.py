@@ -25,7 +25,7 @@ from app.core.permissions import login_only, public
 from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db, limiter
-from app.users import queries, services, team_services
+from app.users import queries, services, team_services, two_factor
 from app.users.auth import end_session, start_session
 from app.users.blueprint import bp
 from app.users.models import User
@@ -248,7 +248,7 @@ def login_2fa():
         except ValidationFailed as exc:
             errors = exc.errors
         else:
-            if services.verify_totp(user, data["code"]) and services.may_sign_in(user):
+            if two_factor.verify_totp(user, data["code"]) and services.may_sign_in(user):
                 next_url = _safe_next(session.get("pending_next"))
                 _sign_in(user)
                 commit()
