@@ -315,8 +315,8 @@ rubric:
 
 def _walker_sop(agency_id: int, label: str, user_id: int):
     """An SOP with one version (written directly, as set-up; the app uses app.sops.services)."""
+    from app.sops.file_format import parse_sop
     from app.sops.models import Sop, SopVersion
-    from app.sops.schemas import parse_sop
 
     slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") or "sop"
     parsed = parse_sop(WALKER_SOP_YAML.format(slug=slug, label=label))

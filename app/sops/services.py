@@ -25,15 +25,10 @@ from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
 from app.core.tenancy import tenant
 from app.extensions import db
+from app.sops.definition import Problem, SopInvalid
+from app.sops.file_format import ParsedSop, parse_sop, retitle_yaml
 from app.sops.models import Sop, SopVersion
 from app.sops.queries import find_sop_by_slug
-from app.sops.schemas import (
-    ParsedSop,
-    Problem,
-    SopInvalid,
-    parse_sop,
-    retitle_yaml,
-)
 
 log = logging.getLogger("baton.sops")
 

@@ -18,6 +18,7 @@ from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db
+from app.sops.file_format import MAX_YAML_CHARS, decode_upload
 from app.sops.models import EVIDENCE_KINDS, Sop, SopVersion
 from app.sops.policy import (
     can_archive_sop,
@@ -33,13 +34,11 @@ from app.sops.queries import (
     sop_versions_query,
 )
 from app.sops.schemas import (
-    MAX_YAML_CHARS,
     SopCloneIn,
     SopCreateIn,
     SopFilterArgs,
     SopImportIn,
     SopUpdateIn,
-    decode_upload,
 )
 from app.sops.services import (
     archive_sop,

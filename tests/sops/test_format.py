@@ -9,10 +9,9 @@ from collections.abc import Callable
 
 import pytest
 
-from app.sops.schemas import (
+from app.sops.definition import SopInvalid, content_hash
+from app.sops.file_format import (
     MAX_YAML_CHARS,
-    SopInvalid,
-    content_hash,
     definition_to_yaml,
     parse_sop,
     retitle_yaml,

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from app.audit.models import AuditEvent
 from app.core.tenancy import all_tenants, tenant
 from app.extensions import db
+from app.sops.file_format import parse_sop
 from app.sops.models import ImmutableVersion, Sop, SopVersion
 from app.sops.queries import active_sops_for_new_work
-from app.sops.schemas import parse_sop
 from app.sops.services import LIBRARY_DIR, install_library, load_library, update_sop
 from app.work.models import WorkItem
 from tests.factories import AgencyFactory, ClientFactory
@@ -321,7 +321,7 @@ def test_install_skips_invalid_files_instead_of_failing(app, library_dir, caplog
 def test_the_readme_documents_every_field_and_its_example_is_valid():
     import re
 
-    from app.sops.schemas import ItemDefinition, RubricCriterion, SopDefinition, StageDefinition
+    from app.sops.definition import ItemDefinition, RubricCriterion, SopDefinition, StageDefinition
 
     text = (LIBRARY_DIR / "README.md").read_text()
     example = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
