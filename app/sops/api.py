@@ -21,6 +21,7 @@ from app.core.permissions import MANAGERS, STAFF, roles
 from app.core.permissions import authorize as _authorize
 from app.core.schemas import PageArgs, file_response
 from app.core.uow import commit
+from app.sops.downloads import yaml_download
 from app.sops.models import Sop, SopVersion
 from app.sops.policy import (
     can_archive_sop,
@@ -53,7 +54,6 @@ from app.sops.services import (
     unarchive_sop,
     update_sop,
 )
-from app.sops.views import yaml_download
 
 blp = Blueprint(
     "sops_api",

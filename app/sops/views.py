@@ -7,7 +7,7 @@ domain schema (422 with messages beside the fields) -> service -> commit once ->
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 from werkzeug.utils import secure_filename
@@ -18,6 +18,7 @@ from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db
+from app.sops.downloads import yaml_download
 from app.sops.file_format import MAX_YAML_CHARS, decode_upload
 from app.sops.models import EVIDENCE_KINDS, Sop, SopVersion
 from app.sops.policy import (
@@ -190,19 +191,6 @@ def export_version(agency_slug: str, sop_id: int, version_id: int) -> ResponseRe
     version = get_sop_version_or_404(g.actor, version_id, sop_id=sop.id)
     _authorize(can_export_sop(g.actor, sop))
     return yaml_download(sop, version)
-
-
-def yaml_download(sop: Sop, version: SopVersion) -> Response:
-    """A YAML attachment named <slug>-v<number>.yaml (shared with the API)."""
-    filename = f"{sop.slug}-v{version.number}.yaml"
-    return Response(
-        version.yaml_text,
-        mimetype="application/yaml",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
 
 
 # --- authoring ---------------------------------------------------------------------------
