@@ -63,7 +63,7 @@ def _overview(actor) -> dict:
     from app.boards.overview import work_overview
     from app.core.money import format_money
     from app.payments.overview import money_overview
-    from app.portal.queries import open_request_count
+    from app.portal.work_requests import open_request_count
 
     return {
         "work": work_overview(actor),

@@ -23,7 +23,6 @@ from app.core.permissions import authorize as _authorize
 from app.core.uow import commit
 from app.portal import policy, services
 from app.portal.models import WorkRequest
-from app.portal.queries import filtered_work_requests, get_work_request_or_404
 from app.portal.schemas import (
     DeclineIn,
     WorkRequestFilterArgs,
@@ -31,6 +30,7 @@ from app.portal.schemas import (
     WorkRequestOut,
     WorkRequestPageOut,
 )
+from app.portal.work_requests import filtered_work_requests, get_work_request_or_404
 
 blp = Blueprint(
     "work_requests_api",

@@ -1,11 +1,6 @@
 """Read side of the client portal's home: what a client contact has to act on and what the
 agency did for them, as plain values (their own client only, by the same visibility rules as
-the item and invoice pages).
-
-Work requests: owners and managers see every request of the agency, a client contact their
-own client's, nobody else any (`visible_work_requests`); the portal home lists the contact's
-open and recently decided ones, the staff page all open ones (oldest first) and the latest
-decided.
+the item and invoice pages). The work requests on it come from app.portal.work_requests.
 
 Work: items QA approved at least once (`visible_work_items` for a client contact), split
 into waiting for their approval, still with the agency, and recently delivered. Invoices:
@@ -18,24 +13,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from werkzeug.exceptions import NotFound
 
 from app.clients.models import Client
-from app.core.clock import utcnow
-from app.core.formatting import format_elapsed
-from app.core.permissions import MANAGERS, Actor
+from app.core.permissions import Actor
 from app.extensions import db
 from app.invoices.models import Invoice
 from app.invoices.queries import display_status, visible_invoices
 from app.payments.overview import Owed, owed_per_currency
-from app.portal.models import WorkRequest
+from app.portal.work_requests import RequestLists, request_lists
 from app.sops.models import Sop
 from app.work.models import WorkItem
 from app.work.queries import visible_work_items
 
 RECENT = 8
-DECIDED_SHOWN = 20
-DECIDED_RECENT_DAYS = 30
 
 
 @dataclass
@@ -126,84 +116,3 @@ def portal_home(actor: Actor) -> PortalHome:
             db.session.scalars(base.where(WorkItem.id.in_(accepted)).with_only_columns(WorkItem.id))
         )
     return home
-
-
-# --- work requests ------------------------------------------------------------
-
-
-def visible_work_requests(actor: Actor) -> sa.Select:
-    """Requests the actor may see (lists and details use the same rule)."""
-    stmt = sa.select(WorkRequest)
-    if actor.role in MANAGERS:
-        return stmt
-    if actor.role == "client" and actor.membership.client_id is not None:
-        return stmt.where(WorkRequest.client_id == actor.membership.client_id)
-    return stmt.where(sa.false())
-
-
-def get_work_request_or_404(actor: Actor, request_id: int) -> WorkRequest:
-    """A request the actor may see, or 404 (another agency's id is simply not found)."""
-    found = db.session.scalar(visible_work_requests(actor).where(WorkRequest.id == request_id))
-    if found is None:
-        raise NotFound()
-    return found
-
-
-def filtered_work_requests(actor: Actor, status: str | None = None) -> sa.Select:
-    """The API list: open first (oldest first), then decided (latest first)."""
-    stmt = visible_work_requests(actor)
-    if status:
-        stmt = stmt.where(WorkRequest.status == status)
-    is_open = sa.case((WorkRequest.status == "open", 0), else_=1)
-    return stmt.order_by(
-        is_open,
-        sa.case((WorkRequest.status == "open", WorkRequest.created_at), else_=None).asc(),
-        WorkRequest.decided_at.desc(),
-        WorkRequest.id,
-    )
-
-
-@dataclass
-class RequestLists:
-    open: list[WorkRequest]
-    decided: list[WorkRequest]
-
-
-def request_lists(actor: Actor) -> RequestLists:
-    """Open requests oldest first, and the latest decided ones (recent only for clients)."""
-    base = visible_work_requests(actor)
-    open_ = list(
-        db.session.scalars(
-            base.where(WorkRequest.status == "open").order_by(
-                WorkRequest.created_at, WorkRequest.id
-            )
-        )
-    )
-    decided_stmt = base.where(WorkRequest.status != "open")
-    if actor.role == "client":
-        since = utcnow() - dt.timedelta(days=DECIDED_RECENT_DAYS)
-        decided_stmt = decided_stmt.where(WorkRequest.decided_at >= since)
-    decided = list(
-        db.session.scalars(
-            decided_stmt.order_by(WorkRequest.decided_at.desc(), WorkRequest.id.desc()).limit(
-                DECIDED_SHOWN
-            )
-        )
-    )
-    return RequestLists(open=open_, decided=decided)
-
-
-def open_request_count(actor: Actor) -> int:
-    return (
-        db.session.scalar(
-            visible_work_requests(actor)
-            .where(WorkRequest.status == "open")
-            .with_only_columns(sa.func.count(WorkRequest.id))
-        )
-        or 0
-    )
-
-
-def waited(created_at: dt.datetime, now: dt.datetime | None = None) -> str:
-    """How long a request has waited, in words ("3 days", "5 hours", "12 minutes")."""
-    return format_elapsed(created_at, now)

@@ -151,7 +151,7 @@ def create_work_item_for(actor: Actor, client: Client, data: dict) -> WorkItem:
     """Create a work item on the client (app.work.services.create_work_item); with
     `request_id`, the client's open work request it answers becomes accepted and linked.
     The one path of the create form and the API."""
-    from app.portal.queries import visible_work_requests
+    from app.portal.work_requests import visible_work_requests
     from app.work.services import create_work_item
 
     request_id = data.pop("request_id", None)

@@ -24,8 +24,9 @@ from app.core.uow import commit
 from app.extensions import db
 from app.invoices.blueprint import STATUS_LABELS
 from app.portal import policy, services
-from app.portal.queries import get_work_request_or_404, portal_home, request_lists, waited
+from app.portal.queries import portal_home
 from app.portal.schemas import DeclineIn, WorkRequestIn
+from app.portal.work_requests import get_work_request_or_404, request_lists, waited
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 

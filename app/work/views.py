@@ -30,8 +30,8 @@ from app.core.uow import commit
 from app.core.web import absolute_url
 from app.extensions import db
 from app.portal.models import WorkRequest
-from app.portal.queries import visible_work_requests
 from app.portal.services import create_work_item_for
+from app.portal.work_requests import visible_work_requests
 from app.sops.models import SopVersion
 from app.users import team_services
 from app.work import policy, services, transitions
