@@ -88,7 +88,16 @@ def _import_models() -> None:
 
 def _import_route_modules() -> None:
     """Import the modules that add routes to a blueprint made elsewhere (app.users.blueprint,
-    app.work.blueprint): their routes must be on it before it is registered."""
+    app.work.blueprint, app.invoices.blueprint): their routes must be on it before it is
+    registered. (A plain function-level import binds the name `app`, so this takes none.)"""
+    import app.invoices.api  # noqa: F401
+    import app.invoices.settings_api  # noqa: F401
+    import app.invoices.settings_views  # noqa: F401
+    import app.invoices.views  # noqa: F401
+    import app.payments.api  # noqa: F401
+    import app.payments.views  # noqa: F401
+    import app.retainers.api  # noqa: F401
+    import app.retainers.views  # noqa: F401
     import app.users.profile_views  # noqa: F401
     import app.users.team_views  # noqa: F401
     import app.users.views  # noqa: F401
@@ -137,23 +146,12 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(work_requests_api)
 
 
-BILLING_ROUTE_MODULES = (
-    "app.invoices.views", "app.invoices.settings_views", "app.invoices.api",
-    "app.invoices.settings_api", "app.payments.views", "app.payments.api",
-    "app.retainers.views", "app.retainers.api",
-)  # fmt: skip
-
-
 def _register_billing_blueprints(app: Flask) -> None:
     """Billing: invoices, payments, retainers, reminders and documents (pages and API).
 
     The invoice pages and the invoices API are one blueprint each (app.invoices.blueprint);
-    the route modules of invoices, payments and retainers add their routes to them, so they
-    are imported here before the blueprints are registered."""
-    import importlib
-
-    for module in BILLING_ROUTE_MODULES:
-        importlib.import_module(module)
+    the route modules of invoices, payments and retainers add their routes to them
+    (imported by `_import_route_modules`)."""
     from app.documents.api import blp as invoice_documents_api
     from app.documents.downloads import bp as invoice_documents_bp
     from app.documents.views import bp as branding_bp
