@@ -37,8 +37,16 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
-    # Pages stay English; invoice PDFs and emails switch with force_locale(client locale).
-    babel.init_app(app, default_locale="en", default_translation_directories="translations")
+    # Pages speak the reader's language (app.core.i18n); invoice PDFs and emails switch
+    # with force_locale(client locale).
+    from app.core.i18n import init_i18n, select_locale
+
+    babel.init_app(
+        app,
+        default_locale="en",
+        default_translation_directories="translations",
+        locale_selector=select_locale,
+    )
 
     _import_models()
 
@@ -50,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     init_request_guards(app)  # before init_auth: OPTIONS needs no sign-in
     init_web(app)
+    init_i18n(app)
     init_idempotency(app)
     init_auth(app)
     _register_blueprints(app)

@@ -28,7 +28,10 @@ def test_update_name_time_zone_and_locale(app, team):
     assert resp.status_code == 302
     user = fresh(User, team.va.user_id)
     assert (user.name, user.time_zone, user.locale) == ("Rania N.", "Asia/Manila", "ar")
-    assert b"times shown in Asia/Manila" in browser.get("/profile").data
+    page = browser.get("/profile").text
+    # The next page speaks the language just chosen: Arabic, right to left.
+    assert '<html lang="ar" dir="rtl"' in page
+    assert "الأوقات معروضة بتوقيت Asia/Manila" in page
 
 
 def test_profile_errors_name_the_fields_and_change_nothing(app, team):

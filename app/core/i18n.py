@@ -1,0 +1,115 @@
+"""Which language a page speaks, and the switch that changes it.
+
+Baton's screens come in the languages of `LANGUAGES` (English, Arabic, French). The
+language of a request is, in order:
+
+1. a signed-in person's own setting (their profile's "Language and region", e.g. `ar_EG`
+   speaks Arabic, `fr_CA` French; a region without a catalogue falls back to English);
+2. for anyone else, the language they picked with the switch (a cookie);
+3. the browser's Accept-Language, among the languages Baton speaks;
+4. English.
+
+Invoices, their emails and reminders keep speaking the client's locale whoever sends them
+(`flask_babel.force_locale` around the rendering), whatever the page's language.
+
+Arabic pages are laid out right to left: `<html dir="rtl">` and Bootstrap's RTL build.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from babel import Locale, UnknownLocaleError
+from flask import Flask, Response, has_request_context, redirect, request
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.core.permissions import public
+
+LANGUAGES: dict[str, str] = {"en": "English", "ar": "العربية", "fr": "Français"}
+RIGHT_TO_LEFT = frozenset({"ar"})
+DEFAULT_LANGUAGE = "en"
+COOKIE = "baton_lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def language_of(locale: str | None) -> str:
+    """The language Baton speaks for `locale` ('ar_EG' -> 'ar', 'de' -> 'en')."""
+    if not locale:
+        return DEFAULT_LANGUAGE
+    try:
+        language = Locale.parse(str(locale).replace("-", "_")).language
+    except (UnknownLocaleError, ValueError, TypeError):
+        return DEFAULT_LANGUAGE
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def text_direction(language: str | None) -> str:
+    return "rtl" if language_of(language) in RIGHT_TO_LEFT else "ltr"
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: the language of this request (see the module).
+    Outside a request (a job rendering an email) it is English unless the code rendering
+    says otherwise with `force_locale`."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    if current_user and current_user.is_authenticated and getattr(current_user, "locale", None):
+        return language_of(current_user.locale)
+    chosen = request.cookies.get(COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    return language_of(str(get_locale() or DEFAULT_LANGUAGE))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (never another host, never a scheme-relative URL)."""
+    if not target:
+        return "/"
+    parts = urlparse(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@public
+def switch_language() -> ResponseReturnValue:
+    """POST /language: the menu's language switch. Remembered on a signed-in person's
+    profile (keeping their region: 'fr_CA' stays 'fr_CA' when French is picked again) and in
+    a cookie for the sign-in pages."""
+    from app.core.uow import commit
+
+    language = request.form.get("language", "")
+    response: Response = redirect(_safe_next(request.form.get("next")), code=303)
+    if language not in LANGUAGES:
+        return response
+    if current_user.is_authenticated and language_of(current_user.locale) != language:
+        current_user.locale = language
+        commit()
+    response.set_cookie(
+        COOKIE,
+        language,
+        max_age=COOKIE_MAX_AGE,
+        secure=request.is_secure,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def init_i18n(app: Flask) -> None:
+    app.add_url_rule("/language", "language", switch_language, methods=["POST"])
+
+    @app.context_processor
+    def _language_context() -> dict:
+        language = current_language()
+        return {
+            "html_lang": language,
+            "html_dir": text_direction(language),
+            "languages": LANGUAGES,
+        }

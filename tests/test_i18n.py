@@ -1,0 +1,185 @@
+"""Pages speak the reader's language: a person's profile language (Arabic right to left,
+French), the menu's switch (remembered on the profile, or in a cookie before sign-in), the
+browser's Accept-Language; and the catalogues hold every marked string in Arabic and French."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from app.core.i18n import language_of, text_direction
+from app.extensions import db
+from app.users.models import User
+from tests.factories import MembershipFactory
+from tests.objects import signed_in_client
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "app" / "translations"
+
+
+def _html_tag(page: str) -> str:
+    return re.search(r"<html[^>]*>", page).group(0)
+
+
+@dataclass
+class Owner:
+    user_id: int
+    slug: str
+
+
+@pytest.fixture
+def owner_of():
+    def make(locale: str):
+        member = MembershipFactory(role="owner", user__locale=locale)
+        db.session.commit()
+        return Owner(member.user_id, member.agency.slug)
+
+    return make
+
+
+def test_an_arabic_speaking_owner_gets_right_to_left_pages_in_arabic(app, owner_of):
+    member = owner_of("ar_EG")
+    page = signed_in_client(app, member.user_id).get(f"/{member.slug}/").text
+    assert _html_tag(page).startswith('<html lang="ar" dir="rtl"')
+    assert "vendor/bootstrap/bootstrap.rtl.min.css" in page
+    assert "vendor/bootstrap/bootstrap.min.css" not in page
+    assert "لوحة التحكم" in page and "الإعدادات" in page and "تسجيل الخروج" in page
+    assert ">Dashboard<" not in page.replace("</i> ", ">") and "Sign out" not in page
+
+
+def test_a_french_profile_reads_french_left_to_right(app, owner_of):
+    member = owner_of("fr_CA")  # the region has no catalogue of its own: French
+    page = signed_in_client(app, member.user_id).get(f"/{member.slug}/").text
+    assert _html_tag(page).startswith('<html lang="fr" dir="ltr"')
+    assert "vendor/bootstrap/bootstrap.min.css" in page
+    assert "Tableau de bord" in page and "Se déconnecter" in page
+
+
+def test_a_language_baton_does_not_speak_falls_back_to_english(app, owner_of):
+    member = owner_of("de_DE")
+    page = signed_in_client(app, member.user_id).get(f"/{member.slug}/").text
+    assert _html_tag(page).startswith('<html lang="en" dir="ltr"')
+    assert "Dashboard" in page
+
+
+def test_the_menu_switch_remembers_the_language_on_the_profile(app, owner_of):
+    member = owner_of("en")
+    client = signed_in_client(app, member.user_id)
+    back_to = f"/{member.slug}/clients?q=x"
+    resp = client.post("/language", data={"language": "ar", "next": back_to})
+    assert resp.status_code == 303 and resp.headers["Location"] == back_to
+    assert db.session.get(User, member.user_id).locale == "ar"
+    assert 'dir="rtl"' in _html_tag(client.get(f"/{member.slug}/").text)
+    # Switching back keeps working, and a new session (another device) keeps the choice.
+    client.post("/language", data={"language": "fr", "next": "/"})
+    other_device = signed_in_client(app, member.user_id)
+    assert 'lang="fr"' in _html_tag(other_device.get(f"/{member.slug}/").text)
+
+
+def test_picking_the_language_one_already_speaks_keeps_the_region(app, owner_of):
+    member = owner_of("fr_CA")
+    client = signed_in_client(app, member.user_id)
+    client.post("/language", data={"language": "fr", "next": "/"})
+    assert db.session.get(User, member.user_id).locale == "fr_CA"
+
+
+def test_an_unknown_language_or_a_foreign_next_changes_nothing(app, owner_of):
+    member = owner_of("en")
+    client = signed_in_client(app, member.user_id)
+    resp = client.post("/language", data={"language": "xx", "next": "/"})
+    assert resp.status_code == 303 and db.session.get(User, member.user_id).locale == "en"
+    for target in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)", ""):
+        resp = client.post("/language", data={"language": "ar", "next": target})
+        assert resp.headers["Location"] == "/", target
+
+
+def test_before_sign_in_the_browser_language_then_the_switch_decide(client):
+    page = client.get("/login", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}).text
+    assert _html_tag(page).startswith('<html lang="fr"')
+    page = client.get("/login", headers={"Accept-Language": "de, ja"}).text
+    assert _html_tag(page).startswith('<html lang="en"')
+    resp = client.post("/language", data={"language": "ar", "next": "/login"})
+    assert "baton_lang=ar" in resp.headers["Set-Cookie"]
+    assert "HttpOnly" in resp.headers["Set-Cookie"]
+    page = client.get("/login", headers={"Accept-Language": "fr"}).text
+    assert _html_tag(page).startswith('<html lang="ar" dir="rtl"')
+    assert 'data-testid="language-menu"' in page
+
+
+def test_the_rtl_stylesheet_is_served_locally(client):
+    resp = client.get("/static/vendor/bootstrap/bootstrap.rtl.min.css")
+    assert resp.status_code == 200 and b"Bootstrap" in resp.data[:200]
+    assert b".ms-auto{margin-right:auto!important}" in resp.data  # mirrored: start is right
+
+
+def test_language_and_direction_of_locales():
+    assert [language_of(x) for x in ("ar", "ar-SA", "fr_BE", "en_GB", "pt", None, "??")] == [
+        "ar", "ar", "fr", "en", "en", "en", "en",
+    ]  # fmt: skip
+    assert text_direction("ar_EG") == "rtl" and text_direction("fr") == "ltr"
+
+
+# --- catalogues ----------------------------------------------------------------------------
+
+
+def _marked_messages() -> set:
+    """Every string the code and templates mark for translation (app/translations/babel.cfg)."""
+    method_map = [
+        ("app/**.py", "python"),
+        ("app/**/templates/**.html", "jinja2"),
+        ("app/**/templates/**.txt", "jinja2"),
+        ("app/templates/**.html", "jinja2"),
+        ("app/templates/**.txt", "jinja2"),
+    ]
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+    return {
+        msg[2] if isinstance(msg[2], str) else tuple(msg[2])
+        for msg in extract_from_dir(str(ROOT), method_map=method_map, keywords=keywords)
+        if not str(msg[0]).startswith(("app/static", ".venv"))
+    }
+
+
+def _key(value: str | list | tuple) -> str | tuple:
+    return value if isinstance(value, str) else tuple(value)
+
+
+@pytest.fixture(scope="module")
+def marked() -> set:
+    return _marked_messages()
+
+
+def test_every_marked_string_is_in_the_template(marked):
+    with open(TRANSLATIONS / "messages.pot", "rb") as fh:
+        pot = {m.id if isinstance(m.id, str) else tuple(m.id) for m in read_po(fh) if m.id}
+    assert marked - pot == set(), "run pybabel extract (see app/translations/babel.cfg)"
+
+
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_every_marked_string_is_translated_and_compiled(marked, language):
+    folder = TRANSLATIONS / language / "LC_MESSAGES"
+    with open(folder / "messages.po", "rb") as fh:
+        po = {(m.id if isinstance(m.id, str) else tuple(m.id)): m for m in read_po(fh) if m.id}
+    with open(folder / "messages.mo", "rb") as fh:
+        mo = {_key(m.id): _key(m.string) for m in read_mo(fh) if m.id}
+    untranslated = sorted(
+        str(key)
+        for key in marked
+        if key not in po
+        or not (po[key].string if isinstance(po[key].string, str) else all(po[key].string))
+    )
+    assert untranslated == [], f"translate these in {language}/LC_MESSAGES/messages.po"
+    stale = sorted(str(k) for k in marked if mo.get(k) != _key(po[k].string))
+    assert stale == [], "run pybabel compile -d app/translations"
+    # Placeholders survive translation: a missing %(name)s would crash or lose the value.
+    for key in marked:
+        source = " ".join(key) if isinstance(key, tuple) else key
+        strings = po[key].string if isinstance(po[key].string, tuple) else (po[key].string,)
+        wanted = set(re.findall(r"%\(\w+\)", source))
+        for text in strings:
+            assert set(re.findall(r"%\(\w+\)", text)) <= wanted, (language, key, text)
