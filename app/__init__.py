@@ -39,12 +39,13 @@ def create_app(config: dict | None = None) -> Flask:
     api.init_app(app)
     # Pages speak the reader's language (app.core.i18n); invoice PDFs and emails switch
     # with force_locale(client locale).
+    from app.core.catalogues import translation_directories
     from app.core.i18n import init_i18n, select_locale
 
     babel.init_app(
         app,
         default_locale="en",
-        default_translation_directories="translations",
+        default_translation_directories=translation_directories(),
         locale_selector=select_locale,
     )
 

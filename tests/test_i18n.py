@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from app.core.catalogues import TRANSLATED, catalogue_roots, extract, is_translated
 from app.core.i18n import language_of, text_direction
 from app.extensions import db
 from app.users.models import User
@@ -20,7 +20,6 @@ from tests.factories import MembershipFactory
 from tests.objects import signed_in_client
 
 ROOT = Path(__file__).resolve().parent.parent
-TRANSLATIONS = ROOT / "app" / "translations"
 
 
 def _html_tag(page: str) -> str:
@@ -127,57 +126,50 @@ def test_language_and_direction_of_locales():
 
 # --- catalogues ----------------------------------------------------------------------------
 
-
-def _marked_messages() -> set:
-    """Every string the code and templates mark for translation (app/translations/babel.cfg)."""
-    method_map = [
-        ("app/**.py", "python"),
-        ("app/**/templates/**.html", "jinja2"),
-        ("app/**/templates/**.txt", "jinja2"),
-        ("app/templates/**.html", "jinja2"),
-        ("app/templates/**.txt", "jinja2"),
-    ]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
-    return {
-        msg[2] if isinstance(msg[2], str) else tuple(msg[2])
-        for msg in extract_from_dir(str(ROOT), method_map=method_map, keywords=keywords)
-        if not str(msg[0]).startswith(("app/static", ".venv"))
-    }
+ROOTS = catalogue_roots()
 
 
 def _key(value: str | list | tuple) -> str | tuple:
     return value if isinstance(value, str) else tuple(value)
 
 
+def _ids(catalogue) -> set:
+    return {_key(m.id) for m in catalogue if m.id}
+
+
 @pytest.fixture(scope="module")
-def marked() -> set:
-    return _marked_messages()
+def marked() -> dict:
+    """Every string the sources of each catalogue mark for translation."""
+    return {root: _ids(extract(root)) for root in ROOTS}
 
 
-def test_every_marked_string_is_in_the_template(marked):
-    with open(TRANSLATIONS / "messages.pot", "rb") as fh:
-        pot = {m.id if isinstance(m.id, str) else tuple(m.id) for m in read_po(fh) if m.id}
-    assert marked - pot == set(), "run pybabel extract (see app/translations/babel.cfg)"
+def test_the_shared_catalogue_and_the_domains_own_are_all_loaded(app):
+    loaded = app.extensions["babel"].translation_directories
+    assert loaded == [str(root) for root in ROOTS]
 
 
-@pytest.mark.parametrize("language", ["ar", "fr"])
-def test_every_marked_string_is_translated_and_compiled(marked, language):
-    folder = TRANSLATIONS / language / "LC_MESSAGES"
+@pytest.mark.parametrize("root", ROOTS, ids=lambda r: str(r.relative_to(ROOT)))
+def test_every_marked_string_is_in_its_catalogue_template(marked, root):
+    with open(root / "messages.pot", "rb") as fh:
+        pot = _ids(read_po(fh))
+    assert marked[root] - pot == set(), "run python -m app.core.catalogues update"
+    assert pot - marked[root] == set(), "stale strings: run python -m app.core.catalogues update"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+@pytest.mark.parametrize("root", ROOTS, ids=lambda r: str(r.relative_to(ROOT)))
+def test_every_marked_string_is_translated_and_compiled(marked, root, language):
+    folder = root / language / "LC_MESSAGES"
     with open(folder / "messages.po", "rb") as fh:
-        po = {(m.id if isinstance(m.id, str) else tuple(m.id)): m for m in read_po(fh) if m.id}
+        po = {_key(m.id): m for m in read_po(fh) if m.id}
     with open(folder / "messages.mo", "rb") as fh:
         mo = {_key(m.id): _key(m.string) for m in read_mo(fh) if m.id}
-    untranslated = sorted(
-        str(key)
-        for key in marked
-        if key not in po
-        or not (po[key].string if isinstance(po[key].string, str) else all(po[key].string))
-    )
-    assert untranslated == [], f"translate these in {language}/LC_MESSAGES/messages.po"
-    stale = sorted(str(k) for k in marked if mo.get(k) != _key(po[k].string))
-    assert stale == [], "run pybabel compile -d app/translations"
-    # Placeholders survive translation: a missing %(name)s would crash or lose the value.
-    for key in marked:
+    untranslated = sorted(str(k) for k in marked[root] if k not in po or not is_translated(po[k]))
+    assert untranslated == [], f"translate these in {folder}/messages.po"
+    stale = sorted(str(k) for k in marked[root] if mo.get(k) != _key(po[k].string))
+    assert stale == [], "run python -m app.core.catalogues compile"
+    # Placeholders survive translation: a misspelt %(name)s would crash or lose the value.
+    for key in marked[root]:
         source = " ".join(key) if isinstance(key, tuple) else key
         strings = po[key].string if isinstance(po[key].string, tuple) else (po[key].string,)
         wanted = set(re.findall(r"%\(\w+\)", source))

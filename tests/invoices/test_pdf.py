@@ -338,7 +338,7 @@ def test_invoice_template_messages_are_all_in_the_catalogue():
     }
     with open(TRANSLATIONS / "messages.pot", "rb") as fh:
         pot_ids = {m.id for m in read_po(fh) if m.id}
-    assert found - pot_ids == set(), "run pybabel extract/update (see app/translations/babel.cfg)"
+    assert found - pot_ids == set(), "run python -m app.core.catalogues update (see its docstring)"
 
 
 def test_worker_warm_up_loads_fonts_and_freezes_long_lived_objects():
