@@ -17,6 +17,7 @@ from app.core.i18n import language_of, text_direction
 from app.extensions import db
 from app.users.models import User
 from tests.factories import MembershipFactory
+from tests.helpers import api_token, bearer
 from tests.objects import signed_in_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,3 +176,35 @@ def test_every_marked_string_is_translated_and_compiled(marked, root, language):
         wanted = set(re.findall(r"%\(\w+\)", source))
         for text in strings:
             assert set(re.findall(r"%\(\w+\)", text)) <= wanted, (language, key, text)
+
+
+def test_shared_labels_and_durations_speak_the_page_language(app):
+    import datetime as dt
+
+    from flask_babel import force_locale
+
+    from app.core.formatting import format_duration, format_relative, role_label
+
+    now = dt.datetime(2026, 12, 6, 12, tzinfo=dt.UTC)
+    with app.test_request_context():
+        assert role_label("qa") == "QA reviewer"
+        assert format_relative(now - dt.timedelta(days=3), now) == "3 days ago"
+        with force_locale("ar"):
+            assert role_label("qa") == "مراجع الجودة"
+            assert format_relative(now - dt.timedelta(days=2), now) == "منذ يومين"
+            assert format_relative(now + dt.timedelta(hours=5), now) == "بعد 5 ساعات"
+        with force_locale("fr"):
+            assert format_duration(150) == "2 h 30 min"
+            assert format_relative(now - dt.timedelta(minutes=1), now) == "il y a 1 minute"
+
+
+def test_an_error_page_speaks_arabic_and_the_api_keeps_its_english_status(app):
+    member = MembershipFactory(role="owner", user__locale="ar")
+    db.session.commit()
+    slug, token = member.agency.slug, api_token(member)
+    client = signed_in_client(app, member.user_id)
+    page = client.get(f"/{slug}/clients/999999")
+    assert page.status_code == 404 and "غير موجود" in page.text and 'dir="rtl"' in page.text
+    assert "العودة إلى Baton" in page.text
+    api = app.test_client().get(f"/api/v1/{slug}/clients/999999", headers=bearer(token))
+    assert api.status_code == 404 and api.get_json()["status"] == "Not found"

@@ -39,6 +39,12 @@ SOURCE_MAP = [
 ]
 
 
+def N_(text: str) -> str:  # noqa: N802 - gettext's name for "mark, translate later"
+    """Mark `text` for the catalogue without translating it here (a constant that is also
+    sent as is, e.g. an error title in JSON); `gettext(text)` translates it where shown."""
+    return text
+
+
 def catalogue_roots() -> list[Path]:
     """The shared catalogue first, then the domains' own, by name."""
     own = sorted(p for p in APP.glob("*/translations") if p.is_dir() and p != SHARED)

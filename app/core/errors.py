@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
+
+from app.core.catalogues import N_
 
 log = logging.getLogger("baton.errors")
 
@@ -44,17 +47,18 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+# English in JSON (`status`, a stable word for programs); translated on the HTML page.
 _TITLES = {
-    400: "Bad request",
-    401: "Please sign in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Too large",
-    422: "Some fields need attention",
-    429: "Too many attempts",
-    500: "Something went wrong",
+    400: N_("Bad request"),
+    401: N_("Please sign in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    413: N_("Too large"),
+    422: N_("Some fields need attention"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong"),
 }
 
 
@@ -98,7 +102,10 @@ def _answer(code: int, message: str, errors: dict | None = None, headers: dict |
         resp = jsonify(body)
     else:
         resp = render_template(
-            "errors/error.html", code=code, title=_TITLES.get(code, "Error"), message=message
+            "errors/error.html",
+            code=code,
+            title=gettext(_TITLES.get(code, N_("Error"))),
+            message=message,
         )
     return resp, code, headers or {}
 

@@ -19,15 +19,17 @@ import zoneinfo
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from flask_babel import gettext, ngettext
 
+from app.core.catalogues import N_
 from app.core.clock import utcnow
 
 ROLE_LABELS = {
-    "owner": "Owner",
-    "manager": "Manager",
-    "va": "VA",
-    "qa": "QA reviewer",
-    "client": "Client contact",
+    "owner": N_("Owner"),
+    "manager": N_("Manager"),
+    "va": N_("VA"),
+    "qa": N_("QA reviewer"),
+    "client": N_("Client contact"),
 }
 
 DAY_PATTERN = "d MMM y"  # 27 Nov 2026: no month/day order to misread in any country
@@ -47,8 +49,10 @@ def format_duration(minutes: int | float | None, empty: str = "—") -> str:
     minutes = max(0, int(round(minutes)))
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+        return gettext("%(minutes)d min", minutes=rest)
+    if rest:
+        return gettext("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
+    return gettext("%(hours)d h", hours=hours)
 
 
 def format_day(value: dt.date | dt.datetime | None, locale: str = "en") -> str:
@@ -78,10 +82,12 @@ def format_datetime_fast(value: dt.datetime | None, zone: str) -> str:
 
 
 def _amount(seconds: int) -> str:
-    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
+    if seconds >= 86400:
+        return ngettext("%(num)d day", "%(num)d days", seconds // 86400)
+    if seconds >= 3600:
+        return ngettext("%(num)d hour", "%(num)d hours", seconds // 3600)
+    if seconds >= 60:
+        return ngettext("%(num)d minute", "%(num)d minutes", seconds // 60)
     return ""
 
 
@@ -92,21 +98,24 @@ def format_relative(value: dt.datetime | None, now: dt.datetime | None = None) -
     delta = int(((now or utcnow()) - value).total_seconds())
     amount = _amount(abs(delta))
     if not amount:
-        return "just now"
-    return f"{amount} ago" if delta > 0 else f"in {amount}"
+        return gettext("just now")
+    if delta > 0:
+        return gettext("%(amount)s ago", amount=amount)
+    return gettext("in %(amount)s", amount=amount)
 
 
 def format_elapsed(value: dt.datetime, now: dt.datetime | None = None) -> str:
     """How long something has been waiting, without "ago": "3 days", "5 hours", "moments"."""
     seconds = max(0, int(((now or utcnow()) - value).total_seconds()))
-    return _amount(seconds) or "moments"
+    return _amount(seconds) or gettext("moments")
 
 
 def role_label(role: str | None) -> str:
     """A membership role as people say it ("va" -> "VA", "client" -> "Client contact")."""
     if not role:
         return ""
-    return ROLE_LABELS.get(role, role.replace("_", " ").capitalize())
+    label = ROLE_LABELS.get(role)
+    return gettext(label) if label else role.replace("_", " ").capitalize()
 
 
 def month_label(month: str, locale: str = "en") -> str:

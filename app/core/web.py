@@ -16,6 +16,7 @@ from app.core.formatting import (
     format_relative,
     role_label,
 )
+from app.core.i18n import current_language
 from app.core.permissions import public
 from app.core.timezones import all_time_zones, now_in_zone, short_in_zone, zone_label
 
@@ -77,9 +78,12 @@ def init_web(app: Flask) -> None:
     @app.template_filter("in_zone")
     @app.template_filter("short_in_zone")
     def _in_zone(value: dt.datetime | None, zone: str | None = None) -> str:
-        return format_datetime(value, zone or viewer_zone())
+        return format_datetime(value, zone or viewer_zone(), current_language())
 
-    app.add_template_filter(format_day, "day")
+    @app.template_filter("day")
+    def _day(value: dt.date | dt.datetime | None) -> str:
+        return format_day(value, current_language())
+
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_relative, "ago")
     app.add_template_filter(role_label, "role_label")
