@@ -128,7 +128,7 @@ class Person:
         self.page.goto(f"{server.url}/login")
         self.page.fill("#f-email", email)
         self.page.fill("#f-password", PASSWORD)
-        self.page.click("button[type=submit]")
+        self.page.click("main button[type=submit]")  # not the language menu's
         self.page.wait_for_load_state()
         assert "/login" not in self.page.url, self.page.content()[:2000]
 
