@@ -35,6 +35,13 @@ LAYOUT = """() => ({
 })"""
 
 
+FIRST_BAR_ON_THE_RIGHT = """() => {
+  const chart = Chart.getChart(document.querySelector('canvas[data-labels]'));
+  const x = chart.scales.x;
+  return x.getPixelForTick(0) > x.getPixelForTick(x.ticks.length - 1);
+}"""
+
+
 @pytest.mark.no_db
 def test_an_arabic_owner_on_a_phone_reads_right_to_left_without_sideways_scrolling(
     live_server, browser
@@ -75,6 +82,9 @@ def test_an_arabic_owner_on_a_phone_reads_right_to_left_without_sideways_scrolli
             problems.append(f"{name}: the brand is not at the start (right) of the bar")
     assert problems == []
     assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000
+    # The dashboard's chart reads right to left too: its first bar is the rightmost.
+    person.go("/nakheel/")
+    assert person.page.evaluate(FIRST_BAR_ON_THE_RIGHT)
 
 
 @pytest.mark.no_db

@@ -1,4 +1,8 @@
-// Draws the bar charts whose data sits in data-labels / data-values attributes.
+// Draws the bar charts whose data sits in data-labels / data-values attributes. On a right
+// to left page (Arabic) the first bar is on the right and the value axis on the right too,
+// so a chart reads the way the page does; numbers follow the page's language.
+const rtl = document.documentElement.dir === "rtl";
+const lang = document.documentElement.lang || "en";
 document.querySelectorAll("canvas[data-labels]").forEach((canvas) => {
   new Chart(canvas, {
     type: "bar",
@@ -6,6 +10,13 @@ document.querySelectorAll("canvas[data-labels]").forEach((canvas) => {
       labels: JSON.parse(canvas.dataset.labels),
       datasets: [{ data: JSON.parse(canvas.dataset.values), backgroundColor: "#6366f1", borderRadius: 6 }],
     },
-    options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    options: {
+      locale: lang,
+      plugins: { legend: { display: false, rtl }, tooltip: { rtl, textDirection: rtl ? "rtl" : "ltr" } },
+      scales: {
+        x: { reverse: rtl },
+        y: { beginAtZero: true, position: rtl ? "right" : "left", ticks: { precision: 0 } },
+      },
+    },
   });
 });
