@@ -7,6 +7,8 @@ Services take the actor explicitly and flush but never commit.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from app.audit.services import record
 from app.core.clock import utcnow
 from app.core.errors import Forbidden, ValidationFailed
@@ -27,7 +29,7 @@ def create_api_token(actor: Actor, data: dict) -> tuple[ApiToken, str]:
         (m for m in active_memberships(actor.user) if m.agency_id == data["agency_id"]), None
     )
     if membership is None:
-        raise ValidationFailed({"agency_id": ["Agency does not exist."]})
+        raise ValidationFailed({"agency_id": [_("Agency does not exist.")]})
     raw = new_token(API_TOKEN_PREFIX)
     with tenant(membership.agency_id):
         token = ApiToken(
@@ -52,7 +54,7 @@ def create_api_token(actor: Actor, data: dict) -> tuple[ApiToken, str]:
 
 def revoke_api_token(actor: Actor, token: ApiToken) -> ApiToken:
     if not policy.can_revoke_api_token(actor, token):
-        raise Forbidden("This is not your token.")
+        raise Forbidden(_("This is not your token."))
     if token.revoked_at is not None:
         return token
     with tenant(token.agency_id):

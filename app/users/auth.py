@@ -12,6 +12,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.agencies.models import Agency
@@ -114,7 +115,7 @@ def _bearer_user() -> tuple[User, ApiToken] | None:
 
 def _deny_unauthenticated():
     if wants_json():
-        abort(401, "Authentication required: send 'Authorization: Bearer <API token>'.")
+        abort(401, _("Authentication required: send 'Authorization: Bearer <API token>'."))
     return redirect(url_for("users.login", next=request.full_path.rstrip("?")))
 
 
@@ -127,7 +128,7 @@ def check_access():
     decl = declared_access(view, request.method) if view else None
     if decl is None:
         current_app.logger.error("endpoint %s declares no access rule; refusing", endpoint)
-        abort(403, "This page has no access rule.")
+        abort(403, _("This page has no access rule."))
     kind, allowed = decl
 
     is_api = request.path.startswith("/api/")
@@ -169,9 +170,9 @@ def check_access():
     if membership is None or not membership.is_active_member:
         abort(404)
     if api_token is not None and api_token.agency_id != agency.id:
-        abort(403, "This API token belongs to another agency.")
+        abort(403, _("This API token belongs to another agency."))
     if membership.role not in allowed:
-        abort(403, "Your role in this agency does not allow this.")
+        abort(403, _("Your role in this agency does not allow this."))
     if (
         agency.require_owner_2fa
         and membership.role == "owner"
@@ -179,8 +180,8 @@ def check_access():
         and endpoint not in {"users.profile", "users.setup_2fa"}
     ):
         if wants_json():
-            abort(403, "This agency requires two-factor authentication for owners.")
-        flash("This agency requires owners to turn on two-factor authentication.", "warning")
+            abort(403, _("This agency requires two-factor authentication for owners."))
+        flash(_("This agency requires owners to turn on two-factor authentication."), "warning")
         return redirect(url_for("users.profile", _anchor="two-factor"))
     if api_token is not None:
         now = utcnow()

@@ -11,13 +11,20 @@ from typing import Any
 
 from app.core.permissions import MANAGERS, Actor
 
-NOT_A_MANAGER = "Only owners and managers manage the team."
-MANAGER_VS_OWNER = "Managers can't change or disable an owner."
-MANAGER_MAKES_OWNER = "Only an owner can make someone an owner."
-SELF_DEMOTE = "You can't change your own role; ask another owner."
-SELF_DISABLE = "You can't disable yourself."
-LAST_OWNER = "The agency's last active owner can't be demoted or disabled."
-CLIENT_SWAP = (
+
+def N_(message: str) -> str:
+    """Marks a refusal for the translation catalogue; it is translated where it is shown
+    (app.users.team_services._refuse), so the rules stay free of Flask."""
+    return message
+
+
+NOT_A_MANAGER = N_("Only owners and managers manage the team.")
+MANAGER_VS_OWNER = N_("Managers can't change or disable an owner.")
+MANAGER_MAKES_OWNER = N_("Only an owner can make someone an owner.")
+SELF_DEMOTE = N_("You can't change your own role; ask another owner.")
+SELF_DISABLE = N_("You can't disable yourself.")
+LAST_OWNER = N_("The agency's last active owner can't be demoted or disabled.")
+CLIENT_SWAP = N_(
     "A client login and a staff role can't be swapped; invite the person with the new role."
 )
 
@@ -83,7 +90,7 @@ def member_disable_refusal(actor: Actor, member: Any, *, active_owners: int) -> 
     if actor.role != "owner" and member.role == "owner":
         return MANAGER_VS_OWNER
     if member.status != "active":
-        return "This member is already disabled."
+        return N_("This member is already disabled.")
     if member.role == "owner" and active_owners <= 1:
         return LAST_OWNER
     return None
@@ -100,7 +107,7 @@ def member_enable_refusal(actor: Actor, member: Any) -> str | None:
     if actor.role != "owner" and member.role == "owner":
         return MANAGER_VS_OWNER
     if member.status == "active":
-        return "This member is already active."
+        return N_("This member is already active.")
     return None
 
 
@@ -119,11 +126,11 @@ def invitation_revoke_refusal(actor: Actor, invitation: Any) -> str | None:
     if not can_manage_team(actor):
         return NOT_A_MANAGER
     if invitation.role == "owner" and actor.role != "owner":
-        return "Only an owner can revoke an owner's invitation."
+        return N_("Only an owner can revoke an owner's invitation.")
     if invitation.accepted_at is not None:
-        return "This invitation was already accepted."
+        return N_("This invitation was already accepted.")
     if invitation.revoked_at is not None:
-        return "This invitation was already revoked."
+        return N_("This invitation was already revoked.")
     return None
 
 

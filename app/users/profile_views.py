@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import segno
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.core.errors import Conflict, ValidationFailed
-from app.core.formatting import role_label
 from app.core.permissions import login_only
 from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db, limiter
 from app.users import api_tokens, queries, services, two_factor
 from app.users.blueprint import bp
+from app.users.labels import role_name
 from app.users.schemas import ApiTokenIn, PasswordChangeIn, ProfileIn, TotpCodeIn
 
 _BROWSERS = (
@@ -47,8 +49,8 @@ def device_label(user_agent: str | None) -> str:
     ua = user_agent or ""
     browser, system = _first_named(ua, _BROWSERS), _first_named(ua, _SYSTEMS)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or (ua[:60] if ua else "Unknown device")
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser or system or (ua[:60] if ua else _("Unknown device"))
 
 
 def _render_profile(status: int = 200, **context):
@@ -71,7 +73,7 @@ def _render_profile(status: int = 200, **context):
         memberships=memberships,
         agency_names=agency_names,
         agency_choices=[
-            (m.agency_id, f"{m.agency.name} ({role_label(m.role)})") for m in memberships
+            (m.agency_id, f"{m.agency.name} ({role_name(m.role)})") for m in memberships
         ],
         tokens=tokens,
         sessions=sessions,
@@ -94,7 +96,7 @@ def profile():
             return _render_profile(
                 422, profile_values=request.form.to_dict(), profile_errors=exc.errors
             )
-        flash("Profile saved.", "success")
+        flash(_("Profile saved."), "success")
         return redirect(url_for("users.profile"))
     return _render_profile()
 
@@ -110,10 +112,15 @@ def change_password():
     except ValidationFailed as exc:
         db.session.rollback()
         return _render_profile(422, password_errors=exc.errors)
-    flash(
-        "Password changed." + (f" {ended} other session(s) were signed out." if ended else ""),
-        "success",
-    )
+    if ended:
+        message = ngettext(
+            "Password changed. %(num)d other session was signed out.",
+            "Password changed. %(num)d other sessions were signed out.",
+            ended,
+        )
+    else:
+        message = _("Password changed.")
+    flash(message, "success")
     return redirect(url_for("users.profile", _anchor="password"))
 
 
@@ -124,7 +131,7 @@ def setup_2fa():
     """Turn on two-factor: scan the QR code (or type the key), then confirm with a code."""
     user = g.actor.user
     if user.has_2fa:
-        flash("Two-factor authentication is already on.", "info")
+        flash(_("Two-factor authentication is already on."), "info")
         return redirect(url_for("users.profile", _anchor="two-factor"))
     secret = two_factor.begin_totp_setup(g.actor)
     commit()
@@ -138,7 +145,7 @@ def setup_2fa():
             db.session.rollback()
             errors = exc.errors
         else:
-            flash("Two-factor authentication is on.", "success")
+            flash(_("Two-factor authentication is on."), "success")
             return redirect(url_for("users.profile", _anchor="two-factor"))
     uri = two_factor.totp_uri(user, secret)
     qr_svg = segno.make(uri, error="m").svg_inline(scale=4, omitsize=True)
@@ -162,7 +169,7 @@ def disable_2fa():
     except Conflict as exc:
         db.session.rollback()
         return _render_profile(409, twofa_message=exc.message)
-    flash("Two-factor authentication is off.", "info")
+    flash(_("Two-factor authentication is off."), "info")
     return redirect(url_for("users.profile", _anchor="two-factor"))
 
 
@@ -171,7 +178,10 @@ def disable_2fa():
 def revoke_other_sessions():
     ended = services.revoke_sessions(g.actor.user_id, keep_session_id=g.get("user_session_id"))
     commit()
-    flash(f"Signed out {ended} other session(s).", "success")
+    flash(
+        ngettext("Signed out %(num)d other session.", "Signed out %(num)d other sessions.", ended),
+        "success",
+    )
     return redirect(url_for("users.profile", _anchor="sessions"))
 
 
@@ -195,5 +205,5 @@ def revoke_api_token(token_id: int):
     token = queries.get_my_api_token_or_404(g.actor, token_id)
     api_tokens.revoke_api_token(g.actor, token)
     commit()
-    flash(f"API token {token.name} revoked.", "success")
+    flash(_("API token %(name)s revoked.", name=token.name), "success")
     return redirect(url_for("users.profile", _anchor="api-tokens"))

@@ -6,6 +6,8 @@ import decimal
 from typing import Any
 
 from babel.numbers import get_currency_precision
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
 
 from app.core.formatting import ROLE_LABELS as FORMATTING_ROLE_LABELS
@@ -31,7 +33,7 @@ class PasswordField(fields.String):
             validate=validate.Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=256,
-                error=f"Use at least {MIN_PASSWORD_LENGTH} characters.",
+                error=lazy_gettext("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH),
             ),
             load_only=True,
             **kw,
@@ -48,7 +50,7 @@ class SignupIn(BaseSchema):
     @validates("email")
     def _lower(self, value: str, **kw) -> None:
         if "\n" in value or "\r" in value:
-            raise ValidationError("Not a valid email address.")
+            raise ValidationError(_("Not a valid email address."))
 
 
 class LoginIn(BaseSchema):
@@ -118,11 +120,16 @@ class MemberDetailsIn(BaseSchema):
         if currency is None:
             if isinstance(original, dict) and original.get("cost_currency"):
                 return  # an unknown currency already has its own error
-            raise ValidationError("Choose the currency of the rate.", field_name="cost_currency")
+            raise ValidationError(_("Choose the currency of the rate."), field_name="cost_currency")
         places = get_currency_precision(currency)
         if rate != rate.quantize(decimal.Decimal(1).scaleb(-places)):
             raise ValidationError(
-                f"{currency} takes at most {places} decimal places.", field_name="cost_rate"
+                _(
+                    "%(currency)s takes at most %(places)d decimal places.",
+                    currency=currency,
+                    places=places,
+                ),
+                field_name="cost_rate",
             )
 
     @post_load
@@ -146,11 +153,11 @@ class InvitationIn(BaseSchema):
     def _client_goes_with_client_role(self, data: dict, **kw: Any) -> None:
         if data.get("role") == "client" and data.get("client_id") is None:
             raise ValidationError(
-                "Choose the client this person logs in for.", field_name="client_id"
+                _("Choose the client this person logs in for."), field_name="client_id"
             )
         if data.get("role") not in (None, "client") and data.get("client_id") is not None:
             raise ValidationError(
-                "Only invitations with the client role link a client.", field_name="client_id"
+                _("Only invitations with the client role link a client."), field_name="client_id"
             )
 
 
@@ -191,7 +198,8 @@ class PasswordResetIn(BaseSchema):
 
 class TotpCodeIn(BaseSchema):
     code = fields.String(
-        required=True, validate=validate.Regexp(r"^\d{6}$", error="Enter the 6-digit code.")
+        required=True,
+        validate=validate.Regexp(r"^\d{6}$", error=lazy_gettext("Enter the 6-digit code.")),
     )
 
 

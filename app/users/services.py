@@ -13,6 +13,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.agencies.models import Agency
 from app.agencies.services import create_agency
@@ -159,7 +160,7 @@ def signup_request_usable(row: SignupRequest | None) -> bool:
 def confirm_signup(row: SignupRequest) -> tuple[User, Agency, Membership]:
     """The emailed link was opened: create the agency and its owner (the link works once)."""
     if not signup_request_usable(row):
-        raise Conflict("This link has expired or was already used. Start again.")
+        raise Conflict(_("This link has expired or was already used. Start again."))
     user, agency, membership = signup(
         {
             "email": row.email,
@@ -181,7 +182,7 @@ def signup(data: dict, *, ip: str | None = None) -> tuple[User, Agency, Membersh
     be claimed this way."""
     email = normalize_email(data["email"])
     if find_user_by_email(email) is not None:
-        raise Conflict("An account with this email exists. Sign in, then create the agency.")
+        raise Conflict(_("An account with this email exists. Sign in, then create the agency."))
     user = add_user(email, data)
     agency = create_agency(data["agency_name"], time_zone=user.time_zone)
     db.session.flush()
@@ -286,9 +287,9 @@ def change_password(actor: Actor, data: dict, *, keep_session_id: int | None) ->
     Returns how many sessions ended."""
     user = actor.user
     if not verify_password(user.password_hash, data["current_password"]):
-        raise ValidationFailed({"current_password": ["This is not your current password."]})
+        raise ValidationFailed({"current_password": [_("This is not your current password.")]})
     if data["new_password"] == data["current_password"]:
-        raise ValidationFailed({"new_password": ["Choose a password you don't use now."]})
+        raise ValidationFailed({"new_password": [_("Choose a password you don't use now.")]})
     user.password_hash = hash_password(data["new_password"])
     ended = revoke_sessions(user.id, keep_session_id=keep_session_id)
     db.session.flush()
@@ -367,7 +368,7 @@ def password_reset_usable(reset: PasswordReset | None) -> bool:
 def reset_password(reset: PasswordReset, password: str) -> User:
     """Use a reset link: new password, the link is spent, every session of the person ends."""
     if not password_reset_usable(reset):
-        raise Conflict("This reset link has expired or was already used. Ask for a new one.")
+        raise Conflict(_("This reset link has expired or was already used. Ask for a new one."))
     user = db.session.get(User, reset.user_id)
     user.password_hash = hash_password(password)
     reset.used_at = utcnow()

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from app.agencies.models import Agency
 from app.audit.services import changed, record, snapshot
@@ -42,7 +44,8 @@ MEMBER_FIELDS = (
 
 def _refuse(reason: str | None) -> None:
     if reason:
-        raise Conflict(reason)
+        # The team rules (app.users.policy) mark their reasons for the catalogue.
+        raise Conflict(_(reason))
 
 
 def change_member_role(actor: Actor, member: Membership, role: str) -> Membership:
@@ -163,17 +166,17 @@ def invite_member(actor: Actor, data: dict, *, link: Callable[[str], str]) -> In
     client_id = data.get("client_id")
     errors: dict[str, list[str]] = {}
     if not policy.can_invite_role(actor, role):
-        errors["role"] = ["Only an owner can invite an owner."]
+        errors["role"] = [_("Only an owner can invite an owner.")]
     if role == "client" and client_id is not None and queries.find_client(client_id) is None:
-        errors["client_id"] = ["Client does not exist."]
+        errors["client_id"] = [_("Client does not exist.")]
     existing = find_user_by_email(email)
     if existing is not None:
         current = queries.member_of_user(existing.id)
         if current is not None:
             errors["email"] = [
-                "This person is already a member."
+                _("This person is already a member.")
                 if current.is_active_member
-                else "This person's membership is disabled; enable it on their page instead."
+                else _("This person's membership is disabled; enable it on their page instead.")
             ]
     if errors:
         raise ValidationFailed(errors)
@@ -297,23 +300,23 @@ def revoke_invitation(actor: Actor, invitation: Invitation) -> Invitation:
 
 
 INVITATION_UNUSABLE = {
-    "accepted": "This invitation has already been used. Sign in to continue.",
-    "revoked": "This invitation was withdrawn. Ask the agency for a new one.",
-    "expired": "This invitation has expired. Ask the agency for a new one.",
+    "accepted": lazy_gettext("This invitation has already been used. Sign in to continue."),
+    "revoked": lazy_gettext("This invitation was withdrawn. Ask the agency for a new one."),
+    "expired": lazy_gettext("This invitation has expired. Ask the agency for a new one."),
 }
 
 
 def _check_usable(invitation: Invitation) -> None:
     state = invitation.state
     if state != "pending":
-        raise Conflict(INVITATION_UNUSABLE[state])
+        raise Conflict(str(INVITATION_UNUSABLE[state]))
 
 
 def _join(invitation: Invitation, user: User, *, ip: str | None) -> Membership:
     agency = db.session.get(Agency, invitation.agency_id)
     with tenant(invitation.agency_id):
         if queries.member_of_user(user.id) is not None:
-            raise Conflict("You are already a member of this agency.")
+            raise Conflict(_("You are already a member of this agency."))
         membership = Membership(
             agency_id=invitation.agency_id,
             user_id=user.id,
@@ -361,7 +364,7 @@ def accept_invitation_as_new_user(
     the time zone they chose, and the locale of their client for a client contact)."""
     _check_usable(invitation)
     if find_user_by_email(invitation.email) is not None:
-        raise Conflict("An account with this email exists. Sign in to accept the invitation.")
+        raise Conflict(_("An account with this email exists. Sign in to accept the invitation."))
     user = add_user(invitation.email, data)
     user.locale = invitee_defaults(invitation)["locale"]
     db.session.flush()
@@ -374,5 +377,10 @@ def accept_invitation_as_user(
     """A signed-in person accepts; they keep their memberships in other agencies."""
     _check_usable(invitation)
     if normalize_email(user.email) != invitation.email:
-        raise Forbidden(f"This invitation is for {invitation.email}. Sign in with that email.")
+        raise Forbidden(
+            _(
+                "This invitation is for %(email)s. Sign in with that email.",
+                email=invitation.email,
+            )
+        )
     return _join(invitation, user, ip=ip)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from babel.numbers import format_currency, get_currency_precision
 from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from app.core.errors import Conflict, ValidationFailed
 from app.core.idempotency import once_per_form
@@ -20,8 +21,9 @@ from app.core.web import absolute_url
 from app.extensions import db
 from app.users import policy, queries, team_services
 from app.users.blueprint import bp
+from app.users.labels import MEMBER_STATUS_NAMES, ROLE_NAMES, role_count, role_name
 from app.users.models import ROLES, Membership
-from app.users.schemas import ROLE_LABELS, InvitationIn, MemberDetailsIn, MemberRoleIn
+from app.users.schemas import InvitationIn, MemberDetailsIn, MemberRoleIn
 
 MEMBERS_PER_PAGE = 50
 
@@ -46,7 +48,7 @@ def _major(amount_minor: int | None, currency: str | None) -> str:
 
 
 def _invitable_roles() -> list[tuple[str, str]]:
-    return [(r, ROLE_LABELS[r]) for r in ROLES if policy.can_invite_role(g.actor, r)]
+    return [(r, ROLE_NAMES[r]) for r in ROLES if policy.can_invite_role(g.actor, r)]
 
 
 def _render_team(status: int = 200, *, invite_values=None, invite_errors=None, message=None):
@@ -62,7 +64,9 @@ def _render_team(status: int = 200, *, invite_values=None, invite_errors=None, m
         invitations=invitations,
         counts=queries.team_counts(),
         roles=_invitable_roles(),
-        role_labels=ROLE_LABELS,
+        role_labels=ROLE_NAMES,
+        status_labels=MEMBER_STATUS_NAMES,
+        role_count=role_count,
         clients=queries.clients_for_invitations(),
         invite_values=invite_values or {"role": "va"},
         invite_errors=invite_errors or {},
@@ -82,7 +86,7 @@ def _render_member(member, status: int = 200, *, values=None, errors=None, messa
         "cost_currency": currency,
     }
     role_choices = [
-        (r, ROLE_LABELS[r])
+        (r, ROLE_NAMES[r])
         for r in ROLES
         if r == member.role or policy.can_change_member_role(actor, member, r, active_owners=2)
     ]
@@ -92,7 +96,8 @@ def _render_member(member, status: int = 200, *, values=None, errors=None, messa
         values=values,
         errors=errors or {},
         message=message,
-        role_labels=ROLE_LABELS,
+        role_labels=ROLE_NAMES,
+        status_labels=MEMBER_STATUS_NAMES,
         role_choices=role_choices,
         can_update=policy.can_update_member(actor, member),
         can_disable=policy.can_disable_member(actor, member, active_owners=2),
@@ -148,7 +153,7 @@ def invite_member(agency_slug: str):
     except ValidationFailed as exc:
         db.session.rollback()
         return _render_team(422, invite_values=request.form.to_dict(), invite_errors=exc.errors)
-    flash(f"Invitation sent to {invitation.email}.", "success")
+    flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
     return redirect(url_for("users.team", agency_slug=agency_slug))
 
 
@@ -162,7 +167,7 @@ def revoke_invitation(agency_slug: str, invitation_id: int):
     except Conflict as exc:
         db.session.rollback()
         return _render_team(409, message=exc.message)
-    flash(f"Invitation to {invitation.email} revoked.", "success")
+    flash(_("Invitation to %(email)s revoked.", email=invitation.email), "success")
     return redirect(url_for("users.team", agency_slug=agency_slug))
 
 
@@ -181,7 +186,9 @@ def change_member_role(agency_slug: str, member_id: int):
         lambda member: team_services.change_member_role(
             g.actor, member, load_form(MemberRoleIn(), request.form)["role"]
         ),
-        lambda member: f"{member.user.name} is now {ROLE_LABELS[member.role].lower()}.",
+        lambda member: _(
+            "%(name)s is now %(role)s.", name=member.user.name, role=role_name(member.role)
+        ),
     )
 
 
@@ -194,7 +201,7 @@ def update_member(agency_slug: str, member_id: int):
         lambda member: team_services.update_member(
             g.actor, member, load_form(MemberDetailsIn(), request.form)
         ),
-        lambda member: f"{member.user.name}'s details saved.",
+        lambda member: _("%(name)s's details saved.", name=member.user.name),
         keep_form=True,
     )
 
@@ -206,7 +213,7 @@ def disable_member(agency_slug: str, member_id: int):
         agency_slug,
         member_id,
         lambda member: team_services.disable_member(g.actor, member),
-        lambda member: f"{member.user.name} is disabled and signed out everywhere.",
+        lambda member: _("%(name)s is disabled and signed out everywhere.", name=member.user.name),
         back_to_team=True,
     )
 
@@ -218,6 +225,6 @@ def enable_member(agency_slug: str, member_id: int):
         agency_slug,
         member_id,
         lambda member: team_services.enable_member(g.actor, member),
-        lambda member: f"{member.user.name} is active again.",
+        lambda member: _("%(name)s is active again.", name=member.user.name),
         back_to_team=True,
     )

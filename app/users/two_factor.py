@@ -12,6 +12,7 @@ import hmac
 
 import pyotp
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.agencies.models import Agency
 from app.core.clock import utcnow
@@ -56,7 +57,9 @@ def verify_totp(user: User, code: str) -> bool:
 
 def _require_code(user: User, code: str) -> None:
     if not verify_totp(user, code):
-        raise ValidationFailed({"code": ["That code is not right. Check the app and try again."]})
+        raise ValidationFailed(
+            {"code": [_("That code is not right. Check the app and try again.")]}
+        )
 
 
 def begin_totp_setup(actor: Actor) -> str:
@@ -64,7 +67,7 @@ def begin_totp_setup(actor: Actor) -> str:
     Reloading the setup page keeps the same secret, so a scanned code stays valid."""
     user = actor.user
     if user.has_2fa:
-        raise Conflict("Two-factor authentication is already on.")
+        raise Conflict(_("Two-factor authentication is already on."))
     secret = totp_secret(user)
     if secret is None:
         secret = pyotp.random_base32()
@@ -80,7 +83,7 @@ def totp_uri(user: User, secret: str) -> str:
 def confirm_totp(actor: Actor, code: str) -> User:
     user = actor.user
     if user.has_2fa:
-        raise Conflict("Two-factor authentication is already on.")
+        raise Conflict(_("Two-factor authentication is already on."))
     _require_code(user, code)
     user.totp_enabled_at = utcnow()
     db.session.flush()
@@ -99,13 +102,16 @@ def agencies_requiring_2fa(user: User) -> list[Agency]:
 def disable_totp(actor: Actor, code: str) -> User:
     user = actor.user
     if not user.has_2fa:
-        raise Conflict("Two-factor authentication is not on.")
+        raise Conflict(_("Two-factor authentication is not on."))
     _require_code(user, code)
     required = agencies_requiring_2fa(user)
     if required:
         raise Conflict(
-            f"{required[0].name} requires owners to use two-factor authentication, "
-            "so it can't be turned off."
+            _(
+                "%(agency)s requires owners to use two-factor authentication, "
+                "so it can't be turned off.",
+                agency=required[0].name,
+            )
         )
     user.totp_secret = None
     user.totp_last_step = None

@@ -16,6 +16,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from app.agencies.models import Agency
@@ -28,9 +30,9 @@ from app.extensions import db, limiter
 from app.users import queries, services, team_services, two_factor
 from app.users.auth import end_session, start_session
 from app.users.blueprint import bp
+from app.users.labels import role_name
 from app.users.models import User
 from app.users.schemas import (
-    ROLE_LABELS,
     AcceptInvitationIn,
     LoginIn,
     PasswordResetIn,
@@ -39,14 +41,14 @@ from app.users.schemas import (
     TotpCodeIn,
 )
 
-LOGIN_FAILED = "Email or password is incorrect."
-TOO_MANY_LOGINS = "Too many sign-in attempts. Please wait a minute, then try again."
-TOO_MANY_RESETS = "Too many reset requests. Please wait a while, then try again."
-RESET_SENT = (
+LOGIN_FAILED = lazy_gettext("Email or password is incorrect.")
+TOO_MANY_LOGINS = lazy_gettext("Too many sign-in attempts. Please wait a minute, then try again.")
+TOO_MANY_RESETS = lazy_gettext("Too many reset requests. Please wait a while, then try again.")
+RESET_SENT = lazy_gettext(
     "If an account exists for that email, we have sent it a link to reset the password. "
     "The link works once and expires soon."
 )
-WRONG_CODE = "That code is not right. Check your authenticator app and try again."
+WRONG_CODE = lazy_gettext("That code is not right. Check your authenticator app and try again.")
 PENDING_2FA_SECONDS = 5 * 60
 _PENDING_KEYS = ("pending_2fa_user", "pending_2fa_email", "pending_2fa_at", "pending_next")
 
@@ -125,7 +127,7 @@ _login_ip_limit = limiter.shared_limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT_IP"],
     scope="login-ip",
     methods=["POST"],
-    error_message=TOO_MANY_LOGINS,
+    error_message=lambda: str(TOO_MANY_LOGINS),
 )
 
 
@@ -136,7 +138,7 @@ def _login_account_limit(key_func: Callable[[], str], *, exempt_when=None):
         key_func=key_func,
         exempt_when=exempt_when,
         methods=["POST"],
-        error_message=TOO_MANY_LOGINS,
+        error_message=lambda: str(TOO_MANY_LOGINS),
     )
 
 
@@ -176,24 +178,26 @@ def confirm_signup(token: str):
     row = services.find_signup_request(token, lock=request.method == "POST")
     if not services.signup_request_usable(row):
         return _link_problem(
-            "This link can't be used",
-            "It has expired or was already used. Start again.",
+            _("This link can't be used"),
+            _("It has expired or was already used. Start again."),
             404 if row is None else 410,
-            action=("Start an agency", url_for("users.signup")),
+            action=(_("Start an agency"), url_for("users.signup")),
         )
     if request.method == "POST":
         try:
-            user, agency, _ = services.confirm_signup(row)
+            user, agency, _membership = services.confirm_signup(row)
         except Conflict as exc:
             db.session.rollback()
             return _link_problem(
-                "This email already has an account",
+                _("This email already has an account"),
                 exc.message,
                 409,
-                action=("Sign in", url_for("users.login")),
+                action=(_("Sign in"), url_for("users.login")),
             )
         _sign_in(user)
-        return _enter_agency(agency, f"Welcome to Baton. {agency.name} is ready.")
+        return _enter_agency(
+            agency, _("Welcome to Baton. %(agency)s is ready.", agency=agency.name)
+        )
     return render_template("users/signup_confirm.html", signup=row, token=token)
 
 
@@ -214,7 +218,7 @@ def login():
         else:
             user = services.authenticate(data["email"], data["password"])
             if user is None:
-                message = LOGIN_FAILED
+                message = str(LOGIN_FAILED)
             elif user.has_2fa:
                 _begin_2fa_step(user, _safe_next(data.get("next")))
                 db.session.commit()
@@ -239,7 +243,7 @@ def login_2fa():
     if user is None:
         for key in _PENDING_KEYS:
             session.pop(key, None)
-        flash("Please sign in (again): the sign-in took longer than 5 minutes.", "warning")
+        flash(_("Please sign in (again): the sign-in took longer than 5 minutes."), "warning")
         return redirect(url_for("users.login"))
     errors: dict = {}
     if request.method == "POST":
@@ -253,7 +257,7 @@ def login_2fa():
                 _sign_in(user)
                 commit()
                 return redirect(next_url or url_for("agencies.home"))
-            errors = {"code": [WRONG_CODE]}
+            errors = {"code": [str(WRONG_CODE)]}
     return render_template("users/login_2fa.html", errors=errors, email=user.email), (
         422 if errors else 200
     )
@@ -263,7 +267,7 @@ def login_2fa():
 @login_only
 def logout():
     end_session()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("users.login"))
 
 
@@ -275,13 +279,13 @@ def logout():
 @limiter.limit(
     lambda: current_app.config.get("PASSWORD_RESET_RATE_LIMIT_IP", "10 per hour"),
     methods=["POST"],
-    error_message=TOO_MANY_RESETS,
+    error_message=lambda: str(TOO_MANY_RESETS),
 )
 @limiter.limit(
     lambda: current_app.config.get("PASSWORD_RESET_RATE_LIMIT_ACCOUNT", "3 per hour"),
     key_func=_reset_account_key,
     methods=["POST"],
-    error_message=TOO_MANY_RESETS,
+    error_message=lambda: str(TOO_MANY_RESETS),
 )
 def forgot_password():
     """Ask for a reset link. The answer is the same whether or not the account exists."""
@@ -297,7 +301,11 @@ def forgot_password():
             commit()
             sent = True
     return render_template(
-        "users/forgot_password.html", values=values, errors=errors, sent=sent, message=RESET_SENT
+        "users/forgot_password.html",
+        values=values,
+        errors=errors,
+        sent=sent,
+        message=str(RESET_SENT),
     ), (422 if errors else 200)
 
 
@@ -308,10 +316,10 @@ def reset_password(token: str):
     reset = queries.find_password_reset(token, lock=request.method == "POST")
     if not services.password_reset_usable(reset):
         return _link_problem(
-            "This reset link can't be used",
-            "It has expired or was already used. Ask for a new one below.",
+            _("This reset link can't be used"),
+            _("It has expired or was already used. Ask for a new one below."),
             404 if reset is None else 410,
-            action=("Ask for a new link", url_for("users.forgot_password")),
+            action=(_("Ask for a new link"), url_for("users.forgot_password")),
         )
     errors: dict = {}
     if request.method == "POST":
@@ -325,16 +333,19 @@ def reset_password(token: str):
                 # A reset link proves the email, not the second factor.
                 _begin_2fa_step(user, None)
                 commit()
-                flash("Your password is changed. Enter your code to finish signing in.", "success")
+                flash(
+                    _("Your password is changed. Enter your code to finish signing in."),
+                    "success",
+                )
                 return redirect(url_for("users.login_2fa"))
             if not services.may_sign_in(user):
                 session.clear()
                 commit()
-                flash("Your password is changed.", "success")
+                flash(_("Your password is changed."), "success")
                 return redirect(url_for("users.login"))
             _sign_in(user)
             commit()
-            flash("Your password is changed and you are signed in.", "success")
+            flash(_("Your password is changed and you are signed in."), "success")
             return redirect(url_for("agencies.home"))
     return render_template("users/reset_password.html", errors=errors), (422 if errors else 200)
 
@@ -351,21 +362,24 @@ def accept_invitation(token: str):
     invitation = queries.find_invitation_by_token(token, lock=request.method == "POST")
     if invitation is None:
         return _link_problem(
-            "This invitation link is not valid",
-            "Check that you opened the whole link from the email, or ask the agency for a new one.",
+            _("This invitation link is not valid"),
+            _(
+                "Check that you opened the whole link from the email, "
+                "or ask the agency for a new one."
+            ),
             404,
         )
     state = invitation.state
     if state != "pending":
         return _link_problem(
             {
-                "accepted": "This invitation was already used",
-                "revoked": "This invitation was withdrawn",
-                "expired": "This invitation has expired",
+                "accepted": _("This invitation was already used"),
+                "revoked": _("This invitation was withdrawn"),
+                "expired": _("This invitation has expired"),
             }[state],
-            team_services.INVITATION_UNUSABLE[state],
+            str(team_services.INVITATION_UNUSABLE[state]),
             410,
-            action=("Sign in", url_for("users.login")) if state == "accepted" else None,
+            action=(_("Sign in"), url_for("users.login")) if state == "accepted" else None,
         )
     agency = db.session.get(Agency, invitation.agency_id)
     existing = services.find_user_by_email(invitation.email)
@@ -380,17 +394,19 @@ def accept_invitation(token: str):
                 status = 403
             else:
                 team_services.accept_invitation_as_user(invitation, me, ip=request.remote_addr)
-                return _enter_agency(agency, f"You joined {agency.name}.")
+                return _enter_agency(agency, _("You joined %(agency)s.", agency=agency.name))
         else:
             values = request.form.to_dict()
             values.pop("password", None)
             try:
                 data = load_form(AcceptInvitationIn(), request.form)
-                user, _ = team_services.accept_invitation_as_new_user(
+                user, _membership = team_services.accept_invitation_as_new_user(
                     invitation, data, ip=request.remote_addr
                 )
                 _sign_in(user)
-                return _enter_agency(agency, f"Welcome to Baton. You joined {agency.name}.")
+                return _enter_agency(
+                    agency, _("Welcome to Baton. You joined %(agency)s.", agency=agency.name)
+                )
             except ValidationFailed as exc:
                 db.session.rollback()
                 errors = exc.errors
@@ -400,7 +416,7 @@ def accept_invitation(token: str):
         invitation=invitation,
         # Not `agency`: base.html sets that name from the actor (None on public pages).
         inviting_agency=agency,
-        role_label=ROLE_LABELS.get(invitation.role, invitation.role),
+        role_label=role_name(invitation.role),
         existing=existing,
         me=me,
         is_invitee=is_invitee,
