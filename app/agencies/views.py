@@ -13,6 +13,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from app.agencies.schemas import AgencySettingsIn
@@ -22,9 +24,19 @@ from app.core.permissions import ALL_ROLES, public, roles
 from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db
+from app.users.labels import role_name
 from app.users.services import active_memberships
 
 bp = Blueprint("agencies", __name__, template_folder="templates")
+
+# Client statuses as the dashboard names them (the stored values stay English).
+CLIENT_STATUS_NAMES = {
+    "prospect": lazy_gettext("Prospect"),
+    "onboarding": lazy_gettext("Onboarding"),
+    "active": lazy_gettext("Active"),
+    "paused": lazy_gettext("Paused"),
+    "ended": lazy_gettext("Ended"),
+}
 
 
 @bp.get("/")
@@ -39,7 +51,7 @@ def home():
     last = session.get("last_agency")
     if request.args.get("choose") is None and last in {m.agency.slug for m in memberships}:
         return redirect(url_for("agencies.dashboard", agency_slug=last))
-    return render_template("agencies/choose.html", memberships=memberships)
+    return render_template("agencies/choose.html", memberships=memberships, role_name=role_name)
 
 
 @bp.get("/<agency_slug>/")
@@ -50,9 +62,13 @@ def dashboard(agency_slug: str):
     if g.actor.role == "client" and "portal.home" in current_app.view_functions:
         return redirect(url_for("portal.home", agency_slug=agency_slug))  # their own home
 
+    figures = dashboard_figures(g.actor)
     return render_template(
         "agencies/dashboard.html",
-        figures=dashboard_figures(g.actor),
+        figures=figures,
+        role_name=role_name,
+        status_names=CLIENT_STATUS_NAMES,
+        status_chart_labels=[str(CLIENT_STATUS_NAMES.get(s, s)) for s, _n in figures["by_status"]],
         **_overview(g.actor),
     )
 
@@ -96,7 +112,7 @@ def settings(agency_slug: str):
             data = load_form(AgencySettingsIn(), request.form)
             update_agency_settings(g.actor, agency, data)
             commit()
-            flash("Settings saved.", "success")
+            flash(_("Settings saved."), "success")
             return redirect(url_for("agencies.settings", agency_slug=agency.slug))
         except ValidationFailed as exc:
             db.session.rollback()

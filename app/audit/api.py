@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from app.audit.models import AuditEvent
@@ -26,7 +27,7 @@ class AuditEvents(MethodView):
         """Audit events, newest first; filter by action, entity type and id, who acted
         (`actor_id`, a user id) and a range of days in your time zone."""
         if not can_view_audit_log(g.actor):
-            raise Forbidden("Only owners can read the audit log.")
+            raise Forbidden(_("Only owners can read the audit log."))
         page = paginate(audit_event_query(g.actor, args), args["page"], args["per_page"])
         return {"items": page.items, "meta": page.meta()}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.core.schemas import BaseSchema, Id, PageArgs
@@ -23,7 +24,7 @@ class AuditFilterArgs(PageArgs):
     def _range(self, data: dict, **kwargs: Any) -> None:
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
-            raise ValidationError("Must not be before the start date.", "date_to")
+            raise ValidationError(_("Must not be before the start date."), "date_to")
 
 
 class AuditEventOut(BaseSchema):

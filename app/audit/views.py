@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.audit.display import LONG_VALUE, action_label, entity_label, present_events
@@ -38,7 +39,7 @@ FILTER_KEYS = (
 def list_events(agency_slug: str) -> ResponseReturnValue:
     actor = g.actor
     if not can_view_audit_log(actor):
-        raise Forbidden("Only owners can read the audit log.")
+        raise Forbidden(_("Only owners can read the audit log."))
     raw = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in FILTER_KEYS])
     errors: dict = {}
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from app.core.jobs import OutboxJob
 from app.core.pagination import paginate
@@ -52,7 +53,7 @@ def retry(agency_slug: str, job_id: int):
     job = get_job_or_404(g.actor, job_id)
     run_job_again(g.actor, job)
     commit()
-    flash("The job was queued again.", "success")
+    flash(_("The job was queued again."), "success")
     return redirect(url_for("jobs.show_job", agency_slug=agency_slug, job_id=job_id))
 
 
@@ -62,7 +63,7 @@ def dismiss(agency_slug: str, job_id: int):
     job = get_job_or_404(g.actor, job_id)
     dismiss_job(g.actor, job)
     commit()
-    flash("Dismissed.", "info")
+    flash(_("Dismissed."), "info")
     return redirect(url_for("jobs.list_jobs", agency_slug=agency_slug, group="failed"))
 
 

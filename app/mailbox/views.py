@@ -8,6 +8,7 @@ import re
 
 from flask import Blueprint, current_app, g, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from werkzeug.exceptions import NotFound
 
@@ -47,7 +48,7 @@ def _authorize() -> None:
         # With a real mail server the page does not exist (the menu does not show it).
         raise NotFound()
     if not can_read_sent_mail(g.actor, embedded=True):
-        raise Forbidden("Only owners can read the agency's sent mail.")
+        raise Forbidden(_("Only owners can read the agency's sent mail."))
 
 
 @bp.app_template_global()
