@@ -24,7 +24,6 @@ from app.core.permissions import ALL_ROLES, public, roles
 from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db
-from app.users.labels import role_name
 from app.users.services import active_memberships
 
 bp = Blueprint("agencies", __name__, template_folder="templates")
@@ -51,7 +50,7 @@ def home():
     last = session.get("last_agency")
     if request.args.get("choose") is None and last in {m.agency.slug for m in memberships}:
         return redirect(url_for("agencies.dashboard", agency_slug=last))
-    return render_template("agencies/choose.html", memberships=memberships, role_name=role_name)
+    return render_template("agencies/choose.html", memberships=memberships)
 
 
 @bp.get("/<agency_slug>/")
@@ -66,7 +65,6 @@ def dashboard(agency_slug: str):
     return render_template(
         "agencies/dashboard.html",
         figures=figures,
-        role_name=role_name,
         status_names=CLIENT_STATUS_NAMES,
         status_chart_labels=[str(CLIENT_STATUS_NAMES.get(s, s)) for s, _n in figures["by_status"]],
         **_overview(g.actor),

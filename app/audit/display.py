@@ -23,14 +23,13 @@ from flask_babel import lazy_gettext
 
 from app.audit.models import AuditEvent
 from app.clients.models import Client, ServicePackage
-from app.core.formatting import format_datetime, format_day
+from app.core.formatting import format_datetime, format_day, role_label
 from app.core.money import format_money
 from app.extensions import db
 from app.invoices.models import Invoice, InvoiceLine
 from app.payments.models import Payment
 from app.retainers.models import RetainerPlan
 from app.sops.models import Sop, SopVersion
-from app.users.labels import role_name
 from app.users.models import Membership, User
 
 # A value longer than this is shown shortened, with the whole text one click away.
@@ -341,7 +340,7 @@ class _Formatter:
             name = self.names.get((ID_KINDS[leaf], value))
             return f"{name}" if name else _("#%(id)s (removed)", id=value)
         if leaf == "role" and isinstance(value, str):
-            return role_name(value)
+            return role_label(value)
         if leaf in ("state", "status", "kind", "pricing", "method") and isinstance(value, str):
             return value.replace("_", " ").capitalize()
         if isinstance(value, str) and _DATE.match(value):

@@ -1,28 +1,23 @@
-"""How the users pages name roles and member statuses, in the reader's language.
+"""How the users pages name member statuses and count people per role, in the reader's
+language. Role names come from app.core.formatting.role_label (translated where shown).
 
 The stored values ("va", "disabled") and the English labels of emails and audit summaries
-(app.core.formatting.ROLE_LABELS) stay as they are; these are for the screens only.
+(app.core.formatting.ROLE_LABELS as is) stay as they are; these are for the screens only.
 """
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext, ngettext
 
-ROLE_NAMES = {
-    "owner": lazy_gettext("Owner"),
-    "manager": lazy_gettext("Manager"),
-    "va": lazy_gettext("VA"),
-    "qa": lazy_gettext("QA reviewer"),
-    "client": lazy_gettext("Client contact"),
-}
+from app.core.formatting import role_label
+from app.users.models import ROLES
+
 MEMBER_STATUS_NAMES = {"active": lazy_gettext("active"), "disabled": lazy_gettext("disabled")}
 
 
-def role_name(role: str | None) -> str:
-    """A role as the reader says it ("qa" -> "QA reviewer", "مراجع الجودة")."""
-    if not role:
-        return ""
-    return str(ROLE_NAMES.get(role, role.replace("_", " ").capitalize()))
+def role_names() -> dict[str, str]:
+    """Every role as the reader says it ("qa" -> "QA reviewer", "مراجع الجودة")."""
+    return {role: role_label(role) for role in ROLES}
 
 
 def role_count(role: str, n: int) -> str:
@@ -36,4 +31,4 @@ def role_count(role: str, n: int) -> str:
     }
     if role in counts:
         return counts[role]()
-    return f"{n} {role_name(role)}"
+    return f"{n} {role_label(role)}"

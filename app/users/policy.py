@@ -9,14 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.core.catalogues import N_  # marks a refusal; translated where it is shown
 from app.core.permissions import MANAGERS, Actor
-
-
-def N_(message: str) -> str:
-    """Marks a refusal for the translation catalogue; it is translated where it is shown
-    (app.users.team_services._refuse), so the rules stay free of Flask."""
-    return message
-
 
 NOT_A_MANAGER = N_("Only owners and managers manage the team.")
 MANAGER_VS_OWNER = N_("Managers can't change or disable an owner.")

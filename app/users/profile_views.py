@@ -10,13 +10,13 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.core.errors import Conflict, ValidationFailed
+from app.core.formatting import role_label
 from app.core.permissions import login_only
 from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db, limiter
 from app.users import api_tokens, queries, services, two_factor
 from app.users.blueprint import bp
-from app.users.labels import role_name
 from app.users.schemas import ApiTokenIn, PasswordChangeIn, ProfileIn, TotpCodeIn
 
 _BROWSERS = (
@@ -73,7 +73,7 @@ def _render_profile(status: int = 200, **context):
         memberships=memberships,
         agency_names=agency_names,
         agency_choices=[
-            (m.agency_id, f"{m.agency.name} ({role_name(m.role)})") for m in memberships
+            (m.agency_id, f"{m.agency.name} ({role_label(m.role)})") for m in memberships
         ],
         tokens=tokens,
         sessions=sessions,

@@ -19,7 +19,6 @@ from app.audit.services import changed, record, snapshot
 from app.clients.models import Client
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
-from app.core.formatting import role_label
 from app.core.mail import queue_email
 from app.core.permissions import Actor
 from app.core.security import new_token, token_hash
@@ -218,7 +217,7 @@ def invite_member(actor: Actor, data: dict, *, link: Callable[[str], str]) -> In
         actor,
         "invitation.created",
         invitation,
-        summary=f"{email} invited as {role_label(role)}",
+        summary=f"{email} invited as {ROLE_LABELS.get(role, role)}",  # stored: English
         after={"email": email, "role": role, "client_id": invitation.client_id},
     )
     return invitation

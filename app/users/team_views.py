@@ -12,6 +12,7 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from flask_babel import gettext as _
 
 from app.core.errors import Conflict, ValidationFailed
+from app.core.formatting import role_label
 from app.core.idempotency import once_per_form
 from app.core.pagination import paginate
 from app.core.permissions import roles
@@ -21,7 +22,7 @@ from app.core.web import absolute_url
 from app.extensions import db
 from app.users import policy, queries, team_services
 from app.users.blueprint import bp
-from app.users.labels import MEMBER_STATUS_NAMES, ROLE_NAMES, role_count, role_name
+from app.users.labels import MEMBER_STATUS_NAMES, role_count, role_names
 from app.users.models import ROLES, Membership
 from app.users.schemas import InvitationIn, MemberDetailsIn, MemberRoleIn
 
@@ -48,7 +49,7 @@ def _major(amount_minor: int | None, currency: str | None) -> str:
 
 
 def _invitable_roles() -> list[tuple[str, str]]:
-    return [(r, ROLE_NAMES[r]) for r in ROLES if policy.can_invite_role(g.actor, r)]
+    return [(r, role_label(r)) for r in ROLES if policy.can_invite_role(g.actor, r)]
 
 
 def _render_team(status: int = 200, *, invite_values=None, invite_errors=None, message=None):
@@ -64,7 +65,7 @@ def _render_team(status: int = 200, *, invite_values=None, invite_errors=None, m
         invitations=invitations,
         counts=queries.team_counts(),
         roles=_invitable_roles(),
-        role_labels=ROLE_NAMES,
+        role_labels=role_names(),
         status_labels=MEMBER_STATUS_NAMES,
         role_count=role_count,
         clients=queries.clients_for_invitations(),
@@ -86,7 +87,7 @@ def _render_member(member, status: int = 200, *, values=None, errors=None, messa
         "cost_currency": currency,
     }
     role_choices = [
-        (r, ROLE_NAMES[r])
+        (r, role_label(r))
         for r in ROLES
         if r == member.role or policy.can_change_member_role(actor, member, r, active_owners=2)
     ]
@@ -96,7 +97,7 @@ def _render_member(member, status: int = 200, *, values=None, errors=None, messa
         values=values,
         errors=errors or {},
         message=message,
-        role_labels=ROLE_NAMES,
+        role_labels=role_names(),
         status_labels=MEMBER_STATUS_NAMES,
         role_choices=role_choices,
         can_update=policy.can_update_member(actor, member),
@@ -187,7 +188,7 @@ def change_member_role(agency_slug: str, member_id: int):
             g.actor, member, load_form(MemberRoleIn(), request.form)["role"]
         ),
         lambda member: _(
-            "%(name)s is now %(role)s.", name=member.user.name, role=role_name(member.role)
+            "%(name)s is now %(role)s.", name=member.user.name, role=role_label(member.role)
         ),
     )
 

@@ -23,6 +23,7 @@ from flask_login import current_user
 from app.agencies.models import Agency
 from app.core.clock import timestamp
 from app.core.errors import Conflict, ValidationFailed
+from app.core.formatting import role_label
 from app.core.permissions import login_only, public
 from app.core.schemas import load_form
 from app.core.uow import commit
@@ -30,7 +31,6 @@ from app.extensions import db, limiter
 from app.users import queries, services, team_services, two_factor
 from app.users.auth import end_session, start_session
 from app.users.blueprint import bp
-from app.users.labels import role_name
 from app.users.models import User
 from app.users.schemas import (
     AcceptInvitationIn,
@@ -416,7 +416,7 @@ def accept_invitation(token: str):
         invitation=invitation,
         # Not `agency`: base.html sets that name from the actor (None on public pages).
         inviting_agency=agency,
-        role_label=role_name(invitation.role),
+        role_label=role_label(invitation.role),
         existing=existing,
         me=me,
         is_invitee=is_invitee,

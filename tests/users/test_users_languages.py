@@ -102,7 +102,7 @@ def test_an_arabic_owner_reads_the_dashboard_team_and_profile_right_to_left(spea
     me = speaker("ar")
     page = _page(me.browser, f"/{me.slug}/")
     assert _html_tag(page).startswith('<html lang="ar" dir="rtl"')
-    assert "مسجّل الدخول بدور مالك" in page and "عميل جديد" in page
+    assert "مسجّل الدخول بدور المالك" in page and "عميل جديد" in page
     assert "العملاء حسب الحالة" in page and "أين يوجد عملاؤك" in page
     assert "Clients by status" not in page and "New client" not in page
 
@@ -185,5 +185,5 @@ def test_form_errors_and_team_refusals_are_in_the_readers_language(speaker, team
     resp = manager.browser.post(f"/{manager.slug}/team/{owner_id}/disable")
     page = resp.get_data(as_text=True)
     assert resp.status_code == 409
-    assert "Un gestionnaire ne peut ni modifier ni désactiver un propriétaire." in page
+    assert "Un responsable ne peut ni modifier ni désactiver un propriétaire." in page
     assert "Managers can't" not in page
