@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from app.audit.services import record
 from app.core.clock import utcnow
 from app.core.errors import Forbidden
@@ -14,7 +16,7 @@ from app.extensions import db
 
 def request_clients_export(actor: Actor) -> Export:
     if not can_export_clients(actor):
-        raise Forbidden("Only owners and managers can export clients.")
+        raise Forbidden(_("Only owners and managers can export clients."))
     export = Export(
         kind="clients_csv",
         requested_by_id=actor.user_id,

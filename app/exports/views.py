@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, redirect, url_for
+from flask_babel import gettext as _
 
 from app.core.errors import Conflict
 from app.core.permissions import roles
@@ -27,7 +28,7 @@ def export_clients(agency_slug: str):
 def download(agency_slug: str, export_id: int):
     export = get_export_or_404(g.actor, export_id)
     if not can_download_export(g.actor, export):
-        raise Conflict("This export is not ready yet.")
+        raise Conflict(_("This export is not ready yet."))
     return Response(
         export.content or "",
         mimetype="text/csv",
