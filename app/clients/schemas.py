@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import g, has_app_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from marshmallow import ValidationError, fields, post_dump, validate, validates_schema
 
 from app.clients.models import (
@@ -56,10 +58,15 @@ class ChannelsField(fields.Dict):
         for kind, channel in value.items():
             if kind not in MESSAGE_KINDS:
                 errors[str(kind)] = [
-                    f"Not a kind of message; use one of: {', '.join(MESSAGE_KINDS)}."
+                    _(
+                        "Not a kind of message; use one of: %(kinds)s.",
+                        kinds=", ".join(MESSAGE_KINDS),
+                    )
                 ]
             elif channel not in CHANNELS:
-                errors[str(kind)] = [f"Not a channel; use one of: {', '.join(CHANNELS)}."]
+                errors[str(kind)] = [
+                    _("Not a channel; use one of: %(channels)s.", channels=", ".join(CHANNELS))
+                ]
             else:
                 out[kind] = channel
         if errors:
@@ -178,7 +185,7 @@ class ContactIn(BaseSchema):
         load_default=None,
         allow_none=True,
         validate=validate.Regexp(
-            r"^\+?[0-9 ().\-]{3,40}$", error="Use digits, spaces and + ( ) - . only."
+            r"^\+?[0-9 ().\-]{3,40}$", error=lazy_gettext("Use digits, spaces and + ( ) - . only.")
         ),
     )
     role = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
@@ -231,7 +238,7 @@ class AssignmentIn(BaseSchema):
     def _order(self, data: dict, **kwargs: Any) -> None:
         starts, ends = data.get("starts_on"), data.get("ends_on")
         if starts and ends and ends < starts:
-            raise ValidationError("Must not be before the start date.", "ends_on")
+            raise ValidationError(_("Must not be before the start date."), "ends_on")
 
 
 class AssignmentEndIn(BaseSchema):
@@ -302,7 +309,7 @@ class PackageIn(BaseSchema):
         if partial or given.get("price") not in (None, "") or "price_minor" in given:
             return  # a price was sent (its own field says if it is wrong)
         # Named as the API always named it; the form shows it beside the price input.
-        raise ValidationError("Price: enter an amount like 900.00.", field_name="price_minor")
+        raise ValidationError(_("Price: enter an amount like 900.00."), field_name="price_minor")
 
 
 class PackagePatchIn(PackageIn):

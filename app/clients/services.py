@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.audit.services import changed, record, snapshot
 from app.clients.models import Assignment, Client, Contact, ServicePackage
@@ -27,8 +29,6 @@ from app.core.permissions import Actor
 from app.core.schemas import amount_to_minor
 from app.extensions import db
 from app.users.models import Membership
-
-DOES_NOT_EXIST = "Does not exist."
 
 CLIENT_FIELDS = (
     "name",
@@ -63,17 +63,22 @@ def _resolve_package(
         return
     package = db.session.scalar(sa.select(ServicePackage).where(ServicePackage.id == package_id))
     if package is None:
-        raise ValidationFailed({"service_package_id": [DOES_NOT_EXIST]})
+        raise ValidationFailed({"service_package_id": [_("Does not exist.")]})
     if package_id != current_id and not package.active:
-        raise ValidationFailed({"service_package_id": ["This package is no longer offered."]})
+        raise ValidationFailed({"service_package_id": [_("This package is no longer offered.")]})
     if currency and package.currency != currency:
         # Name the field the user changed: the package, or the client's currency.
         field = "service_package_id" if package_id != current_id else "currency"
         raise ValidationFailed(
             {
                 field: [
-                    f"{package.name} is priced in {package.currency} and this client is billed "
-                    f"in {currency}: choose a package in {currency} (or none)."
+                    _(
+                        "%(package)s is priced in %(package_currency)s and this client is "
+                        "billed in %(currency)s: choose a package in %(currency)s (or none).",
+                        package=package.name,
+                        package_currency=package.currency,
+                        currency=currency,
+                    )
                 ]
             }
         )
@@ -127,7 +132,7 @@ def update_client(actor: Actor, client: Client, data: dict) -> Client:
 
 def archive_client(actor: Actor, client: Client) -> Client:
     if client.archived_at is not None:
-        raise Conflict("This client is already archived.")
+        raise Conflict(_("This client is already archived."))
     client.archived_at = utcnow()
     db.session.flush()
     record(
@@ -143,7 +148,7 @@ def archive_client(actor: Actor, client: Client) -> Client:
 
 def unarchive_client(actor: Actor, client: Client) -> Client:
     if client.archived_at is None:
-        raise Conflict("This client is not archived.")
+        raise Conflict(_("This client is not archived."))
     before = {"archived_at": client.archived_at}
     client.archived_at = None
     db.session.flush()
@@ -219,16 +224,16 @@ def _overlaps(a: Assignment, starts: dt.date, ends: dt.date | None) -> bool:
 def assign_va(actor: Actor, client: Client, data: dict) -> Assignment:
     """Put a VA on a client as primary or backup (see the module docstring for primaries)."""
     if client.archived_at is not None:
-        raise Conflict("This client is archived; restore it before assigning VAs.")
+        raise Conflict(_("This client is archived; restore it before assigning VAs."))
     va = db.session.scalar(sa.select(Membership).where(Membership.id == data["membership_id"]))
     if va is None:
-        raise ValidationFailed({"membership_id": [DOES_NOT_EXIST]})
+        raise ValidationFailed({"membership_id": [_("Does not exist.")]})
     if va.role != "va" or not va.is_active_member:
-        raise ValidationFailed({"membership_id": ["Must be an active VA of the agency."]})
+        raise ValidationFailed({"membership_id": [_("Must be an active VA of the agency.")]})
     starts = data.get("starts_on") or agency_today(actor)
     ends = data.get("ends_on")
     if ends is not None and ends < starts:
-        raise ValidationFailed({"ends_on": ["Must not be before the start date."]})
+        raise ValidationFailed({"ends_on": [_("Must not be before the start date.")]})
 
     # Serialise assignment changes per client, so two simultaneous primaries cannot both win.
     db.session.execute(sa.select(Client.id).where(Client.id == client.id).with_for_update())
@@ -238,10 +243,24 @@ def assign_va(actor: Actor, client: Client, data: dict) -> Assignment:
     overlapping = [a for a in existing if _overlaps(a, starts, ends)]
     for a in overlapping:
         if a.membership_id == va.id:
-            raise Conflict(
-                f"{va.user.name} is already assigned to {client.name} ({a.kind}"
-                f" from {format_day(a.starts_on)}). End that assignment first."
+            message = (
+                _(
+                    "%(name)s is already assigned to %(client)s (primary from %(day)s). "
+                    "End that assignment first.",
+                    name=va.user.name,
+                    client=client.name,
+                    day=format_day(a.starts_on),
+                )
+                if a.kind == "primary"
+                else _(
+                    "%(name)s is already assigned to %(client)s (backup from %(day)s). "
+                    "End that assignment first.",
+                    name=va.user.name,
+                    client=client.name,
+                    day=format_day(a.starts_on),
+                )
             )
+            raise Conflict(message)
     handed_over: list[Assignment] = []
     if data.get("kind", "primary") == "primary":
         for a in overlapping:
@@ -249,8 +268,11 @@ def assign_va(actor: Actor, client: Client, data: dict) -> Assignment:
                 continue
             if a.starts_on >= starts:
                 raise Conflict(
-                    f"{a.membership.user.name} is the primary VA from "
-                    f"{format_day(a.starts_on)}; end that assignment first."
+                    _(
+                        "%(name)s is the primary VA from %(day)s; end that assignment first.",
+                        name=a.membership.user.name,
+                        day=format_day(a.starts_on),
+                    )
                 )
             handed_over.append(a)
 
@@ -298,14 +320,17 @@ def end_assignment(
     that has not started yet, on its start date (cancelled)."""
     today = agency_today(actor)
     if assignment.ends_on is not None and assignment.ends_on <= today:
-        raise Conflict("This assignment has already ended.")
+        raise Conflict(_("This assignment has already ended."))
     if ends_on is None:
         ends_on = max(today, assignment.starts_on)
     if ends_on < assignment.starts_on:
         raise ValidationFailed(
             {
                 "ends_on": [
-                    f"Must not be before the start date ({format_day(assignment.starts_on)})."
+                    _(
+                        "Must not be before the start date (%(day)s).",
+                        day=format_day(assignment.starts_on),
+                    )
                 ]
             }
         )
@@ -365,9 +390,13 @@ def update_package(actor: Actor, package: ServicePackage, data: dict) -> Service
             raise ValidationFailed(
                 {
                     "currency": [
-                        f"{on_it} client{'s' if on_it != 1 else ''} on this package "
-                        f"{'are' if on_it != 1 else 'is'} billed in another currency; "
-                        "move them to another package first."
+                        ngettext(
+                            "%(num)d client on this package is billed in another currency; "
+                            "move it to another package first.",
+                            "%(num)d clients on this package are billed in another currency; "
+                            "move them to another package first.",
+                            on_it,
+                        )
                     ]
                 }
             )

@@ -13,6 +13,8 @@ from typing import Any
 from babel.numbers import format_currency, get_currency_precision
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
@@ -88,6 +90,38 @@ bp = Blueprint("clients", __name__, template_folder="templates")
 
 FILTER_KEYS = ("q", "status", "time_zone", "va", "include_archived", "page", "per_page")
 
+# What the pages show for the values stored in the database (which stay English).
+STATUS_LABELS = {
+    "prospect": lazy_gettext("Prospect"),
+    "onboarding": lazy_gettext("Onboarding"),
+    "active": lazy_gettext("Active"),
+    "paused": lazy_gettext("Paused"),
+    "ended": lazy_gettext("Ended"),
+}
+CHANNEL_LABELS = {
+    "email": lazy_gettext("Email"),
+    "phone": lazy_gettext("Phone"),
+    "sms": lazy_gettext("SMS"),
+    "whatsapp": lazy_gettext("WhatsApp"),
+    "slack": lazy_gettext("Slack"),
+    "teams": lazy_gettext("Teams"),
+    "portal": lazy_gettext("Portal"),
+    "video_call": lazy_gettext("Video call"),
+}
+MESSAGE_KIND_LABELS = {
+    "urgent": lazy_gettext("Urgent"),
+    "routine": lazy_gettext("Routine"),
+    "approvals": lazy_gettext("Approvals"),
+    "reports": lazy_gettext("Reports"),
+    "billing": lazy_gettext("Billing"),
+}
+KIND_LABELS = {"primary": lazy_gettext("Primary"), "backup": lazy_gettext("Backup")}
+PRICING_LABELS = {
+    "fixed": lazy_gettext("Fixed"),
+    "hourly": lazy_gettext("Hourly"),
+    "retainer": lazy_gettext("Retainer"),
+}
+
 
 @functools.cache
 def zone_datalist() -> Markup:
@@ -115,10 +149,15 @@ def _helpers() -> dict:
         "MESSAGE_KINDS": MESSAGE_KINDS,
         "ASSIGNMENT_KINDS": ASSIGNMENT_KINDS,
         "PRICINGS": PRICINGS,
-        "status_options": [(s, s.capitalize()) for s in CLIENT_STATUSES],
-        "channel_options": [(c, c.replace("_", " ")) for c in CHANNELS],
-        "kind_options": [(k, k.capitalize()) for k in ASSIGNMENT_KINDS],
-        "pricing_options": [(p, p.capitalize()) for p in PRICINGS],
+        "STATUS_LABELS": STATUS_LABELS,
+        "CHANNEL_LABELS": CHANNEL_LABELS,
+        "MESSAGE_KIND_LABELS": MESSAGE_KIND_LABELS,
+        "KIND_LABELS": KIND_LABELS,
+        "PRICING_LABELS": PRICING_LABELS,
+        "status_options": [(s, STATUS_LABELS[s]) for s in CLIENT_STATUSES],
+        "channel_options": [(c, CHANNEL_LABELS[c]) for c in CHANNELS],
+        "kind_options": [(k, KIND_LABELS[k]) for k in ASSIGNMENT_KINDS],
+        "pricing_options": [(p, PRICING_LABELS[p]) for p in PRICINGS],
     }
 
 
@@ -134,7 +173,12 @@ def _client_values(client: Client) -> dict:
 def _package_options(current_id: int | None = None) -> list[tuple[int, str]]:
     packages = db.session.scalars(package_list_query(g.actor)).all()
     return [
-        (p.id, f"{p.name} ({p.currency})" + ("" if p.active else " (no longer offered)"))
+        (
+            p.id,
+            _("%(name)s (%(currency)s)", name=p.name, currency=p.currency)
+            if p.active
+            else _("%(name)s (%(currency)s) (no longer offered)", name=p.name, currency=p.currency),
+        )
         for p in packages
         if p.active or p.id == current_id
     ]
@@ -192,7 +236,7 @@ def new_client(agency_slug: str) -> ResponseReturnValue:
             data = load_form(ClientIn(), request.form)
             client = create_client(g.actor, data)
             commit()
-            flash(f"Client {client.name} created.", "success")
+            flash(_("Client %(name)s created.", name=client.name), "success")
             return redirect(
                 url_for("clients.client_detail", agency_slug=agency_slug, client_id=client.id)
             )
@@ -268,7 +312,7 @@ def edit_client(agency_slug: str, client_id: int) -> ResponseReturnValue:
             data = load_form(ClientIn(), request.form)
             update_client(g.actor, client, data)
             commit()
-            flash("Client saved.", "success")
+            flash(_("Client saved."), "success")
             return redirect(
                 url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id)
             )
@@ -291,7 +335,10 @@ def archive(agency_slug: str, client_id: int) -> ResponseReturnValue:
     _authorize(can_archive_client(g.actor, client))
     archive_client(g.actor, client)
     commit()
-    flash(f"{client.name} archived. It is hidden from lists until restored.", "success")
+    flash(
+        _("%(name)s archived. It is hidden from lists until restored.", name=client.name),
+        "success",
+    )
     return redirect(url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id))
 
 
@@ -302,7 +349,7 @@ def unarchive(agency_slug: str, client_id: int) -> ResponseReturnValue:
     _authorize(can_archive_client(g.actor, client))
     unarchive_client(g.actor, client)
     commit()
-    flash(f"{client.name} restored from the archive.", "success")
+    flash(_("%(name)s restored from the archive.", name=client.name), "success")
     return redirect(url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id))
 
 
@@ -326,7 +373,7 @@ def create_contact(agency_slug: str, client_id: int) -> ResponseReturnValue:
             contact_errors=exc.errors,
             status=422,
         )
-    flash(f"Contact {contact.name} added.", "success")
+    flash(_("Contact %(name)s added.", name=contact.name), "success")
     return redirect(
         url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id) + "#contacts"
     )
@@ -345,7 +392,7 @@ def edit_contact(agency_slug: str, contact_id: int) -> ResponseReturnValue:
             data = load_form(ContactIn(), request.form)
             update_contact(g.actor, contact, data)
             commit()
-            flash("Contact saved.", "success")
+            flash(_("Contact saved."), "success")
             return redirect(
                 url_for(
                     "clients.client_detail", agency_slug=agency_slug, client_id=contact.client_id
@@ -368,7 +415,7 @@ def remove_contact(agency_slug: str, contact_id: int) -> ResponseReturnValue:
     client_id, name = contact.client_id, contact.name
     delete_contact(g.actor, contact)
     commit()
-    flash(f"Contact {name} removed.", "success")
+    flash(_("Contact %(name)s removed.", name=name), "success")
     return redirect(
         url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id) + "#contacts"
     )
@@ -395,7 +442,11 @@ def create_assignment(agency_slug: str, client_id: int) -> ResponseReturnValue:
             assignment_errors=errors,
             status=exc.status,
         )
-    flash(f"{assignment.membership.user.name} assigned as {assignment.kind}.", "success")
+    name = assignment.membership.user.name
+    if assignment.kind == "primary":
+        flash(_("%(name)s assigned as primary.", name=name), "success")
+    else:
+        flash(_("%(name)s assigned as backup.", name=name), "success")
     return redirect(
         url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id)
         + "#assignments"
@@ -424,8 +475,11 @@ def finish_assignment(agency_slug: str, assignment_id: int) -> ResponseReturnVal
         client = get_client_or_404(g.actor, client_id)
         return _render_detail(client, end_errors=end_errors, status=exc.status)
     flash(
-        f"{assignment.membership.user.name} is off this client from "
-        f"{format_day(assignment.ends_on)}.",
+        _(
+            "%(name)s is off this client from %(day)s.",
+            name=assignment.membership.user.name,
+            day=format_day(assignment.ends_on),
+        ),
         "success",
     )
     return redirect(target)
@@ -447,7 +501,7 @@ def list_packages(agency_slug: str) -> ResponseReturnValue:
             data = load_form(PackageIn(), request.form)
             package = create_package(g.actor, data)
             commit()
-            flash(f"Package {package.name} added to the catalogue.", "success")
+            flash(_("Package %(name)s added to the catalogue.", name=package.name), "success")
             return redirect(url_for("clients.list_packages", agency_slug=agency_slug))
         except ValidationFailed as exc:
             db.session.rollback()
@@ -473,7 +527,7 @@ def edit_package(agency_slug: str, package_id: int) -> ResponseReturnValue:
             data = load_form(PackageIn(), request.form)
             update_package(g.actor, package, data)
             commit()
-            flash("Package saved.", "success")
+            flash(_("Package saved."), "success")
             return redirect(url_for("clients.list_packages", agency_slug=agency_slug))
         except ValidationFailed as exc:
             db.session.rollback()
