@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.agencies.models import Agency
 from app.audit.services import record
@@ -36,13 +37,13 @@ def _link(endpoint: str, **values: object) -> str:
 def create_work_request(actor: Actor, data: dict) -> WorkRequest:
     """A client contact asks for work on their own client; owners and managers are emailed."""
     if not policy.can_ask_for_work(actor):
-        raise Forbidden("Only a client contact can ask for work here.")
+        raise Forbidden(_("Only a client contact can ask for work here."))
     client = db.session.get(Client, actor.membership.client_id)
     if client is None:
-        raise Forbidden("Only a client contact can ask for work here.")
+        raise Forbidden(_("Only a client contact can ask for work here."))
     wanted_by = data.get("wanted_by")
     if wanted_by is not None and wanted_by < now_in_zone(client.time_zone or "UTC").date():
-        raise ValidationFailed({"wanted_by": ["Choose today or a later day."]})
+        raise ValidationFailed({"wanted_by": [_("Choose today or a later day.")]})
     details = sanitize_html(data.get("details") or None)
     work_request = WorkRequest(
         agency_id=actor.agency_id,
@@ -109,9 +110,11 @@ def _notice(
 
 def _check_open(actor: Actor, work_request: WorkRequest) -> None:
     if not policy.can_decide_work_request(actor, work_request):
-        raise Forbidden("Only owners and managers decide on requests.")
+        raise Forbidden(_("Only owners and managers decide on requests."))
     if work_request.status != "open":
-        raise Conflict(f"This request was already {work_request.status}.")
+        if work_request.status == "accepted":
+            raise Conflict(_("This request was already accepted."))
+        raise Conflict(_("This request was already declined."))
 
 
 def decline_work_request(actor: Actor, work_request: WorkRequest, reason: str) -> WorkRequest:
@@ -119,7 +122,7 @@ def decline_work_request(actor: Actor, work_request: WorkRequest, reason: str) -
     _check_open(actor, work_request)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed({"reason": ["Say why, so the client knows."]})
+        raise ValidationFailed({"reason": [_("Say why, so the client knows.")]})
     work_request.status = "declined"
     work_request.decline_reason = reason
     work_request.decided_by_id = actor.user_id
@@ -161,9 +164,9 @@ def create_work_item_for(actor: Actor, client: Client, data: dict) -> WorkItem:
             visible_work_requests(actor).where(WorkRequest.id == request_id)
         )
         if work_request is None:
-            raise ValidationFailed({"request_id": ["No such request."]})
+            raise ValidationFailed({"request_id": [_("No such request.")]})
         if work_request.client_id != client.id:
-            raise ValidationFailed({"request_id": ["This request is from another client."]})
+            raise ValidationFailed({"request_id": [_("This request is from another client.")]})
     item = create_work_item(actor, client, data)
     if work_request is not None:
         accept_work_request(actor, work_request, item)
@@ -174,7 +177,7 @@ def accept_work_request(actor: Actor, work_request: WorkRequest, item: WorkItem)
     """Mark an open request accepted by the work item created from it (same client)."""
     _check_open(actor, work_request)
     if item.client_id != work_request.client_id:
-        raise ValidationFailed({"request_id": ["This request is from another client."]})
+        raise ValidationFailed({"request_id": [_("This request is from another client.")]})
     work_request.status = "accepted"
     work_request.work_item_id = item.id
     work_request.decided_by_id = actor.user_id

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from app.core.errors import DomainError, Forbidden
 from app.core.idempotency import once_per_form
@@ -31,21 +33,25 @@ from app.portal.work_requests import get_work_request_or_404, request_lists, wai
 bp = Blueprint("portal", __name__, template_folder="templates")
 
 CLIENT_STATE_LABELS = {
-    "awaiting_client": "Waiting for you",
-    "client_approved": "Approved by you",
-    "client_changes": "Changes you asked for",
-    "approved": "Passed our QA",
-    "in_progress": "Being reworked",
-    "changes_requested": "Being reworked",
-    "submitted": "In our review",
-    "in_review": "In our review",
-    "todo": "Planned",
-    "delivered": "Delivered",
-    "cancelled": "Cancelled",
+    "awaiting_client": lazy_gettext("Waiting for you"),
+    "client_approved": lazy_gettext("Approved by you"),
+    "client_changes": lazy_gettext("Changes you asked for"),
+    "approved": lazy_gettext("Passed our QA"),
+    "in_progress": lazy_gettext("Being reworked"),
+    "changes_requested": lazy_gettext("Being reworked"),
+    "submitted": lazy_gettext("In our review"),
+    "in_review": lazy_gettext("In our review"),
+    "todo": lazy_gettext("Planned"),
+    "delivered": lazy_gettext("Delivered"),
+    "cancelled": lazy_gettext("Cancelled"),
 }
 
 
-REQUEST_STATUS_LABELS = {"open": "Waiting for us", "accepted": "Accepted", "declined": "Declined"}
+REQUEST_STATUS_LABELS = {
+    "open": lazy_gettext("Waiting for us"),
+    "accepted": lazy_gettext("Accepted"),
+    "declined": lazy_gettext("Declined"),
+}
 
 
 def _render_home(values: dict, errors: dict, status: int = 200) -> ResponseReturnValue:
@@ -75,7 +81,7 @@ def home(agency_slug: str) -> ResponseReturnValue:
 def create_request(agency_slug: str) -> ResponseReturnValue:
     """A client contact asks for work on their own client; owners and managers are emailed."""
     if not policy.can_ask_for_work(g.actor):
-        raise Forbidden("Only a client contact can ask for work here.")
+        raise Forbidden(_("Only a client contact can ask for work here."))
     try:
         data = load_form(WorkRequestIn(), request.form)
         work_request = services.create_work_request(g.actor, data)
@@ -85,7 +91,10 @@ def create_request(agency_slug: str) -> ResponseReturnValue:
         errors = exc.errors or {"_schema": [exc.message]}
         return _render_home(request.form.to_dict(), errors, exc.status)
     flash(
-        f"Thank you: we have your request “{work_request.title}” and will get back to you.",
+        _(
+            "Thank you: we have your request “%(title)s” and will get back to you.",
+            title=work_request.title,
+        ),
         "success",
     )
     return redirect(url_for("portal.home", agency_slug=agency_slug))
@@ -118,7 +127,7 @@ def decline_request(agency_slug: str, request_id: int) -> ResponseReturnValue:
     """Decline an open request with a reason; the client contact who asked is emailed."""
     work_request = get_work_request_or_404(g.actor, request_id)
     if not policy.can_decide_work_request(g.actor, work_request):
-        raise Forbidden("Only owners and managers decide on requests.")
+        raise Forbidden(_("Only owners and managers decide on requests."))
     try:
         data = load_form(DeclineIn(), request.form)
         services.decline_work_request(g.actor, work_request, data["reason"])
@@ -127,5 +136,11 @@ def decline_request(agency_slug: str, request_id: int) -> ResponseReturnValue:
         db.session.rollback()
         errors = exc.errors or {"_schema": [exc.message]}
         return _render_requests(errors, request_id, exc.status)
-    flash(f"Request “{work_request.title}” declined; the client has been told why.", "success")
+    flash(
+        _(
+            "Request “%(title)s” declined; the client has been told why.",
+            title=work_request.title,
+        ),
+        "success",
+    )
     return redirect(url_for("portal.list_requests", agency_slug=agency_slug))
