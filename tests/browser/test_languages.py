@@ -105,3 +105,43 @@ def test_switching_to_arabic_from_the_menu_turns_the_page(live_server, browser):
     assert person.page.locator("nav").get_by_text("العملاء").count() >= 1
     person.go("/cedar/")  # remembered on the profile
     assert person.page.evaluate("document.documentElement.lang") == "ar"
+
+
+LOADED_FONTS = """async () => {
+  await document.fonts.ready;
+  return [...document.fonts]
+    .filter((f) => f.status === 'loaded')
+    .map((f) => f.family.replaceAll('"', ''));
+}"""
+
+
+@pytest.mark.no_db
+def test_names_in_every_script_are_drawn_with_the_bundled_fonts(live_server, browser):
+    agency = AgencyFactory(name="Nakheel Assist", slug="nakheel")
+    owner = MembershipFactory(agency=agency, role="owner", user=UserFactory(locale="ar"))
+    for name in (
+        "مخبز الميناء",
+        "מאפיית הנמל",
+        "बंदरगाह बेकरी",
+        "ร้านเบเกอรี่",
+        "Пекарня",
+        "Αρτοποιείο",
+    ):
+        ClientFactory(agency=agency, name=name)
+    email = owner.user.email
+    db.session.commit()
+
+    person = Person(browser, live_server, email)
+    fetched = []
+    person.page.on("request", lambda r: fetched.append(r.url) if ".woff2" in r.url else None)
+    person.go("/nakheel/clients")
+    loaded = set(person.page.evaluate(LOADED_FONTS))
+    # Cyrillic and Greek come from the system's own fonts first (Noto Sans is their last
+    # resort); the other scripts, which many systems lack, from the bundled files.
+    assert {
+        "Noto Sans Arabic",
+        "Noto Sans Hebrew",
+        "Noto Sans Devanagari",
+        "Noto Sans Thai",
+    } <= loaded
+    assert fetched and all(url.startswith(live_server.url + "/static/") for url in fetched)
