@@ -208,3 +208,18 @@ def test_an_error_page_speaks_arabic_and_the_api_keeps_its_english_status(app):
     assert "العودة إلى Baton" in page.text
     api = app.test_client().get(f"/api/v1/{slug}/clients/999999", headers=bearer(token))
     assert api.status_code == 404 and api.get_json()["status"] == "Not found"
+
+
+def test_time_zones_are_named_in_the_reader_language(app):
+    from flask_babel import force_locale
+
+    with app.test_request_context():
+        render = app.jinja_env.from_string("{{ zone_name('Africa/Cairo') }}").render
+        english = render()
+        with force_locale("ar"):
+            arabic = render()
+        with force_locale("fr"):
+            french = render()
+    assert english == "Eastern European Time"
+    assert arabic != english and any("\\u0600" <= ch <= "\\u06ff" for ch in arabic)
+    assert french != english

@@ -90,11 +90,12 @@ def init_web(app: Flask) -> None:
 
     @app.template_global()
     def local_now(zone: str) -> str:
-        return short_in_zone(now_in_zone(zone), zone)
+        return short_in_zone(now_in_zone(zone), zone, current_language())
 
     @app.template_global()
     def zone_name(zone: str) -> str:
-        return zone_label(zone)
+        """A time zone named in the reader's language ("Egypt Time", "توقيت مصر")."""
+        return zone_label(zone, current_language())
 
     app.add_template_global(all_time_zones, "all_zones")
 
