@@ -100,6 +100,8 @@ def _import_route_modules() -> None:
     """Import the modules that add routes to a blueprint made elsewhere (app.users.blueprint,
     app.work.blueprint, app.invoices.blueprint): their routes must be on it before it is
     registered. (A plain function-level import binds the name `app`, so this takes none.)"""
+    import app.clients.package_views  # noqa: F401
+    import app.clients.views  # noqa: F401
     import app.invoices.api  # noqa: F401
     import app.invoices.settings_api  # noqa: F401
     import app.invoices.settings_views  # noqa: F401
@@ -124,7 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.views import bp as audit_bp
     from app.boards.views import bp as boards_bp
     from app.clients.api import blp as clients_api
-    from app.clients.views import bp as clients_bp
+    from app.clients.blueprint import bp as clients_bp
     from app.core.health import bp as health_bp
     from app.exports.views import bp as exports_bp
     from app.extensions import api, csrf

@@ -6,24 +6,15 @@ domain schema (422 with messages beside the fields) -> service -> commit once ->
 
 from __future__ import annotations
 
-import functools
-from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_currency, get_currency_precision
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
-from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from app.clients.blueprint import bp
 from app.clients.models import (
-    ASSIGNMENT_KINDS,
-    CHANNELS,
-    CLIENT_STATUSES,
-    MESSAGE_KINDS,
-    PRICINGS,
     Client,
 )
 from app.clients.policy import (
@@ -33,10 +24,8 @@ from app.clients.policy import (
     can_delete_contact,
     can_edit_client,
     can_edit_contact,
-    can_edit_package,
     can_end_assignment,
     can_manage_contacts,
-    can_manage_packages,
     can_see_assignment_history,
     can_see_client_notes,
     can_see_client_rates,
@@ -49,7 +38,6 @@ from app.clients.queries import (
     get_assignment_or_404,
     get_client_or_404,
     get_contact_or_404,
-    get_package_or_404,
     package_list_query,
 )
 from app.clients.schemas import (
@@ -58,23 +46,19 @@ from app.clients.schemas import (
     ClientFilterArgs,
     ClientIn,
     ContactIn,
-    PackageIn,
 )
 from app.clients.services import (
     CLIENT_FIELDS,
     CONTACT_FIELDS,
-    PACKAGE_FIELDS,
     add_contact,
     archive_client,
     assign_va,
     create_client,
-    create_package,
     delete_contact,
     end_assignment,
     unarchive_client,
     update_client,
     update_contact,
-    update_package,
 )
 from app.core.errors import Conflict, ValidationFailed
 from app.core.formatting import format_day
@@ -83,83 +67,10 @@ from app.core.money import input_value
 from app.core.permissions import ALL_ROLES, MANAGERS, roles
 from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
-from app.core.timezones import all_time_zones
 from app.core.uow import commit
 from app.extensions import db
 
-bp = Blueprint("clients", __name__, template_folder="templates")
-
 FILTER_KEYS = ("q", "status", "time_zone", "va", "include_archived", "page", "per_page")
-
-# What the pages show for the values stored in the database (which stay English).
-STATUS_LABELS = {
-    "prospect": lazy_gettext("Prospect"),
-    "onboarding": lazy_gettext("Onboarding"),
-    "active": lazy_gettext("Active"),
-    "paused": lazy_gettext("Paused"),
-    "ended": lazy_gettext("Ended"),
-}
-CHANNEL_LABELS = {
-    "email": lazy_gettext("Email"),
-    "phone": lazy_gettext("Phone"),
-    "sms": lazy_gettext("SMS"),
-    "whatsapp": lazy_gettext("WhatsApp"),
-    "slack": lazy_gettext("Slack"),
-    "teams": lazy_gettext("Teams"),
-    "portal": lazy_gettext("Portal"),
-    "video_call": lazy_gettext("Video call"),
-}
-MESSAGE_KIND_LABELS = {
-    "urgent": lazy_gettext("Urgent"),
-    "routine": lazy_gettext("Routine"),
-    "approvals": lazy_gettext("Approvals"),
-    "reports": lazy_gettext("Reports"),
-    "billing": lazy_gettext("Billing"),
-}
-KIND_LABELS = {"primary": lazy_gettext("Primary"), "backup": lazy_gettext("Backup")}
-PRICING_LABELS = {
-    "fixed": lazy_gettext("Fixed"),
-    "hourly": lazy_gettext("Hourly"),
-    "retainer": lazy_gettext("Retainer"),
-}
-
-
-@functools.cache
-def zone_datalist() -> Markup:
-    """The <datalist> of IANA zones behind the time-zone inputs, built once per process."""
-    option = Markup('<option value="{}">')
-    options = Markup("").join(option.format(zone) for zone in all_time_zones())
-    return Markup('<datalist id="zones">{}</datalist>').format(options)
-
-
-def format_minor(amount: int | None, currency: str | None, locale: str = "en") -> str:
-    """An amount in minor units shown in its currency, e.g. 4500 USD -> '$45.00'."""
-    if amount is None or not currency:
-        return ""
-    value = Decimal(amount).scaleb(-get_currency_precision(currency))
-    return format_currency(value, currency, locale=locale)
-
-
-@bp.context_processor
-def _helpers() -> dict:
-    return {
-        "money": format_minor,
-        "zone_datalist": zone_datalist,
-        "CLIENT_STATUSES": CLIENT_STATUSES,
-        "CHANNELS": CHANNELS,
-        "MESSAGE_KINDS": MESSAGE_KINDS,
-        "ASSIGNMENT_KINDS": ASSIGNMENT_KINDS,
-        "PRICINGS": PRICINGS,
-        "STATUS_LABELS": STATUS_LABELS,
-        "CHANNEL_LABELS": CHANNEL_LABELS,
-        "MESSAGE_KIND_LABELS": MESSAGE_KIND_LABELS,
-        "KIND_LABELS": KIND_LABELS,
-        "PRICING_LABELS": PRICING_LABELS,
-        "status_options": [(s, STATUS_LABELS[s]) for s in CLIENT_STATUSES],
-        "channel_options": [(c, CHANNEL_LABELS[c]) for c in CHANNELS],
-        "kind_options": [(k, KIND_LABELS[k]) for k in ASSIGNMENT_KINDS],
-        "pricing_options": [(p, PRICING_LABELS[p]) for p in PRICINGS],
-    }
 
 
 def _client_values(client: Client) -> dict:
@@ -484,55 +395,3 @@ def finish_assignment(agency_slug: str, assignment_id: int) -> ResponseReturnVal
         "success",
     )
     return redirect(target)
-
-
-# --- service packages ----------------------------------------------------------------------
-
-
-@bp.route("/<agency_slug>/packages", methods=["GET", "POST"])
-@roles(*MANAGERS)
-def list_packages(agency_slug: str) -> ResponseReturnValue:
-    _authorize(can_manage_packages(g.actor))
-    values: dict = {"pricing": "fixed", "currency": g.actor.agency.base_currency, "active": True}
-    errors: dict = {}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        values["active"] = "active" in request.form
-        try:
-            data = load_form(PackageIn(), request.form)
-            package = create_package(g.actor, data)
-            commit()
-            flash(_("Package %(name)s added to the catalogue.", name=package.name), "success")
-            return redirect(url_for("clients.list_packages", agency_slug=agency_slug))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.errors
-    packages = db.session.scalars(package_list_query(g.actor)).all()
-    return render_template(
-        "clients/packages.html", packages=packages, values=values, errors=errors
-    ), (422 if errors else 200)
-
-
-@bp.route("/<agency_slug>/packages/<int:package_id>/edit", methods=["GET", "POST"])
-@roles(*MANAGERS)
-def edit_package(agency_slug: str, package_id: int) -> ResponseReturnValue:
-    package = get_package_or_404(g.actor, package_id)
-    _authorize(can_edit_package(g.actor, package))
-    values: dict = {k: getattr(package, k) for k in PACKAGE_FIELDS}
-    values["price"] = input_value(package.price_minor, package.currency)
-    errors: dict = {}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        values["active"] = "active" in request.form
-        try:
-            data = load_form(PackageIn(), request.form)
-            update_package(g.actor, package, data)
-            commit()
-            flash(_("Package saved."), "success")
-            return redirect(url_for("clients.list_packages", agency_slug=agency_slug))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.errors
-    return render_template(
-        "clients/package_form.html", package=package, values=values, errors=errors
-    ), (422 if errors else 200)

@@ -1,0 +1,83 @@
+"""HTML pages of service packages: the list with its add form, and a package's edit form
+(owners and managers).
+"""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from app.clients.blueprint import bp
+from app.clients.policy import (
+    can_edit_package,
+    can_manage_packages,
+)
+from app.clients.queries import (
+    get_package_or_404,
+    package_list_query,
+)
+from app.clients.schemas import (
+    PackageIn,
+)
+from app.clients.services import (
+    PACKAGE_FIELDS,
+    create_package,
+    update_package,
+)
+from app.core.errors import ValidationFailed
+from app.core.money import input_value
+from app.core.permissions import MANAGERS, roles
+from app.core.permissions import authorize as _authorize
+from app.core.schemas import load_form
+from app.core.uow import commit
+from app.extensions import db
+
+
+@bp.route("/<agency_slug>/packages", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def list_packages(agency_slug: str) -> ResponseReturnValue:
+    _authorize(can_manage_packages(g.actor))
+    values: dict = {"pricing": "fixed", "currency": g.actor.agency.base_currency, "active": True}
+    errors: dict = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        values["active"] = "active" in request.form
+        try:
+            data = load_form(PackageIn(), request.form)
+            package = create_package(g.actor, data)
+            commit()
+            flash(_("Package %(name)s added to the catalogue.", name=package.name), "success")
+            return redirect(url_for("clients.list_packages", agency_slug=agency_slug))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+    packages = db.session.scalars(package_list_query(g.actor)).all()
+    return render_template(
+        "clients/packages.html", packages=packages, values=values, errors=errors
+    ), (422 if errors else 200)
+
+
+@bp.route("/<agency_slug>/packages/<int:package_id>/edit", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def edit_package(agency_slug: str, package_id: int) -> ResponseReturnValue:
+    package = get_package_or_404(g.actor, package_id)
+    _authorize(can_edit_package(g.actor, package))
+    values: dict = {k: getattr(package, k) for k in PACKAGE_FIELDS}
+    values["price"] = input_value(package.price_minor, package.currency)
+    errors: dict = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        values["active"] = "active" in request.form
+        try:
+            data = load_form(PackageIn(), request.form)
+            update_package(g.actor, package, data)
+            commit()
+            flash(_("Package saved."), "success")
+            return redirect(url_for("clients.list_packages", agency_slug=agency_slug))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+    return render_template(
+        "clients/package_form.html", package=package, values=values, errors=errors
+    ), (422 if errors else 200)
