@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from app.core.errors import Conflict, ValidationFailed
 from app.core.formatting import role_label
+from app.core.i18n import current_language
 from app.core.idempotency import once_per_form
 from app.core.pagination import paginate
 from app.core.permissions import roles
@@ -31,11 +32,12 @@ MEMBERS_PER_PAGE = 50
 
 @bp.app_template_filter("minor_money")
 def minor_money(amount_minor: int | None, currency: str | None) -> str:
-    """An amount in minor units shown in its currency, e.g. 1250 USD -> $12.50."""
+    """An amount in minor units shown in its currency in the page's language, e.g. 1250 USD
+    -> $12.50 in English, 12,50 $US in French."""
     if amount_minor is None or not currency:
         return ""
     amount = decimal.Decimal(amount_minor).scaleb(-get_currency_precision(currency))
-    return format_currency(amount, currency, locale="en")
+    return format_currency(amount, currency, locale=current_language())
 
 
 def _major(amount_minor: int | None, currency: str | None) -> str:

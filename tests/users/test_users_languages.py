@@ -125,6 +125,8 @@ def test_a_french_owner_reads_the_team_member_and_settings_in_french(speaker, te
     assert _html_tag(page).startswith('<html lang="fr" dir="ltr"')
     assert "Enregistrer les informations" in page and "Désactiver le membre" in page
     assert "Changer de rôle" in page and "Save details" not in page
+    page = _page(me.browser, f"/{me.slug}/team")
+    assert "12,50\u00a0$US/h" in page  # the VA's cost rate, French style
     page = _page(me.browser, f"/{me.slug}/settings")
     assert "<h1>Paramètres de l’agence</h1>" in page and "Enregistrer les paramètres" in page
     assert "Agency settings" not in page
