@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from app.audit.services import record
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden
@@ -12,9 +14,11 @@ from app.jobs.policy import can_dismiss_job, can_retry_job
 
 def run_job_again(actor: Actor, job: OutboxJob) -> OutboxJob:
     if actor.role != "owner":
-        raise Forbidden("Only owners can run a job again.")
+        raise Forbidden(_("Only owners can run a job again."))
     if not can_retry_job(actor, job):
-        raise Conflict(f"Only failed jobs can be run again; this one is {job.status}.")
+        raise Conflict(
+            _("Only failed jobs can be run again; this one is %(status)s.", status=job.status)
+        )
     record(
         actor, "job.retried", job, summary=f"Ran again: {job.label}", before={"status": "failed"}
     )
@@ -23,8 +27,8 @@ def run_job_again(actor: Actor, job: OutboxJob) -> OutboxJob:
 
 def dismiss_job(actor: Actor, job: OutboxJob) -> OutboxJob:
     if actor.role != "owner":
-        raise Forbidden("Only owners can dismiss a failed job.")
+        raise Forbidden(_("Only owners can dismiss a failed job."))
     if not can_dismiss_job(actor, job):
-        raise Conflict("Only failed jobs that are not dismissed yet can be dismissed.")
+        raise Conflict(_("Only failed jobs that are not dismissed yet can be dismissed."))
     job.acknowledged_at = utcnow()
     return job

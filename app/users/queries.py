@@ -8,6 +8,7 @@ agencies, and say so with `all_tenants()`.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
 from app.clients.models import Client
@@ -52,7 +53,7 @@ def get_member_or_404(actor: Actor, member_id: int) -> Membership:
     if member is None:
         raise NotFound()
     if not can_view_member(actor, member):
-        raise Forbidden("You can't see this member.")
+        raise Forbidden(_("You can't see this member."))
     return member
 
 
@@ -117,7 +118,7 @@ def get_invitation_or_404(actor: Actor, invitation_id: int) -> Invitation:
     if invitation is None:
         raise NotFound()
     if not can_manage_team(actor):
-        raise Forbidden("Only owners and managers see invitations.")
+        raise Forbidden(_("Only owners and managers see invitations."))
     return invitation
 
 
