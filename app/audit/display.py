@@ -194,6 +194,48 @@ ACTION_LABELS = {
     "work_request.created": lazy_gettext("Work request created"),
     "work_request.declined": lazy_gettext("Work request declined"),
 }
+# Stored states, statuses, kinds and methods as people read them (an unknown one is named
+# from its value, in English).
+VALUE_LABELS = {
+    "prospect": lazy_gettext("Prospect"),
+    "onboarding": lazy_gettext("Onboarding"),
+    "active": lazy_gettext("Active"),
+    "paused": lazy_gettext("Paused"),
+    "ended": lazy_gettext("Ended"),
+    "disabled": lazy_gettext("Disabled"),
+    "pending": lazy_gettext("Pending"),
+    "accepted": lazy_gettext("Accepted"),
+    "revoked": lazy_gettext("Revoked"),
+    "expired": lazy_gettext("Expired"),
+    "draft": lazy_gettext("Draft"),
+    "issued": lazy_gettext("Issued"),
+    "sent": lazy_gettext("Sent"),
+    "partially_paid": lazy_gettext("Partially paid"),
+    "paid": lazy_gettext("Paid"),
+    "void": lazy_gettext("Void"),
+    "invoice": lazy_gettext("Invoice"),
+    "credit_note": lazy_gettext("Credit note"),
+    "todo": lazy_gettext("Todo"),
+    "in_progress": lazy_gettext("In progress"),
+    "submitted": lazy_gettext("Submitted"),
+    "in_review": lazy_gettext("In review"),
+    "changes_requested": lazy_gettext("Changes requested"),
+    "approved": lazy_gettext("Approved"),
+    "awaiting_client": lazy_gettext("Awaiting client"),
+    "client_approved": lazy_gettext("Client approved"),
+    "client_changes": lazy_gettext("Client changes"),
+    "delivered": lazy_gettext("Delivered"),
+    "cancelled": lazy_gettext("Cancelled"),
+    "bank_transfer": lazy_gettext("Bank transfer"),
+    "paypal": lazy_gettext("Paypal"),
+    "wise": lazy_gettext("Wise"),
+    "card": lazy_gettext("Card"),
+    "cash": lazy_gettext("Cash"),
+    "other": lazy_gettext("Other"),
+    "fixed": lazy_gettext("Fixed"),
+    "primary": lazy_gettext("Primary"),
+    "backup": lazy_gettext("Backup"),
+}
 # Fields holding the id of a team member, a client, ... and how to name them.
 MEMBER_FIELDS = {"assignee_id", "reviewer_id", "membership_id", "member_id", "requested_by_id"}
 ID_KINDS = {
@@ -361,6 +403,8 @@ class _Formatter:
         if leaf == "role" and isinstance(value, str):
             return role_label(value)
         if leaf in ("state", "status", "kind", "pricing", "method") and isinstance(value, str):
+            if value in VALUE_LABELS:
+                return str(VALUE_LABELS[value])
             return value.replace("_", " ").capitalize()
         if isinstance(value, str) and _DATE.match(value):
             return format_day(dt.date.fromisoformat(value))
