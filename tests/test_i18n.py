@@ -223,3 +223,19 @@ def test_time_zones_are_named_in_the_reader_language(app):
     assert english == "Eastern European Time"
     assert arabic != english and arabic == "توقيت شرق أوروبا"
     assert french != english
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_a_string_in_two_catalogues_reads_the_same_in_both(language):
+    """Flask-Babel merges the catalogues (a later one wins), so one domain's wording of a
+    shared string would silently replace another's on its pages."""
+    seen: dict = {}
+    for root in ROOTS:
+        with open(root / language / "LC_MESSAGES" / "messages.po", "rb") as fh:
+            for message in read_po(fh):
+                if message.id:
+                    seen.setdefault(_key(message.id), {})[str(root.relative_to(ROOT))] = _key(
+                        message.string
+                    )
+    clashes = {key: where for key, where in seen.items() if len(set(where.values())) > 1}
+    assert clashes == {}
