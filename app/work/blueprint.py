@@ -11,41 +11,73 @@ imports those modules before registering it.
 from __future__ import annotations
 
 from flask import Blueprint, g, request, url_for
+from flask_babel import gettext, lazy_gettext
+from markupsafe import Markup
 
 from app.core.errors import Forbidden
 from app.work.models import WorkItem
-from app.work.services import STATE_LABELS
+from app.work.services import STATE_WORDS, state_label
 
 bp = Blueprint("work", __name__, template_folder="templates")
 
 QUADRANT_LABELS = {
-    "do": "Do now (urgent, important)",
-    "schedule": "Schedule (important)",
-    "delegate": "Delegate (urgent)",
-    "eliminate": "Later (neither)",
+    "do": lazy_gettext("Do now (urgent, important)"),
+    "schedule": lazy_gettext("Schedule (important)"),
+    "delegate": lazy_gettext("Delegate (urgent)"),
+    "eliminate": lazy_gettext("Later (neither)"),
 }
 ACTION_LABELS = {
-    "start": "Start work",
-    "submit": "Submit for review",
-    "take": "Take for review",
-    "deliver": "Mark delivered",
-    "cancel": "Cancel item",
+    "start": lazy_gettext("Start work"),
+    "submit": lazy_gettext("Submit for review"),
+    "take": lazy_gettext("Take for review"),
+    "deliver": lazy_gettext("Mark delivered"),
+    "cancel": lazy_gettext("Cancel item"),
 }
+OUTCOME_LABELS = {
+    "approved": lazy_gettext("Approved"),
+    "changes_requested": lazy_gettext("Changes requested"),
+    "client_approved": lazy_gettext("Client approved"),
+    "client_changes": lazy_gettext("Client changes"),
+}
+# The fields an "edited" history entry names (EDIT_FIELDS of app.work.services).
+FIELD_LABELS = {
+    "title": lazy_gettext("title"),
+    "description": lazy_gettext("description"),
+    "due_at": lazy_gettext("due time"),
+    "urgent": lazy_gettext("urgent"),
+    "important": lazy_gettext("important"),
+    "estimate_minutes": lazy_gettext("estimate"),
+}
+
+
+def bdi(value: object) -> Markup:
+    """Isolate a value that may be written left to right (a name, a time) inside a
+    sentence that may be right to left."""
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
+def field_labels(names: list[str]) -> str:
+    # Translators: the separator of a list ("title, due time").
+    separator = gettext(", ")
+    return separator.join(str(FIELD_LABELS.get(n, n.replace("_", " "))) for n in names)
 
 
 @bp.context_processor
 def _helpers() -> dict:
     return {
-        "STATE_LABELS": STATE_LABELS,
+        "STATE_LABELS": {state: state_label(state) for state in STATE_WORDS},
         "QUADRANT_LABELS": QUADRANT_LABELS,
         "ACTION_LABELS": ACTION_LABELS,
+        "OUTCOME_LABELS": OUTCOME_LABELS,
+        "bdi": bdi,
+        "field_labels": field_labels,
     }
 
 
 def authorize(allowed: bool) -> None:
     """Refuse (403) what the policy does not allow."""
     if not allowed:
-        raise Forbidden("Your role does not allow this.")
+        raise Forbidden(gettext("Your role does not allow this."))
 
 
 def is_htmx() -> bool:

@@ -6,6 +6,8 @@ the item's history.
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from app.core import storage
 from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
@@ -13,16 +15,36 @@ from app.core.permissions import Actor
 from app.extensions import db
 from app.work.models import ChecklistState, EvidenceFile, WorkItem
 from app.work.richtext import link_problem, sanitize_html
-from app.work.services import EVIDENCE_NAMES, STATE_LABELS, history_text, record_event
+from app.work.services import evidence_name, history_text, record_event, state_label
 from app.work.uploads import DetectedFile
 
 
 def _require_in_progress(item: WorkItem, doing: str) -> None:
     if item.state != "in_progress":
-        raise Conflict(
-            f"Can't {doing}: the checklist is worked while the item is in progress "
-            f"(this item is {STATE_LABELS[item.state]})."
-        )
+        state = state_label(item.state)
+        messages = {
+            "tick": gettext(
+                "Can't tick the checklist: the checklist is worked while the item is in "
+                "progress (this item is %(state)s).",
+                state=state,
+            ),
+            "untick": gettext(
+                "Can't untick the checklist: the checklist is worked while the item is in "
+                "progress (this item is %(state)s).",
+                state=state,
+            ),
+            "add": gettext(
+                "Can't add evidence: the checklist is worked while the item is in progress "
+                "(this item is %(state)s).",
+                state=state,
+            ),
+            "remove": gettext(
+                "Can't remove evidence: the checklist is worked while the item is in progress "
+                "(this item is %(state)s).",
+                state=state,
+            ),
+        }
+        raise Conflict(messages[doing])
 
 
 def set_checklist_done(
@@ -30,13 +52,16 @@ def set_checklist_done(
 ) -> ChecklistState:
     """Tick or untick one checklist item. An item that asks for evidence is ticked only
     once its evidence is there."""
-    _require_in_progress(item, "tick the checklist" if done else "untick the checklist")
+    _require_in_progress(item, "tick" if done else "untick")
     if check.done == done:
         return check
     if done and not check.has_evidence:
         raise Conflict(
-            f"Add {EVIDENCE_NAMES[check.evidence_kind]} as evidence for '{check.text}' "
-            "before ticking it."
+            gettext(
+                "Add %(evidence)s as evidence for '%(item)s' before ticking it.",
+                evidence=evidence_name(check.evidence_kind),
+                item=check.text,
+            )
         )
     check.done = done
     check.done_at = utcnow() if done else None
@@ -54,25 +79,28 @@ def set_checklist_done(
 
 def _evidence_kind_check(check: ChecklistState, kind: str) -> None:
     if check.evidence_kind == "none":
-        raise Conflict(f"'{check.text}' takes no evidence; just tick it.")
+        raise Conflict(gettext("'%(item)s' takes no evidence; just tick it.", item=check.text))
     if check.evidence_kind != kind:
-        wants = EVIDENCE_NAMES[check.evidence_kind]
-        raise ValidationFailed(
-            {kind: [f"'{check.text}' takes {wants} as evidence, not {EVIDENCE_NAMES[kind]}."]}
+        message = gettext(
+            "'%(item)s' takes %(wanted)s as evidence, not %(sent)s.",
+            item=check.text,
+            wanted=evidence_name(check.evidence_kind),
+            sent=evidence_name(kind),
         )
+        raise ValidationFailed({kind: [message]})
 
 
 def add_evidence(actor: Actor, item: WorkItem, check: ChecklistState, data: dict) -> ChecklistState:
     """Set the link or note evidence of a checklist item (the kind its SOP asks for)."""
-    _require_in_progress(item, "add evidence")
+    _require_in_progress(item, "add")
     link, note = data.get("link"), data.get("note")
     if link is None and note is None:
         kind = check.evidence_kind if check.evidence_kind in ("link", "note") else "link"
         if check.evidence_kind == "file":
-            raise ValidationFailed({"file": ["Upload the file this item asks for."]})
-        raise ValidationFailed({kind: [f"Add {EVIDENCE_NAMES[kind]}."]})
+            raise ValidationFailed({"file": [gettext("Upload the file this item asks for.")]})
+        raise ValidationFailed({kind: [gettext("Add %(evidence)s.", evidence=evidence_name(kind))]})
     if link is not None and note is not None:
-        raise ValidationFailed({"note": ["Send a link or a note, not both."]})
+        raise ValidationFailed({"note": [gettext("Send a link or a note, not both.")]})
     if link is not None:
         _evidence_kind_check(check, "link")
         problem = link_problem(link)
@@ -84,7 +112,7 @@ def add_evidence(actor: Actor, item: WorkItem, check: ChecklistState, data: dict
         _evidence_kind_check(check, "note")
         clean = sanitize_html(note)
         if not clean:
-            raise ValidationFailed({"note": ["Write the note."]})
+            raise ValidationFailed({"note": [gettext("Write the note.")]})
         check.evidence_note = clean
         summary = "note"
     db.session.flush()
@@ -103,7 +131,7 @@ def attach_evidence_file(
 ) -> EvidenceFile:
     """Store an uploaded (already checked) file as the item's evidence, under a key the
     server makes from ids; the uploader's file name is kept for display only."""
-    _require_in_progress(item, "add evidence")
+    _require_in_progress(item, "add")
     _evidence_kind_check(check, "file")
     row = EvidenceFile(
         work_item_id=item.id,
@@ -134,7 +162,7 @@ def attach_evidence_file(
 def clear_evidence(actor: Actor, item: WorkItem, check: ChecklistState) -> ChecklistState:
     """Remove a checklist item's evidence; a ticked item is unticked with it (the file
     itself stays in the history)."""
-    _require_in_progress(item, "remove evidence")
+    _require_in_progress(item, "remove")
     if check.evidence_kind == "none" or not check.has_evidence:
         return check
     check.evidence_link = None

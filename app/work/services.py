@@ -15,6 +15,7 @@ import datetime as dt
 import zoneinfo
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from markupsafe import escape
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -33,26 +34,49 @@ from app.work.policy import REVIEWER_ROLES, can_post_internal_comment
 from app.work.richtext import sanitize_html
 from app.work.stage_dates import last_stage_due_at
 
-DOES_NOT_EXIST = "Does not exist."
-STALE = (
-    "Someone else changed this work item since you opened it (it is now {state}). "
-    "Reload the page to see their change, then try again."
-)
+
+def N_(text: str) -> str:
+    """Mark `text` for the catalogue; it is translated where it is shown (gettext)."""
+    return text
+
+
+DOES_NOT_EXIST = N_("Does not exist.")
+# The states in words, in English: the audit trail keeps them so. Pages and refusals show
+# them in the reader's language with state_label().
 STATE_LABELS = {
-    "todo": "to do",
-    "in_progress": "in progress",
-    "submitted": "submitted for review",
-    "in_review": "in review",
-    "changes_requested": "with the VA for the changes QA asked for",
-    "approved": "approved by QA",
-    "awaiting_client": "awaiting the client's approval",
-    "client_approved": "approved by the client",
-    "client_changes": "with the VA for the changes the client asked for",
-    "delivered": "delivered",
-    "cancelled": "cancelled",
+    "todo": N_("to do"),
+    "in_progress": N_("in progress"),
+    "submitted": N_("submitted for review"),
+    "in_review": N_("in review"),
+    "changes_requested": N_("with the VA for the changes QA asked for"),
+    "approved": N_("approved by QA"),
+    "awaiting_client": N_("awaiting the client's approval"),
+    "client_approved": N_("approved by the client"),
+    "client_changes": N_("with the VA for the changes the client asked for"),
+    "delivered": N_("delivered"),
+    "cancelled": N_("cancelled"),
 }
+STATE_WORDS = STATE_LABELS
 EDIT_FIELDS = ("title", "description", "due_at", "urgent", "important", "estimate_minutes")
-EVIDENCE_NAMES = {"link": "a link", "note": "a note", "file": "a file"}
+EVIDENCE_NAMES = {"link": N_("a link"), "note": N_("a note"), "file": N_("a file")}
+
+
+def state_label(state: str) -> str:
+    """A state in words, in the reader's language."""
+    return gettext(STATE_LABELS[state]) if state in STATE_LABELS else state
+
+
+def evidence_name(kind: str) -> str:
+    """'a link', 'a note', 'a file', in the reader's language."""
+    return gettext(EVIDENCE_NAMES[kind]) if kind in EVIDENCE_NAMES else kind
+
+
+def stale_message(state: str) -> str:
+    return gettext(
+        "Someone else changed this work item since you opened it (it is now %(state)s). "
+        "Reload the page to see their change, then try again.",
+        state=state,
+    )
 
 
 # --- shared helpers -----------------------------------------------------------------------
@@ -61,7 +85,7 @@ EVIDENCE_NAMES = {"link": "a link", "note": "a note", "file": "a file"}
 def check_lock(item: WorkItem, lock_version: int | None) -> None:
     """Refuse a change made from a stale copy of the item (its `lock_version` moved on)."""
     if lock_version is not None and lock_version != item.lock_version:
-        raise Conflict(STALE.format(state=STATE_LABELS.get(item.state, item.state)))
+        raise Conflict(stale_message(state_label(item.state)))
 
 
 def flush_item(item: WorkItem) -> None:
@@ -69,7 +93,7 @@ def flush_item(item: WorkItem) -> None:
     try:
         db.session.flush()
     except StaleDataError as exc:
-        raise Conflict(STALE.format(state="changed")) from exc
+        raise Conflict(stale_message(gettext("changed"))) from exc
 
 
 def record_event(
@@ -106,11 +130,18 @@ def history_text(text: str) -> str:
 
 
 def require_open(item: WorkItem, doing: str) -> None:
-    """Refuse changing a delivered or cancelled item."""
+    """Refuse changing a delivered or cancelled item (`doing`: "edit" or "reassign")."""
     if item.state not in OPEN_STATES:
-        raise Conflict(
-            f"Can't {doing}: this work item is {STATE_LABELS[item.state]}; it is closed."
-        )
+        state = state_label(item.state)
+        if doing == "reassign":
+            message = gettext(
+                "Can't reassign it: this work item is %(state)s; it is closed.", state=state
+            )
+        else:
+            message = gettext(
+                "Can't edit it: this work item is %(state)s; it is closed.", state=state
+            )
+        raise Conflict(message)
 
 
 def to_utc(value: dt.datetime | None, zone: str) -> dt.datetime | None:
@@ -130,9 +161,9 @@ def resolve_assignee(actor: Actor, client: Client, membership_id: int) -> Member
     """An active VA who is currently assigned to the client (422 naming assignee_id)."""
     va = _member(membership_id)
     if va is None:
-        raise ValidationFailed({"assignee_id": [DOES_NOT_EXIST]})
+        raise ValidationFailed({"assignee_id": [gettext(DOES_NOT_EXIST)]})
     if va.role != "va" or not va.is_active_member:
-        raise ValidationFailed({"assignee_id": ["Must be an active VA of the agency."]})
+        raise ValidationFailed({"assignee_id": [gettext("Must be an active VA of the agency.")]})
     assigned = db.session.scalar(
         sa.select(Assignment.id).where(
             Assignment.client_id == client.id,
@@ -144,8 +175,11 @@ def resolve_assignee(actor: Actor, client: Client, membership_id: int) -> Member
         raise ValidationFailed(
             {
                 "assignee_id": [
-                    f"{va.user.name} is not assigned to {client.name}; "
-                    "assign them to the client first."
+                    gettext(
+                        "%(name)s is not assigned to %(client)s; assign them to the client first.",
+                        name=va.user.name,
+                        client=client.name,
+                    )
                 ]
             }
         )
@@ -157,14 +191,22 @@ def resolve_reviewer(membership_id: int, *, assignee_id: int | None) -> Membersh
     reviewer_id)."""
     reviewer = _member(membership_id)
     if reviewer is None:
-        raise ValidationFailed({"reviewer_id": [DOES_NOT_EXIST]})
+        raise ValidationFailed({"reviewer_id": [gettext(DOES_NOT_EXIST)]})
     if reviewer.role not in REVIEWER_ROLES or not reviewer.is_active_member:
         raise ValidationFailed(
-            {"reviewer_id": ["Must be an active QA reviewer, manager or owner of the agency."]}
+            {
+                "reviewer_id": [
+                    gettext("Must be an active QA reviewer, manager or owner of the agency.")
+                ]
+            }
         )
     if assignee_id is not None and reviewer.id == assignee_id:
         raise ValidationFailed(
-            {"reviewer_id": ["The reviewer can't be the assignee: nobody reviews their own work."]}
+            {
+                "reviewer_id": [
+                    gettext("The reviewer can't be the assignee: nobody reviews their own work.")
+                ]
+            }
         )
     return reviewer
 
@@ -173,10 +215,12 @@ def resolve_sop_version(version_id: int) -> SopVersion:
     """The current version of an active (not archived) SOP of the agency."""
     version = db.session.scalar(sa.select(SopVersion).where(SopVersion.id == version_id))
     if version is None:
-        raise ValidationFailed({"sop_version_id": [DOES_NOT_EXIST]})
+        raise ValidationFailed({"sop_version_id": [gettext(DOES_NOT_EXIST)]})
     sop = db.session.scalar(sa.select(Sop).where(Sop.id == version.sop_id))
     if sop is None or sop.archived_at is not None or sop.current_version_id != version.id:
-        raise ValidationFailed({"sop_version_id": ["Choose the current version of an active SOP."]})
+        raise ValidationFailed(
+            {"sop_version_id": [gettext("Choose the current version of an active SOP.")]}
+        )
     return version
 
 
@@ -240,7 +284,7 @@ def create_work_item(actor: Actor, client: Client, data: dict) -> WorkItem:
     checklist copied from that version, and the assignee notified. Without a `due_at` the
     item is due when the SOP's last stage is (see `app.work.stage_dates`)."""
     if client.archived_at is not None:
-        raise Conflict("This client is archived; restore it before adding work.")
+        raise Conflict(gettext("This client is archived; restore it before adding work."))
     version = resolve_sop_version(data["sop_version_id"])
     assignee = resolve_assignee(actor, client, data["assignee_id"])
     reviewer = resolve_reviewer(data["reviewer_id"], assignee_id=assignee.id)
@@ -288,7 +332,7 @@ def update_work_item(
 ) -> WorkItem:
     """Change the title, description, due time, flags or estimate of an open item."""
     check_lock(item, lock_version)
-    require_open(item, "edit it")
+    require_open(item, "edit")
     before = snapshot(item, EDIT_FIELDS)
     values = dict(data)
     if "description" in values:
@@ -321,7 +365,7 @@ def reassign_work_item(
 ) -> WorkItem:
     """Give the item another assignee and/or reviewer, with the same rules as creation."""
     check_lock(item, lock_version)
-    require_open(item, "reassign it")
+    require_open(item, "reassign")
     new_assignee = item.assignee
     if data.get("assignee_id") is not None and data["assignee_id"] != item.assignee_id:
         new_assignee = resolve_assignee(actor, item.client, data["assignee_id"])
@@ -333,7 +377,11 @@ def reassign_work_item(
         reviewer = resolve_reviewer(new_reviewer_id, assignee_id=assignee_id)
         if reviewer.user_id in done_by_user_ids(item):
             raise ValidationFailed(
-                {"reviewer_id": ["This person worked on the checklist; they can't review it."]}
+                {
+                    "reviewer_id": [
+                        gettext("This person worked on the checklist; they can't review it.")
+                    ]
+                }
             )
     before = {"assignee_id": item.assignee_id, "reviewer_id": item.reviewer_id}
     after = {"assignee_id": assignee_id, "reviewer_id": new_reviewer_id}
@@ -383,8 +431,10 @@ def add_comment(actor: Actor, item: WorkItem, data: dict) -> WorkEvent:
     """A comment in the item's history; `internal` ones are for staff only."""
     internal = bool(data.get("internal", False))
     if internal and not can_post_internal_comment(actor):
-        raise ValidationFailed({"internal": ["Client contacts can't post internal notes."]})
+        raise ValidationFailed(
+            {"internal": [gettext("Client contacts can't post internal notes.")]}
+        )
     body = sanitize_html(data["body"])
     if not body:
-        raise ValidationFailed({"body": ["Write a comment."]})
+        raise ValidationFailed({"body": [gettext("Write a comment.")]})
     return record_event(actor, item, "comment", body=body, internal=internal)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import flash, g, redirect
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext, ngettext
 
 from app.core.permissions import MANAGERS, roles
 from app.work import policy, transitions
@@ -25,7 +26,7 @@ from app.work.schemas import (
 from app.work.views import act
 
 
-def _transition(action: str, path: str, check, schema_cls, run, done: str) -> None:
+def _transition(action: str, path: str, check, schema_cls, run, done: object) -> None:
     """Register POST /<agency_slug>/work/<id>/<path> for one transition."""
 
     def view(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
@@ -61,7 +62,7 @@ _transition(
     policy.can_start_work_item,
     TransitionIn,
     lambda a, i, d, lock: transitions.start_work_item(a, i, lock),
-    "Work started. Tick the checklist as you go.",
+    lazy_gettext("Work started. Tick the checklist as you go."),
 )
 
 
@@ -78,8 +79,13 @@ def submit_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue
         if open_items:
             n = len(open_items)
             flash(
-                f"Not submitted yet: {n} required checklist "
-                f"{'item is' if n == 1 else 'items are'} still open (listed below).",
+                ngettext(
+                    "Not submitted yet: %(num)d required checklist item is still open "
+                    "(listed below).",
+                    "Not submitted yet: %(num)d required checklist items are still open "
+                    "(listed below).",
+                    n,
+                ),
                 "warning",
             )
             return redirect(item_url(item, "submit-gate"))
@@ -89,7 +95,7 @@ def submit_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue
         TransitionIn(),
         lambda item, data, lock: transitions.submit_work_item(g.actor, item, lock),
         form="submit",
-        done="Submitted for QA review.",
+        done=lazy_gettext("Submitted for QA review."),
     )
 
 
@@ -99,7 +105,7 @@ _transition(
     policy.can_review_work_item,
     TransitionIn,
     lambda a, i, d, lock: transitions.take_for_review(a, i, lock),
-    "You are reviewing this item.",
+    lazy_gettext("You are reviewing this item."),
 )
 _transition(
     "approve",
@@ -107,7 +113,7 @@ _transition(
     policy.can_review_work_item,
     ReviewIn,
     lambda a, i, d, lock: transitions.approve_work_item(a, i, d, lock),
-    "Approved.",
+    lazy_gettext("Approved."),
 )
 _transition(
     "request_changes",
@@ -115,7 +121,7 @@ _transition(
     policy.can_review_work_item,
     ReviewIn,
     lambda a, i, d, lock: transitions.request_changes(a, i, d, lock),
-    "Changes requested; the assignee has been told.",
+    lazy_gettext("Changes requested; the assignee has been told."),
 )
 _transition(
     "client_approve",
@@ -123,7 +129,7 @@ _transition(
     policy.can_decide_as_client,
     ClientApproveIn,
     lambda a, i, d, lock: transitions.client_approve(a, i, d, lock),
-    "Thank you: you approved this work.",
+    lazy_gettext("Thank you: you approved this work."),
 )
 _transition(
     "client_changes",
@@ -131,7 +137,7 @@ _transition(
     policy.can_decide_as_client,
     ClientChangesIn,
     lambda a, i, d, lock: transitions.client_request_changes(a, i, d, lock),
-    "Thank you: your change request was sent to the team.",
+    lazy_gettext("Thank you: your change request was sent to the team."),
 )
 _transition(
     "record_client",
@@ -139,7 +145,7 @@ _transition(
     policy.can_record_client_decision,
     ClientDecisionIn,
     lambda a, i, d, lock: transitions.record_client_decision(a, i, d, lock),
-    "The client's answer is recorded.",
+    lazy_gettext("The client's answer is recorded."),
 )
 _transition(
     "deliver",
@@ -147,7 +153,7 @@ _transition(
     policy.can_deliver_work_item,
     TransitionIn,
     lambda a, i, d, lock: transitions.deliver_work_item(a, i, lock),
-    "Delivered.",
+    lazy_gettext("Delivered."),
 )
 _transition(
     "cancel",
@@ -155,5 +161,5 @@ _transition(
     policy.can_cancel_work_item,
     CancelIn,
     lambda a, i, d, lock: transitions.cancel_work_item(a, i, d, lock),
-    "Work item cancelled.",
+    lazy_gettext("Work item cancelled."),
 )

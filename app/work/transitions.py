@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext, ngettext
+
 from app.audit.services import record
 from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
@@ -33,38 +35,37 @@ from app.work.policy import ACTION_STATES, is_doer
 from app.work.queries import checklist_of, submission_count
 from app.work.richtext import plain_text, sanitize_html
 from app.work.services import (
-    EVIDENCE_NAMES,
+    N_,
     STATE_LABELS,
     check_lock,
     done_by_user_ids,
+    evidence_name,
     flush_item,
     record_event,
+    state_label,
 )
 
-VERBS = {
-    "start": "start work on it",
-    "submit": "submit it for review",
-    "take": "take it for review",
-    "approve": "approve it",
-    "request_changes": "request changes",
-    "client_approve": "approve it",
-    "client_changes": "ask for changes",
-    "record_client": "record the client's answer",
-    "deliver": "deliver it",
-    "cancel": "cancel it",
+# Why an action is refused in the item's state (%(state)s: the state in words).
+REFUSALS = {
+    "start": N_("Can't start work on it: this work item is %(state)s."),
+    "submit": N_("Can't submit it for review: this work item is %(state)s."),
+    "take": N_("Can't take it for review: this work item is %(state)s."),
+    "approve": N_("Can't approve it: this work item is %(state)s."),
+    "request_changes": N_("Can't request changes: this work item is %(state)s."),
+    "client_approve": N_("Can't approve it: this work item is %(state)s."),
+    "client_changes": N_("Can't ask for changes: this work item is %(state)s."),
+    "record_client": N_("Can't record the client's answer: this work item is %(state)s."),
+    "deliver": N_("Can't deliver it: this work item is %(state)s."),
+    "cancel": N_("Can't cancel it: this work item is %(state)s."),
 }
 # Transitions a client contact may see in the history (the rest is the team's business).
 CLIENT_VISIBLE_STATES = ("awaiting_client", "client_approved", "client_changes", "delivered")
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return one if n == 1 else many
-
-
 def require_state(item: WorkItem, action: str) -> None:
     """Refuse `action` when the item's state does not allow it, saying why."""
     if item.state not in ACTION_STATES[action]:
-        raise Conflict(f"Can't {VERBS[action]}: this work item is {STATE_LABELS[item.state]}.")
+        raise Conflict(gettext(REFUSALS[action], state=state_label(item.state)))
 
 
 def _move(
@@ -130,7 +131,13 @@ def open_required_items(item: WorkItem) -> list[str]:
         if not check.done:
             out.append(check.text)
         elif not check.has_evidence:
-            out.append(f"{check.text} (needs {EVIDENCE_NAMES[check.evidence_kind]})")
+            out.append(
+                gettext(
+                    "%(item)s (needs %(evidence)s)",
+                    item=check.text,
+                    evidence=evidence_name(check.evidence_kind),
+                )
+            )
     return out
 
 
@@ -143,27 +150,40 @@ def submit_work_item(actor: Actor, item: WorkItem, lock_version: int | None = No
         if open_items:
             n = len(open_items)
             raise Conflict(
-                f"{n} required checklist {_plural(n, 'item is', 'items are')} open: "
-                + ", ".join(open_items)
+                ngettext(
+                    "%(num)d required checklist item is open: %(items)s",
+                    "%(num)d required checklist items are open: %(items)s",
+                    n,
+                    items=", ".join(open_items),
+                )
             )
         if item.reviewer_id is None:
-            raise Conflict("This work item has no QA reviewer; ask a manager to choose one.")
+            raise Conflict(
+                gettext("This work item has no QA reviewer; ask a manager to choose one.")
+            )
     _move(actor, item, "submit", "submitted")
     notifications.notify_submitted(item, submission_count(item))
     return item
 
 
 def _refuse_doer(actor: Actor, item: WorkItem, doing: str) -> None:
+    """Refuse the doer reviewing (`doing`: "review") or approving ("approve") their work."""
     if is_doer(actor, item, done_by_user_ids(item)):
-        raise Conflict(
-            f"You did this work, so you can't {doing}: a reviewer must never be the doer."
-        )
+        if doing == "approve":
+            message = gettext(
+                "You did this work, so you can't approve it: a reviewer must never be the doer."
+            )
+        else:
+            message = gettext(
+                "You did this work, so you can't review it: a reviewer must never be the doer."
+            )
+        raise Conflict(message)
 
 
 def take_for_review(actor: Actor, item: WorkItem, lock_version: int | None = None) -> WorkItem:
     """The reviewer (never the doer) takes a submitted item for review."""
     check_lock(item, lock_version)
-    _refuse_doer(actor, item, "review it")
+    _refuse_doer(actor, item, "review")
     _move(actor, item, "take", "in_review")
     return item
 
@@ -183,7 +203,7 @@ def evaluate_rubric(rubric: list[dict], scores: dict, reasons: dict) -> dict[str
     errors: dict[str, list[str]] = {}
     for key in list(scores) + list(reasons):
         if key not in by_key:
-            errors[key] = ["Not a criterion of this SOP's rubric."]
+            errors[key] = [gettext("Not a criterion of this SOP's rubric.")]
     out: dict[str, dict] = {}
     for key, value in scores.items():
         criterion = by_key.get(key)
@@ -191,13 +211,13 @@ def evaluate_rubric(rubric: list[dict], scores: dict, reasons: dict) -> dict[str
             continue
         if criterion.get("kind") == "score":
             if isinstance(value, bool) or not isinstance(value, int):
-                errors[key] = ["Score this criterion from 1 to 5."]
+                errors[key] = [gettext("Score this criterion from 1 to 5.")]
                 continue
             mark = int(criterion.get("pass_mark") or 1)
             out[key] = {"score": value, "passed": value >= mark}
         else:
             if not isinstance(value, bool):
-                errors[key] = ["Mark this criterion pass or fail."]
+                errors[key] = [gettext("Mark this criterion pass or fail.")]
                 continue
             out[key] = {"score": None, "passed": value}
     if errors:
@@ -213,7 +233,12 @@ def _describe_failure(criterion: dict, entry: dict) -> str:
     label = _criterion_label(criterion)
     if entry["score"] is None:
         return label
-    return f"{label} ({entry['score']}, pass mark {criterion.get('pass_mark')})"
+    return gettext(
+        "%(criterion)s (%(score)s, pass mark %(mark)s)",
+        criterion=label,
+        score=entry["score"],
+        mark=criterion.get("pass_mark"),
+    )
 
 
 def _review(
@@ -244,15 +269,19 @@ def approve_work_item(
     whose contacts are notified."""
     check_lock(item, lock_version)
     require_state(item, "approve")
-    _refuse_doer(actor, item, "approve it")
+    _refuse_doer(actor, item, "approve")
     rubric = item.sop_version.definition.get("rubric") or []
     scores = evaluate_rubric(rubric, data.get("scores") or {}, data.get("reasons") or {})
     missing = [_criterion_label(c) for c in rubric if str(c["key"]) not in scores]
     if missing:
         n = len(missing)
         raise Conflict(
-            f"{n} rubric {_plural(n, 'criterion is', 'criteria are')} not scored: "
-            + ", ".join(missing)
+            ngettext(
+                "%(num)d rubric criterion is not scored: %(criteria)s",
+                "%(num)d rubric criteria are not scored: %(criteria)s",
+                n,
+                criteria=", ".join(missing),
+            )
         )
     failing = [
         _describe_failure(c, scores[str(c["key"])])
@@ -262,9 +291,14 @@ def approve_work_item(
     if failing:
         n = len(failing)
         raise Conflict(
-            f"Can't approve: {n} {_plural(n, 'criterion does', 'criteria do')} not pass: "
-            + ", ".join(failing)
-            + ". Request changes instead."
+            ngettext(
+                "Can't approve: %(num)d criterion does not pass: %(criteria)s. "
+                "Request changes instead.",
+                "Can't approve: %(num)d criteria do not pass: %(criteria)s. "
+                "Request changes instead.",
+                n,
+                criteria=", ".join(failing),
+            )
         )
     comment = sanitize_html(data.get("comment"))
     review = _review(actor, item, "approved", scores, comment)
@@ -298,7 +332,7 @@ def request_changes(
     something to change (a failed criterion or a comment). The assignee is notified."""
     check_lock(item, lock_version)
     require_state(item, "request_changes")
-    _refuse_doer(actor, item, "review it")
+    _refuse_doer(actor, item, "review")
     rubric = item.sop_version.definition.get("rubric") or []
     scores = evaluate_rubric(rubric, data.get("scores") or {}, data.get("reasons") or {})
     by_key = {str(c["key"]): c for c in rubric}
@@ -307,13 +341,17 @@ def request_changes(
     if without_reason:
         n = len(without_reason)
         raise Conflict(
-            f"Give a reason for each failed criterion: {n} "
-            f"{_plural(n, 'has', 'have')} none: " + ", ".join(without_reason)
+            ngettext(
+                "Give a reason for each failed criterion: %(num)d has none: %(criteria)s",
+                "Give a reason for each failed criterion: %(num)d have none: %(criteria)s",
+                n,
+                criteria=", ".join(without_reason),
+            )
         )
     comment = sanitize_html(data.get("comment"))
     if not failed and not comment:
         raise Conflict(
-            "Say what needs to change: fail a criterion with a reason, or write a comment."
+            gettext("Say what needs to change: fail a criterion with a reason, or write a comment.")
         )
     review = _review(actor, item, "changes_requested", scores, comment)
     item.rework_rounds += 1
@@ -353,7 +391,7 @@ def client_request_changes(
     require_state(item, "client_changes")
     reason = sanitize_html(data.get("reason"))
     if not reason:
-        raise ValidationFailed({"reason": ["Say what should change."]})
+        raise ValidationFailed({"reason": [gettext("Say what should change.")]})
     review = _review(actor, item, "client_changes", None, reason)
     _move(actor, item, "client_changes", "client_changes", body=reason)
     notifications.notify_changes(item, review.round, [], plain_text(reason), by_client=True)
@@ -377,7 +415,7 @@ def record_client_decision(
     note = sanitize_html(data.get("note"))
     changes = data["decision"] == "changes"
     if changes and not note:
-        raise ValidationFailed({"note": ["Say what the client wants changed."]})
+        raise ValidationFailed({"note": [gettext("Say what the client wants changed.")]})
     who = f"{data['contact_name']} {CHANNEL_LABELS[data['channel']]}"
     verb = "asked for changes" if changes else "approved"
     body = f"{who} {verb} (recorded by {actor.user.name})." + (f"\n{note}" if note else "")
@@ -398,12 +436,17 @@ def deliver_work_item(actor: Actor, item: WorkItem, lock_version: int | None = N
         item.state == "approved" and needs_client
     ):
         raise Conflict(
-            "Can't deliver yet: the client has not approved this work "
-            "(its SOP asks for the client's approval)."
+            gettext(
+                "Can't deliver yet: the client has not approved this work "
+                "(its SOP asks for the client's approval)."
+            )
         )
     if item.state in ("todo", "in_progress", "submitted", "in_review", "changes_requested"):
         raise Conflict(
-            f"Can't deliver: QA has not approved this work yet (it is {STATE_LABELS[item.state]})."
+            gettext(
+                "Can't deliver: QA has not approved this work yet (it is %(state)s).",
+                state=state_label(item.state),
+            )
         )
     _move(actor, item, "deliver", "delivered")
     return item

@@ -15,6 +15,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import IO
 
+from flask_babel import gettext
+
 from app.core.errors import ValidationFailed
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -123,22 +125,35 @@ def read_upload(stream: IO[bytes], filename: str | None, max_bytes: int) -> Dete
             if max_bytes >= 1024 * 1024
             else f"{max_bytes} bytes"
         )
-        raise ValidationFailed({"file": [f"The file is larger than {limit}."]})
+        raise ValidationFailed(
+            {"file": [gettext("The file is larger than %(limit)s.", limit=limit)]}
+        )
     if not data:
-        raise ValidationFailed({"file": ["The file is empty."]})
+        raise ValidationFailed({"file": [gettext("The file is empty.")]})
     name = safe_filename(filename)
     extension = _extension(name)
     kind = detect_kind(data, extension)
     if kind is None:
         raise ValidationFailed(
-            {"file": [f"This type of file is not accepted; upload a {ALLOWED_LABEL} file."]}
+            {
+                "file": [
+                    gettext(
+                        "This type of file is not accepted; upload a %(types)s file.",
+                        types=ALLOWED_LABEL,
+                    )
+                ]
+            }
         )
     content_type, extensions = TYPES[kind]
     if extension and extension not in extensions:
         raise ValidationFailed(
             {
                 "file": [
-                    f"The file's content ({kind.upper()}) does not match its name ({extension})."
+                    gettext(
+                        "The file's content (%(kind)s) does not match its name (%(extension)s).",
+                        kind=kind.upper(),
+                        extension=extension,
+                    )
                 ]
             }
         )

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import flash, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from werkzeug.datastructures import MultiDict
 
 from app.clients.models import Client
@@ -166,9 +167,12 @@ def new_work_item(agency_slug: str, client_id: int) -> ResponseReturnValue:
             if invite.get("invite_contact"):
                 _invite_client_login(client, invite.get("invite_email"))
             commit()
-            flash(f"Work item {item.title} created and assigned.", "success")
+            flash(gettext("Work item %(title)s created and assigned.", title=item.title), "success")
             if invite.get("invite_contact"):
-                flash(f"Invitation sent to {invite['invite_email']}.", "success")
+                flash(
+                    gettext("Invitation sent to %(email)s.", email=invite["invite_email"]),
+                    "success",
+                )
             return redirect(item_url(item))
         except DomainError as exc:
             db.session.rollback()
@@ -185,7 +189,7 @@ def _load_both(invite_form: dict, item_form: MultiDict) -> tuple[dict, dict]:
     try:
         invite = load_form(ClientInviteIn(), invite_form)
         if invite.get("invite_contact") and not invite.get("invite_email"):
-            errors["invite_email"] = ["Enter the email of the contact to invite."]
+            errors["invite_email"] = [gettext("Enter the email of the contact to invite.")]
     except ValidationFailed as exc:
         errors.update(exc.errors)
     try:
@@ -231,7 +235,7 @@ def edit_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
             lock = data.pop("lock_version", None)
             services.update_work_item(g.actor, item, data, lock)
             commit()
-            flash("Work item saved.", "success")
+            flash(gettext("Work item saved."), "success")
             return redirect(item_url(item))
         except DomainError as exc:
             db.session.rollback()
@@ -332,7 +336,7 @@ def act(
     run: Callable[[WorkItem, dict, int | None], Any],
     *,
     form: str,
-    done: str,
+    done: object,
     anchor: str | None = None,
 ) -> ResponseReturnValue:
     """Load, authorize, parse `schema` from the form, run, commit and redirect; refusals
@@ -351,7 +355,7 @@ def act(
         return render_item(
             item, form=form, errors=errors, values=request.form.to_dict(), status=exc.status
         )
-    flash(done, "success")
+    flash(str(done), "success")
     return redirect(item_url(item, anchor))
 
 
@@ -365,7 +369,7 @@ def reassign_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnVal
         ReassignIn(),
         lambda item, data, lock: services.reassign_work_item(g.actor, item, data, lock),
         form="reassign",
-        done="Assignment saved.",
+        done=lazy_gettext("Assignment saved."),
     )
 
 
@@ -379,7 +383,7 @@ def add_comment(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
         CommentIn(),
         lambda item, data, lock: services.add_comment(g.actor, item, data),
         form="comment",
-        done="Comment added.",
+        done=lazy_gettext("Comment added."),
         anchor="history",
     )
 
