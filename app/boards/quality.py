@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from app.core.clock import utcnow
 from app.core.permissions import Actor
@@ -61,15 +62,17 @@ def human_duration(seconds: float | None) -> str:
         return "—"
     seconds = max(0, int(round(seconds)))
     if seconds < 60:
-        return f"{seconds} s"
+        return gettext("%(s)d s", s=seconds)
     minutes = seconds // 60
     if minutes < 60:
-        return f"{minutes} min"
+        return gettext("%(min)d min", min=minutes)
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        if minutes:
+            return gettext("%(h)d h %(min)d min", h=hours, min=minutes)
+        return gettext("%(h)d h", h=hours)
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    return gettext("%(d)d d %(h)d h", d=days, h=hours) if hours else gettext("%(d)d d", d=days)
 
 
 @dataclass
@@ -115,7 +118,7 @@ def roll_up(
     cells: Iterable[Cell],
 ) -> tuple[Figures, dict[int | None, Figures], dict[int | None, Figures]]:
     """Overall, per-VA and per-SOP counts from the (VA, SOP) cells."""
-    overall = Figures(label="Everyone")
+    overall = Figures(label=gettext("Everyone"))
     by_va: dict[int | None, Figures] = {}
     by_sop: dict[int | None, Figures] = {}
     for cell in cells:
@@ -276,7 +279,7 @@ def quality_report(actor: Actor, days: int = 30, now: dt.datetime | None = None)
     """Every figure of the quality page, in seven statements whatever the data size."""
     since = period_start(days, now)
     if not actor.is_manager:
-        return QualityReport(days, since, Figures(label="Everyone"))
+        return QualityReport(days, since, Figures(label=gettext("Everyone")))
     overall, by_va, by_sop = roll_up(approval_cells(actor, since))
     _apply_turnaround(overall, turnaround(actor, since, None).get(None))
     va_turn = turnaround(actor, since, "assignee")
@@ -290,13 +293,21 @@ def quality_report(actor: Actor, days: int = 30, now: dt.datetime | None = None)
     names = _member_names({*by_va, *by_reviewer})
     titles = _sop_titles(by_sop)
     for key, figures in by_va.items():
-        figures.label = names.get(key, "Unassigned") if key is not None else "Unassigned"
+        figures.label = (
+            names.get(key, gettext("Unassigned")) if key is not None else gettext("Unassigned")
+        )
         _apply_turnaround(figures, va_turn.get(key))
     for key, figures in by_sop.items():
-        figures.label = titles.get(key, "Unknown SOP") if key is not None else "Unknown SOP"
+        figures.label = (
+            titles.get(key, gettext("Unknown SOP")) if key is not None else gettext("Unknown SOP")
+        )
         _apply_turnaround(figures, sop_turn.get(key))
     for key, figures in by_reviewer.items():
-        figures.label = names.get(key, "Former member") if key is not None else "Former member"
+        figures.label = (
+            names.get(key, gettext("Former member"))
+            if key is not None
+            else gettext("Former member")
+        )
         _apply_turnaround(figures, reviewer_turn.get(key))
 
     def ordered(groups: dict[int | None, Figures]) -> list[Figures]:

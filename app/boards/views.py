@@ -11,11 +11,13 @@ parameter) -> load through app.boards.queries / app.boards.all_work / app.boards
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup, escape
 from marshmallow import fields, validate
 from werkzeug.datastructures import MultiDict
@@ -39,6 +41,7 @@ from app.boards.queries import (
 from app.core.clock import utcnow
 from app.core.errors import Forbidden, ValidationFailed
 from app.core.formatting import format_datetime_fast
+from app.core.i18n import current_language
 from app.core.permissions import MANAGERS, roles
 from app.core.schemas import BaseSchema, load_form
 from app.work.models import STATES
@@ -46,40 +49,65 @@ from app.work.models import STATES
 bp = Blueprint("screens", __name__, template_folder="templates")
 
 QUADRANT_LABELS = {
-    "do": ("Do now", "Urgent and important", "danger"),
-    "schedule": ("Schedule", "Important, not urgent", "primary"),
-    "delegate": ("Delegate", "Urgent, not important", "warning"),
-    "eliminate": ("Eliminate", "Neither urgent nor important", "secondary"),
+    "do": (lazy_gettext("Do now"), lazy_gettext("Urgent and important"), "danger"),
+    "schedule": (lazy_gettext("Schedule"), lazy_gettext("Important, not urgent"), "primary"),
+    "delegate": (lazy_gettext("Delegate"), lazy_gettext("Urgent, not important"), "warning"),
+    "eliminate": (
+        lazy_gettext("Eliminate"),
+        lazy_gettext("Neither urgent nor important"),
+        "secondary",
+    ),
 }
 STATE_LABELS = {
-    "todo": "To do", "in_progress": "In progress", "submitted": "Submitted",
-    "in_review": "In review", "changes_requested": "Changes requested", "approved": "Approved",
-    "awaiting_client": "Awaiting client", "client_approved": "Client approved",
-    "client_changes": "Client changes", "delivered": "Delivered", "cancelled": "Cancelled",
-}  # fmt: skip
+    "todo": lazy_gettext("To do"),
+    "in_progress": lazy_gettext("In progress"),
+    "submitted": lazy_gettext("Submitted"),
+    "in_review": lazy_gettext("In review"),
+    "changes_requested": lazy_gettext("Changes requested"),
+    "approved": lazy_gettext("Approved"),
+    "awaiting_client": lazy_gettext("Awaiting client"),
+    "client_approved": lazy_gettext("Client approved"),
+    "client_changes": lazy_gettext("Client changes"),
+    "delivered": lazy_gettext("Delivered"),
+    "cancelled": lazy_gettext("Cancelled"),
+}
 STATE_COLORS = {
     "todo": "secondary", "in_progress": "info", "submitted": "primary", "in_review": "primary",
     "changes_requested": "warning", "approved": "success", "awaiting_client": "info",
     "client_approved": "success", "client_changes": "warning", "delivered": "success",
     "cancelled": "dark",
 }  # fmt: skip
-# Badges are made once here: a board shows hundreds, and a Jinja macro call per badge
-# costs more than the rest of the card.
+# Badges are made once per language: a board shows hundreds, and a Jinja macro call per
+# badge costs more than the rest of the card.
 _DARK_TEXT = ("info", "warning")
-STATE_BADGES = {
-    s: Markup(
-        '<span class="badge rounded-pill text-bg-{c}{t} text-nowrap" data-state="{s}">'
-        "{label}</span>"
-    ).format(c=c, t=" text-dark" if c in _DARK_TEXT else "", s=s, label=STATE_LABELS[s])
-    for s, c in STATE_COLORS.items()
-}
-QUADRANT_BADGES = {
-    q: Markup(
-        '<span class="badge text-bg-{c}{t} text-nowrap" title="{hint}" data-quadrant="{q}">'
-        "{label}</span>"
-    ).format(c=c, t=" text-dark" if c in _DARK_TEXT else "", hint=hint, q=q, label=label)
-    for q, (label, hint, c) in QUADRANT_LABELS.items()
-}
+
+
+@functools.cache
+def state_badges(language: str) -> dict[str, Markup]:
+    """The state badges in `language` (the labels are those of the current request's)."""
+    return {
+        s: Markup(
+            '<span class="badge rounded-pill text-bg-{c}{t} text-nowrap" data-state="{s}">'
+            "{label}</span>"
+        ).format(c=c, t=" text-dark" if c in _DARK_TEXT else "", s=s, label=str(STATE_LABELS[s]))
+        for s, c in STATE_COLORS.items()
+    }
+
+
+@functools.cache
+def quadrant_badges(language: str) -> dict[str, Markup]:
+    """The priority (Eisenhower quadrant) badges in `language`."""
+    return {
+        q: Markup(
+            '<span class="badge text-bg-{c}{t} text-nowrap" title="{hint}" data-quadrant="{q}">'
+            "{label}</span>"
+        ).format(
+            c=c, t=" text-dark" if c in _DARK_TEXT else "", hint=str(hint), q=q, label=str(label)
+        )
+        for q, (label, hint, c) in QUADRANT_LABELS.items()
+    }
+
+
 ID = {"validate": validate.Range(min=1, max=2**31 - 1)}
 
 
@@ -153,28 +181,42 @@ def due_html(card: Card, zone: str, now: dt.datetime) -> Markup:
     Python with f-strings rather than a Jinja macro or Markup.format: a board calls it for
     hundreds of cards."""
     if card.due_at is None:
-        return Markup('<span class="text-body-secondary">No due date</span>')
+        return Markup('<span class="text-body-secondary">{}</span>').format(gettext("No due date"))
     late = (
         " text-danger fw-semibold" if card.due_at < now and card.state not in CLOSED_STATES else ""
     )
     out = f'<span class="local-time{late}">{escape(short_time(card.due_at, zone))}</span>'
     if card.client_zone != zone:
-        client_zone = escape(card.client_zone)
+        title = escape(gettext("The client's local time (%(zone)s)", zone=card.client_zone))
         local = escape(short_time(card.due_at, card.client_zone))
         out += (
-            '<span class="text-body-secondary small local-time d-block" title="The client&#39;s'
-            f' local time ({client_zone})"><i class="bi bi-globe2"></i> {local}</span>'
+            f'<span class="text-body-secondary small local-time d-block" title="{title}">'
+            f'<i class="bi bi-globe2"></i> {local}</span>'
         )
     return Markup(out)  # noqa: S704 - every value in it is escaped above
 
 
+def bdi(value: object) -> Markup:
+    """Isolate a value that may be written left to right (a name, a time zone) inside a
+    sentence that may be right to left."""
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
+def work_of(name: str) -> Markup:
+    """ "Jessica's work", in the reader's language (escaped as a whole, like any text)."""
+    return escape(gettext("%(name)s's work", name=name))
+
+
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
+    language = current_language()
     return {
         "QUADRANT_LABELS": QUADRANT_LABELS,
-        "QUADRANT_BADGES": QUADRANT_BADGES,
+        "QUADRANT_BADGES": quadrant_badges(language),
         "STATE_LABELS": STATE_LABELS,
-        "STATE_BADGES": STATE_BADGES,
+        "STATE_BADGES": state_badges(language),
+        "bdi": bdi,
+        "work_of": work_of,
         "human_duration": human_duration,
         "short_time": short_time,
         "due": due_html,
@@ -193,7 +235,7 @@ def my_work_page(agency_slug: str) -> ResponseReturnValue:
     member = actor.membership
     if args.get("member") and args["member"] != member.id:
         if not actor.is_manager:
-            raise Forbidden("Only owners and managers can look at another person's work.")
+            raise Forbidden(gettext("Only owners and managers can look at another person's work."))
         member = get_member_or_404(actor, args["member"])
     groups = (
         [] if errors else my_work(actor, member, quadrant=args.get("quadrant"), page=args["page"])
@@ -219,7 +261,9 @@ def qa_queue_page(agency_slug: str) -> ResponseReturnValue:
     actor = g.actor
     args, raw, errors = _args(QueueArgs())
     if args.get("reviewer") and not actor.is_manager:
-        raise Forbidden("Reviewers see their own queue; only owners and managers can filter.")
+        raise Forbidden(
+            gettext("Reviewers see their own queue; only owners and managers can filter.")
+        )
     page = qa_queue(actor, reviewer_id=args.get("reviewer"), page=args["page"])
     if errors:
         page.items, page.total = [], 0
@@ -239,7 +283,7 @@ def _client_filter(actor: Any, args: dict, errors: dict) -> tuple[dict, dict]:
     cannot see."""
     chosen = client_name(actor, args["client"]) if args.get("client") else None
     if args.get("client") and chosen is None:
-        errors = {**errors, "client": ["No such client."]}
+        errors = {**errors, "client": [gettext("No such client.")]}
     clients, many_clients = client_options(actor)
     return {"clients": clients, "many_clients": many_clients, "chosen_client": chosen}, errors
 
