@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from app.audit.services import record
 from app.core.clock import utcnow
@@ -184,8 +185,12 @@ def update_sop(
     current_number = sop.current_version.number if sop.current_version else None
     if base_version is not None and current_number is not None and base_version != current_number:
         raise Conflict(
-            f"This SOP changed while you were editing: version {current_number} is current, "
-            f"you edited version {base_version}. Reload it and apply your changes again."
+            gettext(
+                "This SOP changed while you were editing: version %(current)s is current, "
+                "you edited version %(edited)s. Reload it and apply your changes again.",
+                current=current_number,
+                edited=base_version,
+            )
         )
     version, outcome = _save_version(actor, sop, parsed)
     if outcome != "unchanged" and sop.source == "file":
@@ -225,9 +230,11 @@ def clone_sop(actor: Actor, sop: Sop, data: dict) -> Sop:
     slug and title; the YAML keeps its comments where it can."""
     current = sop.current_version
     if current is None:
-        raise Conflict("This SOP has no version to clone yet.")
+        raise Conflict(gettext("This SOP has no version to clone yet."))
     if find_sop_by_slug(data["slug"]) is not None:
-        raise ValidationFailed({"slug": [f"An SOP with the slug {data['slug']!r} already exists."]})
+        raise ValidationFailed(
+            {"slug": [gettext("An SOP with the slug %(slug)r already exists.", slug=data["slug"])]}
+        )
     text = retitle_yaml(current.yaml_text, current.definition, data["slug"], data["title"])
     parsed = parse_sop(text)
     return _new_sop(
@@ -242,7 +249,7 @@ def clone_sop(actor: Actor, sop: Sop, data: dict) -> Sop:
 def archive_sop(actor: Actor, sop: Sop) -> Sop:
     """Archived SOPs are not offered for new work; work already using them carries on."""
     if sop.archived_at is not None:
-        raise Conflict("This SOP is already archived.")
+        raise Conflict(gettext("This SOP is already archived."))
     sop.archived_at = utcnow()
     db.session.flush()
     record(
@@ -258,7 +265,7 @@ def archive_sop(actor: Actor, sop: Sop) -> Sop:
 
 def unarchive_sop(actor: Actor, sop: Sop) -> Sop:
     if sop.archived_at is None:
-        raise Conflict("This SOP is not archived.")
+        raise Conflict(gettext("This SOP is not archived."))
     before = {"archived_at": sop.archived_at}
     sop.archived_at = None
     db.session.flush()

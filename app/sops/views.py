@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.utils import secure_filename
 
@@ -53,10 +55,10 @@ from app.sops.services import (
 bp = Blueprint("sops", __name__, template_folder="templates")
 
 EVIDENCE_LABELS = {
-    "none": ("No evidence", "bi-check2"),
-    "link": ("Link", "bi-link-45deg"),
-    "file": ("File", "bi-paperclip"),
-    "note": ("Note", "bi-card-text"),
+    "none": (lazy_gettext("No evidence"), "bi-check2"),
+    "link": (lazy_gettext("Link"), "bi-link-45deg"),
+    "file": (lazy_gettext("File"), "bi-paperclip"),
+    "note": (lazy_gettext("Note"), "bi-card-text"),
 }
 STARTER_YAML = """\
 # A new SOP. The format is described in sops/README.md.
@@ -97,9 +99,22 @@ rubric:
 """
 
 
+def bdi(value: object) -> Markup:
+    """Isolate a value that may be written left to right (a title, a number) inside a
+    sentence that may be right to left."""
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
+def code(value: object) -> Markup:
+    """A field name or a value of the SOP format, as code, inside a translated sentence."""
+    return Markup("<code>{}</code>").format(value)
+
+
 @bp.context_processor
 def _helpers() -> dict:
     return {
+        "bdi": bdi,
+        "code": code,
         "EVIDENCE_KINDS": EVIDENCE_KINDS,
         "EVIDENCE_LABELS": EVIDENCE_LABELS,
         "MAX_YAML_CHARS": MAX_YAML_CHARS,
@@ -112,12 +127,20 @@ def _detail_url(sop: Sop) -> str:
 
 def _saved_message(sop: Sop, outcome: str) -> str:
     number = sop.current_version.number if sop.current_version else 0
-    return {
-        "unchanged": f"No changes: {sop.title} is still version {number}.",
-        "new_version": f"Saved {sop.title} as version {number}.",
-        "current_again": f"{sop.title} matches version {number} again; it is current now.",
-        "created": f"Imported {sop.title} as a new SOP (version 1).",
-    }[outcome]
+    title = sop.title
+    if outcome == "unchanged":
+        return gettext(
+            "No changes: %(title)s is still version %(number)s.", title=title, number=number
+        )
+    if outcome == "new_version":
+        return gettext("Saved %(title)s as version %(number)s.", title=title, number=number)
+    if outcome == "current_again":
+        return gettext(
+            "%(title)s matches version %(number)s again; it is current now.",
+            title=title,
+            number=number,
+        )
+    return gettext("Imported %(title)s as a new SOP (version 1).", title=title)
 
 
 # --- the library -------------------------------------------------------------------------
@@ -209,7 +232,7 @@ def new_sop(agency_slug: str) -> ResponseReturnValue:
             data = load_form(SopCreateIn(), request.form)
             sop = create_sop(g.actor, data["yaml"])
             commit()
-            flash(f"Created {sop.title} (version 1).", "success")
+            flash(gettext("Created %(title)s (version 1).", title=sop.title), "success")
             return redirect(_detail_url(sop))
         except ValidationFailed as exc:
             db.session.rollback()
@@ -236,7 +259,7 @@ def edit_sop(agency_slug: str, sop_id: int) -> ResponseReturnValue:
         values = request.form.to_dict()
         try:
             data = load_form(SopUpdateIn(), request.form)
-            _, outcome = update_sop(
+            _version, outcome = update_sop(
                 g.actor, sop, data["yaml"], base_version=data.get("base_version")
             )
             commit()
@@ -264,7 +287,9 @@ def clone(agency_slug: str, sop_id: int) -> ResponseReturnValue:
             data = load_form(SopCloneIn(), request.form)
             new = clone_sop(g.actor, sop, data)
             commit()
-            flash(f"Cloned {sop.title} as {new.title}.", "success")
+            flash(
+                gettext("Cloned %(title)s as %(new)s.", title=sop.title, new=new.title), "success"
+            )
             return redirect(_detail_url(new))
         except (ValidationFailed, Conflict) as exc:
             db.session.rollback()
@@ -284,10 +309,12 @@ def import_file(agency_slug: str) -> ResponseReturnValue:
             load_form(SopImportIn(), request.form)
             upload = request.files.get("file")
             if upload is None or not upload.filename:
-                raise ValidationFailed({"file": ["Choose a .yaml file to import."]})
+                raise ValidationFailed({"file": [gettext("Choose a .yaml file to import.")]})
             filename = secure_filename(upload.filename) or "upload.yaml"
             if not filename.lower().endswith((".yaml", ".yml")):
-                raise ValidationFailed({"file": [f"{filename}: Must be a .yaml file."]})
+                raise ValidationFailed(
+                    {"file": [gettext("%(file)s: Must be a .yaml file.", file=filename)]}
+                )
             text = decode_upload(upload.read(MAX_YAML_CHARS * 4 + 1), source=filename)
             sop, outcome = import_sop(g.actor, text, filename=filename)
             commit()
@@ -307,7 +334,10 @@ def archive(agency_slug: str, sop_id: int) -> ResponseReturnValue:
     _authorize(can_archive_sop(g.actor, sop))
     archive_sop(g.actor, sop)
     commit()
-    flash(f"{sop.title} archived: it is no longer offered for new work.", "success")
+    flash(
+        gettext("%(title)s archived: it is no longer offered for new work.", title=sop.title),
+        "success",
+    )
     return redirect(_detail_url(sop))
 
 
@@ -319,5 +349,8 @@ def unarchive(agency_slug: str, sop_id: int) -> ResponseReturnValue:
     _authorize(can_archive_sop(g.actor, sop))
     unarchive_sop(g.actor, sop)
     commit()
-    flash(f"{sop.title} restored: it is offered for new work again.", "success")
+    flash(
+        gettext("%(title)s restored: it is offered for new work again.", title=sop.title),
+        "success",
+    )
     return redirect(_detail_url(sop))
