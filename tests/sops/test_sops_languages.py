@@ -1,0 +1,94 @@
+"""The SOP library's pages speak the reader's language: an Arabic-speaking owner gets the
+library, an SOP's page and versions, and the authoring and import pages right to left in
+Arabic, a French-speaking VA in French; flashes after archiving and cloning follow. The
+SOPs' own content (titles, checklist texts) is data and stays as written."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.extensions import db
+from app.sops.models import Sop
+from app.sops.services import install_library
+from tests.clients.support import web
+from tests.sops.support import sops_of
+
+
+@pytest.fixture
+def library(team) -> dict[str, Sop]:
+    install_library(team.agency)
+    db.session.commit()
+    return {s.slug: s for s in sops_of(team.agency.id)}
+
+
+def _speaks(member, locale: str) -> None:
+    member.user.locale = locale
+    db.session.commit()
+
+
+def _html_tag(page: str) -> str:
+    return re.search(r"<html[^>]*>", page).group(0)
+
+
+def _flashes(page: str) -> str:
+    found = re.search(r'<div class="flash-stack">(.*?)</main>', page, re.S)
+    return found.group(1) if found else ""
+
+
+def test_an_arabic_speaking_owner_reads_the_library_and_an_sop_in_arabic(app, team, library):
+    _speaks(team.owner, "ar")
+    http = web(app, team.owner)
+    page = http.get(f"/{team.slug}/sops").get_data(as_text=True)
+    assert _html_tag(page).startswith('<html lang="ar" dir="rtl"')
+    for arabic in ("مكتبة الإجراءات", "SOP جديد", "استيراد YAML", "يعتمده العميل", "المراحل"):
+        assert arabic in page, arabic
+    for english in ("New SOP", "Import YAML", "client approves", "Checklist items"):
+        assert english not in page, english
+    social = library["monthly-social-media"]
+    assert social.title in page  # the SOP's own title is data, as written
+
+    page = http.get(f"/{team.slug}/sops/{social.id}").get_data(as_text=True)
+    for arabic in ("قائمة المهام، مرحلةً مرحلة", "نموذج تقييم QA", "الإصدارات", "ناجح / راسب"):
+        assert arabic in page, arabic
+    assert "يستحق بحلول يوم العمل 22" in page and "درجة ≥ 4 من 5" in page
+    for english in ("Checklist, stage by stage", "QA rubric", "by business day", "pass / fail"):
+        assert english not in page, english
+
+    for path, arabic, english in (
+        ("/new", "إنشاء SOP", "Create SOP"),
+        ("/import", "استيراد SOP", "Import an SOP"),
+        (f"/{social.id}/edit", "حفظ كإصدار جديد", "Save as a new version"),
+        (f"/{social.id}/clone", "استنساخ SOP", "Clone SOP"),
+    ):
+        page = http.get(f"/{team.slug}/sops{path}").get_data(as_text=True)
+        assert arabic in page, path
+        assert english not in page, path
+
+
+def test_flashes_and_refusals_of_the_sop_pages_arrive_in_arabic(app, team, library):
+    _speaks(team.owner, "ar")
+    http = web(app, team.owner)
+    social = library["monthly-social-media"]
+    page = http.post(f"/{team.slug}/sops/{social.id}/archive", follow_redirects=True).text
+    assert f"أُرشف {social.title}: لم يعد متاحًا للأعمال الجديدة." in _flashes(page)
+    assert "استعادة" in page and "هذا الـSOP مؤرشف" in page
+
+    resp = http.post(f"/{team.slug}/sops/import", data={}, content_type="multipart/form-data")
+    assert resp.status_code == 422
+    assert "اختر ملف" in resp.get_data(as_text=True)
+
+
+def test_a_french_speaking_va_reads_the_library_in_french(app, team, library):
+    _speaks(team.va, "fr")
+    http = web(app, team.va)
+    page = http.get(f"/{team.slug}/sops").get_data(as_text=True)
+    assert _html_tag(page).startswith('<html lang="fr" dir="ltr"')
+    assert "Bibliothèque de procédures" in page and "le client approuve" in page
+    social = library["monthly-social-media"]
+    page = http.get(f"/{team.slug}/sops/{social.id}").get_data(as_text=True)
+    assert "Checklist, étape par étape" in page and "Grille d'évaluation QA" in page.replace(
+        "&#39;", "'"
+    )
+    assert "Checklist, stage by stage" not in page
