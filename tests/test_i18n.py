@@ -239,3 +239,12 @@ def test_a_string_in_two_catalogues_reads_the_same_in_both(language):
                     )
     clashes = {key: where for key, where in seen.items() if len(set(where.values())) > 1}
     assert clashes == {}
+
+
+def test_a_form_error_reads_in_the_reader_language(app, owner_of):
+    owner = owner_of("ar")
+    client = signed_in_client(app, owner.user_id)
+    resp = client.post("/profile", data={"name": "", "time_zone": "Mars/Olympus", "locale": "ar"})
+    assert resp.status_code == 422
+    assert "ليست منطقة زمنية معروفة في IANA" in resp.text  # the zone field's own message
+    assert "Not a known IANA time zone" not in resp.text

@@ -9,16 +9,18 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
+from flask_babel import gettext
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 from werkzeug.datastructures import MultiDict
 
+from app.core.catalogues import N_
 from app.core.timezones import is_valid_zone
 
 # --- Wording of marshmallow's built-in field messages, for every schema at once ----------
 # Replaced only where a field still has marshmallow's default, so a field's own message wins.
 HUMAN_MESSAGES = {
-    "required": ("Missing data for required field.", "This field is required."),
-    "null": ("Field may not be null.", "This field can't be empty."),
+    "required": ("Missing data for required field.", N_("This field is required.")),
+    "null": ("Field may not be null.", N_("This field can't be empty.")),
 }
 
 
@@ -95,7 +97,7 @@ def _bounded_int(field: fields.Field) -> None:
         return
     field.validators = [
         *field.validators,
-        validate.Range(min=INT4_MIN, max=INT4_MAX, error="Must be a whole number in range."),
+        validate.Range(min=INT4_MIN, max=INT4_MAX, error=N_("Must be a whole number in range.")),
     ]
 
 
@@ -149,7 +151,7 @@ class _FormattedString(fields.String):
 
 class TimeZoneField(_FormattedString):
     openapi_format = "iana-time-zone"
-    default_error_messages = {"zone": "Not a known IANA time zone (e.g. Europe/Berlin)."}
+    default_error_messages = {"zone": N_("Not a known IANA time zone (e.g. Europe/Berlin).")}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         value = super()._deserialize(value, attr, data, **kwargs)
@@ -165,7 +167,7 @@ def currency_codes() -> frozenset[str]:
 
 class CurrencyField(_FormattedString):
     openapi_format = "iso-4217-currency"
-    default_error_messages = {"currency": "Not an ISO 4217 currency code (e.g. EUR)."}
+    default_error_messages = {"currency": N_("Not an ISO 4217 currency code (e.g. EUR).")}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         value = super()._deserialize(value, attr, data, **kwargs).upper()
@@ -176,7 +178,7 @@ class CurrencyField(_FormattedString):
 
 class LocaleField(_FormattedString):
     openapi_format = "locale"
-    default_error_messages = {"locale": "Not a known locale (e.g. en, ar, fr_CA)."}
+    default_error_messages = {"locale": N_("Not a known locale (e.g. en, ar, fr_CA).")}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         value = super()._deserialize(value, attr, data, **kwargs)
@@ -202,7 +204,7 @@ def country_codes() -> frozenset[str]:
 
 class CountryField(_FormattedString):
     openapi_format = "iso-3166-alpha-2"
-    default_error_messages = {"country": "Not an ISO 3166 two-letter country code (e.g. DE)."}
+    default_error_messages = {"country": N_("Not an ISO 3166 two-letter country code (e.g. DE).")}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         value = super()._deserialize(value, attr, data, **kwargs).upper()
@@ -217,7 +219,7 @@ class Id(fields.Integer):
 
     def __init__(self, **kw: Any) -> None:
         kw["validate"] = [
-            validate.Range(min=1, max=MAX_ID, error="Not a valid id."),
+            validate.Range(min=1, max=MAX_ID, error=N_("Not a valid id.")),
             *_as_list(kw.get("validate")),
         ]
         super().__init__(**kw)
@@ -281,7 +283,33 @@ def load_form(schema: Schema, form: MultiDict, *, partial: bool = False) -> dict
     try:
         return schema.load(form_data(form, schema, partial=partial), partial=partial)
     except ValidationError as exc:
-        raise ValidationFailed(_flatten(exc.messages)) from exc
+        raise ValidationFailed(_in_reader_language(_flatten(exc.messages))) from exc
+
+
+# Messages marshmallow itself gives, for the catalogue; forms show them in the reader's
+# language (the JSON API keeps them in English, as documented).
+MARSHMALLOW_MESSAGES = (
+    N_("Not a valid email address."),
+    N_("Not a valid integer."),
+    N_("Not a valid number."),
+    N_("Not a valid string."),
+    N_("Not a valid date."),
+    N_("Not a valid datetime."),
+    N_("Not a valid boolean."),
+    N_("Not a valid URL."),
+    N_("Unknown field."),
+    N_("Invalid input type."),
+    N_("Invalid value."),
+)
+
+
+def _in_reader_language(messages: Any) -> Any:
+    """Each message through the catalogue (a message it does not hold stays as it is)."""
+    if isinstance(messages, dict):
+        return {key: _in_reader_language(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [_in_reader_language(value) for value in messages]
+    return gettext(messages) if isinstance(messages, str) and messages else messages
 
 
 def _flatten(messages: Any) -> dict:
