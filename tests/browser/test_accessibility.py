@@ -38,11 +38,12 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, browse
     )
     va = MembershipFactory(agency=agency, role="va", user=UserFactory(name="Omar Reyes"))
     client = ClientFactory(agency=agency, name="Harbour Bakery Ltd")
-    WorkItemFactory(client=client, assignee_id=va.id, title="Monthly bookkeeping")
+    item = WorkItemFactory(client=client, assignee_id=va.id, title="Monthly bookkeeping")
     contact = MembershipFactory(
         agency=agency, role="client", client_id=client.id, user=UserFactory(locale=locale)
     )
     owner_email, contact_email, client_id = owner.user.email, contact.user.email, client.id
+    item_id = item.id
     db.session.commit()
 
     found = []
@@ -51,6 +52,7 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, browse
     owner_browser.context.add_init_script(AXE)
     for path in (
         "/nakheel/", "/nakheel/clients", f"/nakheel/clients/{client_id}", "/nakheel/work",
+        f"/nakheel/work/{item_id}",
         "/nakheel/board", "/nakheel/my-work", "/nakheel/qa", "/nakheel/invoices",
         "/nakheel/receivables", "/nakheel/team", "/nakheel/sops", "/profile",
     ):  # fmt: skip
