@@ -5,7 +5,7 @@ the checklist with evidence (a link, a note, a file upload; ticks without page r
 and submits -> QA finds it in the queue and requests changes with reasons -> the VA fixes
 it and resubmits -> QA approves with scores -> the client contact approves -> the owner
 marks it delivered. The item ends `delivered`, its history shows every step, and the
-board and the quality figures count it.
+board and the quality figures count it. Once in English, once with everyone reading Arabic.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from app.core.tenancy import all_tenants
 from app.extensions import db
 from app.work.models import WorkItem
-from app.work.services import STATE_LABELS
 from tests.browser.conftest import LiveServer
 from tests.factories import (
     PASSWORD,
@@ -87,20 +86,24 @@ class Cast:
     members: dict[str, int]
 
 
-def _cast() -> Cast:
+def _cast(locale: str = "en") -> Cast:
     """An agency with an owner, a VA on the client, a QA reviewer and the client's portal
-    login, and the SOP; committed for real."""
+    login, all reading `locale`, and the SOP; committed for real."""
     agency = AgencyFactory(name="Loop Agency", slug="loop-agency")
     client = ClientFactory(agency=agency, name="Harbour Bakery", time_zone="America/New_York")
     people = {
         "owner": MembershipFactory(
-            agency=agency, role="owner", user=UserFactory(name="Olivia Owner")
+            agency=agency, role="owner", user=UserFactory(name="Olivia Owner", locale=locale)
         ),
-        "va": MembershipFactory(agency=agency, role="va", user=UserFactory(name="Vera VA")),
-        "qa": MembershipFactory(agency=agency, role="qa", user=UserFactory(name="Quinn QA")),
+        "va": MembershipFactory(
+            agency=agency, role="va", user=UserFactory(name="Vera VA", locale=locale)
+        ),
+        "qa": MembershipFactory(
+            agency=agency, role="qa", user=UserFactory(name="Quinn QA", locale=locale)
+        ),
         "client": MembershipFactory(
             agency=agency, role="client", client_id=client.id,
-            user=UserFactory(name="Carla Client"),
+            user=UserFactory(name="Carla Client", locale=locale),
         ),
     }  # fmt: skip
     AssignmentFactory(client=client, membership=people["va"])
@@ -185,10 +188,31 @@ def _due_tomorrow_9am(zone: str) -> str:
     return local.replace(hour=9, minute=0).strftime("%Y-%m-%dT%H:%M")
 
 
+def _words(app, locale: str):
+    """The pages' words in `locale`, as the catalogues have them: tr("Review")."""
+    from flask_babel import force_locale, gettext
+
+    from app.work.blueprint import state_label
+
+    def tr(text: str, **values) -> str:
+        with app.test_request_context(), force_locale(locale):
+            return gettext(text, **values)
+
+    def label(state: str) -> str:
+        with app.test_request_context(), force_locale(locale):
+            return str(state_label(state))
+
+    return tr, label
+
+
 @pytest.mark.no_db
-def test_owner_va_qa_client_loop_to_delivered(live_server, browser):
-    cast = _cast()
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_owner_va_qa_client_loop_to_delivered(live_server, browser, locale):
+    """The loop in English, and with an Arabic-speaking owner, VA, QA reviewer and client
+    contact (every page right to left)."""
+    cast = _cast(locale)
     slug = cast.slug
+    tr, label = _words(live_server.app, locale)
 
     # 1. The owner creates the item from the SOP on the client.
     owner = Person(browser, live_server, cast.emails["owner"])
@@ -204,12 +228,15 @@ def test_owner_va_qa_client_loop_to_delivered(live_server, browser):
     page.fill("#f-due_at", _due_tomorrow_9am("America/New_York"))
     page.check("#f-urgent")
     with page.expect_navigation():
-        page.get_by_role("button", name="Create work item").click()
+        page.get_by_role("button", name=tr("Create work item")).click()
     match = re.search(r"/work/(\d+)$", page.url)
     assert match, (page.url, page.content()[:3000])
     item_id = int(match.group(1))
     item_path = f"/{slug}/work/{item_id}"
     assert owner.state() == "todo"
+    assert owner.page.evaluate("document.documentElement.dir") == (
+        "rtl" if locale == "ar" else "ltr"
+    )
 
     # 2. The VA finds it in "My work" (urgent and important: do now) and opens it.
     va = Person(browser, live_server, cast.emails["va"])
@@ -246,7 +273,7 @@ def test_owner_va_qa_client_loop_to_delivered(live_server, browser):
     qa = Person(browser, live_server, cast.emails["qa"])
     qa.go(f"/{slug}/qa")
     row = qa.page.locator(f'tr[data-item-id="{item_id}"]')
-    assert "Round 1" in row.inner_text()
+    assert tr("Round %(round)s", round=1) in row.inner_text()
     with qa.page.expect_navigation():
         row.locator("a").first.click()
     qa.act("take")
@@ -273,7 +300,7 @@ def test_owner_va_qa_client_loop_to_delivered(live_server, browser):
     # 7. QA sees round 2 and approves with scores.
     qa.go(f"/{slug}/qa")
     row = qa.page.locator(f'tr[data-item-id="{item_id}"]')
-    assert "Round 2" in row.inner_text()
+    assert tr("Round %(round)s · rework", round=2) in row.inner_text()
     qa.go(item_path)
     qa.act("take")
     qa.page.select_option('select[name="scores.accurate"]', "pass")
@@ -289,7 +316,7 @@ def test_owner_va_qa_client_loop_to_delivered(live_server, browser):
     waiting = client.page.locator("[data-testid=portal-waiting] li[data-item-id]")
     assert waiting.count() == 1
     with client.page.expect_navigation():
-        waiting.locator("a", has_text="Review").click()
+        waiting.locator("a", has_text=tr("Review")).click()
     assert client.page.url.endswith(item_path)
     assert client.state() == "awaiting_client"
     assert "Lead with the late orders" not in client.page.content()  # QA detail is internal
@@ -307,9 +334,8 @@ def test_owner_va_qa_client_loop_to_delivered(live_server, browser):
     path = ["todo", "in_progress", "submitted", "in_review", "changes_requested",
             "in_progress", "submitted", "in_review", "approved", "awaiting_client",
             "client_approved", "delivered"]  # fmt: skip
-    steps = [("Olivia Owner", "created the item")] + [
-        (None, f"{STATE_LABELS[a]} → {STATE_LABELS[b]}")
-        for a, b in zip(path, path[1:], strict=False)
+    steps = [(None, tr("%(who)s created the item", who="Olivia Owner"))] + [
+        (None, f"{label(a)} → {label(b)}") for a, b in zip(path, path[1:], strict=False)
     ]
     at = -1
     for who, text in steps:
@@ -318,10 +344,10 @@ def test_owner_va_qa_client_loop_to_delivered(live_server, browser):
         )
         assert at is not None, f"{text!r} missing or out of order in:\n" + "\n".join(history)
         assert who is None or who in history[at]
-    assert any("Vera VA" in h and STATE_LABELS["submitted"] in h for h in history)
-    assert any("Quinn QA" in h and STATE_LABELS["changes_requested"] in h for h in history)
-    assert any("Carla Client" in h and STATE_LABELS["client_approved"] in h for h in history)
-    assert any("Olivia Owner" in h and STATE_LABELS["delivered"] in h for h in history)
+    assert any("Vera VA" in h and label("submitted") in h for h in history)
+    assert any("Quinn QA" in h and label("changes_requested") in h for h in history)
+    assert any("Carla Client" in h and label("client_approved") in h for h in history)
+    assert any("Olivia Owner" in h and label("delivered") in h for h in history)
 
     # The screens agree: on the board's Delivered column, and in the quality figures
     # (approved in its second round: first-pass yield 0 %, one rework round).
@@ -329,8 +355,12 @@ def test_owner_va_qa_client_loop_to_delivered(live_server, browser):
     delivered = owner.page.locator('section[data-column="delivered"]')
     assert delivered.locator(f'[data-item-id="{item_id}"]').count() == 1
     owner.go(f"/{slug}/quality")
-    assert owner.page.locator("[data-testid=overall-fpy]").inner_text().strip() == "0 %"
-    assert owner.page.locator("[data-testid=overall-rework]").inner_text().strip() == "1.00"
+    fpy = owner.page.locator("[data-testid=overall-fpy]").inner_text().strip()
+    rework = owner.page.locator("[data-testid=overall-rework]").inner_text().strip()
+    if locale == "en":
+        assert (fpy, rework) == ("0 %", "1.00")
+    else:  # the same figures, written as the language writes numbers
+        assert re.sub(r"\D", "", fpy) == "0" and re.sub(r"\D", "", rework) == "100"
 
     with all_tenants():
         final = db.session.scalar(
