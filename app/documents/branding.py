@@ -15,6 +15,7 @@ import io
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from marshmallow import fields, validate
 
 from app.audit.services import record, snapshot
@@ -196,28 +197,36 @@ def clean_logo(data: bytes) -> tuple[bytes, str]:
         return ValidationFailed({"logo": [message]})
 
     if not data:
-        raise refuse("Choose a PNG or JPEG file.")
+        raise refuse(_("Choose a PNG or JPEG file."))
     if len(data) > LOGO_MAX_BYTES:
-        raise refuse(f"The logo may be at most {LOGO_MAX_BYTES // (1024 * 1024)} MB.")
+        raise refuse(
+            _("The logo may be at most %(size)s MB.", size=LOGO_MAX_BYTES // (1024 * 1024))
+        )
     kind = sniff_image(data)
     if kind is None:
-        raise refuse("Only PNG or JPEG images are accepted (SVG and other formats are not).")
+        raise refuse(_("Only PNG or JPEG images are accepted (SVG and other formats are not)."))
     try:
         with Image.open(io.BytesIO(data), formats=[kind]) as img:
             width, height = img.size
             if max(width, height) > LOGO_MAX_SIDE or width * height > LOGO_MAX_PIXELS:
-                raise refuse(f"The logo may be at most {LOGO_MAX_SIDE} pixels on a side.")
+                raise refuse(
+                    _("The logo may be at most %(size)s pixels on a side.", size=LOGO_MAX_SIDE)
+                )
             if min(width, height) < LOGO_MIN_SIDE:
-                raise refuse(f"The logo must be at least {LOGO_MIN_SIDE} pixels on a side.")
+                raise refuse(
+                    _("The logo must be at least %(size)s pixels on a side.", size=LOGO_MIN_SIDE)
+                )
             img.seek(0)  # first frame only (animated PNGs)
             img.load()
             pixels = _plain_pixels(img, kind)
     except ValidationFailed:
         raise
     except Image.DecompressionBombError:
-        raise refuse(f"The logo may be at most {LOGO_MAX_SIDE} pixels on a side.") from None
+        raise refuse(
+            _("The logo may be at most %(size)s pixels on a side.", size=LOGO_MAX_SIDE)
+        ) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise refuse("This file is not a readable PNG or JPEG image.") from None
+        raise refuse(_("This file is not a readable PNG or JPEG image.")) from None
     pixels.thumbnail(LOGO_BOX, Image.Resampling.LANCZOS)
     # A brand-new image holding only the pixels: no EXIF, XMP, ICC, text chunks or trailers.
     clean = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())

@@ -7,6 +7,7 @@ import logging
 
 from flask import Blueprint, Response, flash, g, redirect, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from app.core.errors import DomainError, Forbidden
 from app.core.permissions import MANAGERS, roles
@@ -81,10 +82,10 @@ def download_pdf_version(
 def render_pdf_again(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
     invoice = get_invoice_or_404(g.actor, invoice_id)
     if not can_render_invoice_pdf(g.actor, invoice):
-        raise Forbidden("Drafts get a PDF when they are issued.")
+        raise Forbidden(_("Drafts get a PDF when they are issued."))
     job = request_pdf(g.actor, invoice)
     commit()
-    flash("The PDF is being made; it appears in the list when ready.", "info")
+    flash(_("The PDF is being made; it appears in the list when ready."), "info")
     return redirect(url_for("jobs.show_job", agency_slug=agency_slug, job_id=job.id))
 
 

@@ -38,7 +38,7 @@ from app.invoices.models import Invoice, InvoiceLine
 
 TEMPLATE = "documents/pdf/invoice.html"
 CSS_PATH = Path(__file__).resolve().parent / "templates" / "documents" / "pdf" / "invoice.css"
-DOCUMENT_LANGUAGES = ("en", "ar")  # languages with a catalogue in app/translations
+DOCUMENT_LANGUAGES = ("en", "ar")  # languages with a catalogue in app/documents/translations
 DEDUCTION_KINDS = ("deposit_deduction",)
 
 # The brand font and the fonts that carry Arabic in its style; every family is installed

@@ -7,6 +7,7 @@ import base64
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from app.core.errors import Forbidden, ValidationFailed
@@ -35,7 +36,7 @@ _REQUIRED_TEXT = ("primary_color", "accent_color", "font")  # never blank, unlik
 
 def _authorize() -> None:
     if not can_edit_branding(g.actor):
-        raise Forbidden("Only owners can change invoice branding.")
+        raise Forbidden(_("Only owners can change invoice branding."))
 
 
 def _logo_data_uri(values: dict) -> str | None:
@@ -75,7 +76,7 @@ def edit_branding(agency_slug: str) -> ResponseReturnValue:
             data = load_form(BrandingIn(), request.form)
             update_branding(g.actor, data)
             commit()
-            flash("Invoice branding saved. New PDFs use it.", "success")
+            flash(_("Invoice branding saved. New PDFs use it."), "success")
             return redirect(url_for("branding.edit_branding", agency_slug=agency_slug))
         except ValidationFailed as exc:
             db.session.rollback()
@@ -91,7 +92,7 @@ def upload_logo(agency_slug: str) -> ResponseReturnValue:
     upload = request.files.get("logo")
     try:
         if unknown:
-            raise ValidationFailed({k: ["Unknown field."] for k in unknown})
+            raise ValidationFailed({k: [_("Unknown field.")] for k in unknown})
         # Read at most one byte over the cap: the size check must not need the whole body.
         data = upload.stream.read(LOGO_MAX_BYTES + 1) if upload else b""
         set_logo(g.actor, data)
@@ -100,7 +101,7 @@ def upload_logo(agency_slug: str) -> ResponseReturnValue:
         db.session.rollback()
         values = {k: v for k, v in branding_values(find_branding()).items() if k in FIELDS}
         return _render(values, {}, logo_errors=exc.errors, status=422)
-    flash("Logo saved. It was re-encoded and its metadata removed.", "success")
+    flash(_("Logo saved. It was re-encoded and its metadata removed."), "success")
     return redirect(url_for("branding.edit_branding", agency_slug=agency_slug))
 
 
@@ -110,7 +111,7 @@ def delete_logo(agency_slug: str) -> ResponseReturnValue:
     _authorize()
     remove_logo(g.actor)
     commit()
-    flash("Logo removed from new invoices.", "info")
+    flash(_("Logo removed from new invoices."), "info")
     return redirect(url_for("branding.edit_branding", agency_slug=agency_slug))
 
 

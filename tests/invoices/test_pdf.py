@@ -33,7 +33,7 @@ from tests.invoices.pdf_helpers import (
     set_branding,
 )
 
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "app" / "translations"
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "app" / "documents" / "translations"
 ARABIC_NAME = "شركة الأفق للتجارة"
 
 
