@@ -20,6 +20,7 @@ import zoneinfo
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from marshmallow import fields, validate
 from werkzeug.exceptions import NotFound
 
@@ -154,7 +155,7 @@ def draft_summary(actor: Actor, month: str) -> dict[str, Any]:
 def start_batch(actor: Actor, data: dict) -> OutboxJob:
     """Freeze the month's drafts into one batch job (runs after the caller's commit)."""
     if not can_run_batch(actor):
-        raise Forbidden("Only owners can issue a month's invoices at once.")
+        raise Forbidden(_("Only owners can issue a month's invoices at once."))
     month = data["month"]
     ids = list(
         db.session.scalars(
@@ -164,9 +165,13 @@ def start_batch(actor: Actor, data: dict) -> OutboxJob:
         )
     )
     if not ids:
-        raise ValidationFailed({"month": [f"There are no drafts for {month_label(month)}."]})
+        raise ValidationFailed(
+            {"month": [_("There are no drafts for %(month)s.", month=month_label(month))]}
+        )
     if len(ids) > MAX_BATCH:
-        raise ValidationFailed({"month": [f"More than {MAX_BATCH} drafts: issue them in parts."]})
+        raise ValidationFailed(
+            {"month": [_("More than %(num)d drafts: issue them in parts.", num=MAX_BATCH)]}
+        )
     job = enqueue_job(
         db.session,
         BATCH_JOB,

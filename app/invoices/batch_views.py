@@ -7,6 +7,7 @@ import re
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from app.core.errors import Forbidden, ValidationFailed
 from app.core.permissions import roles
@@ -30,7 +31,7 @@ bp = Blueprint("invoice_batches", __name__, template_folder="templates")
 
 def _authorize() -> None:
     if not can_run_batch(g.actor):
-        raise Forbidden("Only owners can issue a month's invoices at once.")
+        raise Forbidden(_("Only owners can issue a month's invoices at once."))
 
 
 @bp.route("/<agency_slug>/invoices/batch", methods=["GET", "POST"])

@@ -9,13 +9,12 @@ template uses live here too.
 from __future__ import annotations
 
 from flask import Blueprint, g
+from flask_babel import lazy_gettext
 from flask_smorest import Blueprint as ApiBlueprint
 
 from app.core.money import format_money, format_plain, input_value
 from app.invoices.csv_export import plain
-from app.invoices.lines import (
-    label,
-)
+from app.invoices.lines import shown_label
 from app.invoices.models import Invoice
 from app.invoices.queries import (
     display_status,
@@ -25,21 +24,21 @@ from app.invoices.queries import (
 bp = Blueprint("invoices", __name__, template_folder="templates")
 
 STATUS_LABELS = {
-    "draft": "Draft",
-    "issued": "Issued",
-    "sent": "Sent",
-    "partially_paid": "Partly paid",
-    "paid": "Paid",
-    "void": "Void",
-    "overdue": "Overdue",
+    "draft": lazy_gettext("Draft"),
+    "issued": lazy_gettext("Issued"),
+    "sent": lazy_gettext("Sent"),
+    "partially_paid": lazy_gettext("Partly paid"),
+    "paid": lazy_gettext("Paid"),
+    "void": lazy_gettext("Void"),
+    "overdue": lazy_gettext("Overdue"),
 }
 METHOD_LABELS = {
-    "bank_transfer": "Bank transfer",
-    "paypal": "PayPal",
-    "wise": "Wise",
-    "card": "Card",
-    "cash": "Cash",
-    "other": "Other",
+    "bank_transfer": lazy_gettext("Bank transfer"),
+    "paypal": lazy_gettext("PayPal"),
+    "wise": lazy_gettext("Wise"),
+    "card": lazy_gettext("Card"),
+    "cash": lazy_gettext("Cash"),
+    "other": lazy_gettext("Other"),
 }
 
 
@@ -52,7 +51,7 @@ def _helpers() -> dict:
         "STATUS_LABELS": STATUS_LABELS,
         "METHOD_LABELS": METHOD_LABELS,
         "display_status": display_status,
-        "invoice_label": label,
+        "invoice_label": shown_label,
         "num": plain,
     }
 

@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.audit.services import changed, record, snapshot
 from app.core.clock import utcnow
@@ -48,15 +49,31 @@ def label(invoice: Invoice) -> str:
     return "This draft"
 
 
+def shown_label(invoice: Invoice) -> str:
+    """`label` in the reader's language, for the messages pages show (audit keeps `label`)."""
+    if invoice.number:
+        if invoice.kind == "invoice":
+            return invoice.number
+        return _("Credit note %(number)s", number=invoice.number)
+    return _("This draft")
+
+
 def require_draft(invoice: Invoice) -> None:
     """Issued documents are immutable: say why, and what to do instead."""
     if invoice.status == "draft":
         return
     if invoice.status == "void":
-        raise Conflict(f"{label(invoice)} is void and can't be edited.")
+        raise Conflict(_("%(invoice)s is void and can't be edited.", invoice=shown_label(invoice)))
     if invoice.kind == "credit_note":
-        raise Conflict(f"{label(invoice)} is issued and can't be edited.")
-    raise Conflict(f"{invoice.number} is issued and can't be edited; issue a credit note instead.")
+        raise Conflict(
+            _("%(invoice)s is issued and can't be edited.", invoice=shown_label(invoice))
+        )
+    raise Conflict(
+        _(
+            "%(number)s is issued and can't be edited; issue a credit note instead.",
+            number=invoice.number,
+        )
+    )
 
 
 def lock_invoice(invoice: Invoice) -> Invoice:
@@ -91,14 +108,14 @@ def read_amount(
             errors[name] = [f"{exc}."]
             return None
         except ValueError:
-            errors[name] = ["Not a valid amount."]
+            errors[name] = [_("Not a valid amount.")]
             return None
     else:
         if required:
-            errors[name] = ["Enter an amount."]
+            errors[name] = [_("Enter an amount.")]
         return None
     if abs(value) >= MAX_MINOR:
-        errors[key] = ["This amount is too large."]
+        errors[key] = [_("This amount is too large.")]
         return None
     return value
 
@@ -114,7 +131,7 @@ def resolve_tax_rate(
         errors["tax_rate_id"] = [DOES_NOT_EXIST]
         return None
     if not rate.active and rate.id != current_id:
-        errors["tax_rate_id"] = ["This tax rate is no longer in use."]
+        errors["tax_rate_id"] = [_("This tax rate is no longer in use.")]
     return rate
 
 
@@ -244,7 +261,7 @@ def add_lines_from_source(actor: Actor, invoice: Invoice, data: dict) -> list[In
     if source is None:
         errors["source"] = ["Not a line source."]
     if not ids:
-        errors["ids"] = ["Choose at least one."]
+        errors["ids"] = [_("Choose at least one.")]
     if errors:
         raise ValidationFailed(errors)
     lock_invoice(invoice)

@@ -16,6 +16,7 @@ import uuid
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.agencies.models import Agency
 from app.audit.services import changed, record, snapshot
@@ -37,6 +38,7 @@ from app.invoices.lines import (
     require_draft,
     resolve_tax_rate,
     settle,
+    shown_label,
 )
 from app.invoices.models import Invoice, InvoiceLine
 from app.invoices.numbering import agency_year, allocate, format_number
@@ -168,7 +170,12 @@ def delete_invoice(actor: Actor, invoice: Invoice) -> None:
     """Delete a draft (it has no number yet, so nothing is lost from the series)."""
     lock_invoice(invoice)
     if invoice.status != "draft":
-        raise Conflict(f"{label(invoice)} has a number and can't be deleted; void it instead.")
+        raise Conflict(
+            _(
+                "%(invoice)s has a number and can't be deleted; void it instead.",
+                invoice=shown_label(invoice),
+            )
+        )
     record(
         actor,
         "invoice.deleted",
@@ -199,8 +206,11 @@ def _assign_number(actor: Actor, invoice: Invoice, now: dt.datetime) -> str:
     )
     if taken is not None:
         raise Conflict(
-            f"The next number, {number}, is already used; change the number format in the "
-            "invoice settings."
+            _(
+                "The next number, %(number)s, is already used; change the number format in the "
+                "invoice settings.",
+                number=number,
+            )
         )
     return number
 
@@ -233,16 +243,23 @@ def issue_invoice(actor: Actor, invoice: Invoice, data: dict | None = None) -> I
     rate = data.get("rate_to_base")
     lock_invoice(invoice)
     if invoice.status != "draft":
-        raise Conflict(f"{label(invoice)} is already issued.")
+        raise Conflict(_("%(invoice)s is already issued.", invoice=shown_label(invoice)))
     if not invoice.lines:
-        raise Conflict("Add at least one line before issuing.")
+        raise Conflict(_("Add at least one line before issuing."))
     refresh_totals(invoice)
     if invoice.total_minor < 0:
-        raise Conflict("The total is negative; an invoice must be zero or more.")
+        raise Conflict(_("The total is negative; an invoice must be zero or more."))
     base = actor.agency.base_currency
     if rate is not None and invoice.currency == base and Decimal(rate) != 1:
         raise ValidationFailed(
-            {"rate_to_base": [f"The invoice is in {base}, your base currency: leave it empty."]}
+            {
+                "rate_to_base": [
+                    _(
+                        "The invoice is in %(currency)s, your base currency: leave it empty.",
+                        currency=base,
+                    )
+                ]
+            }
         )
     now = utcnow()
     _stamp_issued(actor, invoice, now)
@@ -266,9 +283,9 @@ def send_invoice(actor: Actor, invoice: Invoice) -> Invoice:
     """'Send again': render the PDF once more and email it to the billing contacts."""
     if invoice.status in ("draft", "void"):
         raise Conflict(
-            "Issue this draft first; issuing sends it."
+            _("Issue this draft first; issuing sends it.")
             if invoice.status == "draft"
-            else f"{label(invoice)} is void; it is not sent any more."
+            else _("%(invoice)s is void; it is not sent any more.", invoice=shown_label(invoice))
         )
     _enqueue_send(invoice, uuid.uuid4().hex)
     record(
@@ -313,18 +330,26 @@ def void_invoice(actor: Actor, invoice: Invoice, data: dict | None = None) -> In
     reason = (data or {}).get("reason") or None
     lock_invoice(invoice)
     if invoice.kind == "credit_note":
-        raise Conflict(f"{label(invoice)} can't be voided; credit notes are final.")
+        raise Conflict(
+            _("%(invoice)s can't be voided; credit notes are final.", invoice=shown_label(invoice))
+        )
     if invoice.status == "draft":
-        raise Conflict("A draft has no number to keep; delete it instead.")
+        raise Conflict(_("A draft has no number to keep; delete it instead."))
     if invoice.status == "void":
-        raise Conflict(f"{label(invoice)} is already void.")
+        raise Conflict(_("%(invoice)s is already void.", invoice=shown_label(invoice)))
     if invoice.paid_minor:
         raise Conflict(
-            f"{label(invoice)} has payments of {money_of(invoice, invoice.paid_minor)}; "
-            "delete them first, or issue a credit note instead."
+            _(
+                "%(invoice)s has payments of %(amount)s; delete them first, or issue a credit "
+                "note instead.",
+                invoice=shown_label(invoice),
+                amount=money_of(invoice, invoice.paid_minor),
+            )
         )
     if invoice.credited_minor:
-        raise Conflict(f"{label(invoice)} has credit notes; it can't be voided.")
+        raise Conflict(
+            _("%(invoice)s has credit notes; it can't be voided.", invoice=shown_label(invoice))
+        )
     before = {"status": invoice.status}
     invoice.status = "void"
     invoice.voided_at = utcnow()
@@ -350,24 +375,28 @@ def create_credit_note(actor: Actor, invoice: Invoice, data: dict) -> Invoice:
     amount = read_amount(data, "amount", invoice.currency, errors, required=mode == "partial")
     if amount is not None and amount <= 0:
         errors["amount_minor" if data.get("amount_minor") is not None else "amount"] = [
-            "Must be more than zero."
+            _("Must be more than zero.")
         ]
     if errors:
         raise ValidationFailed(errors)
     lock_invoice(invoice)
     if invoice.kind != "invoice":
-        raise Conflict("Credit notes correct invoices, not other credit notes.")
+        raise Conflict(_("Credit notes correct invoices, not other credit notes."))
     if invoice.status in ("draft", "void"):
         raise Conflict(
-            "A draft can simply be edited."
+            _("A draft can simply be edited.")
             if invoice.status == "draft"
-            else f"{label(invoice)} is void; there is nothing to credit."
+            else _("%(invoice)s is void; there is nothing to credit.", invoice=shown_label(invoice))
         )
     creditable = invoice.total_minor - invoice.credited_minor
     if mode == "full" and invoice.credited_minor:
         raise Conflict(
-            f"{label(invoice)} is already partly credited; credit the remaining "
-            f"{money_of(invoice, creditable)} with a partial credit note."
+            _(
+                "%(invoice)s is already partly credited; credit the remaining %(amount)s with a "
+                "partial credit note.",
+                invoice=shown_label(invoice),
+                amount=money_of(invoice, creditable),
+            )
         )
     note = Invoice(
         client_id=invoice.client_id,
@@ -406,8 +435,11 @@ def create_credit_note(actor: Actor, invoice: Invoice, data: dict) -> Invoice:
         raise ValidationFailed(
             {
                 field: [
-                    f"More than can be credited on {label(invoice)} "
-                    f"({money_of(invoice, creditable)})."
+                    _(
+                        "More than can be credited on %(invoice)s (%(amount)s).",
+                        invoice=shown_label(invoice),
+                        amount=money_of(invoice, creditable),
+                    )
                 ]
             }
         )
@@ -442,7 +474,7 @@ def create_credit_note(actor: Actor, invoice: Invoice, data: dict) -> Invoice:
 def _flag(actor: Actor, invoice: Invoice, name: str, value: bool, action: str) -> Invoice:
     lock_invoice(invoice)
     if invoice.status == "draft":
-        raise Conflict("This is a draft; issue it first.")
+        raise Conflict(_("This is a draft; issue it first."))
     if getattr(invoice, name) == value:
         return invoice
     setattr(invoice, name, value)

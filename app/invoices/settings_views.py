@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from app.core.errors import ValidationFailed
 from app.core.permissions import authorize as _authorize
@@ -61,7 +62,7 @@ def settings(agency_slug: str) -> ResponseReturnValue:
         for key in ("restart_yearly", "reminders_enabled"):
             values[key] = key in request.form
         return _settings_page(values=values, errors=exc.errors, status=422)
-    flash("Invoice settings saved.", "success")
+    flash(_("Invoice settings saved."), "success")
     return redirect(url_for("invoices.settings", agency_slug=agency_slug))
 
 
@@ -78,7 +79,7 @@ def add_tax_rate(agency_slug: str) -> ResponseReturnValue:
         for key in ("inclusive", "active"):
             values[key] = key in request.form
         return _settings_page(rate_values=values, rate_errors=exc.errors, status=422)
-    flash(f"Tax rate {rate.name} added.", "success")
+    flash(_("Tax rate %(name)s added.", name=rate.name), "success")
     return redirect(url_for("invoices.settings", agency_slug=agency_slug) + "#tax-rates")
 
 
@@ -101,7 +102,7 @@ def edit_tax_rate(agency_slug: str, tax_rate_id: int) -> ResponseReturnValue:
         try:
             update_tax_rate(g.actor, rate, load_form(TaxRateIn(), request.form))
             commit()
-            flash("Tax rate saved. Lines written earlier keep the rate they had.", "success")
+            flash(_("Tax rate saved. Lines written earlier keep the rate they had."), "success")
             return redirect(url_for("invoices.settings", agency_slug=agency_slug) + "#tax-rates")
         except ValidationFailed as exc:
             db.session.rollback()

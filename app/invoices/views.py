@@ -14,6 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
 from app.core.errors import Conflict, ValidationFailed
@@ -142,7 +144,7 @@ def new_invoice(agency_slug: str) -> ResponseReturnValue:
         try:
             invoice = create_invoice(g.actor, load_form(InvoiceIn(), request.form))
             commit()
-            flash("Draft created. Add its lines, then issue it.", "success")
+            flash(_("Draft created. Add its lines, then issue it."), "success")
             return redirect(show_url(invoice.id))
         except ValidationFailed as exc:
             db.session.rollback()
@@ -170,7 +172,7 @@ def edit_invoice(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
         "header",
         InvoicePatchIn(),
         lambda d: update_invoice(g.actor, invoice, d),
-        "Draft saved.",
+        _("Draft saved."),
         "terms",
     )
 
@@ -186,7 +188,7 @@ def delete_draft(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
         db.session.rollback()
         invoice = get_invoice_or_404(g.actor, invoice_id)
         return render_show(invoice, errors={"actions": {"_schema": [exc.message]}}, status=409)
-    flash("Draft deleted.", "success")
+    flash(_("Draft deleted."), "success")
     return redirect(url_for("invoices.list_invoices", agency_slug=agency_slug))
 
 
@@ -195,7 +197,12 @@ def delete_draft(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
 def add_invoice_line(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
     invoice = invoice_for(invoice_id, policy.can_edit_invoice)
     return act(
-        invoice, "line", LineIn(), lambda d: add_line(g.actor, invoice, d), "Line added.", "lines"
+        invoice,
+        "line",
+        LineIn(),
+        lambda d: add_line(g.actor, invoice, d),
+        _("Line added."),
+        "lines",
     )
 
 
@@ -209,7 +216,7 @@ def import_lines(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
         form,
         SourceLinesIn(),
         lambda d: add_lines_from_source(g.actor, invoice, d),
-        lambda added: f"{len(added)} line{'s' if len(added) != 1 else ''} added.",
+        lambda added: ngettext("%(num)d line added.", "%(num)d lines added.", len(added)),
         "lines",
     )
 
@@ -230,7 +237,7 @@ def edit_line(agency_slug: str, line_id: int) -> ResponseReturnValue:
         "line",
         LineIn(),
         lambda d: update_line(g.actor, line, d),
-        "Line saved.",
+        _("Line saved."),
         "lines",
         editing_line=line,
     )
@@ -243,7 +250,12 @@ def delete_line(agency_slug: str, line_id: int) -> ResponseReturnValue:
     invoice = line.invoice
     _authorize(policy.can_edit_invoice(g.actor, invoice))
     return act(
-        invoice, "lines", EmptyIn(), lambda d: remove_line(g.actor, line), "Line removed.", "lines"
+        invoice,
+        "lines",
+        EmptyIn(),
+        lambda d: remove_line(g.actor, line),
+        _("Line removed."),
+        "lines",
     )
 
 
@@ -260,7 +272,9 @@ def issue(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
         "actions",
         IssueIn(),
         lambda d: issue_invoice(g.actor, invoice, d),
-        lambda inv: f"{inv.number} issued; its PDF is being prepared and emailed.",
+        lambda inv: _(
+            "%(number)s issued; its PDF is being prepared and emailed.", number=inv.number
+        ),
     )
 
 
@@ -274,7 +288,7 @@ def send_again(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
         "actions",
         EmptyIn(),
         lambda d: send_invoice(g.actor, invoice),
-        "It will be rendered and emailed again in a moment.",
+        _("It will be rendered and emailed again in a moment."),
     )
 
 
@@ -287,7 +301,7 @@ def void(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
         "void",
         VoidIn(),
         lambda d: void_invoice(g.actor, invoice, d),
-        lambda inv: f"{inv.number} is void. It keeps its number.",
+        lambda inv: _("%(number)s is void. It keeps its number.", number=inv.number),
     )
 
 
@@ -301,7 +315,7 @@ def credit_note(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
         "credit",
         CreditNoteIn(),
         lambda d: create_credit_note(g.actor, invoice, d),
-        lambda note: f"Credit note {note.number} issued.",
+        lambda note: _("Credit note %(number)s issued.", number=note.number),
     )
 
 

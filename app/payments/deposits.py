@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.audit.services import record, snapshot
 from app.clients.models import Client
@@ -37,15 +38,20 @@ def create_deposit_invoice(actor: Actor, client: Client, data: dict) -> Invoice:
     rate = resolve_tax_rate(data.get("tax_rate_id"), errors)
     if amount is not None and amount <= 0:
         errors["amount_minor" if data.get("amount_minor") is not None else "amount"] = [
-            "Must be more than zero."
+            _("Must be more than zero.")
         ]
     if errors:
         raise ValidationFailed(errors)
     if client.archived_at is not None:
-        raise Conflict(f"{client.name} is archived; restore the client first.")
+        raise Conflict(_("%(client)s is archived; restore the client first.", client=client.name))
     percent = client.deposit_percent or 0
     if percent <= 0:
-        raise Conflict(f"{client.name} has no deposit percentage; set one on the client first.")
+        raise Conflict(
+            _(
+                "%(client)s has no deposit percentage; set one on the client first.",
+                client=client.name,
+            )
+        )
     deposit = int((Decimal(amount) * percent / 100).to_integral_value(rounding=ROUND_HALF_UP))
     invoice = new_draft(client, currency=currency, is_deposit=True, created_by_id=actor.user_id)
     line = InvoiceLine(
@@ -82,15 +88,15 @@ def deduct_deposit(actor: Actor, invoice: Invoice, data: dict) -> Invoice:
     lock_invoice(invoice)
     require_draft(invoice)
     if invoice.is_deposit:
-        raise Conflict("A deposit invoice can't deduct another deposit.")
+        raise Conflict(_("A deposit invoice can't deduct another deposit."))
     if invoice.deposit_invoice_id is not None:
-        raise Conflict("This draft already deducts a deposit.")
+        raise Conflict(_("This draft already deducts a deposit."))
     available = {d.id for d in open_deposits(invoice.client_id, invoice.currency)}
     if deposit.id not in available:
         raise ValidationFailed(
             {
                 "deposit_invoice_id": [
-                    "Not a paid deposit of this client in this currency that is still to deduct."
+                    _("Not a paid deposit of this client in this currency that is still to deduct.")
                 ]
             }
         )

@@ -13,12 +13,14 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
+from flask_babel import gettext as _
+
 from app.audit.services import record, snapshot
 from app.core.clock import today_in
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
 from app.extensions import db
-from app.invoices.lines import label, lock_invoice, money_of, read_amount, settle
+from app.invoices.lines import label, lock_invoice, money_of, read_amount, settle, shown_label
 from app.invoices.models import Invoice
 from app.payments.models import Payment
 
@@ -29,13 +31,15 @@ PAYMENT_FIELDS = (
 
 def _refusal(invoice: Invoice) -> str | None:
     if invoice.kind != "invoice":
-        return "Payments are recorded on invoices, not on credit notes."
+        return _("Payments are recorded on invoices, not on credit notes.")
     if invoice.status == "draft":
-        return "This is a draft; issue it before recording payments."
+        return _("This is a draft; issue it before recording payments.")
     if invoice.status == "void":
-        return f"{label(invoice)} is void; no payments can be recorded on it."
+        return _(
+            "%(invoice)s is void; no payments can be recorded on it.", invoice=shown_label(invoice)
+        )
     if invoice.balance_minor <= 0:
-        return f"{label(invoice)} is already paid in full."
+        return _("%(invoice)s is already paid in full.", invoice=shown_label(invoice))
     return None
 
 
@@ -45,11 +49,13 @@ def _date_and_rate(actor: Actor, invoice: Invoice, data: dict, errors: dict) -> 
     paid_on = data.get("paid_on") or today_in(actor.agency.time_zone if actor.agency else None)
     latest = today_in(invoice.client_time_zone) + dt.timedelta(days=1)
     if paid_on > latest:
-        errors["paid_on"] = ["Must not be in the future."]
+        errors["paid_on"] = [_("Must not be in the future.")]
     rate = data.get("rate_to_base")
     base = actor.agency.base_currency if actor.agency else invoice.currency
     if rate is not None and invoice.currency == base and Decimal(rate) != 1:
-        errors["rate_to_base"] = [f"The invoice is in {base}, your base currency: leave it empty."]
+        errors["rate_to_base"] = [
+            _("The invoice is in %(currency)s, your base currency: leave it empty.", currency=base)
+        ]
     return paid_on, (rate if invoice.currency != base else None)
 
 
@@ -105,7 +111,7 @@ def _move_money(
     if reason:
         errors[field] = [reason]
     elif amount is not None and amount <= 0:
-        errors[field] = ["Must be more than zero."]
+        errors[field] = [_("Must be more than zero.")]
     elif amount is not None and amount > limit(invoice)[0]:
         errors[field] = [limit(invoice)[1]]
     day, rate = _date_and_rate(actor, invoice, data, errors)
@@ -121,8 +127,10 @@ def record_payment(actor: Actor, invoice: Invoice, data: dict) -> Payment:
 
     def balance(inv: Invoice) -> tuple[int, str]:
         owed = money_of(inv, inv.balance_minor)
-        return inv.balance_minor, f"More than the balance of {owed} on {label(inv)}; " + (
-            "record at most that."
+        return inv.balance_minor, _(
+            "More than the balance of %(amount)s on %(invoice)s; record at most that.",
+            amount=owed,
+            invoice=shown_label(inv),
         )
 
     return _move_money(actor, invoice, data, "payment", _refusal, balance)
@@ -142,16 +150,18 @@ def record_refund(actor: Actor, invoice: Invoice, data: dict) -> Payment:
     def no_credit(inv: Invoice) -> str | None:
         if refundable_minor(inv) > 0:
             return None
-        return (
-            f"The client has no credit on {label(inv)} to refund: a refund returns what a "
-            "credit note left them in credit."
+        return _(
+            "The client has no credit on %(invoice)s to refund: a refund returns what a credit "
+            "note left them in credit.",
+            invoice=shown_label(inv),
         )
 
     def credit(inv: Invoice) -> tuple[int, str]:
         most = refundable_minor(inv)
-        return most, (
-            f"More than the client's credit of {money_of(inv, most)} on {label(inv)}; "
-            "refund at most that."
+        return most, _(
+            "More than the client's credit of %(amount)s on %(invoice)s; refund at most that.",
+            amount=money_of(inv, most),
+            invoice=shown_label(inv),
         )
 
     return _move_money(actor, invoice, data, "refund", no_credit, credit)
@@ -163,7 +173,7 @@ def delete_payment(actor: Actor, payment: Payment) -> Invoice:
     lock_invoice(invoice)
     if invoice.paid_minor - payment.signed_minor < 0:
         raise Conflict(
-            "A refund on this invoice returns part of this payment: remove the refund first."
+            _("A refund on this invoice returns part of this payment: remove the refund first.")
         )
     before = {
         **snapshot(payment, PAYMENT_FIELDS),

@@ -12,6 +12,7 @@ from flask import (
     render_template,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from app.core.idempotency import once_per_form
 from app.core.money import from_minor
@@ -61,7 +62,7 @@ def deduct_invoice_deposit(agency_slug: str, invoice_id: int) -> ResponseReturnV
         "deposit",
         DeductDepositIn(),
         lambda d: deduct_deposit(g.actor, invoice, d),
-        "Deposit deducted.",
+        _("Deposit deducted."),
         "lines",
     )
 
@@ -76,7 +77,7 @@ def add_payment(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
         "payment",
         PaymentIn(),
         lambda d: record_payment(g.actor, invoice, d),
-        "Payment recorded.",
+        _("Payment recorded."),
         "payments",
     )
 
@@ -91,7 +92,7 @@ def add_refund(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
         "refund",
         PaymentIn(),
         lambda d: record_refund(g.actor, invoice, d),
-        "Refund recorded.",
+        _("Refund recorded."),
         "payments",
     )
 
@@ -107,7 +108,7 @@ def remove_payment(agency_slug: str, payment_id: int) -> ResponseReturnValue:
         "payments",
         EmptyIn(),
         lambda d: delete_payment(g.actor, payment),
-        "Payment removed; the balance is updated.",
+        _("Payment removed; the balance is updated."),
         "payments",
     )
 
@@ -120,7 +121,7 @@ def receivables_page(agency_slug: str) -> ResponseReturnValue:
     data = receivables(g.actor)
     base = data.base_currency
     chart = {
-        "labels": json.dumps([month for month, _ in data.by_month]),
-        "amounts": json.dumps([float(from_minor(v, base)) for _, v in data.by_month]),
+        "labels": json.dumps([month for month, _amount in data.by_month]),
+        "amounts": json.dumps([float(from_minor(v, base)) for _month, v in data.by_month]),
     }
     return render_template("invoices/receivables.html", data=data, buckets=BUCKETS, chart=chart)

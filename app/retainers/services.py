@@ -16,6 +16,7 @@ import zoneinfo
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.agencies.models import Agency
 from app.audit.services import changed, record, snapshot
@@ -51,7 +52,7 @@ def _values(data: dict, currency: str, errors: dict, *, partial: bool) -> dict:
             if data.get("monthly_amount_minor") is not None
             else ("monthly_amount")
         )
-        errors[key] = ["Must be more than zero."]
+        errors[key] = [_("Must be more than zero.")]
     elif amount is not None:
         values["monthly_amount_minor"] = amount
     return values
@@ -85,7 +86,7 @@ def update_retainer(actor: Actor, plan: RetainerPlan, data: dict) -> RetainerPla
         and "monthly_amount" not in data
         and ("monthly_amount_minor" not in data)
     ):
-        errors["currency"] = ["Give the monthly amount in the new currency too."]
+        errors["currency"] = [_("Give the monthly amount in the new currency too.")]
     values = _values(data, currency, errors, partial=True)
     if errors:
         raise ValidationFailed(errors)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
@@ -110,7 +111,7 @@ def add_retainer(agency_slug: str, client_id: int) -> ResponseReturnValue:
         "retainer",
         RetainerIn(),
         lambda d: create_retainer(g.actor, client, d),
-        "Retainer added.",
+        _("Retainer added."),
         "retainers",
     )
     return redirect(_billing_url(client_id, "retainers")) if _done(result) else result
@@ -139,7 +140,7 @@ def edit_retainer(agency_slug: str, retainer_id: int) -> ResponseReturnValue:
         try:
             update_retainer(g.actor, plan, load_form(RetainerIn(), request.form))
             commit()
-            flash("Retainer saved.", "success")
+            flash(_("Retainer saved."), "success")
             return redirect(_billing_url(client.id, "retainers"))
         except ValidationFailed as exc:
             db.session.rollback()
@@ -159,7 +160,7 @@ def remove_retainer(agency_slug: str, retainer_id: int) -> ResponseReturnValue:
         "retainers",
         EmptyIn(),
         lambda d: delete_retainer(g.actor, plan),
-        "Retainer removed.",
+        _("Retainer removed."),
         "retainers",
     )
     return redirect(_billing_url(client.id, "retainers")) if _done(result) else result
@@ -174,7 +175,7 @@ def create_deposit(agency_slug: str, client_id: int) -> ResponseReturnValue:
         "deposit",
         DepositIn(),
         lambda d: create_deposit_invoice(g.actor, client, d),
-        "Deposit invoice drafted: check it, then issue it.",
+        _("Deposit invoice drafted: check it, then issue it."),
         "deposit",
     )
     if not _done(result):
