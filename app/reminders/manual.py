@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.agencies.models import Agency
@@ -31,13 +32,11 @@ from app.reminders.policy import reminder_block_reason
 from app.reminders.schedule import send_at, zone_or_utc
 from app.reminders.services import default_steps, ladder_steps, reminders_enabled
 from app.reminders.sweep import (
-    NO_CONTACT,
     lock_invoice_for_reminder,
     queue_reminder,
     reminder_recipients,
 )
-
-ALREADY_TODAY = "A reminder was already sent by hand today (the client's day): {when}."
+from app.reminders.texts import block_reason_text
 
 
 def template_step(invoice: Invoice, now: dt.datetime) -> ReminderStep:
@@ -57,7 +56,7 @@ def send_reminder_now(
     now = now or utcnow()
     locked = lock_invoice_for_reminder(invoice.id)
     if locked is None:  # deleted meanwhile
-        raise Conflict("This invoice no longer exists.")
+        raise Conflict(_("This invoice no longer exists."))
     client = db.session.scalar(
         sa.select(Client)
         .where(Client.id == locked.client_id)
@@ -68,10 +67,12 @@ def send_reminder_now(
         by_hand=True,
     )  # fmt: skip
     if blocked:
-        raise Conflict(f"No reminder can go to this invoice: {blocked}")
+        raise Conflict(
+            _("No reminder can go to this invoice: %(reason)s", reason=block_reason_text(blocked))
+        )
     addresses = reminder_recipients(client)
     if not addresses:
-        raise Conflict(NO_CONTACT)
+        raise Conflict(_("No contact of the client has an email address."))
     today = now.astimezone(zone_or_utc(locked.client_time_zone)).date()
     earlier = db.session.scalar(
         sa.select(ReminderSend).where(
@@ -79,7 +80,7 @@ def send_reminder_now(
         )
     )
     if earlier is not None:
-        raise Conflict(ALREADY_TODAY.format(when=_when(earlier, locked)))
+        raise Conflict(_already_today(_when(earlier, locked)))
     base = template_step(locked, now)
     # The chosen step's wording, with "days overdue" counted to today.
     wording = ReminderStep(
@@ -103,7 +104,7 @@ def send_reminder_now(
             db.session.add(send)
             db.session.flush()
     except IntegrityError:
-        raise Conflict(ALREADY_TODAY.format(when="just now")) from None
+        raise Conflict(_already_today(_("just now"))) from None
     agency = db.session.get(Agency, locked.agency_id)
     queue_reminder(locked, client, agency, wording, send, addresses, key=f"manual:{today}")
     record(
@@ -113,6 +114,10 @@ def send_reminder_now(
         summary=f"Reminder sent by hand for invoice {locked.number} to {', '.join(addresses)}",
     )
     return send
+
+
+def _already_today(when: str) -> str:
+    return _("A reminder was already sent by hand today (the client's day): %(when)s.", when=when)
 
 
 def _when(send: ReminderSend, invoice: Invoice) -> str:

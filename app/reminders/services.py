@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.exceptions import NotFound
 
 from app.audit.services import changed, record, snapshot
@@ -152,7 +154,9 @@ def _check_offset_free(offset: int, step_id: int | None = None) -> None:
         )
     )
     if taken is not None:
-        raise ValidationFailed({"offset_days": [f"The ladder already has a step at {offset}."]})
+        raise ValidationFailed(
+            {"offset_days": [_("The ladder already has a step at %(offset)s.", offset=offset)]}
+        )
 
 
 def create_step(actor: Actor, data: dict) -> ReminderStep:
@@ -200,8 +204,10 @@ def _check_not_last_active(step: ReminderStep) -> None:
     )
     if not others:
         raise Conflict(
-            "This is the ladder's only active step. To stop all reminders, turn reminders off "
-            "for the agency instead."
+            _(
+                "This is the ladder's only active step. To stop all reminders, turn reminders "
+                "off for the agency instead."
+            )
         )
 
 
@@ -210,12 +216,17 @@ def delete_step(actor: Actor, step: ReminderStep) -> None:
     used = db.session.scalar(sa.select(sa.func.count()).where(ReminderSend.step_id == step.id))
     if used:
         raise Conflict(
-            f"This step is in the reminder history of {used} invoice(s); turn it off instead "
-            "of removing it."
+            ngettext(
+                "This step is in the reminder history of %(num)d invoice; turn it off instead "
+                "of removing it.",
+                "This step is in the reminder history of %(num)d invoices; turn it off instead "
+                "of removing it.",
+                used,
+            )
         )
     remaining = db.session.scalar(sa.select(sa.func.count()).where(ReminderStep.id != step.id))
     if not remaining:
-        raise Conflict("A ladder keeps at least one step; turn reminders off instead.")
+        raise Conflict(_("A ladder keeps at least one step; turn reminders off instead."))
     if step.active:
         _check_not_last_active(step)
     record(

@@ -15,6 +15,8 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext, ngettext
 from werkzeug.datastructures import MultiDict
 
 from app.clients.queries import get_client_or_404
@@ -57,12 +59,12 @@ from app.reminders.services import (
     ensure_ladder,
     get_step_or_404,
     invoice_reminders,
-    label_offset,
     ladder_steps,
     reminders_enabled,
     sends_per_step,
     update_step,
 )
+from app.reminders.texts import block_reason_text
 
 bp = Blueprint("reminders", __name__, template_folder="templates")
 
@@ -84,12 +86,40 @@ def reminder_panel(invoice: Any) -> dict | None:
         "can_pause_client": can_manage_billing(actor, None),
         "can_edit_ladder": can_edit_ladder(actor),
         "slug": actor.agency.slug,
+        "blocked_reason": block_reason_text(state.blocked_reason),
     }
+
+
+# What each template variable holds (app.reminders.messages.VARIABLES), for the pages.
+_VARIABLE_DESCRIPTIONS = {
+    "client_name": lazy_gettext("The client's name"),
+    "invoice_number": lazy_gettext("The invoice number"),
+    "amount_due": lazy_gettext("The balance still due, formatted in the client's locale"),
+    "due_date": lazy_gettext("The due date, written in the client's locale"),
+    "days_overdue": lazy_gettext("Whole days past the due date (0 before it)"),
+    "days_until_due": lazy_gettext("Whole days until the due date (0 on or after it)"),
+    "invoice_link": lazy_gettext("A link to the invoice"),
+    "agency_name": lazy_gettext("Your agency's name"),
+}
+
+
+def _variables() -> list[dict[str, str]]:
+    return [
+        {**v, "description": str(_VARIABLE_DESCRIPTIONS.get(v["name"], v["description"]))}
+        for v in describe_variables()
+    ]
 
 
 @bp.app_template_global()
 def reminder_step_label(offset: int) -> str:
-    return label_offset(offset)
+    """'3 days before due', 'on the due date', '7 days after due', in the reader's language
+    (`label_offset` keeps the English for audit summaries)."""
+    if offset == 0:
+        return _("on the due date")
+    days = abs(offset)
+    if offset < 0:
+        return ngettext("%(num)d day before due", "%(num)d days before due", days)
+    return ngettext("%(num)d day after due", "%(num)d days after due", days)
 
 
 # --- the ladder ------------------------------------------------------------------------------
@@ -103,7 +133,7 @@ def _render_ladder(errors: dict | None = None, status: int = 200) -> ResponseRet
         steps=steps or default_steps(),
         sent=sends_per_step(),
         enabled=reminders_enabled(),
-        variables=describe_variables(),
+        variables=_variables(),
         send_time=SEND_TIME.strftime("%H:%M"),
         errors=errors or {},
     ), status
@@ -122,7 +152,10 @@ def edit_ladder(agency_slug: str) -> ResponseReturnValue:
         except ValidationFailed as exc:
             db.session.rollback()
             return _render_ladder(exc.errors, 422)
-        flash("Payment reminders " + ("on." if data["enabled"] else "off."), "success")
+        flash(
+            _("Payment reminders on.") if data["enabled"] else _("Payment reminders off."),
+            "success",
+        )
         return redirect(url_for("reminders.edit_ladder", agency_slug=agency_slug))
     return _render_ladder()
 
@@ -134,7 +167,7 @@ def install_ladder(agency_slug: str) -> ResponseReturnValue:
     _authorize(can_edit_ladder(g.actor))
     ensure_ladder(g.actor)
     commit()
-    flash("The default ladder is saved; edit any step below.", "success")
+    flash(_("The default ladder is saved; edit any step below."), "success")
     return redirect(url_for("reminders.edit_ladder", agency_slug=agency_slug))
 
 
@@ -157,7 +190,7 @@ def _step_page(step: Any, values: dict, errors: dict, preview: dict | None, stat
         values=values,
         errors=errors,
         preview=preview,
-        variables=describe_variables(),
+        variables=_variables(),
         subject_max=SUBJECT_MAX,
         body_max=BODY_MAX,
     ), status
@@ -183,7 +216,7 @@ def new_step(agency_slug: str) -> ResponseReturnValue:
                 return _step_page(None, values, {}, _preview(data), 200)
             step = create_step(g.actor, data)
             commit()
-            flash(f"Step {label_offset(step.offset_days)} added.", "success")
+            flash(_("Step %(step)s added.", step=reminder_step_label(step.offset_days)), "success")
             return redirect(url_for("reminders.edit_ladder", agency_slug=agency_slug))
         except ValidationFailed as exc:
             db.session.rollback()
@@ -208,7 +241,7 @@ def edit_step(agency_slug: str, step_id: int) -> ResponseReturnValue:
                 return _step_page(step, values, {}, _preview(data), 200)
             update_step(g.actor, step, data)
             commit()
-            flash(f"Step {label_offset(step.offset_days)} saved.", "success")
+            flash(_("Step %(step)s saved.", step=reminder_step_label(step.offset_days)), "success")
             return redirect(url_for("reminders.edit_ladder", agency_slug=agency_slug))
         except (ValidationFailed, Conflict) as exc:
             db.session.rollback()
@@ -223,7 +256,7 @@ def edit_step(agency_slug: str, step_id: int) -> ResponseReturnValue:
 def remove_step(agency_slug: str, step_id: int) -> ResponseReturnValue:
     step = get_step_or_404(g.actor, step_id)
     _authorize(can_edit_ladder(g.actor))
-    label = label_offset(step.offset_days)
+    label = reminder_step_label(step.offset_days)
     try:
         delete_step(g.actor, step)
         commit()
@@ -233,7 +266,7 @@ def remove_step(agency_slug: str, step_id: int) -> ResponseReturnValue:
         return redirect(
             url_for("reminders.edit_step", agency_slug=agency_slug, step_id=step_id)
         ), 303
-    flash(f"Step {label} removed.", "success")
+    flash(_("Step %(step)s removed.", step=label), "success")
     return redirect(url_for("reminders.edit_ladder", agency_slug=agency_slug))
 
 
@@ -299,15 +332,20 @@ def send_now(agency_slug: str, invoice_id: int) -> ResponseReturnValue:
         db.session.rollback()
         flash(exc.message, "danger")
         return redirect(target, 303)
-    flash(f"Reminder sent to {', '.join(send.recipients or [])}.", "success")
+    flash(
+        _("Reminder sent to %(recipients)s.", recipients=", ".join(send.recipients or [])),
+        "success",
+    )
     return redirect(target)
 
 
 _FLAG_MESSAGES = {
-    ("paused", True): "Reminders paused for this invoice.",
-    ("paused", False): "Reminders resumed for this invoice.",
-    ("disputed", True): "Flagged as disputed: no reminders until the dispute is cleared.",
-    ("disputed", False): "Dispute cleared; reminders continue.",
+    ("paused", True): lazy_gettext("Reminders paused for this invoice."),
+    ("paused", False): lazy_gettext("Reminders resumed for this invoice."),
+    ("disputed", True): lazy_gettext(
+        "Flagged as disputed: no reminders until the dispute is cleared."
+    ),
+    ("disputed", False): lazy_gettext("Dispute cleared; reminders continue."),
 }
 
 
@@ -322,7 +360,7 @@ def _flag(agency_slug: str, invoice: Any, schema: Any, name: str, service: Any):
         details = [f"{k}: {' '.join(map(str, v))}" for k, v in (exc.errors or {}).items()]
         flash(" ".join([exc.message, *details]), "danger")
         return redirect(target, 303)
-    flash(_FLAG_MESSAGES[(name, data[name])], "success")
+    flash(str(_FLAG_MESSAGES[(name, data[name])]), "success")
     return redirect(target)
 
 
@@ -341,8 +379,11 @@ def pause_client(agency_slug: str, client_id: int) -> ResponseReturnValue:
         db.session.rollback()
         flash(f"{exc.message} {exc.errors}", "danger")
         return redirect(target, 303)
-    state = "paused" if data["paused"] else "resumed"
-    flash(f"Reminders {state} for every invoice of {client.name}.", "success")
+    if data["paused"]:
+        message = _("Reminders paused for every invoice of %(client)s.", client=client.name)
+    else:
+        message = _("Reminders resumed for every invoice of %(client)s.", client=client.name)
+    flash(message, "success")
     return redirect(target)
 
 
