@@ -89,7 +89,7 @@ FRENCH = {
     "issued": ["Paiements", "Enregistrer un paiement", "Avoir", "Renvoyer", "Relances de paiement"],
     "new": ["Nouvelle facture", "Créer le brouillon", "Notes imprimées sur la facture"],
     "receivables": ["Créances", "Par client", "Factures en retard"],
-    "billing": ["Facturation", "Forfaits mensuels", "Ajouter un forfait mensuel"],
+    "billing": ["Facturation", "Abonnements mensuels", "Ajouter un abonnement mensuel"],
     "settings": ["Paramètres de facturation", "Numérotation et arrondi", "Taux de taxe"],
     "batch": ["Émettre et envoyer les brouillons d'un mois", "Compter les brouillons"],
     "ladder": ["Relances de paiement", "Personnaliser la séquence", "Variables"],
