@@ -34,5 +34,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 api = Api()
-# Translations of client-facing documents (invoice PDFs, emails); app/translations, en + ar.
+# Gettext catalogues: app/translations and app/<domain>/translations (app.core.catalogues).
 babel = Babel()
