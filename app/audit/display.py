@@ -31,6 +31,7 @@ from app.payments.models import Payment
 from app.retainers.models import RetainerPlan
 from app.sops.models import Sop, SopVersion
 from app.users.models import Membership, User
+from app.work.labels import STATE_BADGES
 
 # A value longer than this is shown shortened, with the whole text one click away.
 LONG_VALUE = 80
@@ -215,17 +216,7 @@ VALUE_LABELS = {
     "void": lazy_gettext("Void"),
     "invoice": lazy_gettext("Invoice"),
     "credit_note": lazy_gettext("Credit note"),
-    "todo": lazy_gettext("Todo"),
-    "in_progress": lazy_gettext("In progress"),
-    "submitted": lazy_gettext("Submitted"),
-    "in_review": lazy_gettext("In review"),
-    "changes_requested": lazy_gettext("Changes requested"),
-    "approved": lazy_gettext("Approved"),
-    "awaiting_client": lazy_gettext("Awaiting client"),
-    "client_approved": lazy_gettext("Client approved"),
-    "client_changes": lazy_gettext("Client changes"),
-    "delivered": lazy_gettext("Delivered"),
-    "cancelled": lazy_gettext("Cancelled"),
+    **STATE_BADGES,  # a work item's states, worded as on the work pages
     "bank_transfer": lazy_gettext("Bank transfer"),
     "paypal": lazy_gettext("Paypal"),
     "wise": lazy_gettext("Wise"),

@@ -44,6 +44,7 @@ from app.core.formatting import format_datetime_fast
 from app.core.i18n import current_language
 from app.core.permissions import MANAGERS, roles
 from app.core.schemas import BaseSchema, load_form
+from app.work.labels import STATE_BADGES
 from app.work.models import STATES
 
 bp = Blueprint("screens", __name__, template_folder="templates")
@@ -58,19 +59,7 @@ QUADRANT_LABELS = {
         "secondary",
     ),
 }
-STATE_LABELS = {
-    "todo": lazy_gettext("To do"),
-    "in_progress": lazy_gettext("In progress"),
-    "submitted": lazy_gettext("Submitted"),
-    "in_review": lazy_gettext("In review"),
-    "changes_requested": lazy_gettext("Changes requested"),
-    "approved": lazy_gettext("Approved"),
-    "awaiting_client": lazy_gettext("Awaiting client"),
-    "client_approved": lazy_gettext("Client approved"),
-    "client_changes": lazy_gettext("Client changes"),
-    "delivered": lazy_gettext("Delivered"),
-    "cancelled": lazy_gettext("Cancelled"),
-}
+STATE_LABELS = STATE_BADGES
 STATE_COLORS = {
     "todo": "secondary", "in_progress": "info", "submitted": "primary", "in_review": "primary",
     "changes_requested": "warning", "approved": "success", "awaiting_client": "info",
