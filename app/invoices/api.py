@@ -22,6 +22,7 @@ from app.core.permissions import authorize as _authorize
 from app.core.uow import commit
 from app.invoices import policy
 from app.invoices.blueprint import blp, fresh
+from app.invoices.credit_notes import create_credit_note
 from app.invoices.lines import add_line, add_lines_from_source, remove_line, update_line
 from app.invoices.models import Invoice, InvoiceLine
 from app.invoices.queries import get_invoice_or_404, get_line_or_404, invoice_page
@@ -41,7 +42,6 @@ from app.invoices.schemas import (
     VoidIn,
 )
 from app.invoices.services import (
-    create_credit_note,
     create_invoice,
     delete_invoice,
     issue_invoice,

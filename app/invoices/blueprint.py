@@ -16,10 +16,7 @@ from app.core.money import format_money, format_plain, input_value
 from app.invoices.csv_export import plain
 from app.invoices.lines import shown_label
 from app.invoices.models import Invoice
-from app.invoices.queries import (
-    display_status,
-    get_invoice_or_404,
-)
+from app.invoices.queries import display_status, get_invoice_or_404
 
 bp = Blueprint("invoices", __name__, template_folder="templates")
 

@@ -28,19 +28,15 @@ from app.core.permissions import Actor
 from app.extensions import db
 from app.invoices.lines import (
     DOES_NOT_EXIST,
-    apply_tax,
-    copy_line,
     label,
     lock_invoice,
     money_of,
-    read_amount,
     refresh_totals,
     require_draft,
-    resolve_tax_rate,
     settle,
     shown_label,
 )
-from app.invoices.models import Invoice, InvoiceLine
+from app.invoices.models import Invoice
 from app.invoices.numbering import agency_year, allocate, format_number
 from app.invoices.queries import invoice_settings
 
@@ -215,7 +211,7 @@ def _assign_number(actor: Actor, invoice: Invoice, now: dt.datetime) -> str:
     return number
 
 
-def _enqueue_send(invoice: Invoice, dedupe: str) -> None:
+def enqueue_send(invoice: Invoice, dedupe: str) -> None:
     enqueue_job(
         db.session,
         RENDER_AND_SEND,
@@ -228,7 +224,7 @@ def _enqueue_send(invoice: Invoice, dedupe: str) -> None:
     )
 
 
-def _stamp_issued(actor: Actor, invoice: Invoice, now: dt.datetime) -> None:
+def stamp_issued(actor: Actor, invoice: Invoice, now: dt.datetime) -> None:
     invoice.number = _assign_number(actor, invoice, now)
     invoice.status = "issued"
     invoice.issued_at = now
@@ -262,7 +258,7 @@ def issue_invoice(actor: Actor, invoice: Invoice, data: dict | None = None) -> I
             }
         )
     now = utcnow()
-    _stamp_issued(actor, invoice, now)
+    stamp_issued(actor, invoice, now)
     invoice.rate_to_base = rate if invoice.currency != base else None
     settle(invoice, now)
     db.session.flush()
@@ -275,7 +271,7 @@ def issue_invoice(actor: Actor, invoice: Invoice, data: dict | None = None) -> I
         before={"status": "draft", "number": None},
         after=snapshot(invoice, ("number", "status", "issue_date", "due_date", "total_minor")),
     )
-    _enqueue_send(invoice, "issue")
+    enqueue_send(invoice, "issue")
     return invoice
 
 
@@ -287,7 +283,7 @@ def send_invoice(actor: Actor, invoice: Invoice) -> Invoice:
             if invoice.status == "draft"
             else _("%(invoice)s is void; it is not sent any more.", invoice=shown_label(invoice))
         )
-    _enqueue_send(invoice, uuid.uuid4().hex)
+    enqueue_send(invoice, uuid.uuid4().hex)
     record(
         actor,
         "invoice.send_requested",
@@ -363,112 +359,6 @@ def void_invoice(actor: Actor, invoice: Invoice, data: dict | None = None) -> In
         after={"status": "void", "reason": reason},
     )
     return invoice
-
-
-def create_credit_note(actor: Actor, invoice: Invoice, data: dict) -> Invoice:
-    """Issue a credit note against an issued invoice: `mode` full (every line reversed) or
-    partial (one line of `amount`, optionally taxed). The invoice's balance drops by it."""
-    errors: dict = {}
-    mode = data.get("mode") or "full"
-    reason = data.get("reason") or None
-    rate = resolve_tax_rate(data.get("tax_rate_id"), errors)
-    amount = read_amount(data, "amount", invoice.currency, errors, required=mode == "partial")
-    if amount is not None and amount <= 0:
-        errors["amount_minor" if data.get("amount_minor") is not None else "amount"] = [
-            _("Must be more than zero.")
-        ]
-    if errors:
-        raise ValidationFailed(errors)
-    lock_invoice(invoice)
-    if invoice.kind != "invoice":
-        raise Conflict(_("Credit notes correct invoices, not other credit notes."))
-    if invoice.status in ("draft", "void"):
-        raise Conflict(
-            _("A draft can simply be edited.")
-            if invoice.status == "draft"
-            else _("%(invoice)s is void; there is nothing to credit.", invoice=shown_label(invoice))
-        )
-    creditable = invoice.total_minor - invoice.credited_minor
-    if mode == "full" and invoice.credited_minor:
-        raise Conflict(
-            _(
-                "%(invoice)s is already partly credited; credit the remaining %(amount)s with a "
-                "partial credit note.",
-                invoice=shown_label(invoice),
-                amount=money_of(invoice, creditable),
-            )
-        )
-    note = Invoice(
-        client_id=invoice.client_id,
-        kind="credit_note",
-        status="draft",
-        currency=invoice.currency,
-        locale=invoice.locale,
-        client_time_zone=invoice.client_time_zone,
-        rounding=invoice.rounding,
-        net_days=0,
-        credited_invoice_id=invoice.id,
-        notes=reason,
-        period_label=invoice.period_label,
-        created_by_id=actor.user_id,
-        paid_minor=0,
-        credited_minor=0,
-        rate_to_base=invoice.rate_to_base,
-    )
-    if mode == "full":
-        for n, line in enumerate(invoice.lines, start=1):
-            note.lines.append(copy_line(line, sign=-1, position=n))
-    else:
-        line = InvoiceLine(
-            position=1,
-            kind="manual",
-            description=f"Credit on {invoice.number}" + (f": {reason}" if reason else ""),
-            quantity=Decimal(-1),
-            unit_price_minor=amount,
-            discount_percent=Decimal(0),
-        )
-        apply_tax(line, rate)
-        note.lines.append(line)
-    refresh_totals(note)
-    if -note.total_minor > creditable:
-        field = "amount_minor" if data.get("amount_minor") is not None else "amount"
-        raise ValidationFailed(
-            {
-                field: [
-                    _(
-                        "More than can be credited on %(invoice)s (%(amount)s).",
-                        invoice=shown_label(invoice),
-                        amount=money_of(invoice, creditable),
-                    )
-                ]
-            }
-        )
-    db.session.add(note)
-    now = utcnow()
-    _stamp_issued(actor, note, now)
-    note.due_date = note.issue_date
-    before = {"status": invoice.status, "credited_minor": invoice.credited_minor}
-    invoice.credited_minor += -note.total_minor
-    settle(invoice, now)
-    db.session.flush()
-    record(
-        actor,
-        "credit_note.issued",
-        note,
-        summary=f"{note.number} issued for {money_of(note, note.total_minor)} "
-        f"against {invoice.number}",
-        after=snapshot(note, INVOICE_FIELDS),
-    )
-    record(
-        actor,
-        "invoice.credited",
-        invoice,
-        summary=f"{invoice.number} credited by {note.number}",
-        before=before,
-        after={"status": invoice.status, "credited_minor": invoice.credited_minor},
-    )
-    _enqueue_send(note, "issue")
-    return note
 
 
 def _flag(actor: Actor, invoice: Invoice, name: str, value: bool, action: str) -> Invoice:

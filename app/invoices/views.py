@@ -27,6 +27,7 @@ from app.core.uow import commit
 from app.extensions import db
 from app.invoices import policy
 from app.invoices.blueprint import bp
+from app.invoices.credit_notes import create_credit_note
 from app.invoices.csv_export import invoices_csv
 from app.invoices.lines import (
     add_line,
@@ -57,7 +58,6 @@ from app.invoices.schemas import (
     VoidIn,
 )
 from app.invoices.services import (
-    create_credit_note,
     create_invoice,
     delete_invoice,
     issue_invoice,

@@ -18,12 +18,8 @@ from app.core.uow import commit
 from app.invoices import policy
 from app.invoices.blueprint import blp, fresh
 from app.invoices.models import Invoice
-from app.invoices.queries import (
-    get_invoice_or_404,
-)
-from app.invoices.schemas import (
-    InvoiceOut,
-)
+from app.invoices.queries import get_invoice_or_404
+from app.invoices.schemas import InvoiceOut
 from app.payments.deposits import create_deposit_invoice, deduct_deposit
 from app.payments.models import Payment
 from app.payments.queries import get_payment_or_404, invoice_payments

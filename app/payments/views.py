@@ -23,12 +23,8 @@ from app.invoices import policy
 from app.invoices.blueprint import bp
 from app.invoices.models import Invoice
 from app.invoices.pages import act, invoice_for, invoice_page_panel
-from app.invoices.queries import (
-    get_invoice_or_404,
-)
-from app.invoices.schemas import (
-    EmptyIn,
-)
+from app.invoices.queries import get_invoice_or_404
+from app.invoices.schemas import EmptyIn
 from app.payments.deposits import deduct_deposit
 from app.payments.models import PAYMENT_METHODS
 from app.payments.queries import get_payment_or_404, invoice_payments

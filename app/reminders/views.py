@@ -29,11 +29,7 @@ from app.core.uow import commit
 from app.extensions import db
 from app.invoices.policy import can_flag_invoice, can_manage_billing, can_send_reminder_now
 from app.invoices.queries import get_invoice_or_404
-from app.invoices.services import (
-    set_client_reminders_paused,
-    set_disputed,
-    set_reminders_paused,
-)
+from app.invoices.services import set_client_reminders_paused, set_disputed, set_reminders_paused
 from app.invoices.settings import update_invoice_settings
 from app.reminders.manual import send_reminder_now
 from app.reminders.messages import (

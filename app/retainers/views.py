@@ -20,11 +20,7 @@ from app.extensions import db
 from app.invoices import policy
 from app.invoices.blueprint import bp
 from app.invoices.csv_export import plain
-from app.invoices.queries import (
-    client_invoices,
-    invoice_settings,
-    tax_rate_list,
-)
+from app.invoices.queries import client_invoices, invoice_settings, tax_rate_list
 from app.invoices.schemas import EmptyIn
 from app.payments.deposits import create_deposit_invoice
 from app.payments.schemas import DepositIn

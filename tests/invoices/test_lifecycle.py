@@ -14,10 +14,10 @@ from app.audit.models import AuditEvent
 from app.core.errors import Conflict, ValidationFailed
 from app.core.jobs import OutboxJob
 from app.extensions import db
+from app.invoices.credit_notes import create_credit_note
 from app.invoices.models import Invoice
 from app.invoices.queries import display_status, is_overdue
 from app.invoices.services import (
-    create_credit_note,
     delete_invoice,
     issue_invoice,
     mark_sent,

@@ -15,11 +15,7 @@ from app.core.errors import Conflict, ValidationFailed
 from app.invoices import line_sources as line_module
 from app.invoices.line_sources import Candidate, LineDraft, register_line_source
 from app.invoices.lines import add_line, add_lines_from_source, remove_line, update_line
-from app.invoices.services import (
-    create_invoice,
-    issue_invoice,
-    void_invoice,
-)
+from app.invoices.services import create_invoice, issue_invoice, void_invoice
 from app.invoices.settings import update_tax_rate
 from app.payments.deposits import create_deposit_invoice, deduct_deposit
 from app.payments.services import record_payment

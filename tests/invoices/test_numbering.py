@@ -65,7 +65,7 @@ def test_format_number():
 
 
 def test_numbers_are_consecutive_and_credit_notes_have_their_own_series(team, owner):
-    from app.invoices.services import create_credit_note
+    from app.invoices.credit_notes import create_credit_note
 
     first = issued(owner, team.client, ("Work", 1, 1000))
     second = issued(owner, team.client, ("Work", 1, 2000))

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from app.core.errors import Conflict, ValidationFailed
+from app.invoices.credit_notes import create_credit_note
 from app.invoices.models import Invoice
-from app.invoices.services import create_credit_note
 from app.payments.models import Payment
 from app.payments.services import (
     delete_payment,
