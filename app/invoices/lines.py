@@ -9,12 +9,14 @@ every page, the API, the CSV and the PDF read the same figures.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.audit.services import changed, record, snapshot
+from app.core.catalogues import N_
 from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.money import PrecisionError, compute, format_money, to_minor
@@ -42,20 +44,26 @@ LINE_FIELDS = (
 )
 
 
-def label(invoice: Invoice) -> str:
-    """How messages name an invoice: its number, or 'This draft'."""
+CREDIT_NOTE_LABEL = N_("Credit note %(number)s")
+DRAFT_LABEL = N_("This draft")
+
+
+def label(invoice: Invoice, translate: Callable[..., str] | None = None) -> str:
+    """How messages name an invoice: its number, or 'This draft'. In English (the audit
+    trail keeps it so) unless `translate` (gettext) is given; see `shown_label`."""
+    tr = translate or (lambda text, **values: text % values if values else text)
     if invoice.number:
-        return invoice.number if invoice.kind == "invoice" else f"Credit note {invoice.number}"
-    return "This draft"
+        return (
+            invoice.number
+            if invoice.kind == "invoice"
+            else tr(CREDIT_NOTE_LABEL, number=invoice.number)
+        )
+    return tr(DRAFT_LABEL)
 
 
 def shown_label(invoice: Invoice) -> str:
     """`label` in the reader's language, for the messages pages show (audit keeps `label`)."""
-    if invoice.number:
-        if invoice.kind == "invoice":
-            return invoice.number
-        return _("Credit note %(number)s", number=invoice.number)
-    return _("This draft")
+    return label(invoice, _)
 
 
 def require_draft(invoice: Invoice) -> None:
