@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext
 from app.audit.models import AuditEvent
 from app.clients.models import Client, ServicePackage
 from app.core.formatting import format_datetime, format_day, role_label
+from app.core.i18n import current_language
 from app.core.money import format_money
 from app.extensions import db
 from app.invoices.models import Invoice, InvoiceLine
@@ -238,6 +239,7 @@ ID_KINDS = {
     "deposit_invoice_id": "invoice",
     "credited_invoice_id": "invoice",
 }
+SUBJECT_KEYS = ("name", "title", "number", "email")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
@@ -261,6 +263,20 @@ class EventView:
     action_label: str
     entity_label: str
     changes: list[Change] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        """The stored one-line summary is English (kept for search and exports): shown to
+        English readers; others read the translated action and what it was done to (the
+        name, title, number or email the event's data holds), and the changes."""
+        if current_language() == "en":
+            return self.event.summary
+        for data in (self.event.after, self.event.before):
+            if isinstance(data, dict):
+                for key in SUBJECT_KEYS:
+                    if isinstance(data.get(key), str) and data[key]:
+                        return data[key]
+        return ""
 
 
 def field_label(name: str) -> str:

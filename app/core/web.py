@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask, Response, current_app, g, request, send_from_directory, url_for
 from flask_login import current_user
 
@@ -96,6 +97,14 @@ def init_web(app: Flask) -> None:
     def zone_name(zone: str) -> str:
         """A time zone named in the reader's language ("Egypt Time", "توقيت مصر")."""
         return zone_label(zone, current_language())
+
+    @app.template_filter("locale_name")
+    def _locale_name(code: str | None) -> str:
+        """A locale code named in the reader's language ('fr_CA' -> 'français (Canada)')."""
+        try:
+            return Locale.parse(str(code).replace("-", "_")).get_display_name(current_language())
+        except (ValueError, TypeError, UnknownLocaleError):
+            return code or ""
 
     app.add_template_global(all_time_zones, "all_zones")
 

@@ -30,6 +30,7 @@ from app.clients.models import Client
 from app.core.clock import now_in
 from app.core.errors import DomainError, Forbidden, ValidationFailed
 from app.core.formatting import month_label
+from app.core.i18n import current_language
 from app.core.jobs import OutboxJob, PermanentFailure, enqueue_job, report_progress
 from app.core.permissions import Actor
 from app.core.schemas import BaseSchema
@@ -146,7 +147,12 @@ def draft_summary(actor: Actor, month: str) -> dict[str, Any]:
     row = db.session.execute(
         sa.select(sa.func.count(), sa.func.count(sa.distinct(stmt.c.client_id)))
     ).one()
-    return {"month": month, "label": month_label(month), "drafts": row[0], "clients": row[1]}
+    return {
+        "month": month,
+        "label": month_label(month, current_language()),
+        "drafts": row[0],
+        "clients": row[1],
+    }
 
 
 # --- write side (a request) -------------------------------------------------------------------
@@ -166,7 +172,14 @@ def start_batch(actor: Actor, data: dict) -> OutboxJob:
     )
     if not ids:
         raise ValidationFailed(
-            {"month": [_("There are no drafts for %(month)s.", month=month_label(month))]}
+            {
+                "month": [
+                    _(
+                        "There are no drafts for %(month)s.",
+                        month=month_label(month, current_language()),
+                    )
+                ]
+            }
         )
     if len(ids) > MAX_BATCH:
         raise ValidationFailed(
@@ -321,7 +334,7 @@ def batch_values(job: OutboxJob) -> dict[str, Any]:
     return {
         "id": job.id,
         "month": kwargs.get("month", ""),
-        "label": month_label(kwargs["month"]) if kwargs.get("month") else "",
+        "label": month_label(kwargs["month"], current_language()) if kwargs.get("month") else "",
         "status": job.status,
         "total": job.progress_total or len(kwargs.get("invoice_ids") or []),
         "done": job.progress_done,

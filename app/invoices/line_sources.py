@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Protocol
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.clients.models import ServicePackage
 from app.core.formatting import format_day
@@ -114,7 +115,8 @@ class PackageSource:
             .order_by(ServicePackage.name, ServicePackage.id)
             .limit(limit)
         )
-        return [Candidate(p.id, p.name, p.pricing, p.price_minor) for p in rows]
+        shown = {"fixed": _("Fixed"), "retainer": _("Retainer")}
+        return [Candidate(p.id, p.name, shown[p.pricing], p.price_minor) for p in rows]
 
     def lines_for(
         self, invoice: Invoice, ids: list[int], fee_minor: int | None, errors: dict

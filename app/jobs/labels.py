@@ -1,0 +1,60 @@
+"""How the jobs pages name a job and its queue in the reader's language.
+
+A job's `label` is written in English when it is queued (logs and search read it). The pages
+derive the name from what the job runs and its arguments instead; a job they do not know
+keeps its stored label."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext, ngettext
+
+from app.core.formatting import month_label
+from app.core.i18n import current_language
+from app.core.jobs import OutboxJob
+
+QUEUE_LABELS = {
+    "default": lazy_gettext("general"),
+    "email": lazy_gettext("email"),
+    "pdf": lazy_gettext("PDF"),
+}
+_FIXED = {
+    "app.exports.jobs.build_clients_csv": lazy_gettext("Export clients to CSV"),
+    "app.users.services.send_password_reset": lazy_gettext("Password reset request"),
+    "app.users.services.send_signup_email": lazy_gettext("Sign-up confirmation"),
+}
+BATCH = "app.invoices.batch.issue_and_send_drafts"
+RENDER = "app.documents.services.render_and_send"
+
+
+def queue_label(queue: str) -> str:
+    return str(QUEUE_LABELS.get(queue, queue))
+
+
+def _after(label: str, prefix: str) -> str | None:
+    return label[len(prefix) :] if label.startswith(prefix) else None
+
+
+def job_title(job: OutboxJob) -> str:
+    """The job's name in the reader's language (its stored English label if unknown)."""
+    if job.func in _FIXED:
+        return str(_FIXED[job.func])
+    kwargs = job.kwargs or {}
+    if job.func == BATCH and kwargs.get("month"):
+        return ngettext(
+            "Issue and send %(num)d draft for %(month)s",
+            "Issue and send %(num)d drafts for %(month)s",
+            len(kwargs.get("invoice_ids") or []),
+            month=month_label(kwargs["month"], current_language()),
+        )
+    if job.func == RENDER:
+        number = _after(job.label, "Render and send ")
+        if number is not None:
+            return _("Render and send %(number)s", number=number)
+        number = _after(job.label, "Render PDF of ")
+        if number is not None:
+            return _("Render the PDF of %(number)s", number=number)
+    name = _after(job.label, "Periodic: ")
+    if name is not None:
+        return _("Periodic: %(name)s", name=name)
+    return job.label
