@@ -13,6 +13,11 @@ Invoices, their emails and reminders keep speaking the client's locale whoever s
 (`flask_babel.force_locale` around the rendering), whatever the page's language.
 
 Arabic pages are laid out right to left: `<html dir="rtl">` and Bootstrap's RTL build.
+
+Tests may make the app speak one more language with the config key `BATON_EXTRA_LANGUAGES`
+(`{"ka": "pseudo"}`): tests/test_pseudo_locale.py speaks a pseudo-locale built from the
+catalogues to find English left untranslated. Production never sets it, and the menu's
+switch only ever offers `LANGUAGES`.
 """
 
 from __future__ import annotations
@@ -20,7 +25,15 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask, Response, has_request_context, redirect, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    has_app_context,
+    has_request_context,
+    redirect,
+    request,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import current_user
@@ -34,6 +47,12 @@ COOKIE = "baton_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
+def spoken_languages() -> dict[str, str]:
+    """`LANGUAGES`, plus a test's `BATON_EXTRA_LANGUAGES` (see the module)."""
+    extra = current_app.config.get("BATON_EXTRA_LANGUAGES") if has_app_context() else None
+    return {**LANGUAGES, **extra} if extra else LANGUAGES
+
+
 def language_of(locale: str | None) -> str:
     """The language Baton speaks for `locale` ('ar_EG' -> 'ar', 'de' -> 'en')."""
     if not locale:
@@ -42,7 +61,7 @@ def language_of(locale: str | None) -> str:
         language = Locale.parse(str(locale).replace("-", "_")).language
     except (UnknownLocaleError, ValueError, TypeError):
         return DEFAULT_LANGUAGE
-    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+    return language if language in spoken_languages() else DEFAULT_LANGUAGE
 
 
 def text_direction(language: str | None) -> str:
@@ -58,9 +77,9 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and getattr(current_user, "locale", None):
         return language_of(current_user.locale)
     chosen = request.cookies.get(COOKIE)
-    if chosen in LANGUAGES:
+    if chosen in spoken_languages():
         return chosen
-    return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
+    return request.accept_languages.best_match(list(spoken_languages())) or DEFAULT_LANGUAGE
 
 
 def current_language() -> str:
