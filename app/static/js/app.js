@@ -18,3 +18,15 @@ document.body.addEventListener("htmx:configRequest", (event) => {
   const meta = document.querySelector('input[name="csrf_token"]');
   if (meta) event.detail.headers["X-CSRFToken"] = meta.value;
 });
+// A form that came back with errors: its summary takes the focus (a screen reader reads it),
+// and a link in it moves the focus to the field it names, not just the scroll position.
+const errorSummary = document.querySelector("[data-error-summary]");
+if (errorSummary) errorSummary.focus();
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("[data-error-summary] a[href^='#']");
+  const field = link && document.getElementById(link.getAttribute("href").slice(1));
+  if (!field) return;
+  event.preventDefault();
+  field.focus();
+  field.scrollIntoView({ block: "center" });
+});
