@@ -30,3 +30,7 @@ document.addEventListener("click", (event) => {
   field.focus();
   field.scrollIntoView({ block: "center" });
 });
+// A message about an input the form does not have (a script posted it) stays as text.
+document.querySelectorAll("[data-error-summary] a[href^='#']").forEach((link) => {
+  if (!document.getElementById(link.getAttribute("href").slice(1))) link.replaceWith(...link.childNodes);
+});
