@@ -75,8 +75,7 @@ def _overview(actor) -> dict:
     """Work, money and request figures of the domains built on the agency (each only for
     the roles that see it)."""
     from app.boards.overview import work_overview
-    from app.core.i18n import current_language
-    from app.core.money import format_money
+    from app.core.money import page_money
     from app.payments.overview import money_overview
     from app.portal.work_requests import open_request_count
 
@@ -84,7 +83,7 @@ def _overview(actor) -> dict:
         "work": work_overview(actor),
         "money": money_overview(actor),
         "open_requests": open_request_count(actor) if actor.is_manager else None,
-        "format_money": lambda minor, currency: format_money(minor, currency, current_language()),
+        "format_money": page_money,
     }
 
 

@@ -158,8 +158,9 @@ def item_url_maker() -> Callable[[int], str]:
 
 
 def short_time(value: dt.datetime | None, zone: str) -> str:
-    """A UTC time in `zone` in Baton's date-time format ('Fri 27 Nov, 09:00 EST'), made
-    with strftime: a board shows hundreds of them (see format_datetime_fast)."""
+    """A UTC time in `zone` in Baton's date-time format ('Fri 27 Nov, 09:00 EST') in the
+    reader's locale, assembled from cached names: a board shows hundreds of them (see
+    format_datetime_fast)."""
     if value is None:
         return ""
     return format_datetime_fast(value, zone)

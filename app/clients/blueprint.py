@@ -6,13 +6,8 @@ imports both before registering it.
 
 from __future__ import annotations
 
-import functools
-from decimal import Decimal
-
-from babel.numbers import format_currency, get_currency_precision
 from flask import Blueprint
 from flask_babel import lazy_gettext
-from markupsafe import Markup
 
 from app.clients.models import (
     ASSIGNMENT_KINDS,
@@ -21,7 +16,7 @@ from app.clients.models import (
     MESSAGE_KINDS,
     PRICINGS,
 )
-from app.core.timezones import all_time_zones
+from app.core.money import page_money
 
 bp = Blueprint("clients", __name__, template_folder="templates")
 
@@ -58,27 +53,10 @@ PRICING_LABELS = {
 }
 
 
-@functools.cache
-def zone_datalist() -> Markup:
-    """The <datalist> of IANA zones behind the time-zone inputs, built once per process."""
-    option = Markup('<option value="{}">')
-    options = Markup("").join(option.format(zone) for zone in all_time_zones())
-    return Markup('<datalist id="zones">{}</datalist>').format(options)
-
-
-def format_minor(amount: int | None, currency: str | None, locale: str = "en") -> str:
-    """An amount in minor units shown in its currency, e.g. 4500 USD -> '$45.00'."""
-    if amount is None or not currency:
-        return ""
-    value = Decimal(amount).scaleb(-get_currency_precision(currency))
-    return format_currency(value, currency, locale=locale)
-
-
 @bp.context_processor
 def _helpers() -> dict:
     return {
-        "money": format_minor,
-        "zone_datalist": zone_datalist,
+        "money": page_money,
         "CLIENT_STATUSES": CLIENT_STATUSES,
         "CHANNELS": CHANNELS,
         "MESSAGE_KINDS": MESSAGE_KINDS,

@@ -86,6 +86,31 @@ def current_language() -> str:
     return language_of(str(get_locale() or DEFAULT_LANGUAGE))
 
 
+def current_locale() -> str:
+    """The locale numbers, money and dates are written in for this reader: the language
+    being spoken (the page's, or the one `force_locale` set) with the signed-in person's own
+    region when their locale speaks that language ('ar_EG' writes Arabic-Indic digits, plain
+    'ar' Latin ones); a forced locale with a region ('fr_CA') is kept as it is."""
+    spoken = str(get_locale() or DEFAULT_LANGUAGE)
+    if "_" in spoken or not has_request_context():
+        return spoken
+    own = getattr(current_user, "locale", None) if current_user else None
+    if own and current_user.is_authenticated and language_of(own) == language_of(spoken):
+        return str(own).replace("-", "_")
+    return spoken
+
+
+def html_locale() -> str:
+    """The reader's locale as a BCP 47 tag with its numbering system for the browser's
+    Intl.NumberFormat ('ar-EG-u-nu-arab', 'fr-u-nu-latn'), so scripts write numbers as the
+    server does."""
+    from app.core.formatting import babel_locale, numbering_system
+
+    locale = current_locale()
+    tag = str(babel_locale(locale)).replace("_", "-")
+    return f"{tag}-u-nu-{numbering_system(locale)}"
+
+
 def _safe_next(target: str | None) -> str:
     """Only a path on this site (never another host, never a scheme-relative URL)."""
     if not target:
@@ -130,5 +155,6 @@ def init_i18n(app: Flask) -> None:
         return {
             "html_lang": language,
             "html_dir": text_direction(language),
+            "html_locale": html_locale(),
             "languages": LANGUAGES,
         }

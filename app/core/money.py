@@ -20,8 +20,16 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 from typing import Protocol
 
-from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency, format_decimal, get_currency_precision
+from babel.numbers import format_currency, get_currency_precision
+
+from app.core.formatting import (
+    babel_locale,
+    format_number,
+    localise_digits,
+    normalise_digits,
+    numbering_system,
+    reader_locale,
+)
 
 ROUNDING_MODES = ("per_line", "per_document")
 _PRECISION = Context(prec=60)  # far beyond any amount's digits; divisions stay exact enough
@@ -75,19 +83,31 @@ def from_minor(minor: int, currency: str) -> Decimal:
         return Decimal(int(minor)).scaleb(-exponent(currency)).quantize(_quantum(currency))
 
 
-def _locale(locale: str | None) -> Locale:
-    try:
-        return Locale.parse((locale or "en").replace("-", "_"))
-    except (UnknownLocaleError, ValueError, TypeError):
-        return Locale.parse("en")
-
-
 def format_money(minor: int | None, currency: str | None, locale: str | None = "en") -> str:
-    """An amount formatted for people in `locale`: 123456 EUR in de_DE -> '1.234,56 €',
-    1234 JPY in en -> '¥1,234', 1234 KWD in ar -> the Arabic pattern with 3 decimals."""
+    """An amount formatted for people in `locale` (None: the reader's), in its separators and
+    digits: 123456 EUR in de_DE -> '1.234,56 €', 1234 JPY in en -> '¥1,234', 1234 KWD in ar
+    -> the Arabic pattern with 3 decimals, 123456 EGP in ar_EG -> '١٬٢٣٤٫٥٦ ج.م.'.
+    Documents, their emails and reminders pass the client's locale; pages the reader's."""
     if minor is None or not currency:
         return ""
-    return format_currency(from_minor(minor, currency), currency.upper(), locale=_locale(locale))
+    loc = reader_locale(locale)
+    text = format_currency(
+        from_minor(minor, currency),
+        currency.upper(),
+        locale=babel_locale(loc),
+        numbering_system="default",
+    )
+    if minor < 0 and numbering_system(loc) != "latn":
+        symbols = babel_locale(loc).number_symbols.get(numbering_system(loc)) or {}
+        text = text.replace("-", symbols.get("minusSign", "-"))
+    return localise_digits(text, loc)
+
+
+def page_money(minor: int | None, currency: str | None, document_locale: str | None = None) -> str:
+    """`format_money` for a page: in the reader's locale, whoever the amount is billed to.
+    `document_locale` (the invoice's or client's, which templates hand over) is not used:
+    the PDF, its email and reminders write the client's locale, pages the reader's."""
+    return format_money(minor, currency, None)
 
 
 def format_plain(minor: int | None, currency: str | None, locale: str | None = "en") -> str:
@@ -96,7 +116,7 @@ def format_plain(minor: int | None, currency: str | None, locale: str | None = "
         return ""
     digits = exponent(currency)
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(from_minor(minor, currency), format=pattern, locale=_locale(locale))
+    return format_number(from_minor(minor, currency), reader_locale(locale), pattern=pattern)
 
 
 def input_value(minor: int | None, currency: str | None) -> str:
@@ -111,7 +131,7 @@ def input_value(minor: int | None, currency: str | None) -> str:
 
 # Major units as a person types them: digits, optionally grouped by commas in threes, a '.'
 # decimal point ("900", "900.00", "1,234.50", "9.000"). Never a float on the way.
-_TYPED = re.compile(r"(?P<sign>-)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?")
+_TYPED = re.compile(r"(?P<sign>-)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?", re.ASCII)
 
 
 class AmountError(ValueError):
@@ -130,8 +150,10 @@ def parse_amount(
     """An amount typed in major units (the currency's own format, '.' as decimal point) as
     integer minor units, exactly: "900.00" USD -> 90000, "900" JPY -> 900, "9.000" KWD ->
     9000. More decimals than the currency has, letters, floats' exponents, or a sign (unless
-    `negative`) raise AmountError naming `label` ("Price: enter an amount like 900.00")."""
-    raw = str(text).strip().replace(" ", "").replace("\u00a0", "")
+    `negative`) raise AmountError naming `label` ("Price: enter an amount like 900.00").
+    Digits typed in Arabic-Indic (or any script's) digits, with the Arabic decimal and
+    thousands separators, read as the same amount: '١٢٣٫٤٥' and '١٢٣.٤٥' are 123.45."""
+    raw = normalise_digits(str(text)).strip().replace(" ", "").replace("\u00a0", "")
     match = _TYPED.fullmatch(raw)
     if not match or (match["sign"] and not negative):
         raise AmountError(f"{label}: enter an amount like {amount_example(currency)}.")

@@ -17,9 +17,14 @@ from app.core.formatting import (
     format_relative,
     role_label,
 )
-from app.core.i18n import current_language
 from app.core.permissions import public
-from app.core.timezones import all_time_zones, now_in_zone, short_in_zone, zone_label
+from app.core.timezones import (
+    all_time_zones,
+    now_in_zone,
+    short_in_zone,
+    zone_datalist,
+    zone_label,
+)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -79,11 +84,11 @@ def init_web(app: Flask) -> None:
     @app.template_filter("in_zone")
     @app.template_filter("short_in_zone")
     def _in_zone(value: dt.datetime | None, zone: str | None = None) -> str:
-        return format_datetime(value, zone or viewer_zone(), current_language())
+        return format_datetime(value, zone or viewer_zone())
 
     @app.template_filter("day")
     def _day(value: dt.date | dt.datetime | None) -> str:
-        return format_day(value, current_language())
+        return format_day(value)
 
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_relative, "ago")
@@ -91,12 +96,12 @@ def init_web(app: Flask) -> None:
 
     @app.template_global()
     def local_now(zone: str) -> str:
-        return short_in_zone(now_in_zone(zone), zone, current_language())
+        return short_in_zone(now_in_zone(zone), zone)
 
     @app.template_global()
     def zone_name(zone: str) -> str:
         """A time zone named in the reader's language ("Egypt Time", "توقيت مصر")."""
-        return zone_label(zone, current_language())
+        return zone_label(zone)
 
     @app.template_filter("locale_name")
     def _locale_name(code: str | None) -> str:
@@ -107,6 +112,7 @@ def init_web(app: Flask) -> None:
             return code or ""
 
     app.add_template_global(all_time_zones, "all_zones")
+    app.add_template_global(zone_datalist, "zone_datalist")
 
     @app.template_global()
     def has_endpoint(name: str) -> bool:

@@ -20,9 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
+from babel import Locale
 from flask import render_template
 from flask_babel import force_locale
 from markupsafe import Markup, escape
@@ -30,6 +28,7 @@ from markupsafe import Markup, escape
 from app.agencies.models import Agency
 from app.clients.models import Client
 from app.core import storage
+from app.core.formatting import babel_locale, format_long_date, format_number, format_percent
 from app.core.money import compute, format_money
 from app.core.pdf import render_pdf
 from app.documents.branding import COLOR_PATTERN, DEFAULTS, find_branding
@@ -60,10 +59,7 @@ _COLOR = re.compile(COLOR_PATTERN)
 
 
 def _parse_locale(value: str | None) -> Locale:
-    try:
-        return Locale.parse((value or "en").replace("-", "_"))
-    except (UnknownLocaleError, ValueError, TypeError):
-        return Locale.parse("en")
+    return babel_locale(value)
 
 
 def document_language(locale: str | None) -> str:
@@ -186,15 +182,15 @@ def _web_link(value: str | None) -> str | None:
 
 
 def _quantity(value: Decimal, locale: Locale) -> str:
-    return format_decimal(Decimal(value).normalize(), format="#,##0.######", locale=locale)
+    return format_number(Decimal(value).normalize(), str(locale), pattern="#,##0.######")
 
 
 def _date(value: dt.date | None, locale: Locale) -> str | None:
-    return format_date(value, format="long", locale=locale) if value else None
+    return format_long_date(value, str(locale)) if value else None
 
 
 def _rate(rate: Decimal, locale: Locale) -> str:
-    return format_percent(Decimal(rate), format="#,##0.###%", locale=locale)
+    return format_percent(Decimal(rate), str(locale), pattern="#,##0.###%")
 
 
 def _row(kind: str, amount: str, detail: str = "", *, inclusive: bool = False) -> dict[str, Any]:

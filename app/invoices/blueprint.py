@@ -12,7 +12,7 @@ from flask import Blueprint, g
 from flask_babel import lazy_gettext
 from flask_smorest import Blueprint as ApiBlueprint
 
-from app.core.money import format_money, format_plain, input_value
+from app.core.money import format_plain, input_value, page_money
 from app.invoices.csv_export import plain
 from app.invoices.lines import shown_label
 from app.invoices.models import Invoice
@@ -42,7 +42,7 @@ METHOD_LABELS = {
 @bp.context_processor
 def _helpers() -> dict:
     return {
-        "money": format_money,
+        "money": page_money,
         "plain_money": format_plain,
         "input_value": input_value,
         "STATUS_LABELS": STATUS_LABELS,

@@ -229,10 +229,8 @@ def describe_variables() -> list[dict[str, str]]:
 
 
 def format_due_date(day: dt.date, locale: str) -> str:
-    """The due date as the client reads it, e.g. 'November 30, 2026' or '30. November 2026'."""
-    from babel.dates import format_date
+    """The due date as the client reads it, e.g. 'November 30, 2026' or '30. November 2026'
+    (in the client's digits: '٣٠ نوفمبر ٢٠٢٦' for ar_EG)."""
+    from app.core.formatting import format_long_date
 
-    try:
-        return format_date(day, format="long", locale=(locale or "en").replace("-", "_"))
-    except (ValueError, LookupError):
-        return format_date(day, format="long", locale="en")
+    return format_long_date(day, locale or "en")

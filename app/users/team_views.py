@@ -7,14 +7,14 @@ from __future__ import annotations
 import decimal
 from collections.abc import Callable
 
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import get_currency_precision
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.core.errors import Conflict, ValidationFailed
 from app.core.formatting import role_label
-from app.core.i18n import current_language
 from app.core.idempotency import once_per_form
+from app.core.money import format_money
 from app.core.pagination import paginate
 from app.core.permissions import roles
 from app.core.schemas import load_form
@@ -32,12 +32,9 @@ MEMBERS_PER_PAGE = 50
 
 @bp.app_template_filter("minor_money")
 def minor_money(amount_minor: int | None, currency: str | None) -> str:
-    """An amount in minor units shown in its currency in the page's language, e.g. 1250 USD
-    -> $12.50 in English, 12,50 $US in French."""
-    if amount_minor is None or not currency:
-        return ""
-    amount = decimal.Decimal(amount_minor).scaleb(-get_currency_precision(currency))
-    return format_currency(amount, currency, locale=current_language())
+    """An amount in minor units shown in its currency in the reader's locale, e.g. 1250 USD
+    -> $12.50 in English, 12,50 $US in French (app.core.money.format_money)."""
+    return format_money(amount_minor, currency, None)
 
 
 def _major(amount_minor: int | None, currency: str | None) -> str:

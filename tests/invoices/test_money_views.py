@@ -1,7 +1,8 @@
 """Property tests through every view: for random lines, tax rates, discounts, currencies
 (JPY, EUR, KWD, USD, BHD), locales and both rounding modes, the line amounts add up to the
 total on the invoice page, in the API JSON and in the CSV export, and paying the total the
-payment form offers leaves a balance of exactly zero."""
+payment form offers leaves a balance of exactly zero. The page writes amounts in its
+reader's locale (here the owner's, drawn from the same locales), the API in the client's."""
 
 from __future__ import annotations
 
@@ -21,13 +22,14 @@ from app.invoices.lines import add_line
 from app.invoices.models import Invoice
 from app.invoices.services import create_invoice, issue_invoice
 from app.invoices.settings import update_invoice_settings
+from app.users.models import User
 from tests.clients.support import FreshClient, api
 from tests.factories import ClientFactory
 from tests.invoices.support import fresh, tax_rate
 from tests.objects import sign_in
 
 CURRENCIES = ("JPY", "EUR", "KWD", "USD", "BHD")
-LOCALES = ("en", "de_DE", "ar", "ja", "fr_CH")
+LOCALES = ("en", "de_DE", "ar", "ar_EG", "ja", "fr_CH", "fa")
 RATES = ("0", "5", "7.7", "15", "19", "20", "21")
 
 line = st.tuples(
@@ -62,11 +64,13 @@ def owner_api(app, team):
     lines=st.lists(line, min_size=1, max_size=6),
     currency=st.sampled_from(CURRENCIES),
     locale=st.sampled_from(LOCALES),
+    reader=st.sampled_from(LOCALES),
     rounding=st.sampled_from(("per_line", "per_document")),
 )
 def test_every_view_adds_up_and_paying_the_total_leaves_zero(
-    app, team, owner, browser, owner_api, lines, currency, locale, rounding
+    app, team, owner, browser, owner_api, lines, currency, locale, reader, rounding
 ):
+    db.session.get(User, team.owner.user_id).locale = reader
     update_invoice_settings(owner, {"rounding": rounding})
     client = ClientFactory(agency=team.agency, currency=currency, locale=locale)
     invoice = create_invoice(owner, {"client_id": client.id})
@@ -102,7 +106,7 @@ def test_every_view_adds_up_and_paying_the_total_leaves_zero(
     shown_total = int(re.search(r'data-testid="total"><span[^>]*data-minor="(-?\d+)"', html)[1])
     assert len(grosses) == len(lines) and sum(grosses) == shown_total == total
     for gross in grosses:
-        assert f">{escape(format_money(gross, currency, locale))}<" in html
+        assert f">{escape(format_money(gross, currency, reader))}<" in html
 
     # The API: lines and totals in minor units, formatted in the client's locale.
     body = owner_api.get(f"/invoices/{invoice.id}").json

@@ -1,8 +1,10 @@
 // Draws the bar charts whose data sits in data-labels / data-values attributes. On a right
 // to left page (Arabic) the first bar is on the right and the value axis on the right too,
-// so a chart reads the way the page does; numbers follow the page's language.
+// so a chart reads the way the page does. Numbers follow the reader's locale with the server's
+// numbering system (<html data-locale="ar-EG-u-nu-arab">), so an axis writes the digits the
+// page's text does.
 const rtl = document.documentElement.dir === "rtl";
-const lang = document.documentElement.lang || "en";
+const lang = document.documentElement.dataset.locale || document.documentElement.lang || "en";
 document.querySelectorAll("canvas[data-labels]").forEach((canvas) => {
   new Chart(canvas, {
     type: "bar",
