@@ -17,6 +17,7 @@ from app.core.formatting import (
     format_relative,
     role_label,
 )
+from app.core.i18n import current_language
 from app.core.permissions import public
 from app.core.timezones import (
     all_time_zones,
