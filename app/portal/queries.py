@@ -21,7 +21,8 @@ from app.invoices.models import Invoice
 from app.invoices.queries import display_status, visible_invoices
 from app.payments.overview import Owed, owed_per_currency
 from app.portal.work_requests import RequestLists, request_lists
-from app.sops.models import Sop
+from app.sops.localize import localized_titles
+from app.sops.models import SopVersion
 from app.work.models import WorkItem
 from app.work.queries import visible_work_items
 
@@ -36,7 +37,7 @@ class PortalItem:
     due_at: dt.datetime | None
     approved_at: dt.datetime | None
     delivered_at: dt.datetime | None
-    sop_title: str
+    sop_title: str  # a SopText (app.sops.localize)
 
 
 @dataclass
@@ -64,10 +65,12 @@ def _items(stmt: sa.Select) -> list[PortalItem]:
             WorkItem.due_at,
             WorkItem.approved_at,
             WorkItem.delivered_at,
-            Sop.title,
-        ).join(Sop, Sop.id == WorkItem.sop_id)
+            SopVersion.definition,
+        ).join(SopVersion, SopVersion.id == WorkItem.sop_version_id)
     ).all()
-    return [PortalItem(*row[:6], sop_title=row[6] or "") for row in rows]
+    # The title of the version the work follows, in the contact's language.
+    titles = localized_titles((row[0], row[6] or {}) for row in rows)
+    return [PortalItem(*row[:6], sop_title=titles[row[0]]) for row in rows]
 
 
 def portal_home(actor: Actor) -> PortalHome:

@@ -20,9 +20,11 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate
 
 from app.core.errors import ValidationFailed
+from app.core.i18n import LANGUAGES
 from app.core.permissions import ALL_ROLES
 from app.core.schemas import BaseSchema
 from app.sops.models import EVIDENCE_KINDS, RUBRIC_KINDS
+from app.sops.translations_format import check_translations
 
 MAX_STAGES = 30
 MAX_ITEMS_PER_STAGE = 60
@@ -38,12 +40,15 @@ TOP_LEVEL_ORDER = (
     "slug",
     "title",
     "version",
+    "language",
     "description",
     "roles",
     "client_approval",
     "stages",
     "rubric",
+    "translations",
 )
+SOURCE_LANGUAGE = "en"  # an SOP's `language` when it does not say
 
 
 # --- problems ----------------------------------------------------------------------------
@@ -179,6 +184,12 @@ class SopDefinition(BaseSchema):
     )
     title = _text(160, required=True)
     version = VersionLabel(required=True, validate=validate.Length(min=1, max=40))
+    language = fields.String(
+        load_default=SOURCE_LANGUAGE,
+        validate=validate.OneOf(
+            list(LANGUAGES), error="Must be one of the languages Baton speaks: {choices}."
+        ),
+    )
     description = _text(5000, required=True)
     roles = fields.List(
         fields.String(validate=validate.OneOf(ALL_ROLES)),
@@ -200,6 +211,8 @@ class SopDefinition(BaseSchema):
             min=1, max=MAX_RUBRIC, error="Add between {min} and {max} rubric criteria."
         ),
     )
+    # Checked apart (app.sops.translations_format), against the stages, items and rubric.
+    translations = fields.Raw(load_default=None, allow_none=True)
 
 
 def _flatten(messages: Any, prefix: tuple[str, ...] = ()) -> list[Problem]:
@@ -298,9 +311,9 @@ _FIELD_ORDER = {
     name: i
     for i, name in enumerate(
         (
-            "key", "slug", "title", "text", "version", "description", "roles", "client_approval",
-            "kind", "due_offset_days", "required", "evidence", "estimate_minutes", "pass_mark",
-            "items", "stages", "rubric",
+            "key", "slug", "title", "text", "version", "language", "description", "roles",
+            "client_approval", "kind", "due_offset_days", "required", "evidence",
+            "estimate_minutes", "pass_mark", "items", "stages", "rubric", "translations",
         )
     )
 }  # fmt: skip
@@ -317,10 +330,17 @@ def _path_order(problem: Problem) -> tuple:
 
 def _clean_definition(loaded: dict) -> dict:
     """The stored form: every field present, empty optional text as null, keys in the
-    documented order (the hash does not depend on it: the canonical JSON sorts keys)."""
+    documented order (the hash does not depend on it: the canonical JSON sorts keys).
+    `language` and `translations` are stored only when they say something (a source
+    language other than English, at least one translated text), so an SOP without
+    translations keeps the hash it had before SOPs could carry them."""
     for stage in loaded["stages"]:
         stage["description"] = stage.get("description") or None
-    return {key: loaded[key] for key in TOP_LEVEL_ORDER}
+    if loaded.get("language") == SOURCE_LANGUAGE:
+        loaded.pop("language")
+    if not loaded.get("translations"):
+        loaded.pop("translations", None)
+    return {key: loaded[key] for key in TOP_LEVEL_ORDER if key in loaded}
 
 
 def validate_definition(data: Any, *, source: str | None = None, field: str = "yaml") -> dict:
@@ -339,8 +359,11 @@ def validate_definition(data: Any, *, source: str | None = None, field: str = "y
     except ValidationError as exc:
         problems += _flatten(exc.messages)
     problems += [p for p in _cross_checks(data) if p not in problems]
+    translations, found = check_translations(data)
+    problems += [Problem(path, message) for path, message in found]
     if problems or loaded is None:
         raise SopInvalid(sorted(problems, key=_path_order), source=source, field=field)
+    loaded["translations"] = translations
     return _clean_definition(loaded)
 
 

@@ -22,6 +22,7 @@ from app.core.uow import commit
 from app.extensions import db
 from app.sops.downloads import yaml_download
 from app.sops.file_format import MAX_YAML_CHARS, decode_upload
+from app.sops.localize import lang_attrs, localized, localized_titles, translation_languages
 from app.sops.models import EVIDENCE_KINDS, Sop, SopVersion
 from app.sops.policy import (
     can_archive_sop,
@@ -53,12 +54,20 @@ from app.sops.services import (
 )
 
 bp = Blueprint("sops", __name__, template_folder="templates")
+# Every screen that shows SOP text reads it in the reader's language and marks fallbacks.
+bp.add_app_template_global(lang_attrs)
+bp.add_app_template_global(localized, "localized_sop")
 
 EVIDENCE_LABELS = {
     "none": (lazy_gettext("No evidence"), "bi-check2"),
     "link": (lazy_gettext("Link"), "bi-link-45deg"),
     "file": (lazy_gettext("File"), "bi-paperclip"),
     "note": (lazy_gettext("Note"), "bi-card-text"),
+}
+LANGUAGE_NAMES = {
+    "en": lazy_gettext("English"),
+    "ar": lazy_gettext("Arabic"),
+    "fr": lazy_gettext("French"),
 }
 STARTER_YAML = """\
 # A new SOP. The format is described in sops/README.md.
@@ -118,6 +127,8 @@ def _helpers() -> dict:
         "EVIDENCE_KINDS": EVIDENCE_KINDS,
         "EVIDENCE_LABELS": EVIDENCE_LABELS,
         "MAX_YAML_CHARS": MAX_YAML_CHARS,
+        "LANGUAGES": LANGUAGE_NAMES,
+        "translation_languages": translation_languages,
     }
 
 
@@ -161,8 +172,12 @@ def library(agency_slug: str) -> ResponseReturnValue:
     sops = [] if errors else list(db.session.scalars(library_query(g.actor, q=filters.get("q"))))
     live = [s for s in sops if s.archived_at is None]
     archived = [s for s in sops if s.archived_at is not None]
+    titles = localized_titles(
+        (s.id, s.current_version.definition) for s in sops if s.current_version
+    )
     return render_template(
         "sops/library.html",
+        titles=titles,
         live=live,
         archived=archived,
         q=raw.get("q", ""),
@@ -180,6 +195,7 @@ def _render_version(sop: Sop, version: SopVersion | None) -> ResponseReturnValue
         "sops/detail.html",
         sop=sop,
         version=version,
+        shown=localized(version.definition) if version else {},
         versions=versions,
         is_current=version is not None and version.id == sop.current_version_id,
         can_edit=can_edit_sop(g.actor, sop),

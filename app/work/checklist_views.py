@@ -21,6 +21,7 @@ from app.core.permissions import roles
 from app.core.schemas import load_form
 from app.core.uow import commit
 from app.extensions import db
+from app.sops.localize import item_texts, localized
 from app.work import checklist, policy, transitions
 from app.work.blueprint import authorize, bp, is_htmx, item_url
 from app.work.models import ChecklistState, WorkItem
@@ -45,6 +46,7 @@ def _check_fragment(
         can_work=item.state == "in_progress",
         show_notes=True,
         open_required=transitions.open_required_items(item),
+        check_texts=item_texts(localized(item.sop_version.definition)),
         errors=errors or {},
     ), status
 

@@ -24,6 +24,7 @@ from app.core.formatting import role_label
 from app.core.pagination import Page, paginate
 from app.core.permissions import Actor
 from app.extensions import db
+from app.sops.localize import localized_titles
 from app.sops.models import SopVersion
 from app.sops.queries import active_sops_for_new_work
 from app.users.models import Membership, User
@@ -216,10 +217,13 @@ def submission_count(item: WorkItem) -> int:
 
 
 def sop_choices(actor: Actor) -> list[tuple[int, str]]:
-    """(current version id, label) of the SOPs new work may start from, by title."""
+    """(current version id, label) of the SOPs new work may start from, by title; the
+    title in the reader's language (app.sops.localize)."""
+    sops = active_sops_for_new_work(actor)
+    titles = localized_titles((sop.id, sop.current_version.definition) for sop in sops)
     return [
-        (sop.current_version.id, f"{sop.title} (v{sop.current_version.number})")
-        for sop in active_sops_for_new_work(actor)
+        (sop.current_version.id, f"{titles[sop.id]} (v{sop.current_version.number})")
+        for sop in sops
     ]
 
 

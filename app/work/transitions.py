@@ -29,6 +29,7 @@ from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
 from app.extensions import db
+from app.sops.localize import item_texts, localized
 from app.work import notifications
 from app.work.models import Review, WorkItem
 from app.work.policy import ACTION_STATES, is_doer
@@ -125,16 +126,18 @@ def start_work_item(actor: Actor, item: WorkItem, lock_version: int | None = Non
 def open_required_items(item: WorkItem) -> list[str]:
     """Texts of the required checklist items not yet done with the evidence they need."""
     out = []
+    texts = item_texts(localized(item.sop_version.definition))
     for check in checklist_of(item):
         if not check.required:
             continue
+        text = texts.get(check.item_key, check.text)
         if not check.done:
-            out.append(check.text)
+            out.append(text)
         elif not check.has_evidence:
             out.append(
                 gettext(
                     "%(item)s (needs %(evidence)s)",
-                    item=check.text,
+                    item=text,
                     evidence=evidence_name(check.evidence_kind),
                 )
             )

@@ -33,6 +33,7 @@ from app.extensions import db
 from app.portal.models import WorkRequest
 from app.portal.services import create_work_item_for
 from app.portal.work_requests import visible_work_requests
+from app.sops.localize import item_texts, localized
 from app.sops.models import SopVersion
 from app.users import team_services
 from app.work import policy, services, transitions
@@ -249,14 +250,11 @@ def edit_work_item(agency_slug: str, work_item_id: int) -> ResponseReturnValue:
 # --- the item page ----------------------------------------------------------------------------
 
 
-def _stages(item: WorkItem, checks: list[ChecklistState]) -> list[dict]:
+def _stages(item: WorkItem, checks: list[ChecklistState], shown: dict) -> list[dict]:
     """The checklist grouped by the SOP's stages, in order, each with its due moment
-    (`due_at`, UTC) and whether it is `overdue` (see app.work.stage_dates)."""
-    titles = {
-        str(s["key"]): s
-        for s in (item.sop_version.definition.get("stages") or [])
-        if isinstance(s, dict)
-    }
+    (`due_at`, UTC) and whether it is `overdue` (see app.work.stage_dates); titles from
+    `shown`, the version's definition in the reader's language (app.sops.localize)."""
+    titles = {str(s["key"]): s for s in (shown.get("stages") or []) if isinstance(s, dict)}
     dues = {due.key: due for due in work_item_stages(item, checks, utcnow())}
     groups: list[dict] = []
     for check in checks:
@@ -289,19 +287,21 @@ def render_item(
     actor = g.actor
     checks = checklist_of(item)
     staff = policy.can_see_internal(actor)
-    rubric = item.sop_version.definition.get("rubric") or []
+    shown = localized(item.sop_version.definition)
     reviews = db.session.scalars(reviews_query(item)).all() if policy.can_see_reviews(actor) else []
     manager = actor.is_manager
     return render_template(
         "work/show.html",
         work_item=item,
         client=item.client,
-        stages=_stages(item, checks),
+        stages=_stages(item, checks, shown),
+        sop_title=shown["title"],
+        check_texts=item_texts(shown),
         files=evidence_files_by_id(item),
         open_required=transitions.open_required_items(item) if item.state == "in_progress" else [],
         history=history_of(actor, item),
         reviews=reviews,
-        rubric=rubric,
+        rubric=shown["rubric"],
         actions=policy.available_actions(actor, item),
         staff=staff,
         can_work=policy.can_work_checklist(actor, item) and item.state == "in_progress",
