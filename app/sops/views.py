@@ -114,6 +114,11 @@ def bdi(value: object) -> Markup:
     return Markup("<bdi>{}</bdi>").format(value)
 
 
+def language_list(codes: list[str]) -> str:
+    """The names of languages, in the reader's language: "Arabic, French"."""
+    return gettext(", ").join(str(LANGUAGE_NAMES.get(c, c)) for c in codes)
+
+
 def code(value: object) -> Markup:
     """A field name or a value of the SOP format, as code, inside a translated sentence."""
     return Markup("<code>{}</code>").format(value)
@@ -127,7 +132,7 @@ def _helpers() -> dict:
         "EVIDENCE_KINDS": EVIDENCE_KINDS,
         "EVIDENCE_LABELS": EVIDENCE_LABELS,
         "MAX_YAML_CHARS": MAX_YAML_CHARS,
-        "LANGUAGES": LANGUAGE_NAMES,
+        "language_list": language_list,
         "translation_languages": translation_languages,
     }
 
@@ -136,9 +141,16 @@ def _detail_url(sop: Sop) -> str:
     return url_for("sops.sop_detail", agency_slug=g.actor.agency.slug, sop_id=sop.id)
 
 
+def _shown_title(sop: Sop) -> str:
+    """The SOP's title in the reader's language (its current version's translation)."""
+    if sop.current_version is None:
+        return sop.title
+    return localized_titles([(sop.id, sop.current_version.definition)])[sop.id]
+
+
 def _saved_message(sop: Sop, outcome: str) -> str:
     number = sop.current_version.number if sop.current_version else 0
-    title = sop.title
+    title = _shown_title(sop)
     if outcome == "unchanged":
         return gettext(
             "No changes: %(title)s is still version %(number)s.", title=title, number=number
@@ -351,7 +363,9 @@ def archive(agency_slug: str, sop_id: int) -> ResponseReturnValue:
     archive_sop(g.actor, sop)
     commit()
     flash(
-        gettext("%(title)s archived: it is no longer offered for new work.", title=sop.title),
+        gettext(
+            "%(title)s archived: it is no longer offered for new work.", title=_shown_title(sop)
+        ),
         "success",
     )
     return redirect(_detail_url(sop))
@@ -366,7 +380,7 @@ def unarchive(agency_slug: str, sop_id: int) -> ResponseReturnValue:
     unarchive_sop(g.actor, sop)
     commit()
     flash(
-        gettext("%(title)s restored: it is offered for new work again.", title=sop.title),
+        gettext("%(title)s restored: it is offered for new work again.", title=_shown_title(sop)),
         "success",
     )
     return redirect(_detail_url(sop))

@@ -1,7 +1,7 @@
 """The SOP library's pages speak the reader's language: an Arabic-speaking owner gets the
 library, an SOP's page and versions, and the authoring and import pages right to left in
-Arabic, a French-speaking VA in French; flashes after archiving and cloning follow. The
-SOPs' own content (titles, checklist texts) is data and stays as written."""
+Arabic, a French-speaking VA in French; flashes after archiving and cloning follow. The SOPs' own
+content (titles, checklist texts) comes from the version's translations where it has them."""
 
 from __future__ import annotations
 
@@ -47,7 +47,9 @@ def test_an_arabic_speaking_owner_reads_the_library_and_an_sop_in_arabic(app, te
     for english in ("New SOP", "Import YAML", "client approves", "Checklist items"):
         assert english not in page, english
     social = library["monthly-social-media"]
-    assert social.title in page  # the SOP's own title is data, as written
+    # The SOP's own texts come from its version's translations (tests/sops/test_translations.py).
+    arabic_title = social.current_version.definition["translations"]["ar"]["title"]
+    assert arabic_title in page and social.title not in page
 
     page = http.get(f"/{team.slug}/sops/{social.id}").get_data(as_text=True)
     for arabic in ("قائمة المهام، مرحلةً مرحلة", "نموذج تقييم QA", "الإصدارات", "ناجح / راسب"):
@@ -72,7 +74,8 @@ def test_flashes_and_refusals_of_the_sop_pages_arrive_in_arabic(app, team, libra
     http = web(app, team.owner)
     social = library["monthly-social-media"]
     page = http.post(f"/{team.slug}/sops/{social.id}/archive", follow_redirects=True).text
-    assert f"أُرشف {social.title}: لم يعد متاحًا للأعمال الجديدة." in _flashes(page)
+    arabic_title = social.current_version.definition["translations"]["ar"]["title"]
+    assert f"أُرشف {arabic_title}: لم يعد متاحًا للأعمال الجديدة." in _flashes(page)
     assert "استعادة" in page and "هذا الـSOP مؤرشف" in page
 
     resp = http.post(f"/{team.slug}/sops/import", data={}, content_type="multipart/form-data")
