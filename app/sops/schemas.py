@@ -11,6 +11,7 @@ from marshmallow import ValidationError, fields, validate
 from app.core.schemas import BaseSchema, PageArgs
 from app.sops.definition import SLUG_HELP, SLUG_RE
 from app.sops.file_format import MAX_YAML_CHARS
+from app.sops.localize import languages_of
 from app.sops.models import SOP_SOURCES
 
 # --- forms and API input -----------------------------------------------------------------
@@ -91,6 +92,14 @@ class SopVersionSummaryOut(BaseSchema):
     stage_count = fields.Integer(dump_only=True)
     item_count = fields.Integer(dump_only=True)
     client_approval = fields.Boolean(dump_only=True)
+    languages = fields.Function(
+        lambda v: languages_of(v.definition),
+        dump_only=True,
+        metadata={
+            "description": "The languages the version can be read in: its own `language` "
+            "first, then those of its `translations`."
+        },
+    )
     created_at = fields.AwareDateTime(dump_only=True)
     created_by_id = fields.Integer(dump_only=True, allow_none=True)
 

@@ -288,6 +288,7 @@ def test_export_then_import_keeps_the_translations_as_written(app, team):
     created = owner.post("/sops", json={"yaml": text}).json
     sop_id, version = created["id"], created["current_version"]
     assert version["definition"]["translations"] == GOOD
+    assert version["languages"] == ["en", "ar", "fr"]
     exported = owner.get(f"/sops/{sop_id}/versions/{version['id']}/export").get_data(as_text=True)
     assert exported == text
 
