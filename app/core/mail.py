@@ -22,6 +22,25 @@ after a crash is then decided from what is known:
   `data_sent_at`: RFC 5321 gives a server 10 minutes to answer the final dot, so by then
   the earlier conversation has ended one way or the other and the two can never overlap.
   The same holds when a live attempt loses the connection while waiting for that answer.
+
+Every message is written in its recipient's language, whoever or whatever sends it (a page in
+another language, a job with no request at all): `queue_email(locale=...)` is required and
+renders the subject and both bodies under `flask_babel.force_locale`. A subject is given as a
+lazy string (`lazy_gettext("Reset your Baton password")`, with its variables), so it is
+translated there too; a plain `str` is taken as already written in the recipient's language
+(an invoice subject built under the client's locale, a reminder text the agency wrote).
+Values in the context that speak (a state, a role) are lazy strings or are formatted by the
+templates' filters (`in_zone`, `day`, `role_label`), which follow the forced locale. The
+templates get `lang` and `dir` for their root (`<html lang="ar" dir="rtl">`).
+
+Whose language (`recipient_locale` picks the first one set):
+- a staff member or a client contact: their profile's locale; a client contact without one:
+  their client's;
+- an invitation: see `app.users.team_services.invite_member`;
+- sign-up and password reset: the account's locale, else the language of the request that
+  asked (`app.users.services`);
+- an invoice, its reminders: the invoice's (the client's) locale; the owners' notice after
+  the last reminder: the owner's.
 """
 
 from __future__ import annotations
@@ -40,11 +59,14 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core import storage
 from app.core.clock import utcnow
 from app.core.db import UTCDateTime
+from app.core.i18n import language_of, text_direction
 from app.core.jobs import (
     PermanentFailure,
     RetryLater,
@@ -102,12 +124,19 @@ def _clean_header(value: str) -> str:
     return " ".join(value.replace("\r", " ").replace("\n", " ").split())
 
 
+def recipient_locale(*choices: str | None) -> str | None:
+    """The first locale set among `choices`, e.g. `recipient_locale(user.locale,
+    client.locale)`: a contact's own setting, else their client's (None: English)."""
+    return next((choice for choice in choices if choice), None)
+
+
 def queue_email(
     session: Session,
     *,
     key: str,
     to: str,
-    subject: str,
+    locale: str | None,
+    subject: str | LazyString,
     template: str,
     context: dict,
     agency_id: int | None = None,
@@ -115,17 +144,24 @@ def queue_email(
     reply_to: str | None = None,
     attachments: list[Attachment] | None = None,
 ) -> OutboundEmail:
-    """Render `mail/<template>.txt` and `.html` and queue the message in this transaction.
-    A second call with the same key in a later transaction is refused by the unique key."""
+    """Render `mail/<template>.txt` and `.html` and the subject in `locale`'s language (the
+    recipient's, see the module) and queue the message in this transaction. A second call
+    with the same key in a later transaction is refused by the unique key."""
+    language = language_of(locale)
+    values = {"lang": language, "dir": text_direction(language), **context}
+    with force_locale(language):
+        subject_text = str(subject)
+        text_body = render_template(f"mail/{template}.txt", **values)
+        html_body = render_template(f"mail/{template}.html", **values)
     row = OutboundEmail(
         agency_id=agency_id,
         idempotency_key=key[:200],
         to_addr=_clean_header(to),
         from_name=_clean_header(from_name) if from_name else None,
         reply_to=_clean_header(reply_to) if reply_to else None,
-        subject=_clean_header(subject),
-        text_body=render_template(f"mail/{template}.txt", **context),
-        html_body=render_template(f"mail/{template}.html", **context),
+        subject=_clean_header(subject_text),
+        text_body=text_body,
+        html_body=html_body,
         attachments=[
             {
                 "filename": _clean_header(a.filename),

@@ -270,6 +270,7 @@ def _email_pdf(
                 db.session,
                 key=key,
                 to=email,
+                locale=doc_ctx["lang"],
                 subject=subject,
                 template="invoice",
                 context={

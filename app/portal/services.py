@@ -1,6 +1,8 @@
 """Write side of work requests: a client contact asks, an owner or manager accepts (by
 creating a work item from it) or declines with a reason. Flush, never commit; the emails are
-queued through the outbox in the same transaction, one per request and recipient.
+queued through the outbox in the same transaction, one per request and recipient, each in
+its recipient's language (their profile's locale; a client contact without one, their
+client's).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from flask_babel.speaklater import LazyString
 
 from app.agencies.models import Agency
 from app.audit.services import record
@@ -17,7 +21,8 @@ from app.clients.models import Client
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.formatting import format_day
-from app.core.mail import queue_email
+from app.core.i18n import language_of
+from app.core.mail import queue_email, recipient_locale
 from app.core.permissions import MANAGERS, Actor
 from app.core.timezones import now_in_zone
 from app.extensions import db
@@ -73,34 +78,55 @@ def _email_staff(actor: Actor, work_request: WorkRequest, client: Client) -> Non
         sa.select(Membership).where(Membership.role.in_(MANAGERS), Membership.status == "active")
     ).all()
     link = _link("portal.list_requests", agency_slug=agency.slug)
-    wanted = (
-        f" They would like it by {format_day(work_request.wanted_by)}."
-        if work_request.wanted_by
-        else ""
-    )
     for member in staff:
         if not member.user.email:
             continue
+        locale = recipient_locale(member.user.locale)
+        names = {"person": actor.user.name, "client": client.name, "title": work_request.title}
+        if work_request.wanted_by:
+            body = lazy_gettext(
+                "%(person)s of %(client)s asked for “%(title)s”. They would like it by %(day)s. "
+                "Turn it into a work item or decline it.",
+                day=format_day(work_request.wanted_by, language_of(locale)),
+                **names,
+            )
+        else:
+            body = lazy_gettext(
+                "%(person)s of %(client)s asked for “%(title)s”. "
+                "Turn it into a work item or decline it.",
+                **names,
+            )
         _notice(
             agency,
             member,
+            locale,
             f"work-request:{work_request.id}:asked:{member.id}",
-            f"{client.name} asks for: {work_request.title}",
-            f"{client.name} asks for something",
-            f"{actor.user.name} of {client.name} asked for “{work_request.title}”.{wanted} "
-            "Turn it into a work item or decline it.",
+            lazy_gettext(
+                "%(client)s asks for: %(title)s", client=client.name, title=work_request.title
+            ),
+            lazy_gettext("%(client)s asks for something", client=client.name),
+            body,
             link,
         )
 
 
 def _notice(
-    agency: Agency, member: Any, key: str, subject: str, heading: str, body: str, link: str
+    agency: Agency,
+    member: Any,
+    locale: str | None,
+    key: str,
+    subject: LazyString,
+    heading: LazyString,
+    body: LazyString,
+    link: str,
 ) -> None:
-    """One "notice" email to a member of the agency (once per idempotency key)."""
+    """One "notice" email to a member of the agency (once per idempotency key), in
+    `locale`'s language: the texts are lazy, translated as the email is written."""
     queue_email(
         db.session,
         key=key,
         to=member.user.email,
+        locale=locale,
         subject=subject,
         template="notice",
         context={"agency_name": agency.name, "heading": heading, "body": body, "link": link},
@@ -138,13 +164,20 @@ def decline_work_request(actor: Actor, work_request: WorkRequest, reason: str) -
     requester = work_request.requested_by
     if requester is not None and requester.is_active_member and requester.user.email:
         agency = db.session.get(Agency, actor.agency_id)
+        client = db.session.get(Client, work_request.client_id)
         _notice(
             agency,
             requester,
+            recipient_locale(requester.user.locale, client.locale if client else None),
             f"work-request:{work_request.id}:declined:{requester.id}",
-            f"About your request: {work_request.title}",
-            "We can't take this request on",
-            f"{agency.name} declined your request “{work_request.title}”: {reason}",
+            lazy_gettext("About your request: %(title)s", title=work_request.title),
+            lazy_gettext("We can't take this request on"),
+            lazy_gettext(
+                "%(agency)s declined your request “%(title)s”: %(reason)s",
+                agency=agency.name,
+                title=work_request.title,
+                reason=reason,
+            ),
             _link("portal.home", agency_slug=agency.slug),
         )
     return work_request

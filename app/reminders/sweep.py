@@ -29,6 +29,8 @@ from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext, lazy_gettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm.exc import StaleDataError
@@ -394,6 +396,7 @@ def queue_reminder(
             db.session,
             key=f"reminder:{invoice.id}:{key}:{_address_key(address)}",
             to=address,
+            locale=invoice.locale or client.locale,
             subject=rendered.subject,
             template="invoice_reminder",
             context={
@@ -401,7 +404,6 @@ def queue_reminder(
                 "body_html": rendered.html,
                 "invoice_link": values["invoice_link"],
                 "agency_name": agency.name,
-                "locale": invoice.locale,
             },
             agency_id=agency.id,
             from_name=agency.name,
@@ -414,14 +416,15 @@ def queue_reminder(
 
 
 def _tell_owners(invoice: Invoice, client: Client, agency: Agency, send: ReminderSend) -> None:
-    """After the ladder's last step, each owner is told once per invoice (unique key)."""
+    """After the ladder's last step, each owner is told once per invoice (unique key), in
+    their own language, with the amount written as their locale writes money."""
     owners = db.session.execute(
-        sa.select(User.id, User.email, User.name)
+        sa.select(User.id, User.email, User.name, User.locale)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.role == "owner", Membership.status == "active")
         .order_by(Membership.id)
     ).all()
-    for user_id, address, name in owners:
+    for user_id, address, name, locale in owners:
         key = f"reminders-exhausted:{invoice.id}:{user_id}"
         if db.session.scalar(
             sa.select(OutboundEmail.id).where(OutboundEmail.idempotency_key == key)
@@ -431,16 +434,27 @@ def _tell_owners(invoice: Invoice, client: Client, agency: Agency, send: Reminde
             db.session,
             key=key,
             to=address,
-            subject=f"Last reminder {'sent' if send.status == 'sent' else 'due'} for invoice "
-            f"{invoice.number} ({client.name})",
+            locale=locale,
+            subject=lazy_gettext(
+                "Last reminder sent for invoice %(number)s (%(client)s)",
+                number=invoice.number,
+                client=client.name,
+            )
+            if send.status == "sent"
+            else lazy_gettext(
+                "Last reminder due for invoice %(number)s (%(client)s)",
+                number=invoice.number,
+                client=client.name,
+            ),
             template="owner_reminders_exhausted",
             context={
                 "owner_name": name,
                 "invoice_number": invoice.number,
                 "client_name": client.name,
-                "amount_due": format_money(invoice.balance_minor, invoice.currency, "en"),
+                "amount_due": format_money(invoice.balance_minor, invoice.currency, locale),
                 "sent": send.status == "sent",
-                "reason": send.reason,
+                # Stored in English; the owner reads it in their language.
+                "reason": LazyString(gettext, send.reason) if send.reason else None,
                 "recipients": send.recipients or [],
                 "link": invoice_link(agency.slug, invoice.id),
                 "agency_name": agency.name,

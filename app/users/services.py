@@ -14,14 +14,16 @@ import datetime as dt
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from app.agencies.models import Agency
 from app.agencies.services import create_agency
 from app.audit.services import record
 from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
+from app.core.i18n import current_language
 from app.core.jobs import current_job, enqueue_job
-from app.core.mail import OutboundEmail, queue_email
+from app.core.mail import OutboundEmail, queue_email, recipient_locale
 from app.core.permissions import Actor
 from app.core.security import (
     hash_password,
@@ -93,6 +95,7 @@ def request_signup(data: dict, *, ip: str | None = None) -> SignupRequest:
         label="Sign-up confirmation",
         queue="email",
         signup_id=row.id,
+        language=current_language(),
     )
     return row
 
@@ -103,9 +106,10 @@ def _link(endpoint: str, **values: str) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + adapter.build(endpoint, values)
 
 
-def send_signup_email(signup_id: int) -> dict:
+def send_signup_email(signup_id: int, language: str | None = None) -> dict:
     """Job: email the sign-up's confirmation link, or (the email has an account) tell that
-    account someone tried to sign up with it. Run twice, it emails once."""
+    account someone tried to sign up with it. Run twice, it emails once. In the account's
+    language, else `language` (the one of the request that asked)."""
     row = db.session.get(SignupRequest, signup_id, with_for_update=True)
     if row is None or row.used_at is not None or row.token_hash is not None:
         return {"sent": False}
@@ -117,7 +121,8 @@ def send_signup_email(signup_id: int) -> dict:
             db.session,
             key=f"signup:{row.id}",
             to=user.email,
-            subject="Someone tried to start a Baton agency with your email",
+            locale=recipient_locale(user.locale, language),
+            subject=lazy_gettext("Someone tried to start a Baton agency with your email"),
             template="signup_account_exists",
             context={
                 "name": user.name,
@@ -133,7 +138,10 @@ def send_signup_email(signup_id: int) -> dict:
             db.session,
             key=f"signup:{row.id}",
             to=row.email,
-            subject=f"Confirm your email to start {row.agency_name} on Baton",
+            locale=language,
+            subject=lazy_gettext(
+                "Confirm your email to start %(agency)s on Baton", agency=row.agency_name
+            ),
             template="signup_confirm",
             context={
                 "name": row.name,
@@ -299,13 +307,15 @@ def change_password(actor: Actor, data: dict, *, keep_session_id: int | None) ->
 def request_password_reset(email: str) -> None:
     """Queue the reset for `email`: one job, whether or not the account exists, so the
     request does the same work (and takes the same time) either way and accounts can't be
-    discovered. The job looks the account up and emails the link."""
+    discovered. The job looks the account up and emails the link, in the account's language
+    (else the language of this request, which the job is given)."""
     enqueue_job(
         db.session,
         "app.users.services.send_password_reset",
         label="Password reset request",
         queue="email",
         email=normalize_email(email),
+        language=current_language(),
     )
 
 
@@ -316,7 +326,7 @@ def _reset_link(raw: str) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + path
 
 
-def send_password_reset(email: str) -> dict:
+def send_password_reset(email: str, language: str | None = None) -> dict:
     """Job: email a single-use reset link when the account exists; nothing otherwise. Run
     twice, it emails once (the email's key is this job's)."""
     job = current_job()
@@ -348,7 +358,8 @@ def send_password_reset(email: str) -> dict:
         db.session,
         key=key or f"password-reset:{reset.id}",
         to=user.email,
-        subject="Reset your Baton password",
+        locale=recipient_locale(user.locale, language),
+        subject=lazy_gettext("Reset your Baton password"),
         template="password_reset",
         context={
             "name": user.name,

@@ -19,7 +19,7 @@ from app.audit.services import changed, record, snapshot
 from app.clients.models import Client
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
-from app.core.mail import queue_email
+from app.core.mail import queue_email, recipient_locale
 from app.core.permissions import Actor
 from app.core.security import new_token, token_hash
 from app.core.tenancy import tenant
@@ -159,6 +159,11 @@ def invite_member(actor: Actor, data: dict, *, link: Callable[[str], str]) -> In
     identical one sent in the last minute, which is answered as is (no second email); two
     sent at once leave one invitation and one email (a unique index decides). `link` turns
     the raw token into the absolute URL (built by the caller, who knows the site).
+
+    The email speaks the invitee's likely language: a client contact's is their client's
+    locale (the one their account starts with, `invitee_defaults`); anyone else joins the
+    team of the inviter, who knows them, so it is the inviter's own language (the agency's
+    locale is a formatting default nobody picks, and would read English to most teams).
     """
     email = normalize_email(data["email"])
     role = data["role"]
@@ -194,18 +199,24 @@ def invite_member(actor: Actor, data: dict, *, link: Callable[[str], str]) -> In
     if raw is None:
         return invitation
     agency = actor.agency
+    defaults = invitee_defaults(invitation)
     queue_email(
         db.session,
         key=f"invitation:{invitation.id}",
         to=email,
-        subject=f"{actor.user.name} invited you to {agency.name} on Baton",
+        locale=defaults["locale"] if invitation.client_id else recipient_locale(actor.user.locale),
+        subject=lazy_gettext(
+            "%(inviter)s invited you to %(agency)s on Baton",
+            inviter=actor.user.name,
+            agency=agency.name,
+        ),
         template="invitation",
         context={
             "agency_name": agency.name,
             # The zone the invitee lives in: their client's for a client contact.
-            "agency_zone": invitee_defaults(invitation)["time_zone"],
+            "agency_zone": defaults["time_zone"],
             "inviter_name": actor.user.name,
-            "role_label": ROLE_LABELS.get(role, role),
+            "role": role,
             "link": link(raw),
             "expires_at": invitation.expires_at,
         },

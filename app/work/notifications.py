@@ -5,7 +5,9 @@ requested (by QA or by the client); the reviewer when work is submitted to them;
 client's portal logins when their approval is needed; the agency's owners once when an
 item becomes overdue (the periodic `notify_overdue` job). Every email has a unique key
 made from the item and the occasion, so nothing is sent twice for the same occasion.
-Client contacts' emails never carry internal notes, rates or costs.
+Client contacts' emails never carry internal notes, rates or costs. Each email speaks its
+recipient's language (their profile's locale; a client contact without one, their client's),
+whoever made the change and in whatever language their page was.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ import logging
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext
+from flask_babel.speaklater import LazyString
 
 from app.agencies.models import Agency
 from app.core.clock import utcnow
-from app.core.mail import OutboundEmail, queue_email
+from app.core.i18n import language_of
+from app.core.mail import OutboundEmail, queue_email, recipient_locale
 from app.core.tenancy import all_tenants, tenant
 from app.core.timezones import short_in_zone
 from app.extensions import db
@@ -39,16 +44,23 @@ def item_link(agency_slug: str, item_id: int) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + path
 
 
-def _context(item: WorkItem, agency: Agency, recipient: Membership) -> dict:
+def locale_of(recipient: Membership, item: WorkItem) -> str | None:
+    """The recipient's locale: their own; a client contact without one, their client's."""
+    client_locale = item.client.locale if recipient.client_id == item.client_id else None
+    return recipient_locale(recipient.user.locale, client_locale)
+
+
+def _context(item: WorkItem, agency: Agency, recipient: Membership, locale: str | None) -> dict:
     client = item.client
     zone = recipient.user.time_zone or "UTC"
+    language = language_of(locale)
     return {
         "agency_name": agency.name,
         "recipient_name": recipient.user.name,
         "title": item.title,
         "client_name": client.name,
-        "due_client": short_in_zone(item.due_at, client.time_zone) if item.due_at else "",
-        "due_recipient": short_in_zone(item.due_at, zone) if item.due_at else "",
+        "due_client": short_in_zone(item.due_at, client.time_zone, language) if item.due_at else "",
+        "due_recipient": short_in_zone(item.due_at, zone, language) if item.due_at else "",
         "link": item_link(agency.slug, item.id),
         "sop_title": item.sop_version.definition.get("title", ""),
     }
@@ -59,21 +71,24 @@ def _queue(
     recipient: Membership,
     *,
     key: str,
-    subject: str,
+    subject: LazyString,
     template: str,
     extra: dict | None = None,
 ) -> OutboundEmail | None:
-    """Queue one email unless this occasion's key was already used."""
+    """Queue one email, in the recipient's language, unless this occasion's key was
+    already used."""
     if not recipient.user.email or not recipient.is_active_member:
         return None
     if db.session.scalar(sa.select(OutboundEmail.id).where(OutboundEmail.idempotency_key == key)):
         return None
     agency = db.session.get(Agency, item.agency_id)
-    context = {**_context(item, agency, recipient), **(extra or {})}
+    locale = locale_of(recipient, item)
+    context = {**_context(item, agency, recipient, locale), **(extra or {})}
     return queue_email(
         db.session,
         key=key,
         to=recipient.user.email,
+        locale=locale,
         subject=subject,
         template=template,
         context=context,
@@ -89,7 +104,9 @@ def notify_assigned(item: WorkItem, assignee: Membership, event_id: int) -> None
         item,
         assignee,
         key=f"work:{item.id}:assigned:{assignee.id}:{event_id}",
-        subject=f"New work for {item.client.name}: {item.title}",
+        subject=lazy_gettext(
+            "New work for %(client)s: %(title)s", client=item.client.name, title=item.title
+        ),
         template="work_assigned",
     )
 
@@ -102,7 +119,9 @@ def notify_submitted(item: WorkItem, round_: int) -> None:
         item,
         item.reviewer,
         key=f"work:{item.id}:submitted:{round_}:{item.reviewer.id}",
-        subject=f"Ready for review: {item.title} ({item.client.name})",
+        subject=lazy_gettext(
+            "Ready for review: %(title)s (%(client)s)", title=item.title, client=item.client.name
+        ),
         template="work_submitted",
         extra={"round": round_},
     )
@@ -119,7 +138,9 @@ def notify_changes(
         item,
         item.assignee,
         key=f"work:{item.id}:changes:{who}:{round_}",
-        subject=f"Changes requested: {item.title} ({item.client.name})",
+        subject=lazy_gettext(
+            "Changes requested: %(title)s (%(client)s)", title=item.title, client=item.client.name
+        ),
         template="work_changes_requested",
         extra={"reasons": reasons, "comment": comment, "by_client": by_client},
     )
@@ -134,7 +155,7 @@ def notify_client_approval(item: WorkItem, round_: int) -> None:
             item,
             contact,
             key=f"work:{item.id}:client-approval:{round_}:{contact.id}",
-            subject=f"Please review: {item.title}",
+            subject=lazy_gettext("Please review: %(title)s", title=item.title),
             template="work_client_approval",
         )
 
@@ -177,6 +198,7 @@ def notify_overdue(now: dt.datetime | None = None) -> dict:
 
 def _notify_agency(ids: list[int], now: dt.datetime) -> int:
     from app.work.queries import managers_of_agency
+    from app.work.services import state_label
 
     claimed = list(
         db.session.scalars(
@@ -203,9 +225,11 @@ def _notify_agency(ids: list[int], now: dt.datetime) -> int:
                 item,
                 owner,
                 key=f"work:{item.id}:overdue:{stamp}:{owner.id}",
-                subject=f"Overdue: {item.title} ({item.client.name})",
+                subject=lazy_gettext(
+                    "Overdue: %(title)s (%(client)s)", title=item.title, client=item.client.name
+                ),
                 template="work_overdue",
-                extra={"state": item.state.replace("_", " ")},
+                extra={"state": LazyString(state_label, item.state)},
             )
     log.info("overdue notices for %d work items", len(claimed))
     return len(claimed)

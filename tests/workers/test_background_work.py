@@ -34,7 +34,7 @@ def _email(agency, n: int = 0, to: str = "olivia@harbour.test") -> int:
         row = queue_email(
             db.session,
             key=f"test:{agency.id}:{n}",
-            to=to,
+            to=to, locale=None,
             subject=f"Status update {n}",
             template="notice",
             context={"heading": "Weekly status", "body": f"Message {n}", "link": None,
@@ -224,7 +224,8 @@ def test_a_rolled_back_change_makes_no_job_and_no_email(rq_app, smtp, workers, p
     agency, _ = _agency()
     with tenant(agency.id):
         queue_email(
-            db.session, key="rolled-back", to="a@b.test", subject="Never", template="notice",
+            db.session, key="rolled-back", to="a@b.test", locale=None, subject="Never",
+            template="notice",
             context={"heading": "x", "body": "y"}, agency_id=agency.id,
         )  # fmt: skip
         db.session.rollback()
@@ -280,7 +281,7 @@ def test_email_with_an_attachment_reaches_the_server_intact(rq_app, smtp, worker
     attachment = Attachment("INV-2026-00001.pdf", "application/pdf", stored.key, stored.sha256)
     with tenant(agency.id):
         queue_email(
-            db.session, key="with-file", to="ap@harbour.test", subject="Your document",
+            db.session, key="with-file", to="ap@harbour.test", locale=None, subject="Your document",
             template="notice", context={"heading": "Attached", "body": "See the file."},
             agency_id=agency.id, attachments=[attachment],
         )  # fmt: skip

@@ -31,7 +31,8 @@ def smtp_config(app, smtp):
 def _queue(agency, key="k1"):
     with tenant(agency.id):
         row = queue_email(
-            db.session, key=key, to="amal@cedar.test", subject="Hello", template="notice",
+            db.session, key=key, to="amal@cedar.test", locale=None, subject="Hello",
+            template="notice",
             context={"heading": "Hi", "body": "Body"}, agency_id=agency.id, from_name=agency.name,
         )  # fmt: skip
         commit()
@@ -70,8 +71,9 @@ def test_without_smtp_url_the_log_shows_readable_text_and_whole_links(caplog):
     body = "Bonjour Amélie — votre invitation à « Agence Café » vous attend. " * 3
     with caplog.at_level("WARNING", logger="baton.mail"), tenant(agency.id):
         queue_email(
-            db.session, key="readable", to="amelie@cedar.test", subject="Invitation à Agence Café",
-            template="notice", context={"heading": "Bienvenue", "body": body, "link": link},
+            db.session, key="readable", to="amelie@cedar.test", locale="fr",
+            subject="Invitation à Agence Café", template="notice",
+            context={"heading": "Bienvenue", "body": body, "link": link},
             agency_id=agency.id, from_name=agency.name,
         )  # fmt: skip
         commit()
@@ -101,7 +103,7 @@ def test_same_email_key_twice_is_refused_by_the_database():
     _queue(agency, key="once")
     with pytest.raises(sa.exc.IntegrityError), tenant(agency.id):
         queue_email(
-            db.session, key="once", to="x@y.test", subject="Again", template="notice",
+            db.session, key="once", to="x@y.test", locale=None, subject="Again", template="notice",
             context={"heading": "", "body": ""}, agency_id=agency.id,
         )  # fmt: skip
     db.session.rollback()
