@@ -170,7 +170,7 @@ def test_a_team_member_is_invited_in_the_inviter_language(app):
         email,
         "fr",
         f"{name} vous invite à rejoindre Cedar Desk sur Baton",
-        ["en tant que Assistant virtuel.", "Acceptez l’invitation ici :", "expire le"],
+        ["avec le rôle « Assistant virtuel ».", "Acceptez l’invitation ici :", "expire le"],
         ["Accepter l’invitation", "Cedar Desk · envoyé par Baton"],
     )
 

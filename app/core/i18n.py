@@ -10,7 +10,8 @@ language of a request is, in order:
 4. English.
 
 Invoices, their emails and reminders keep speaking the client's locale whoever sends them
-(`flask_babel.force_locale` around the rendering), whatever the page's language.
+(`flask_babel.force_locale` around the rendering), whatever the page's language; every other
+email speaks its recipient's language too (`app.core.mail.queue_email(locale=...)`).
 
 Arabic pages are laid out right to left: `<html dir="rtl">` and Bootstrap's RTL build.
 
