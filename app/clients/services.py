@@ -25,7 +25,7 @@ from app.clients.schemas import MAX_MINOR
 from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.formatting import format_day
-from app.core.i18n import current_language
+from app.core.i18n import current_locale
 from app.core.permissions import Actor
 from app.core.schemas import amount_to_minor
 from app.extensions import db
@@ -250,7 +250,7 @@ def assign_va(actor: Actor, client: Client, data: dict) -> Assignment:
                     "End that assignment first.",
                     name=va.user.name,
                     client=client.name,
-                    day=format_day(a.starts_on, current_language()),
+                    day=format_day(a.starts_on, current_locale()),
                 )
                 if a.kind == "primary"
                 else _(
@@ -258,7 +258,7 @@ def assign_va(actor: Actor, client: Client, data: dict) -> Assignment:
                     "End that assignment first.",
                     name=va.user.name,
                     client=client.name,
-                    day=format_day(a.starts_on, current_language()),
+                    day=format_day(a.starts_on, current_locale()),
                 )
             )
             raise Conflict(message)
@@ -272,7 +272,7 @@ def assign_va(actor: Actor, client: Client, data: dict) -> Assignment:
                     _(
                         "%(name)s is the primary VA from %(day)s; end that assignment first.",
                         name=a.membership.user.name,
-                        day=format_day(a.starts_on, current_language()),
+                        day=format_day(a.starts_on, current_locale()),
                     )
                 )
             handed_over.append(a)
@@ -330,7 +330,7 @@ def end_assignment(
                 "ends_on": [
                     _(
                         "Must not be before the start date (%(day)s).",
-                        day=format_day(assignment.starts_on, current_language()),
+                        day=format_day(assignment.starts_on, current_locale()),
                     )
                 ]
             }

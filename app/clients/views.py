@@ -62,7 +62,7 @@ from app.clients.services import (
 )
 from app.core.errors import Conflict, ValidationFailed
 from app.core.formatting import format_day
-from app.core.i18n import current_language
+from app.core.i18n import current_locale
 from app.core.money import input_value
 from app.core.permissions import ALL_ROLES, MANAGERS, roles
 from app.core.permissions import authorize as _authorize
@@ -390,7 +390,7 @@ def finish_assignment(agency_slug: str, assignment_id: int) -> ResponseReturnVal
         _(
             "%(name)s is off this client from %(day)s.",
             name=assignment.membership.user.name,
-            day=format_day(assignment.ends_on, current_language()),
+            day=format_day(assignment.ends_on, current_locale()),
         ),
         "success",
     )

@@ -29,8 +29,8 @@ from app.audit.services import record
 from app.clients.models import Client
 from app.core.clock import now_in
 from app.core.errors import DomainError, Forbidden, ValidationFailed
-from app.core.formatting import month_label
-from app.core.i18n import current_language
+from app.core.formatting import month_label, normalise_digits
+from app.core.i18n import current_locale
 from app.core.jobs import OutboxJob, PermanentFailure, enqueue_job, report_progress
 from app.core.permissions import Actor
 from app.core.schemas import BaseSchema
@@ -120,9 +120,9 @@ def drafts_of_month(month: str, zone: str) -> sa.Select:
     locales = db.session.scalars(
         sa.select(Invoice.locale).where(Invoice.status == "draft").distinct()
     ).all()
-    labels = sorted(
-        {month_label(month, "en"), *(month_label(month, loc or "en") for loc in locales)}
-    )
+    named = {month_label(month, "en"), *(month_label(month, loc or "en") for loc in locales)}
+    # Labels written before periods took the locale's digits ('نوفمبر 2026' for ar_EG).
+    labels = sorted(named | {normalise_digits(label) for label in named})
     return (
         sa.select(Invoice)
         .where(
@@ -149,7 +149,7 @@ def draft_summary(actor: Actor, month: str) -> dict[str, Any]:
     ).one()
     return {
         "month": month,
-        "label": month_label(month, current_language()),
+        "label": month_label(month, current_locale()),
         "drafts": row[0],
         "clients": row[1],
     }
@@ -176,7 +176,7 @@ def start_batch(actor: Actor, data: dict) -> OutboxJob:
                 "month": [
                     _(
                         "There are no drafts for %(month)s.",
-                        month=month_label(month, current_language()),
+                        month=month_label(month, current_locale()),
                     )
                 ]
             }
@@ -334,7 +334,7 @@ def batch_values(job: OutboxJob) -> dict[str, Any]:
     return {
         "id": job.id,
         "month": kwargs.get("month", ""),
-        "label": month_label(kwargs["month"], current_language()) if kwargs.get("month") else "",
+        "label": month_label(kwargs["month"], current_locale()) if kwargs.get("month") else "",
         "status": job.status,
         "total": job.progress_total or len(kwargs.get("invoice_ids") or []),
         "done": job.progress_done,

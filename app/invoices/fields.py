@@ -10,6 +10,7 @@ from typing import Any
 from flask import g, has_app_context
 from marshmallow import fields, validate
 
+from app.core.formatting import normalise_digits
 from app.core.schemas import Id
 
 MAX_MINOR = 10**13 - 1
@@ -44,6 +45,8 @@ class BoundedDecimal(fields.Decimal):
     def _validated(self, value: Any) -> Decimal:
         if isinstance(value, bool):
             raise self.make_error("invalid")
+        if isinstance(value, str):
+            value = normalise_digits(value)  # '٢٫٥' typed in Arabic-Indic digits is 2.5
         try:
             number = super()._validated(value)
         except (InvalidOperation, TypeError) as exc:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext, ngettext
 
 from app.core.formatting import month_label
-from app.core.i18n import current_language
+from app.core.i18n import current_locale
 from app.core.jobs import OutboxJob
 
 QUEUE_LABELS = {
@@ -45,7 +45,7 @@ def job_title(job: OutboxJob) -> str:
             "Issue and send %(num)d draft for %(month)s",
             "Issue and send %(num)d drafts for %(month)s",
             len(kwargs.get("invoice_ids") or []),
-            month=month_label(kwargs["month"], current_language()),
+            month=month_label(kwargs["month"], current_locale()),
         )
     if job.func == RENDER:
         number = _after(job.label, "Render and send ")

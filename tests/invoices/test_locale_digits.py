@@ -75,3 +75,39 @@ def test_the_pdf_keeps_the_clients_locale_whoever_reads_the_pages(team, owner, i
     total = context["totals"][-1]["amount"]
     assert total == format_money(invoice.total_minor, invoice.currency, "ar_EG")
     assert re.search(r"[٠-٩]", context["invoice"]["issue_date"])
+
+
+def test_amounts_and_quantities_typed_in_arabic_indic_digits_are_read(app, team, owner, speaking):
+    from tests.invoices.support import draft
+
+    open_draft = draft(owner, team.client)
+    db.session.commit()
+    browser = speaking("ar_EG")
+    form = {"description": "إدارة البريد", "quantity": "٢٫٥", "unit_price": "١٢٠٠٫٥٠"}
+    resp = browser.post(f"/{team.slug}/invoices/{open_draft.id}/lines", data=form)
+    assert resp.status_code in (200, 302, 303), resp.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    with tenant(team.agency.id):
+        line = fresh_lines(open_draft.id)
+    assert [(str(ln.quantity.normalize()), ln.unit_price_minor) for ln in line] == [("2.5", 120050)]
+    # A wrong amount in Arabic-Indic digits gets the same message as in Latin ones.
+    errors = []
+    for price in ("١٢٫٠٠١", "12.001"):
+        page = browser.post(
+            f"/{team.slug}/invoices/{open_draft.id}/lines", data={**form, "unit_price": price}
+        )
+        assert page.status_code == 422
+        errors.append(re.findall(r'data-field-error="unit_price"[^>]*>([^<]+)<', page.text))
+    assert errors[0] and errors[0] == errors[1]
+
+
+def fresh_lines(invoice_id: int):
+    import sqlalchemy as sa
+
+    from app.invoices.models import InvoiceLine
+
+    return db.session.scalars(
+        sa.select(InvoiceLine)
+        .where(InvoiceLine.invoice_id == invoice_id)
+        .execution_options(populate_existing=True)
+    ).all()

@@ -156,3 +156,20 @@ def test_the_check_catches_a_machine_with_only_dejavu_fonts(tmp_path):
     missing = missing_glyphs(out.read_bytes(), "株式会社ホライズン 2026年11月30日 ￥90,000 Привет")
     assert {"株", "年", "月", "日", "￥"} <= missing
     assert not {"П", "2", "0"} & missing  # DejaVu draws Cyrillic and digits
+
+
+def test_one_invoice_with_names_in_every_script_and_arabic_indic_digits(app):
+    """A client named in every script at once, billed in Egyptian Arabic (ar_EG): the names,
+    and the dates and amounts in Arabic-Indic digits, are all drawn with real glyphs."""
+    name = " ".join(name.split()[0] for _locale, _currency, name, _line in SCRIPTS.values())
+    lines = [line for _locale, _currency, _name, line in SCRIPTS.values()]
+    client = ClientFactory(locale="ar_EG", currency="EGP", name=name)
+    invoice = make_invoice(client, lines=[(line, "2", 123456) for line in lines])
+    with tenant(invoice.agency_id):
+        context = invoice_context(invoice.id)
+        pdf = render_invoice_pdf(context)
+    amounts = [row["amount"] for row in context["totals"]]
+    dates = [context["invoice"]["issue_date"], context["invoice"]["due_date"]]
+    assert all(set(text) & set("٠١٢٣٤٥٦٧٨٩") for text in amounts + dates)
+    expected = " ".join([name, *lines, *dates, *amounts])
+    assert missing_glyphs(pdf, expected) == set()
