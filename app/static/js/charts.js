@@ -5,6 +5,8 @@
 // page's text does.
 const rtl = document.documentElement.dir === "rtl";
 const lang = document.documentElement.dataset.locale || document.documentElement.lang || "en";
+// Chart.js writes a zero tick as a literal "0": every tick goes through Intl instead.
+const numbers = new Intl.NumberFormat(lang);
 document.querySelectorAll("canvas[data-labels]").forEach((canvas) => {
   new Chart(canvas, {
     type: "bar",
@@ -17,7 +19,11 @@ document.querySelectorAll("canvas[data-labels]").forEach((canvas) => {
       plugins: { legend: { display: false, rtl }, tooltip: { rtl, textDirection: rtl ? "rtl" : "ltr" } },
       scales: {
         x: { reverse: rtl },
-        y: { beginAtZero: true, position: rtl ? "right" : "left", ticks: { precision: 0 } },
+        y: {
+          beginAtZero: true,
+          position: rtl ? "right" : "left",
+          ticks: { precision: 0, callback: (value) => numbers.format(value) },
+        },
       },
     },
   });
