@@ -44,6 +44,7 @@ from app.core.formatting import format_datetime_fast
 from app.core.i18n import current_language
 from app.core.permissions import MANAGERS, roles
 from app.core.schemas import BaseSchema, load_form
+from app.core.timezones import zone_label
 from app.work.labels import STATE_BADGES
 from app.work.models import STATES
 
@@ -177,7 +178,9 @@ def due_html(card: Card, zone: str, now: dt.datetime) -> Markup:
     )
     out = f'<span class="local-time{late}">{escape(short_time(card.due_at, zone))}</span>'
     if card.client_zone != zone:
-        title = escape(gettext("The client's local time (%(zone)s)", zone=card.client_zone))
+        title = escape(
+            gettext("The client's local time (%(zone)s)", zone=zone_label(card.client_zone))
+        )
         local = escape(short_time(card.due_at, card.client_zone))
         out += (
             f'<span class="text-body-secondary small local-time d-block" title="{title}">'

@@ -34,10 +34,12 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_decimal as babel_format_decimal
 from babel.numbers import format_percent as babel_format_percent
+from flask import has_app_context
 from flask_babel import gettext, ngettext
 
 from app.core.catalogues import N_
 from app.core.clock import utcnow
+from app.core.i18n import current_locale
 
 ROLE_LABELS = {
     "owner": N_("Owner"),
@@ -85,13 +87,7 @@ def reader_locale(locale: str | None = None) -> str:
     person's region, see app.core.i18n.current_locale; English outside a request)."""
     if locale:
         return locale
-    from flask import has_app_context
-
-    if not has_app_context():
-        return "en"
-    from app.core.i18n import current_locale
-
-    return current_locale()
+    return current_locale() if has_app_context() else "en"
 
 
 @functools.lru_cache(maxsize=256)

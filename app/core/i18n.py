@@ -30,6 +30,7 @@ from flask import (
     Flask,
     Response,
     current_app,
+    g,
     has_app_context,
     has_request_context,
     redirect,
@@ -95,10 +96,14 @@ def current_locale() -> str:
     spoken = str(get_locale() or DEFAULT_LANGUAGE)
     if "_" in spoken or not has_request_context():
         return spoken
-    own = getattr(current_user, "locale", None) if current_user else None
-    if own and current_user.is_authenticated and language_of(own) == language_of(spoken):
-        return str(own).replace("-", "_")
-    return spoken
+    # Once per request and spoken language: a board formats hundreds of times.
+    known = g.setdefault("_reader_locales", {})
+    if spoken not in known:
+        user = current_user._get_current_object() if current_user else None
+        own = getattr(user, "locale", None) if user and user.is_authenticated else None
+        same = own and language_of(own) == language_of(spoken)
+        known[spoken] = str(own).replace("-", "_") if same else spoken
+    return known[spoken]
 
 
 def html_locale() -> str:

@@ -49,5 +49,5 @@ def test_the_browser_writes_numbers_as_the_server_does(live_server, browser, loc
     values = [7, 1234.5, 1000000]
     assert person.page.evaluate(INTL, values) == [format_number(v, locale) for v in values]
     axis = person.page.evaluate(AXIS)
-    if locale == "ar_EG" and axis is not None:
-        assert set(axis) & set("٠١٢٣٤٥٦٧٨٩") and not set(axis) & set("0123456789"), axis
+    if locale == "ar_EG":
+        assert axis and set(axis) & set("٠١٢٣٤٥٦٧٨٩") and not set(axis) & set("0123456789"), axis
