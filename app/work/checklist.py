@@ -13,6 +13,7 @@ from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
 from app.extensions import db
+from app.sops.localize import item_texts, localized
 from app.work.models import ChecklistState, EvidenceFile, WorkItem
 from app.work.richtext import link_problem, sanitize_html
 from app.work.services import evidence_name, history_text, record_event, state_label
@@ -60,7 +61,7 @@ def set_checklist_done(
             gettext(
                 "Add %(evidence)s as evidence for '%(item)s' before ticking it.",
                 evidence=evidence_name(check.evidence_kind),
-                item=check.text,
+                item=_shown_text(item, check),
             )
         )
     check.done = done
@@ -77,13 +78,20 @@ def set_checklist_done(
     return check
 
 
-def _evidence_kind_check(check: ChecklistState, kind: str) -> None:
+def _shown_text(item: WorkItem, check: ChecklistState) -> str:
+    """The item's text in the reader's language, as its SOP version has it (messages)."""
+    return item_texts(localized(item.sop_version.definition)).get(check.item_key, check.text)
+
+
+def _evidence_kind_check(item: WorkItem, check: ChecklistState, kind: str) -> None:
     if check.evidence_kind == "none":
-        raise Conflict(gettext("'%(item)s' takes no evidence; just tick it.", item=check.text))
+        raise Conflict(
+            gettext("'%(item)s' takes no evidence; just tick it.", item=_shown_text(item, check))
+        )
     if check.evidence_kind != kind:
         message = gettext(
             "'%(item)s' takes %(wanted)s as evidence, not %(sent)s.",
-            item=check.text,
+            item=_shown_text(item, check),
             wanted=evidence_name(check.evidence_kind),
             sent=evidence_name(kind),
         )
@@ -102,14 +110,14 @@ def add_evidence(actor: Actor, item: WorkItem, check: ChecklistState, data: dict
     if link is not None and note is not None:
         raise ValidationFailed({"note": [gettext("Send a link or a note, not both.")]})
     if link is not None:
-        _evidence_kind_check(check, "link")
+        _evidence_kind_check(item, check, "link")
         problem = link_problem(link)
         if problem:
             raise ValidationFailed({"link": [problem]})
         check.evidence_link = link
         summary = link
     else:
-        _evidence_kind_check(check, "note")
+        _evidence_kind_check(item, check, "note")
         clean = sanitize_html(note)
         if not clean:
             raise ValidationFailed({"note": [gettext("Write the note.")]})
@@ -132,7 +140,7 @@ def attach_evidence_file(
     """Store an uploaded (already checked) file as the item's evidence, under a key the
     server makes from ids; the uploader's file name is kept for display only."""
     _require_in_progress(item, "add")
-    _evidence_kind_check(check, "file")
+    _evidence_kind_check(item, check, "file")
     row = EvidenceFile(
         work_item_id=item.id,
         storage_key="pending",

@@ -85,6 +85,14 @@ def test_an_arabic_va_sees_the_arabic_checklist_and_english_fallback_marked(app,
     assert "اجمع الأرقام" in gate and "Collect the figures" not in gate
     assert 'aria-label="تم: اجمع الأرقام"' in page.text
 
+    # A refusal names the item as the VA reads it.
+    tick = f"/{desk.slug}/work/{flow.id}/checklist/{flow.ids['draft']}/tick"
+    refused = web(app, desk.va).post(tick, data={"done": "on"}, headers={"HX-Request": "true"})
+    assert refused.status_code == 409
+    error = re.search(r'data-testid="check-error">(.*?)</div>\s*</div>', refused.text, re.S)
+    assert error and "أرفق رابط المسودة" in error.group(1), refused.text
+    assert "Link the draft" not in refused.text
+
 
 def test_a_french_qa_reviewer_scores_the_french_rubric(app, desk):
     version = _translated_version(desk)
