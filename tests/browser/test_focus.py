@@ -52,13 +52,16 @@ def test_every_focus_stop_shows_a_ring_and_skip_link_goes_to_main(live_server, b
     )
     va = MembershipFactory(agency=agency, role="va", user=UserFactory(name="Omar Reyes"))
     client = ClientFactory(agency=agency, name="Harbour Bakery Ltd")
-    WorkItemFactory(client=client, assignee_id=va.id, title="Monthly bookkeeping")
-    owner_email, client_id = owner.user.email, client.id
+    item = WorkItemFactory(client=client, assignee_id=va.id, title="Monthly bookkeeping")
+    owner_email, client_id, item_id = owner.user.email, client.id, item.id
     db.session.commit()
 
     person = Person(browser, live_server, owner_email)
     page = person.page
-    for path in (f"/nakheel/clients/{client_id}", "/nakheel/work", "/nakheel/clients"):
+    for path in (
+        f"/nakheel/clients/{client_id}", f"/nakheel/work/{item_id}", "/nakheel/work",
+        "/nakheel/clients",
+    ):  # fmt: skip
         person.go(path)
         stops = _tab_through(page, 60)
         assert len(stops) >= 10, (path, stops)
