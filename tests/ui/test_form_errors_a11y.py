@@ -58,8 +58,9 @@ class _Page(HTMLParser):
         self._depth -= 1
 
 
-def assert_errors_tied_to_fields(html: str, *, expect: set[str]) -> _Page:
-    """`expect`: names of fields that must show a message on this page."""
+def assert_errors_tied_to_fields(html: str, *, expect: set[str], summary: bool = True) -> _Page:
+    """`expect`: names of fields that must show a message on this page; `summary`: the
+    page has an error summary (a form that is the page's purpose)."""
     page = _Page()
     page.feed(html)
     dupes = {i for i in page.ids if page.ids.count(i) > 1}
@@ -89,9 +90,9 @@ def assert_errors_tied_to_fields(html: str, *, expect: set[str]) -> _Page:
             shown.add(field)
     assert expect <= shown, f"expected messages tied to {expect}, got {shown}"
     # The summary: an alert that can take the focus, a link to each field.
-    assert page.summaries, "no error summary"
-    first = page.summaries[0]
-    assert first.get("role") == "alert" and first.get("tabindex") == "-1"
+    assert page.summaries or not summary, "no error summary"
+    for first in page.summaries[:1]:
+        assert first.get("role") == "alert" and first.get("tabindex") == "-1"
     for summary in page.summaries:
         for href in summary["links"]:
             assert href.startswith("#") and href[1:] in by_id, f"summary link {href} goes nowhere"
@@ -142,6 +143,41 @@ def test_work_item_page_forms(app):
     resp = owner.post(f"/{desk.slug}/work/{flow.id}/comments", data={"body": ""})
     assert resp.status_code == 422, resp.status_code
     assert_errors_tied_to_fields(resp.get_data(as_text=True), expect={"body"})
+
+
+def test_the_qa_review_rubric(app):
+    """A score out of range is tied to that criterion's select; the summary says why."""
+    desk = make_desk()
+    flow = Flow(app, desk).to("in_review")
+    qa = web(app, desk.qa)
+    resp = qa.post(f"/{desk.slug}/work/{flow.id}/approve",
+                   data={"scores.accurate": "pass", "scores.clear": "9"})  # fmt: skip
+    assert resp.status_code == 422, resp.status_code
+    html = resp.get_data(as_text=True)
+    page = assert_errors_tied_to_fields(html, expect=set(), summary=False)
+    clear = next(c for c in page.controls if c.get("name") == "scores.clear")
+    assert clear.get("aria-invalid") == "true"
+    assert clear["aria-describedby"] == "f-scores-error"
+    accurate = next(c for c in page.controls if c.get("name") == "scores.accurate")
+    assert "aria-invalid" not in accurate
+    assert page.summaries and page.summaries[0].get("tabindex") == "-1"
+
+
+def test_ending_an_assignment(app):
+    """The small end-date form in the assignments table names its message too."""
+    from tests.factories import AssignmentFactory
+
+    desk = make_desk()
+    assignment = AssignmentFactory(client=desk.client, membership=desk.other_va)
+    owner = web(app, desk.owner)
+    resp = owner.post(f"/{desk.slug}/assignments/{assignment.id}/end",
+                      data={"ends_on": "2000-01-01"})  # fmt: skip
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    page = assert_errors_tied_to_fields(html, expect=set(), summary=False)
+    field = f"end-{assignment.id}-ends_on"
+    assert f'aria-describedby="{field}-error"' in html
+    assert any(m.get("id") == f"{field}-error" for m in page.messages)
 
 
 def test_invoice_line_form(app):
