@@ -14,6 +14,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from app.core.db import BatonSession
+from app.core.errors import ErrorSchema
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -33,6 +34,14 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-api = Api()
+
+
+class BatonApi(Api):
+    """flask-smorest's Api, documenting the error body app.core.errors sends."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
+api = BatonApi()
 # Gettext catalogues: app/translations and app/<domain>/translations (app.core.catalogues).
 babel = Babel()

@@ -9,6 +9,10 @@ language of a request is, in order:
 3. the browser's Accept-Language, among the languages Baton speaks;
 4. English.
 
+The JSON API (`/api/...`) has no cookie nor menu: its answers speak the request's
+Accept-Language if it names a language Baton speaks, else the API token owner's profile
+language, else English; they say which in `Content-Language`.
+
 Invoices, their emails and reminders keep speaking the client's locale whoever sends them
 (`flask_babel.force_locale` around the rendering), whatever the page's language; every other
 email speaks its recipient's language too (`app.core.mail.queue_email(locale=...)`).
@@ -47,6 +51,8 @@ RIGHT_TO_LEFT = frozenset({"ar"})
 DEFAULT_LANGUAGE = "en"
 COOKIE = "baton_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
+# Where authentication leaves the person an API token belongs to (app.users.auth).
+API_USER = "api_user"
 
 
 def spoken_languages() -> dict[str, str]:
@@ -76,12 +82,37 @@ def select_locale() -> str:
     says otherwise with `force_locale`."""
     if not has_request_context():
         return DEFAULT_LANGUAGE
+    if is_api_request():
+        return api_language()
     if current_user and current_user.is_authenticated and getattr(current_user, "locale", None):
         return language_of(current_user.locale)
     chosen = request.cookies.get(COOKIE)
     if chosen in spoken_languages():
         return chosen
     return request.accept_languages.best_match(list(spoken_languages())) or DEFAULT_LANGUAGE
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def accepted_language() -> str | None:
+    """The first language of Accept-Language (by quality) that Baton speaks; a wildcard
+    or a language it does not speak names none."""
+    for value, quality in request.accept_languages:
+        primary = value.replace("_", "-").split("-")[0].lower()
+        if quality > 0 and primary in spoken_languages():
+            return primary
+    return None
+
+
+def api_language() -> str:
+    """An API request's language: Accept-Language, the token owner's profile, English."""
+    accepted = accepted_language()
+    if accepted:
+        return accepted
+    user = g.get(API_USER)
+    return language_of(getattr(user, "locale", None))
 
 
 def current_language() -> str:
@@ -154,6 +185,12 @@ def switch_language() -> ResponseReturnValue:
 
 def init_i18n(app: Flask) -> None:
     app.add_url_rule("/language", "language", switch_language, methods=["POST"])
+
+    @app.after_request
+    def _content_language(response: Response) -> Response:
+        if is_api_request() and "Content-Language" not in response.headers:
+            response.headers["Content-Language"] = current_language()
+        return response
 
     @app.context_processor
     def _language_context() -> dict:

@@ -9,11 +9,12 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
-from flask_babel import gettext
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 from werkzeug.datastructures import MultiDict
 
 from app.core.catalogues import N_
+from app.core.errors import CodedMessage, in_reader_language
+from app.core.message_codes import code_messages
 from app.core.timezones import is_valid_zone
 
 # --- Wording of marshmallow's built-in field messages, for every schema at once ----------
@@ -109,9 +110,15 @@ class BaseSchema(HumanMessages, Schema):
     class Meta:
         unknown = RAISE
 
+    error_messages = {  # noqa: RUF012 - marshmallow merges it over its own defaults
+        "unknown": CodedMessage("Unknown field.", "unknown_field"),
+        "type": CodedMessage("Invalid input type.", "invalid_type"),
+    }
+
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
         _bounded_int(field_obj)
         super().on_bind_field(field_name, field_obj)
+        code_messages(field_obj)
 
     @pre_load
     def _strip_strings(self, data: Any, **kwargs: Any) -> Any:
@@ -151,12 +158,14 @@ class _FormattedString(fields.String):
 
 class TimeZoneField(_FormattedString):
     openapi_format = "iana-time-zone"
-    default_error_messages = {"zone": N_("Not a known IANA time zone (e.g. Europe/Berlin).")}
+    default_error_messages = {
+        "unknown_time_zone": N_("Not a known IANA time zone (e.g. Europe/Berlin).")
+    }
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         value = super()._deserialize(value, attr, data, **kwargs)
         if not is_valid_zone(value):
-            raise self.make_error("zone")
+            raise self.make_error("unknown_time_zone")
         return value
 
 
@@ -167,25 +176,25 @@ def currency_codes() -> frozenset[str]:
 
 class CurrencyField(_FormattedString):
     openapi_format = "iso-4217-currency"
-    default_error_messages = {"currency": N_("Not an ISO 4217 currency code (e.g. EUR).")}
+    default_error_messages = {"unknown_currency": N_("Not an ISO 4217 currency code (e.g. EUR).")}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         value = super()._deserialize(value, attr, data, **kwargs).upper()
         if value not in currency_codes():
-            raise self.make_error("currency")
+            raise self.make_error("unknown_currency")
         return value
 
 
 class LocaleField(_FormattedString):
     openapi_format = "locale"
-    default_error_messages = {"locale": N_("Not a known locale (e.g. en, ar, fr_CA).")}
+    default_error_messages = {"unknown_locale": N_("Not a known locale (e.g. en, ar, fr_CA).")}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         value = super()._deserialize(value, attr, data, **kwargs)
         try:
             Locale.parse(value.replace("-", "_"))
         except (UnknownLocaleError, ValueError, TypeError) as exc:
-            raise self.make_error("locale") from exc
+            raise self.make_error("unknown_locale") from exc
         return value.replace("-", "_")
 
 
@@ -204,12 +213,14 @@ def country_codes() -> frozenset[str]:
 
 class CountryField(_FormattedString):
     openapi_format = "iso-3166-alpha-2"
-    default_error_messages = {"country": N_("Not an ISO 3166 two-letter country code (e.g. DE).")}
+    default_error_messages = {
+        "unknown_country": N_("Not an ISO 3166 two-letter country code (e.g. DE).")
+    }
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         value = super()._deserialize(value, attr, data, **kwargs).upper()
         if value not in country_codes():
-            raise self.make_error("country")
+            raise self.make_error("unknown_country")
         return value
 
 
@@ -283,33 +294,43 @@ def load_form(schema: Schema, form: MultiDict, *, partial: bool = False) -> dict
     try:
         return schema.load(form_data(form, schema, partial=partial), partial=partial)
     except ValidationError as exc:
-        raise ValidationFailed(_in_reader_language(_flatten(exc.messages))) from exc
+        raise ValidationFailed(in_reader_language(_flatten(exc.messages))) from exc
 
 
-# Messages marshmallow itself gives, for the catalogue; forms show them in the reader's
-# language (the JSON API keeps them in English, as documented).
+# Messages marshmallow and webargs themselves give, for the catalogue; forms and the API
+# show them in the reader's language (app.core.errors.in_reader_language).
 MARSHMALLOW_MESSAGES = (
     N_("Not a valid email address."),
     N_("Not a valid integer."),
     N_("Not a valid number."),
     N_("Not a valid string."),
+    N_("Not a valid utf-8 string."),
     N_("Not a valid date."),
     N_("Not a valid datetime."),
+    N_("Not a valid time."),
     N_("Not a valid boolean."),
     N_("Not a valid URL."),
+    N_("Not a valid UUID."),
+    N_("Not a valid list."),
+    N_("Not a valid mapping type."),
+    N_("Number too large."),
     N_("Unknown field."),
+    N_("Invalid type."),
     N_("Invalid input type."),
+    N_("Invalid input."),
     N_("Invalid value."),
+    N_("Invalid JSON body."),
+    N_("Shorter than minimum length {min}."),
+    N_("Longer than maximum length {max}."),
+    N_("Length must be between {min} and {max}."),
+    N_("Length must be {equal}."),
+    N_("Must be greater than or equal to {min}."),
+    N_("Must be less than or equal to {max}."),
+    N_("Must be greater than or equal to {min} and less than or equal to {max}."),
+    N_("Must be one of: {choices}."),
+    N_("One or more of the choices you made was not in: {choices}."),
+    N_("String does not match expected pattern."),
 )
-
-
-def _in_reader_language(messages: Any) -> Any:
-    """Each message through the catalogue (a message it does not hold stays as it is)."""
-    if isinstance(messages, dict):
-        return {key: _in_reader_language(value) for key, value in messages.items()}
-    if isinstance(messages, list):
-        return [_in_reader_language(value) for value in messages]
-    return gettext(messages) if isinstance(messages, str) and messages else messages
 
 
 def _flatten(messages: Any) -> dict:
@@ -389,7 +410,8 @@ def amount_to_minor(
     minor_key = f"{name}_minor"
     text = data.pop(name)
     if data.get(minor_key) is not None:
-        raise ValidationFailed({name: [f"{label}: give {name} or {minor_key}, not both."]})
+        both = f"{label}: give {name} or {minor_key}, not both."
+        raise ValidationFailed({name: [CodedMessage(both, "not_both")]})
     if text is None:
         data[minor_key] = None
         return
@@ -398,7 +420,8 @@ def amount_to_minor(
     except AmountError as exc:
         raise ValidationFailed({name: [str(exc)]}) from exc
     if maximum is not None and abs(minor) > maximum:
-        raise ValidationFailed({name: [f"{label}: this amount is too large."]})
+        too_large = f"{label}: this amount is too large."
+        raise ValidationFailed({name: [CodedMessage(too_large, "too_large")]})
     data[minor_key] = minor
 
 

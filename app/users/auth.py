@@ -138,6 +138,7 @@ def check_access():
         found = _bearer_user()
         if found:
             user, api_token = found
+            g.api_user = user  # the answer's language (app.core.i18n.api_language)
     elif current_user.is_authenticated:
         user = current_user._get_current_object()
     g.api_token = api_token
