@@ -142,7 +142,8 @@ def test_work_item_page_forms(app):
     owner = web(app, desk.owner)
     resp = owner.post(f"/{desk.slug}/work/{flow.id}/comments", data={"body": ""})
     assert resp.status_code == 422, resp.status_code
-    assert_errors_tied_to_fields(resp.get_data(as_text=True), expect={"body"})
+    page = assert_errors_tied_to_fields(resp.get_data(as_text=True), expect={"body"})
+    assert page.summaries[0]["links"] == ["#f-comment"]
 
 
 def test_the_qa_review_rubric(app):
@@ -154,13 +155,13 @@ def test_the_qa_review_rubric(app):
                    data={"scores.accurate": "pass", "scores.clear": "9"})  # fmt: skip
     assert resp.status_code == 422, resp.status_code
     html = resp.get_data(as_text=True)
-    page = assert_errors_tied_to_fields(html, expect=set(), summary=False)
+    page = assert_errors_tied_to_fields(html, expect=set())
+    assert page.summaries[0]["links"] == ["#score-clear"]
     clear = next(c for c in page.controls if c.get("name") == "scores.clear")
     assert clear.get("aria-invalid") == "true"
     assert clear["aria-describedby"] == "f-scores-error"
     accurate = next(c for c in page.controls if c.get("name") == "scores.accurate")
     assert "aria-invalid" not in accurate
-    assert page.summaries and page.summaries[0].get("tabindex") == "-1"
 
 
 def test_ending_an_assignment(app):
