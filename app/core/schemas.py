@@ -66,16 +66,20 @@ def strip_invisible(text: str) -> str:
     return text[start:end]
 
 
+NUL_MESSAGE = N_("Must not contain NUL characters (\\u0000).")
+SURROGATE_MESSAGE = N_("Must be valid Unicode text (a lone surrogate was sent).")
+
+
 def text_problem(value: Any) -> str | None:
     """Why a value cannot be stored as text (PostgreSQL refuses NUL; a lone surrogate is
     not Unicode and cannot be encoded as UTF-8), looking inside lists and objects."""
     if isinstance(value, str):
         if "\x00" in value:
-            return "Must not contain NUL characters (\\u0000)."
+            return CodedMessage(NUL_MESSAGE, "nul_character")
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            return "Must be valid Unicode text (a lone surrogate was sent)."
+            return CodedMessage(SURROGATE_MESSAGE, "invalid_unicode")
         return None
     if isinstance(value, dict):
         items: list = [*value.keys(), *value.values()]

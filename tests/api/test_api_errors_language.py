@@ -158,6 +158,10 @@ def test_not_found_conflict_forbidden_and_unauthorized_carry_codes(app):
     assert refused.headers["Content-Language"] == "ar"
     assert "Your role" not in refused.get_json()["message"]
 
+    wrong_method = http.put(f"/api/v1/{slug}/clients", headers=auth)
+    assert wrong_method.status_code == 405
+    assert wrong_method.get_json()["error"] == "method_not_allowed"
+
     anonymous = http.get(f"/api/v1/{slug}/clients")
     assert anonymous.status_code == 401 and anonymous.get_json()["error"] == "unauthorized"
 
@@ -211,3 +215,15 @@ def test_the_openapi_document_describes_the_codes_beside_the_messages():
     assert default["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"
     }
+
+
+def test_text_the_database_cannot_store_is_coded_and_translated(app):
+    member, auth = _member()
+    resp = app.test_client().post(
+        f"/api/v1/{member.agency.slug}/clients",
+        json={"name": "a\x00b", "time_zone": "Europe/Berlin", "currency": "EUR"},
+        headers={**auth, "Accept-Language": "ar"},
+    )
+    assert resp.status_code == 422
+    assert resp.get_json()["error_codes"] == {"name": ["nul_character"]}
+    assert resp.get_json()["errors"] == {"name": ["يجب ألا يحتوي على محارف NUL (\\u0000)."]}
