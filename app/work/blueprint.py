@@ -15,6 +15,7 @@ from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 
 from app.core.errors import Forbidden
+from app.work.history import history_body
 from app.work.models import WorkItem
 from app.work.services import STATE_WORDS, state_label
 
@@ -71,6 +72,7 @@ def _helpers() -> dict:
         "OUTCOME_LABELS": OUTCOME_LABELS,
         "bdi": bdi,
         "field_labels": field_labels,
+        "history_body": history_body,
     }
 
 

@@ -73,7 +73,7 @@ def set_checklist_done(
         item,
         "checklist",
         body=history_text(f"{'Ticked' if done else 'Unticked'}: {check.text}"),
-        data={"item_key": check.item_key, "done": done},
+        data={"item_key": check.item_key, "done": done, "text": check.text},
     )
     return check
 
@@ -129,7 +129,12 @@ def add_evidence(actor: Actor, item: WorkItem, check: ChecklistState, data: dict
         item,
         "evidence",
         body=history_text(f"Evidence for {check.text}: {summary}"),
-        data={"item_key": check.item_key, "kind": check.evidence_kind},
+        data={
+            "item_key": check.item_key,
+            "kind": check.evidence_kind,
+            "text": check.text,
+            "link": link,
+        },
     )
     return check
 
@@ -162,7 +167,13 @@ def attach_evidence_file(
         item,
         "evidence",
         body=history_text(f"Evidence for {check.text}: file {row.filename}"),
-        data={"item_key": check.item_key, "kind": "file", "evidence_id": row.id},
+        data={
+            "item_key": check.item_key,
+            "kind": "file",
+            "evidence_id": row.id,
+            "text": check.text,
+            "filename": row.filename,
+        },
     )
     return row
 
@@ -186,6 +197,11 @@ def clear_evidence(actor: Actor, item: WorkItem, check: ChecklistState) -> Check
         body=history_text(
             f"Evidence removed from {check.text}" + (" (unticked)" if unticked else "")
         ),
-        data={"item_key": check.item_key, "removed": True},
+        data={
+            "item_key": check.item_key,
+            "removed": True,
+            "text": check.text,
+            "unticked": unticked,
+        },
     )
     return check

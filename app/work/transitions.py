@@ -31,6 +31,7 @@ from app.core.permissions import Actor
 from app.extensions import db
 from app.sops.localize import item_texts, localized
 from app.work import notifications
+from app.work.history import SENT_TO_CLIENT
 from app.work.models import Review, WorkItem
 from app.work.policy import ACTION_STATES, is_doer
 from app.work.queries import checklist_of, submission_count
@@ -322,7 +323,7 @@ def _to_client(actor: Actor, item: WorkItem) -> None:
         "transition",
         from_state=from_state,
         to_state="awaiting_client",
-        body="Sent to the client for approval.",
+        body=SENT_TO_CLIENT,
         internal=False,
     )
     notifications.notify_client_approval(item, submission_count(item))

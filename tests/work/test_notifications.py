@@ -156,7 +156,12 @@ def test_every_change_is_in_the_history(app, desk):
     assert [e.actor_user_id for e in history] == [owner] + [va] * 7 + [owner, owner]
     assert all(e.at is not None for e in history)
     assert history[1].from_state == "todo" and history[1].to_state == "in_progress"
-    assert history[3].data == {"item_key": "draft", "kind": "link"}
+    assert history[3].data == {  # what the page needs to say it in the reader's language
+        "item_key": "draft",
+        "kind": "link",
+        "text": "Link the draft",
+        "link": "https://docs.example.test/draft",
+    }
     assert history[8].data == {"changed": ["estimate_minutes"]}
     api_history = flow.va.get(flow.url("/events")).json
     assert api_history["meta"]["total"] == len(history)
