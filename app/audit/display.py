@@ -19,8 +19,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 
+from app.audit.labels import ACTION_LABELS, ENTITY_LABELS, FIELD_LABELS, VALUE_LABELS
 from app.audit.models import AuditEvent
 from app.clients.models import Client, ServicePackage
 from app.core.formatting import format_datetime, format_day, role_label
@@ -37,197 +37,6 @@ from app.work.labels import STATE_BADGES
 # A value longer than this is shown shortened, with the whole text one click away.
 LONG_VALUE = 80
 
-FIELD_LABELS = {
-    "amount_minor": lazy_gettext("Amount"),
-    "archived_at": lazy_gettext("Archived"),
-    "client_id": lazy_gettext("Client"),
-    "currency": lazy_gettext("Currency"),
-    "description": lazy_gettext("Description"),
-    "email": lazy_gettext("Email"),
-    "name": lazy_gettext("Name"),
-    "notes": lazy_gettext("Notes"),
-    "phone": lazy_gettext("Phone"),
-    "prefix": lazy_gettext("Prefix"),
-    "quantity": lazy_gettext("Quantity"),
-    "revoked": lazy_gettext("Revoked"),
-    "role": lazy_gettext("Role"),
-    "slug": lazy_gettext("Address"),
-    "state": lazy_gettext("State"),
-    "status": lazy_gettext("Status"),
-    "subtotal_minor": lazy_gettext("Subtotal"),
-    "title": lazy_gettext("Title"),
-    "total_minor": lazy_gettext("Total"),
-    "user_id": lazy_gettext("Person"),
-    "assignee_id": lazy_gettext("VA"),
-    "base_currency": lazy_gettext("Base currency"),
-    "capacity_hours_week": lazy_gettext("Hours a week"),
-    "client_time_zone": lazy_gettext("Client's time zone"),
-    "cost_currency": lazy_gettext("Cost currency"),
-    "cost_rate_minor": lazy_gettext("Cost rate"),
-    "credited_invoice_id": lazy_gettext("Credited invoice"),
-    "deposit_invoice_id": lazy_gettext("Deposit invoice"),
-    "discount_percent": lazy_gettext("Discount %"),
-    "due_at": lazy_gettext("Due"),
-    "due_date": lazy_gettext("Due date"),
-    "estimate_minutes": lazy_gettext("Estimate (minutes)"),
-    "included_hours": lazy_gettext("Hours included"),
-    "invoice_id": lazy_gettext("Invoice"),
-    "is_billing": lazy_gettext("Billing contact"),
-    "is_deposit": lazy_gettext("Deposit"),
-    "issue_date": lazy_gettext("Issue date"),
-    "locale": lazy_gettext("Language"),
-    "membership_id": lazy_gettext("Person"),
-    "net_days": lazy_gettext("Payment terms (days)"),
-    "paid_on": lazy_gettext("Paid on"),
-    "rate_to_base": lazy_gettext("Rate to base currency"),
-    "reply_to_email": lazy_gettext("Reply-to email"),
-    "require_owner_2fa": lazy_gettext("Owners must use two-factor sign-in"),
-    "response_time_hours": lazy_gettext("Response time (hours)"),
-    "reviewer_id": lazy_gettext("QA reviewer"),
-    "service_package_id": lazy_gettext("Service package"),
-    "sop_version_id": lazy_gettext("SOP"),
-    "starts_on": lazy_gettext("Starts on"),
-    "ends_on": lazy_gettext("Ends on"),
-    "tax_inclusive": lazy_gettext("Tax included in price"),
-    "time_zone": lazy_gettext("Time zone"),
-    "totp_enabled": lazy_gettext("Two-factor sign-in"),
-}
-ENTITY_LABELS = {
-    "agencies": lazy_gettext("Agency"),
-    "assignments": lazy_gettext("Assignment"),
-    "brandings": lazy_gettext("Branding"),
-    "clients": lazy_gettext("Client"),
-    "contacts": lazy_gettext("Contact"),
-    "exports": lazy_gettext("Export"),
-    "invitations": lazy_gettext("Invitation"),
-    "invoices": lazy_gettext("Invoice"),
-    "outbox_jobs": lazy_gettext("Background job"),
-    "payments": lazy_gettext("Payment"),
-    "sops": lazy_gettext("SOP"),
-    "users": lazy_gettext("Person"),
-    "api_tokens": lazy_gettext("API token"),
-    "invoice_lines": lazy_gettext("Invoice line"),
-    "invoice_settings": lazy_gettext("Invoice settings"),
-    "memberships": lazy_gettext("Team member"),
-    "retainer_plans": lazy_gettext("Retainer"),
-    "reminder_steps": lazy_gettext("Reminder step"),
-    "service_packages": lazy_gettext("Service package"),
-    "sop_versions": lazy_gettext("SOP version"),
-    "tax_rates": lazy_gettext("Tax rate"),
-    "work_items": lazy_gettext("Work item"),
-    "work_requests": lazy_gettext("Work request"),
-}
-# What happened, as people say it (the stored action codes stay as they are); an action
-# missing here is named from its code, in English.
-ACTION_LABELS = {
-    "agency.created": lazy_gettext("Agency created"),
-    "agency.settings_changed": lazy_gettext("Agency settings changed"),
-    "api_token.created": lazy_gettext("API token created"),
-    "api_token.revoked": lazy_gettext("API token revoked"),
-    "assignment.created": lazy_gettext("Assignment created"),
-    "assignment.ended": lazy_gettext("Assignment ended"),
-    "branding.logo_removed": lazy_gettext("Logo removed"),
-    "branding.logo_set": lazy_gettext("Logo set"),
-    "branding.updated": lazy_gettext("Branding updated"),
-    "client.archived": lazy_gettext("Client archived"),
-    "client.created": lazy_gettext("Client created"),
-    "client.reminders_paused": lazy_gettext("Client reminders paused"),
-    "client.unarchived": lazy_gettext("Client unarchived"),
-    "client.updated": lazy_gettext("Client updated"),
-    "contact.created": lazy_gettext("Contact created"),
-    "contact.deleted": lazy_gettext("Contact deleted"),
-    "contact.updated": lazy_gettext("Contact updated"),
-    "credit_note.issued": lazy_gettext("Credit note issued"),
-    "export.requested": lazy_gettext("Export requested"),
-    "invitation.accepted": lazy_gettext("Invitation accepted"),
-    "invitation.created": lazy_gettext("Invitation created"),
-    "invitation.replaced": lazy_gettext("Invitation replaced"),
-    "invitation.revoked": lazy_gettext("Invitation revoked"),
-    "invoice.batch_started": lazy_gettext("Invoice batch started"),
-    "invoice.created": lazy_gettext("Invoice created"),
-    "invoice.credited": lazy_gettext("Invoice credited"),
-    "invoice.deleted": lazy_gettext("Invoice deleted"),
-    "invoice.deposit_deducted": lazy_gettext("Invoice deposit deducted"),
-    "invoice.dispute_flagged": lazy_gettext("Invoice dispute flagged"),
-    "invoice.issued": lazy_gettext("Invoice issued"),
-    "invoice.line_added": lazy_gettext("Invoice line added"),
-    "invoice.line_removed": lazy_gettext("Invoice line removed"),
-    "invoice.line_updated": lazy_gettext("Invoice line updated"),
-    "invoice.lines_imported": lazy_gettext("Invoice lines imported"),
-    "invoice.pdf_requested": lazy_gettext("Invoice PDF requested"),
-    "invoice.reminder_sent": lazy_gettext("Invoice reminder sent"),
-    "invoice.reminders_paused": lazy_gettext("Invoice reminders paused"),
-    "invoice.send_requested": lazy_gettext("Invoice sending requested"),
-    "invoice.sent": lazy_gettext("Invoice sent"),
-    "invoice.updated": lazy_gettext("Invoice updated"),
-    "invoice.voided": lazy_gettext("Invoice voided"),
-    "invoice_settings.updated": lazy_gettext("Invoice settings updated"),
-    "job.retried": lazy_gettext("Job run again"),
-    "member.added": lazy_gettext("Member added"),
-    "member.disabled": lazy_gettext("Member disabled"),
-    "member.enabled": lazy_gettext("Member enabled"),
-    "member.role_changed": lazy_gettext("Member role changed"),
-    "member.updated": lazy_gettext("Member updated"),
-    "package.created": lazy_gettext("Package created"),
-    "package.updated": lazy_gettext("Package updated"),
-    "payment.deleted": lazy_gettext("Payment deleted"),
-    "reminders.ladder_installed": lazy_gettext("Reminder ladder installed"),
-    "reminders.step_created": lazy_gettext("Reminder step created"),
-    "reminders.step_deleted": lazy_gettext("Reminder step deleted"),
-    "reminders.step_updated": lazy_gettext("Reminder step updated"),
-    "retainer.created": lazy_gettext("Retainer created"),
-    "retainer.deleted": lazy_gettext("Retainer deleted"),
-    "retainer.updated": lazy_gettext("Retainer updated"),
-    "sop.archived": lazy_gettext("SOP archived"),
-    "sop.cloned": lazy_gettext("SOP cloned"),
-    "sop.created": lazy_gettext("SOP created"),
-    "sop.detached": lazy_gettext("SOP detached"),
-    "sop.imported": lazy_gettext("SOP imported"),
-    "sop.installed": lazy_gettext("SOP installed"),
-    "sop.unarchived": lazy_gettext("SOP unarchived"),
-    "sop.version_created": lazy_gettext("SOP version created"),
-    "sop.version_current": lazy_gettext("SOP version made current"),
-    "tax_rate.created": lazy_gettext("Tax rate created"),
-    "tax_rate.updated": lazy_gettext("Tax rate updated"),
-    "work_item.created": lazy_gettext("Work item created"),
-    "work_item.reassigned": lazy_gettext("Work item reassigned"),
-    "work_item.updated": lazy_gettext("Work item updated"),
-    "work_request.accepted": lazy_gettext("Work request accepted"),
-    "work_request.created": lazy_gettext("Work request created"),
-    "work_request.declined": lazy_gettext("Work request declined"),
-}
-# Stored states, statuses, kinds and methods as people read them (an unknown one is named
-# from its value, in English).
-VALUE_LABELS = {
-    "prospect": lazy_gettext("Prospect"),
-    "onboarding": lazy_gettext("Onboarding"),
-    "active": lazy_gettext("Active"),
-    "paused": lazy_gettext("Paused"),
-    "ended": lazy_gettext("Ended"),
-    "disabled": lazy_gettext("Disabled"),
-    "pending": lazy_gettext("Pending"),
-    "accepted": lazy_gettext("Accepted"),
-    "revoked": lazy_gettext("Revoked"),
-    "expired": lazy_gettext("Expired"),
-    "draft": lazy_gettext("Draft"),
-    "issued": lazy_gettext("Issued"),
-    "sent": lazy_gettext("Sent"),
-    "partially_paid": lazy_gettext("Partially paid"),
-    "paid": lazy_gettext("Paid"),
-    "void": lazy_gettext("Void"),
-    "invoice": lazy_gettext("Invoice"),
-    "credit_note": lazy_gettext("Credit note"),
-    **STATE_BADGES,  # a work item's states, worded as on the work pages
-    "bank_transfer": lazy_gettext("Bank transfer"),
-    "paypal": lazy_gettext("Paypal"),
-    "wise": lazy_gettext("Wise"),
-    "card": lazy_gettext("Card"),
-    "cash": lazy_gettext("Cash"),
-    "other": lazy_gettext("Other"),
-    "fixed": lazy_gettext("Fixed"),
-    "primary": lazy_gettext("Primary"),
-    "backup": lazy_gettext("Backup"),
-}
 # Fields holding the id of a team member, a client, ... and how to name them.
 MEMBER_FIELDS = {"assignee_id", "reviewer_id", "membership_id", "member_id", "requested_by_id"}
 ID_KINDS = {
@@ -281,9 +90,10 @@ class EventView:
 
 def field_label(name: str) -> str:
     """'subtotal_minor' -> 'Subtotal', 'net_days' -> 'Payment terms (days)'."""
-    if name in FIELD_LABELS:
-        return str(FIELD_LABELS[name])
     base = re.sub(r"_(minor|id)$", "", name)
+    for known in (name, base, f"{base}_id", f"{base}_minor"):
+        if known in FIELD_LABELS:
+            return str(FIELD_LABELS[known])
     return base.replace("_", " ").replace(".", " · ").capitalize()
 
 
@@ -298,6 +108,9 @@ def action_label(action: str) -> str:
     """'invoice.line_added' -> 'Invoice line added'."""
     if action in ACTION_LABELS:
         return str(ACTION_LABELS[action])
+    kind, _dot, state = action.partition(".")
+    if kind == "work_item" and state in STATE_BADGES:  # a transition: work_item.<new state>
+        return _("Work item: %(state)s", state=STATE_BADGES[state])
     return action.replace(".", " ").replace("_", " ").capitalize()
 
 
@@ -409,15 +222,27 @@ class _Formatter:
             return f"{name}" if name else _("#%(id)s (removed)", id=value)
         if leaf == "role" and isinstance(value, str):
             return role_label(value)
-        if leaf in ("state", "status", "kind", "pricing", "method") and isinstance(value, str):
+        coded = (
+            "state",
+            "status",
+            "kind",
+            "pricing",
+            "method",
+            "rounding",
+            "source",
+            "source_type",
+        )
+        if leaf in coded and isinstance(value, str):
             if value in VALUE_LABELS:
                 return str(VALUE_LABELS[value])
             return value.replace("_", " ").capitalize()
         if isinstance(value, str) and _DATE.match(value):
-            return format_day(dt.date.fromisoformat(value))
+            return format_day(dt.date.fromisoformat(value), current_language())
         if isinstance(value, str) and _DATETIME.match(value):
             try:
-                return format_datetime(dt.datetime.fromisoformat(value), self.zone)
+                return format_datetime(
+                    dt.datetime.fromisoformat(value), self.zone, current_language()
+                )
             except ValueError:
                 return value
         if isinstance(value, str):
