@@ -11,6 +11,7 @@ checks the draft, writes the lines and recomputes the totals.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,10 +19,12 @@ from decimal import Decimal
 from typing import Protocol
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.clients.models import ServicePackage
 from app.core.formatting import format_day
+from app.core.i18n import current_language
 from app.extensions import db
 from app.invoices.models import Invoice, InvoiceLine
 from app.work.models import WorkItem
@@ -232,7 +235,9 @@ class WorkItemSource:
             return []
         return [
             LineDraft(
-                description=f"{items[i].title} ({_delivered(items[i].delivered_at)})",
+                description=(
+                    f"{items[i].title} ({_delivered(items[i].delivered_at, invoice.locale)})"
+                ),
                 unit_price_minor=fee,
                 kind="work_item",
                 source_type=self.name,
@@ -242,8 +247,13 @@ class WorkItemSource:
         ]
 
 
-def _delivered(at: dt.datetime | None) -> str:
-    return f"delivered {format_day(at)}" if at else "delivered"
+def _delivered(at: dt.datetime | None, locale: str | None = None) -> str:
+    """ "delivered 3 Nov 2026" in the reader's language, or in `locale` (a line's
+    description speaks the invoice's language)."""
+    with force_locale(locale) if locale else contextlib.nullcontext():
+        if at is None:
+            return _("delivered")
+        return _("delivered %(day)s", day=format_day(at, locale or current_language()))
 
 
 def _package_fee(invoice: Invoice) -> int | None:

@@ -6,6 +6,8 @@ keeps its stored label."""
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext, ngettext
 
@@ -25,6 +27,8 @@ _FIXED = {
 }
 BATCH = "app.invoices.batch.issue_and_send_drafts"
 RENDER = "app.documents.services.render_and_send"
+EMAIL = "app.core.mail.send_email"
+_EMAIL = re.compile(r"Email '(.*)' to (\S+)", re.DOTALL)
 
 
 def queue_label(queue: str) -> str:
@@ -54,6 +58,9 @@ def job_title(job: OutboxJob) -> str:
         number = _after(job.label, "Render PDF of ")
         if number is not None:
             return _("Render the PDF of %(number)s", number=number)
+    email = _EMAIL.fullmatch(job.label) if job.func == EMAIL else None
+    if email:
+        return _("Email “%(subject)s” to %(address)s", subject=email[1], address=email[2])
     name = _after(job.label, "Periodic: ")
     if name is not None:
         return _("Periodic: %(name)s", name=name)

@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from app.clients.models import Client
 from app.core.clock import today_in, utcnow
+from app.core.formatting import format_day
+from app.core.i18n import current_language
 from app.core.money import convert
 from app.core.permissions import Actor
 from app.extensions import db
@@ -172,19 +175,21 @@ def receivables(actor: Actor, now: dt.datetime | None = None) -> Receivables:
 
 def _rate_for(r, base_currency: str, by_invoice: dict, by_currency: dict) -> Rate | None:
     if r.currency == base_currency:
-        return Rate(Decimal(1), "same", "base currency")
+        return Rate(Decimal(1), "same", gettext("base currency"))
     if r.rate_to_base is not None:
-        return Rate(r.rate_to_base, "issue", "rate recorded at issue")
+        return Rate(r.rate_to_base, "issue", gettext("rate recorded at issue"))
     payment = by_invoice.get(r.id)
     if payment is not None:
+        day = format_day(payment.paid_on, current_language())
         return Rate(
-            payment.rate_to_base, "payment", f"rate of its payment on {payment.paid_on.isoformat()}"
+            payment.rate_to_base, "payment", gettext("rate of its payment on %(day)s", day=day)
         )
     payment = by_currency.get(r.currency)
     if payment is not None:
+        day = format_day(payment.paid_on, current_language())
         return Rate(
             payment.rate_to_base,
             "latest",
-            f"latest {r.currency} payment rate ({payment.paid_on.isoformat()})",
+            gettext("latest %(currency)s payment rate (%(day)s)", currency=r.currency, day=day),
         )
     return None

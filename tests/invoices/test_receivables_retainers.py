@@ -113,7 +113,7 @@ def test_receivables_page_and_api(app, team, owner, book):
     page = web(app, team.owner).get(f"/{team.slug}/receivables")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "latest EUR payment rate (2026-06-03)" in html and "rate recorded at issue" in html
+    assert "latest EUR payment rate (3 Jun 2026)" in html and "rate recorded at issue" in html
     assert book["yen"].number in html  # listed as not converted
     assert re.search(r'<canvas[^>]+data-labels="\[&#34;2026-06&#34;', html)
     assert 'data-values="[80.0, 270.0, 168.0]"' in html  # base-currency amounts by due month
