@@ -296,9 +296,10 @@ _WORD = re.compile(r"[^\W\d_]+")
 _ENGLISH = re.compile(r"[A-Za-z]{2,}")
 
 
-# Shown on the SOP pages from the SOP's own text (its roles as written in its YAML): SOP
-# display is being translated separately (issue #11); listed here so the rest is enforced.
-ELSEWHERE = {"/sops/": {"va", "qa", "owner", "manager", "client"}}
+# Shown on the SOP pages from the SOP's own text (its roles as written in its YAML) and the
+# codes of the languages an SOP is translated into ("AR · FR"): SOP display is translated
+# by its own work (issue #11); listed here so the rest of those pages is enforced.
+ELSEWHERE = {"/sops": {"va", "qa", "owner", "manager", "client", "AR", "FR", "EN"}}
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 
 
@@ -509,3 +510,29 @@ def test_no_english_is_left_on_any_page(app, speaks_pseudo):
         if check.found:
             failures.append(report(check.found, language))
     assert not failures, "\n\n".join(failures)
+
+
+def test_the_sweep_tells_english_from_translations_and_data():
+    """The detector itself: what it flags and what it leaves."""
+    people = People({"Harbour Bakery", "Weekly update, week of 30 Nov"})
+    words = {}
+
+    def words_of(part: str) -> frozenset[str]:
+        return words.setdefault(part, english_words(part, people, PSEUDO))
+
+    parts = [
+        pseudo("Clients"),  # translated
+        pseudo("Invoice %(number)s") % {"number": "INV-2026-00001"},  # a number in it
+        "Harbour Bakery",  # people's data
+        "Weekly update, week of 30 Nov",  # people's data, with a date in it
+        "Baton · USD",  # allowed
+        "Save changes",  # English: flagged
+        pseudo("Status: %(state)s") % {"state": "pending"},  # an untranslated value
+    ]
+    assert english_left(parts, words_of) == ["Save changes", "⟦Šţáţúš: pending⟧"]
+    english_words("Tue 8 Dec, 19:12 UTC", people, PSEUDO)
+    assert "Tue 8 Dec, 19:12 UTC" in ENGLISH_DATES  # reported for the formatting code
+    ENGLISH_DATES.clear()
+    arabic = People(set())
+    assert english_words("رمز ISO 4217", arabic, "ar") == frozenset()  # a term in Arabic
+    assert english_words("Save", arabic, "ar") == {"Save"}  # a msgid "translated" as English
