@@ -60,7 +60,7 @@ from app.reminders.services import (
     sends_per_step,
     update_step,
 )
-from app.reminders.texts import block_reason_text
+from app.reminders.texts import block_reason_text, skip_reason_text
 
 bp = Blueprint("reminders", __name__, template_folder="templates")
 
@@ -116,6 +116,12 @@ def reminder_step_label(offset: int) -> str:
     if offset < 0:
         return ngettext("%(num)d day before due", "%(num)d days before due", days)
     return ngettext("%(num)d day after due", "%(num)d days after due", days)
+
+
+@bp.app_template_global()
+def reminder_skip_reason(reason: str | None) -> str | None:
+    """Why a step was skipped, in the reader's language (the record keeps English)."""
+    return skip_reason_text(reason, reminder_step_label)
 
 
 # --- the ladder ------------------------------------------------------------------------------
