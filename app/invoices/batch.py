@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import zoneinfo
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from marshmallow import fields, validate
 from werkzeug.exceptions import NotFound
 
@@ -327,6 +329,20 @@ def recent_batches(actor: Actor, limit: int = 10) -> list[OutboxJob]:
     )
 
 
+_ISSUING = re.compile(r"Issuing (\d+) drafts")
+_ISSUED = re.compile(r"(\d+) issued, (\d+) not issued")
+
+
+def _progress(message: str | None) -> str:
+    """The job's progress message (stored in English, see issue_and_send_drafts) in the
+    reader's language."""
+    if found := _ISSUING.fullmatch(message or ""):
+        return ngettext("Issuing %(num)d draft", "Issuing %(num)d drafts", int(found[1]))
+    if found := _ISSUED.fullmatch(message or ""):
+        return _("%(issued)s issued, %(failed)s not issued", issued=found[1], failed=found[2])
+    return message or ""
+
+
 def batch_values(job: OutboxJob) -> dict[str, Any]:
     """A batch as plain values (page, fragment and API)."""
     result = job.result or {}
@@ -339,7 +355,7 @@ def batch_values(job: OutboxJob) -> dict[str, Any]:
         "total": job.progress_total or len(kwargs.get("invoice_ids") or []),
         "done": job.progress_done,
         "percent": job.percent,
-        "message": job.progress_message,
+        "message": _progress(job.progress_message),
         "issued": result.get("issued", 0),
         "skipped": result.get("skipped", 0),
         "failed": result.get("failed", []),

@@ -65,3 +65,30 @@ def job_title(job: OutboxJob) -> str:
     if name is not None:
         return _("Periodic: %(name)s", name=name)
     return job.label
+
+
+_PROGRESS = (
+    (re.compile(r"Starting"), lambda m: _("Starting")),
+    (
+        re.compile(r"(\d+) of (\d+) clients"),
+        lambda m: _("%(done)s of %(total)s clients", done=m[1], total=m[2]),
+    ),
+    (
+        re.compile(r"Issuing (\d+) drafts"),
+        lambda m: ngettext("Issuing %(num)d draft", "Issuing %(num)d drafts", int(m[1])),
+    ),
+    (
+        re.compile(r"(\d+) issued, (\d+) not issued"),
+        lambda m: _("%(issued)s issued, %(failed)s not issued", issued=m[1], failed=m[2]),
+    ),
+)
+
+
+def progress_text(message: str | None) -> str:
+    """A running job's progress message (stored in English) in the reader's language; one
+    this module does not know is shown as stored."""
+    for pattern, say in _PROGRESS:
+        found = pattern.fullmatch(message or "")
+        if found:
+            return say(found)
+    return message or ""
