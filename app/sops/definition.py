@@ -19,7 +19,8 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
-from app.core.errors import ValidationFailed
+from app.core.catalogues import N_
+from app.core.errors import CodedMessage, ValidationFailed
 from app.core.i18n import LANGUAGES
 from app.core.permissions import ALL_ROLES
 from app.core.schemas import BaseSchema
@@ -33,9 +34,9 @@ MAX_DUE_OFFSET_DAYS = 250  # business days, about a year
 MAX_ESTIMATE_MINUTES = 2400  # a 40-hour week
 
 SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-SLUG_HELP = "Use lower-case letters, digits and single hyphens (e.g. client-onboarding)."
+SLUG_HELP = N_("Use lower-case letters, digits and single hyphens (e.g. client-onboarding).")
 KEY_RE = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
-KEY_HELP = "Use lower-case letters, digits, - and _ (e.g. signed_contract)."
+KEY_HELP = N_("Use lower-case letters, digits, - and _ (e.g. signed_contract).")
 TOP_LEVEL_ORDER = (
     "slug",
     "title",
@@ -54,15 +55,51 @@ SOURCE_LANGUAGE = "en"  # an SOP's `language` when it does not say
 # --- problems ----------------------------------------------------------------------------
 
 
+def say(template: str, code: str = "invalid", **params: Any) -> CodedMessage:
+    """A problem's message from an English template marked with N_(): English as it is (the
+    CLI, logs), said again in the reader's language where a page or the API shows it."""
+    return CodedMessage(template.format(**params), code, template=template, params=params)
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an SOP: the dotted path of the field ('' for the whole file)."""
+    """One thing wrong with an SOP: the dotted path of the field ('' for the whole file).
+    The path is kept as written (`stages.2.items.0.text`); the message, and a path that is
+    words ("line 3, column 5"), may be CodedMessages, translated where shown."""
 
     path: str
     message: str
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
+
+    def translated(self) -> Problem:
+        path = self.path.translated() if isinstance(self.path, CodedMessage) else self.path
+        message = self.message
+        coded = message if isinstance(message, CodedMessage) else CodedMessage(str(message))
+        return Problem(path, coded.translated())
+
+
+class ProblemLine(CodedMessage):
+    """One line of an SOP's problem report (`file: path: message`) as a field message: the
+    message's code for the API, the whole line said again in the reader's language by
+    `translated()` (app.core.errors.in_reader_language), file name and path kept."""
+
+    problem: Problem
+    prefix: str
+
+    def __new__(cls, problem: Problem, prefix: str = "") -> ProblemLine:
+        message = problem.message
+        coded = message if isinstance(message, CodedMessage) else CodedMessage(str(message))
+        self = super().__new__(
+            cls, prefix + str(problem), coded.code, template=coded.template, params=coded.params
+        )
+        self.problem = problem
+        self.prefix = prefix
+        return self
+
+    def translated(self) -> ProblemLine:
+        return ProblemLine(self.problem.translated(), self.prefix)
 
 
 class SopInvalid(ValidationFailed):
@@ -75,7 +112,7 @@ class SopInvalid(ValidationFailed):
         self.source = source
         self.field = field
         prefix = f"{source}: " if source else ""
-        super().__init__({field: [prefix + str(p) for p in problems]})
+        super().__init__({field: [ProblemLine(p, prefix) for p in problems]})
 
     def lines(self) -> list[str]:
         return [f"{self.source or '<text>'}: {p}" for p in self.problems]
@@ -120,7 +157,7 @@ class VersionLabel(fields.String):
         if isinstance(value, int):
             return str(value)
         if isinstance(value, float):
-            raise ValidationError('Write the version in quotes, e.g. version: "1.0".')
+            raise ValidationError(N_('Write the version in quotes, e.g. version: "1.0".'))
         return super()._deserialize(value, attr, data, **kwargs)
 
 
@@ -161,7 +198,7 @@ class StageDefinition(BaseSchema):
         validate=validate.Length(
             min=1,
             max=MAX_ITEMS_PER_STAGE,
-            error="Add between {min} and {max} checklist items.",
+            error=N_("Add between {min} and {max} checklist items."),
         ),
     )
 
@@ -187,28 +224,28 @@ class SopDefinition(BaseSchema):
     language = fields.String(
         load_default=SOURCE_LANGUAGE,
         validate=validate.OneOf(
-            list(LANGUAGES), error="Must be one of the languages Baton speaks: {choices}."
+            list(LANGUAGES), error=N_("Must be one of the languages Baton speaks: {choices}.")
         ),
     )
     description = _text(5000, required=True)
     roles = fields.List(
         fields.String(validate=validate.OneOf(ALL_ROLES)),
         required=True,
-        validate=validate.Length(min=1, error="Name at least one role."),
+        validate=validate.Length(min=1, error=N_("Name at least one role.")),
     )
     client_approval = _flag(load_default=False)
     stages = fields.List(
         fields.Nested(StageDefinition),
         required=True,
         validate=validate.Length(
-            min=1, max=MAX_STAGES, error="Add between {min} and {max} stages."
+            min=1, max=MAX_STAGES, error=N_("Add between {min} and {max} stages.")
         ),
     )
     rubric = fields.List(
         fields.Nested(RubricCriterion),
         required=True,
         validate=validate.Length(
-            min=1, max=MAX_RUBRIC, error="Add between {min} and {max} rubric criteria."
+            min=1, max=MAX_RUBRIC, error=N_("Add between {min} and {max} rubric criteria.")
         ),
     )
     # Checked apart (app.sops.translations_format), against the stages, items and rubric.
@@ -226,7 +263,7 @@ def _flatten(messages: Any, prefix: tuple[str, ...] = ()) -> list[Problem]:
         for message in messages:
             out += _flatten(message, prefix)
     else:
-        out.append(Problem(".".join(prefix), str(messages)))
+        out.append(Problem(".".join(prefix), messages))
     return out
 
 
@@ -251,9 +288,12 @@ def _cross_checks(data: dict) -> list[Problem]:
         key = stage.get("key")
         if isinstance(key, str):
             if key in stage_keys:
-                out.append(
-                    Problem(f"{here}.key", f"Duplicate stage key {key!r} (also {stage_keys[key]}).")
+                message = say(
+                    N_("Duplicate stage key {key} (also {other})."),
+                    key=repr(key),
+                    other=stage_keys[key],
                 )
+                out.append(Problem(f"{here}.key", message))
             stage_keys.setdefault(key, f"{here}.key")
         due = stage.get("due_offset_days")
         if isinstance(due, int) and not isinstance(due, bool):
@@ -261,7 +301,10 @@ def _cross_checks(data: dict) -> list[Problem]:
                 out.append(
                     Problem(
                         f"{here}.due_offset_days",
-                        f"Must not be earlier than the previous stage's ({previous_due}).",
+                        say(
+                            N_("Must not be earlier than the previous stage's ({days})."),
+                            days=previous_due,
+                        ),
                     )
                 )
             previous_due = due
@@ -272,8 +315,14 @@ def _cross_checks(data: dict) -> list[Problem]:
                     out.append(
                         Problem(
                             f"{here}.items.{i}.key",
-                            f"Duplicate item key {key!r} (also {item_keys[key]}); item keys "
-                            "are unique across the whole SOP.",
+                            say(
+                                N_(
+                                    "Duplicate item key {key} (also {other}); item keys are "
+                                    "unique across the whole SOP."
+                                ),
+                                key=repr(key),
+                                other=item_keys[key],
+                            ),
                         )
                     )
                 item_keys.setdefault(key, f"{here}.items.{i}.key")
@@ -285,23 +334,30 @@ def _cross_checks(data: dict) -> list[Problem]:
             if key in rubric_keys:
                 out.append(
                     Problem(
-                        f"{here}.key", f"Duplicate rubric key {key!r} (also {rubric_keys[key]})."
+                        f"{here}.key",
+                        say(
+                            N_("Duplicate rubric key {key} (also {other})."),
+                            key=repr(key),
+                            other=rubric_keys[key],
+                        ),
                     )
                 )
             rubric_keys.setdefault(key, f"{here}.key")
         kind, mark = criterion.get("kind"), criterion.get("pass_mark")
         if kind == "score" and mark is None:
-            out.append(Problem(f"{here}.pass_mark", "Score criteria need a pass mark (1-5)."))
+            out.append(Problem(f"{here}.pass_mark", N_("Score criteria need a pass mark (1-5).")))
         if kind == "pass_fail" and mark is not None:
             out.append(
-                Problem(f"{here}.pass_mark", "Only score criteria have a pass mark; remove it.")
+                Problem(f"{here}.pass_mark", N_("Only score criteria have a pass mark; remove it."))
             )
     roles = data.get("roles")
     if isinstance(roles, list):
         seen: set = set()
         for i, role in enumerate(roles):
             if isinstance(role, str) and role in seen:
-                out.append(Problem(f"roles.{i}", f"{role!r} is listed twice."))
+                out.append(
+                    Problem(f"roles.{i}", say(N_("{role} is listed twice."), role=repr(role)))
+                )
             if isinstance(role, str):
                 seen.add(role)
     return out
@@ -348,7 +404,7 @@ def validate_definition(data: Any, *, source: str | None = None, field: str = "y
     problem's path."""
     if not isinstance(data, dict):
         raise SopInvalid(
-            [Problem("", "Must be a mapping of fields (slug, title, version, ...).")],
+            [Problem("", N_("Must be a mapping of fields (slug, title, version, ...)."))],
             source=source,
             field=field,
         )

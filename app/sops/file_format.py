@@ -16,11 +16,14 @@ from typing import Any
 
 import yaml
 
+from app.core.catalogues import N_
+from app.core.errors import CodedMessage
 from app.sops.definition import (
     TOP_LEVEL_ORDER,
     Problem,
     SopInvalid,
     content_hash,
+    say,
     validate_definition,
 )
 
@@ -39,7 +42,10 @@ class _SopLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in SOP files", event.start_mark
+                None,
+                None,
+                say(N_("Not valid YAML: aliases (*name) are not allowed in SOP files.")),
+                event.start_mark,
             )
         return super().compose_node(parent, index)
 
@@ -55,23 +61,30 @@ class _SopLoader(yaml.SafeLoader):
                     continue  # unhashable: construct_mapping reports it
                 if duplicate:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                        None,
+                        None,
+                        say(N_("Not valid YAML: duplicate key {key}."), key=repr(key)),
+                        key_node.start_mark,
                     )
         return super().construct_mapping(node, deep=deep)
+
+
+def _count() -> str:
+    return f"{MAX_YAML_CHARS:,}"
 
 
 def _mark(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     if mark is None:
         return ""
-    return f"line {mark.line + 1}, column {mark.column + 1}"
+    return say(N_("line {line}, column {column}"), line=mark.line + 1, column=mark.column + 1)
 
 
 def load_yaml(text: str, *, source: str | None = None, field: str = "yaml") -> Any:
     """Parse YAML text safely into plain data, or raise SopInvalid."""
     if len(text) > MAX_YAML_CHARS:
         raise SopInvalid(
-            [Problem("", f"Too long: at most {MAX_YAML_CHARS:,} characters.")],
+            [Problem("", say(N_("Too long: at most {count} characters."), count=_count()))],
             source=source,
             field=field,
         )
@@ -80,13 +93,19 @@ def load_yaml(text: str, *, source: str | None = None, field: str = "yaml") -> A
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc)
         where = _mark(exc)
-        message = f"Not valid YAML: {problem}."
+        message = say(N_("Not valid YAML: {problem}."), problem=problem)
+        if isinstance(problem, CodedMessage):
+            message = problem  # ours (_SopLoader), already a whole sentence
         if "could not determine a constructor" in str(exc):
-            message = "Not valid YAML: tags (!something) are not allowed; write plain values."
+            message = say(
+                N_("Not valid YAML: tags (!something) are not allowed; write plain values.")
+            )
         raise SopInvalid([Problem(where, message)], source=source, field=field) from exc
     except RecursionError as exc:
         raise SopInvalid(
-            [Problem("", "Not valid YAML: nested too deeply.")], source=source, field=field
+            [Problem("", say(N_("Not valid YAML: nested too deeply.")))],
+            source=source,
+            field=field,
         ) from exc
 
 
@@ -124,7 +143,7 @@ def decode_upload(raw: bytes, *, source: str, field: str = "file") -> str:
     """An uploaded file's bytes as text (UTF-8, a byte-order mark allowed)."""
     if len(raw) > MAX_YAML_CHARS * 4:
         raise SopInvalid(
-            [Problem("", f"Too large: at most {MAX_YAML_CHARS:,} characters.")],
+            [Problem("", say(N_("Too large: at most {count} characters."), count=_count()))],
             source=source,
             field=field,
         )
@@ -132,7 +151,7 @@ def decode_upload(raw: bytes, *, source: str, field: str = "file") -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SopInvalid(
-            [Problem("", "Not UTF-8 text; save the file as UTF-8 YAML.")],
+            [Problem("", say(N_("Not UTF-8 text; save the file as UTF-8 YAML.")))],
             source=source,
             field=field,
         ) from exc

@@ -21,12 +21,13 @@ import sqlalchemy as sa
 from flask_babel import gettext
 
 from app.audit.services import record
+from app.core.catalogues import N_
 from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
 from app.core.tenancy import tenant
 from app.extensions import db
-from app.sops.definition import Problem, SopInvalid
+from app.sops.definition import Problem, SopInvalid, say
 from app.sops.file_format import ParsedSop, parse_sop, retitle_yaml
 from app.sops.models import Sop, SopVersion
 from app.sops.queries import find_sop_by_slug
@@ -140,7 +141,15 @@ def _new_sop(actor: Actor, parsed: ParsedSop, *, source: str, action: str, summa
 
 def _slug_taken(slug: str) -> SopInvalid:
     return SopInvalid(
-        [Problem("slug", f"An SOP with the slug {slug!r} already exists; choose another slug.")]
+        [
+            Problem(
+                "slug",
+                say(
+                    N_("An SOP with the slug {slug} already exists; choose another slug."),
+                    slug=repr(slug),
+                ),
+            )
+        ]
     )
 
 
@@ -175,8 +184,13 @@ def update_sop(
             [
                 Problem(
                     "slug",
-                    f"Must stay {sop.slug!r}: the slug names this SOP. Clone it to make "
-                    "an SOP with another slug.",
+                    say(
+                        N_(
+                            "Must stay {slug}: the slug names this SOP. Clone it to make an "
+                            "SOP with another slug."
+                        ),
+                        slug=repr(sop.slug),
+                    ),
                 )
             ],
             source=source,

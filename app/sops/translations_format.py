@@ -26,6 +26,8 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
+from app.core.catalogues import N_
+from app.core.errors import CodedMessage
 from app.core.i18n import LANGUAGES
 from app.core.schemas import BaseSchema
 
@@ -58,7 +60,22 @@ class _CriterionTexts(BaseSchema):
 
 
 _PART_SCHEMAS = {"stages": _StageTexts, "items": _ItemTexts, "rubric": _CriterionTexts}
-_PART_NAMES = {"stages": "stage", "items": "checklist item", "rubric": "rubric criterion"}
+# What a part's problems say, one sentence per part (a translator needs whole sentences).
+_NOT_A_MAPPING = {
+    "stages": N_("Must be a mapping of stage keys to their translated texts."),
+    "items": N_("Must be a mapping of checklist item keys to their translated texts."),
+    "rubric": N_("Must be a mapping of rubric criterion keys to their translated texts."),
+}
+_NO_SUCH_KEY = {
+    "stages": N_("The SOP has no stage with the key {key}."),
+    "items": N_("The SOP has no checklist item with the key {key}."),
+    "rubric": N_("The SOP has no rubric criterion with the key {key}."),
+}
+
+
+def _say(template: str, **params: Any) -> CodedMessage:
+    """As app.sops.definition.say (which imports this module)."""
+    return CodedMessage(template.format(**params), template=template, params=params)
 
 
 def _flat(messages: Any, prefix: str) -> list[tuple[str, str]]:
@@ -70,7 +87,7 @@ def _flat(messages: Any, prefix: str) -> list[tuple[str, str]]:
         for message in messages:
             out += _flat(message, prefix)
     else:
-        out.append((prefix, str(messages)))
+        out.append((prefix, messages))
     return out
 
 
@@ -94,19 +111,19 @@ def _keys(data: dict) -> dict[str, set[str]]:
 def _check_part(
     part: str, value: Any, known: set[str], here: str
 ) -> tuple[dict, list[tuple[str, str]]]:
-    name = _PART_NAMES[part]
     if not isinstance(value, dict):
-        return {}, [(here, f"Must be a mapping of {name} keys to their translated texts.")]
+        return {}, [(here, _NOT_A_MAPPING[part])]
     out: dict = {}
     problems: list[tuple[str, str]] = []
     for key, texts in value.items():
         path = f"{here}.{key}"
         if str(key) not in known:
-            problems.append((path, f"The SOP has no {name} with the key {str(key)!r}."))
+            problems.append((path, _say(_NO_SUCH_KEY[part], key=repr(str(key)))))
             continue
         if not isinstance(texts, dict):
             field = "title" if part == "stages" else "text"
-            problems.append((path, f"Must be a mapping of translated texts ({field}: ...)."))
+            message = _say(N_("Must be a mapping of translated texts ({field}: ...)."), field=field)
+            problems.append((path, message))
             continue
         try:
             loaded = _PART_SCHEMAS[part]().load(texts)
@@ -114,7 +131,7 @@ def _check_part(
             problems += _flat(exc.messages, path)
             continue
         if not loaded:
-            problems.append((path, "Empty: translate its title or description, or remove it."))
+            problems.append((path, N_("Empty: translate its title or description, or remove it.")))
             continue
         out[str(key)] = loaded
     return out, problems
@@ -128,7 +145,10 @@ def check_translations(data: dict) -> tuple[dict, list[tuple[str, str]]]:
         return {}, []
     if not isinstance(raw, dict):
         return {}, [
-            ("translations", "Must be a mapping of languages (e.g. ar, fr) to translated texts.")
+            (
+                "translations",
+                N_("Must be a mapping of languages (e.g. ar, fr) to translated texts."),
+            )
         ]
     source = data.get("language") if isinstance(data.get("language"), str) else "en"
     others = [code for code in LANGUAGES if code != source]
@@ -139,20 +159,35 @@ def check_translations(data: dict) -> tuple[dict, list[tuple[str, str]]]:
         here = f"translations.{language}"
         if language not in LANGUAGES:
             problems.append(
-                (here, f"Baton does not speak {language!r}; use one of: {', '.join(others)}.")
+                (
+                    here,
+                    _say(
+                        N_("Baton does not speak {language}; use one of: {languages}."),
+                        language=repr(language),
+                        languages=", ".join(others),
+                    ),
+                )
             )
             continue
         if language == source:
             problems.append(
-                (here, f"This is the SOP's own language (language: {source}); remove it.")
+                (
+                    here,
+                    _say(
+                        N_("This is the SOP's own language (language: {language}); remove it."),
+                        language=source,
+                    ),
+                )
             )
             continue
         if not isinstance(entry, dict) or not entry:
             problems.append(
                 (
                     here,
-                    "Must be a mapping of translated texts (title, description, stages, "
-                    "items, rubric).",
+                    N_(
+                        "Must be a mapping of translated texts (title, description, stages, "
+                        "items, rubric)."
+                    ),
                 )
             )
             continue

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.utils import secure_filename
 
-from app.core.errors import Conflict, ValidationFailed
+from app.core.errors import Conflict, ValidationFailed, in_reader_language
 from app.core.permissions import MANAGERS, STAFF, roles
 from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
@@ -264,7 +264,7 @@ def new_sop(agency_slug: str) -> ResponseReturnValue:
             return redirect(_detail_url(sop))
         except ValidationFailed as exc:
             db.session.rollback()
-            errors = exc.errors
+            errors = in_reader_language(exc.errors)
     return render_template("sops/edit.html", sop=None, values=values, errors=errors), (
         422 if errors else 200
     )
@@ -295,7 +295,7 @@ def edit_sop(agency_slug: str, sop_id: int) -> ResponseReturnValue:
             return redirect(_detail_url(sop))
         except (ValidationFailed, Conflict) as exc:
             db.session.rollback()
-            errors = exc.errors or {"_schema": [exc.message]}
+            errors = in_reader_language(exc.errors or {"_schema": [exc.message]})
             status = exc.status
     return render_template("sops/edit.html", sop=sop, values=values, errors=errors), status
 
@@ -321,7 +321,7 @@ def clone(agency_slug: str, sop_id: int) -> ResponseReturnValue:
             return redirect(_detail_url(new))
         except (ValidationFailed, Conflict) as exc:
             db.session.rollback()
-            errors = exc.errors or {"_schema": [exc.message]}
+            errors = in_reader_language(exc.errors or {"_schema": [exc.message]})
             status = exc.status
     return render_template("sops/clone.html", sop=sop, values=values, errors=errors), status
 
@@ -350,7 +350,7 @@ def import_file(agency_slug: str) -> ResponseReturnValue:
             return redirect(_detail_url(sop))
         except (ValidationFailed, Conflict) as exc:
             db.session.rollback()
-            errors = exc.errors or {"_schema": [exc.message]}
+            errors = in_reader_language(exc.errors or {"_schema": [exc.message]})
     return render_template("sops/import.html", errors=errors), (422 if errors else 200)
 
 

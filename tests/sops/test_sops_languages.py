@@ -5,15 +5,19 @@ content (titles, checklist texts) comes from the version's translations where it
 
 from __future__ import annotations
 
+import html
+import io
 import re
 
 import pytest
 
 from app.extensions import db
+from app.sops.definition import SopInvalid
+from app.sops.file_format import parse_sop
 from app.sops.models import Sop
 from app.sops.services import install_library
-from tests.clients.support import web
-from tests.sops.support import sops_of
+from tests.clients.support import api, web
+from tests.sops.support import sops_of, to_yaml, valid_data
 
 
 @pytest.fixture
@@ -95,3 +99,63 @@ def test_a_french_speaking_va_reads_the_library_in_french(app, team, library):
         "&#39;", "'"
     )
     assert "Checklist, stage by stage" not in page
+
+
+def _bad_sop_yaml() -> str:
+    """An SOP with a problem of every kind: a marshmallow message, one of ours with a
+    parameter, a cross-field rule and a translation naming a key the SOP lacks."""
+    data = valid_data(roles=["va", "va"])
+    data["stages"][1]["key"] = "prepare"
+    data["stages"][1]["items"][0]["evidence"] = "screenshot"
+    data["rubric"][1].pop("pass_mark")
+    data["translations"] = {"fr": {"stages": {"nowhere": {"title": "Nulle part"}}}}
+    return to_yaml(data)
+
+
+def test_the_problems_of_a_written_sop_are_listed_in_arabic_with_their_paths(app, team):
+    _speaks(team.owner, "ar")
+    http = web(app, team.owner)
+    resp = http.post(f"/{team.slug}/sops/new", data={"yaml": _bad_sop_yaml()})
+    assert resp.status_code == 422
+    page = html.unescape(resp.get_data(as_text=True))
+    for line in (
+        "roles.1: 'va' مذكور مرتين.",
+        "stages.1.key: مفتاح مرحلة مكرر 'prepare' (مستخدم أيضًا في stages.0.key).",
+        "stages.1.items.0.evidence: يجب أن تكون إحدى القيم التالية: none, link, file, note.",
+        "rubric.1.pass_mark: تحتاج معايير الدرجات إلى درجة نجاح (1-5).",
+        "translations.fr.stages.nowhere: لا يحتوي الـSOP على مرحلة بالمفتاح 'nowhere'.",
+    ):
+        assert line in page, line
+    for english in ("is listed twice", "Duplicate stage key", "Must be one of", "has no stage"):
+        assert english not in page, english
+
+    resp = http.post(
+        f"/{team.slug}/sops/import",
+        data={"file": (io.BytesIO(b"slug: [\n"), "broken.yaml")},
+        content_type="multipart/form-data",
+    )
+    page = html.unescape(resp.get_data(as_text=True))
+    assert "broken.yaml: السطر 2، العمود 1: صيغة YAML غير صالحة: " in page
+    resp = http.post(
+        f"/{team.slug}/sops/import",
+        data={"file": (io.BytesIO(b"\xff\xfe\x00bad"), "bad.yaml")},
+        content_type="multipart/form-data",
+    )
+    assert "bad.yaml: ليس نصًا بترميز UTF-8" in html.unescape(resp.get_data(as_text=True))
+
+
+def test_the_api_answers_an_sops_problems_in_french_and_the_cli_keeps_english(app, team):
+    client = api(app, team.owner)
+    client.headers["Accept-Language"] = "fr"
+    resp = client.post("/sops", json={"yaml": _bad_sop_yaml()})
+    assert resp.status_code == 422
+    lines = resp.get_json()["errors"]["yaml"]
+    assert "roles.1: 'va' figure deux fois." in lines
+    assert "rubric.1.pass_mark: Les critères notés ont besoin d'une note de passage (1-5)." in (
+        lines
+    )
+    assert resp.get_json()["error_codes"]["yaml"][0] == "invalid"
+    # Without a request (the `flask sops` commands), the same problems read in English.
+    with pytest.raises(SopInvalid) as caught:
+        parse_sop(_bad_sop_yaml(), source="sops/bad.yaml")
+    assert "sops/bad.yaml: roles.1: 'va' is listed twice." in caught.value.lines()
