@@ -30,6 +30,7 @@ from flask_babel import gettext
 from app.core.clock import utcnow
 from app.core.permissions import Actor
 from app.extensions import db
+from app.sops.localize import localized_titles
 from app.sops.models import Sop, SopVersion
 from app.users.models import Membership, User
 from app.work.models import Review, WorkItem
@@ -254,8 +255,13 @@ def _member_names(ids: Iterable[int | None]) -> dict[int, str]:
 
 def _sop_titles(ids: Iterable[int | None]) -> dict[int, str]:
     wanted = [i for i in ids if i is not None]
-    rows = db.session.execute(sa.select(Sop.id, Sop.title).where(Sop.id.in_(wanted))).all()
-    return {r.id: r.title for r in rows}
+    rows = db.session.execute(
+        sa.select(Sop.id, Sop.title, SopVersion.definition)
+        .outerjoin(SopVersion, SopVersion.id == Sop.current_version_id)
+        .where(Sop.id.in_(wanted))
+    ).all()
+    # In the reader's language where the SOP's current version is translated.
+    return localized_titles((r.id, r.definition or {"title": r.title}) for r in rows)
 
 
 @dataclass

@@ -28,7 +28,8 @@ from app.core.clock import utcnow
 from app.core.pagination import Page
 from app.core.permissions import Actor
 from app.extensions import db
-from app.sops.models import Sop
+from app.sops.localize import localized_titles
+from app.sops.models import Sop, SopVersion
 from app.users.models import Membership, User
 from app.work.models import OPEN_STATES, QUADRANTS, STATES, ChecklistState, WorkItem
 from app.work.queries import contains, visible_work_items
@@ -435,14 +436,17 @@ def client_name(actor: Actor, client_id: int) -> str | None:
 
 
 def sop_options(actor: Actor) -> list[tuple[int, str]]:
-    """(id, title) of the agency's SOPs that are not archived."""
+    """(id, title) of the agency's SOPs that are not archived, the title in the reader's
+    language where the current version is translated (app.sops.localize), by that title."""
     rows = db.session.execute(
-        sa.select(Sop.id, Sop.title)
+        sa.select(Sop.id, Sop.title, SopVersion.definition)
+        .outerjoin(SopVersion, SopVersion.id == Sop.current_version_id)
         .where(Sop.archived_at.is_(None))
         .order_by(Sop.title, Sop.id)
         .limit(OPTION_LIMIT)
     ).all()
-    return [(r.id, r.title) for r in rows]
+    titles = localized_titles((r.id, r.definition or {"title": r.title}) for r in rows)
+    return sorted(((r.id, titles[r.id]) for r in rows), key=lambda o: (o[1].casefold(), o[0]))
 
 
 def va_options(actor: Actor) -> list[tuple[int, str]]:

@@ -27,6 +27,7 @@ from app.core.mail import OutboundEmail, queue_email, recipient_locale
 from app.core.tenancy import all_tenants, tenant
 from app.core.timezones import short_in_zone
 from app.extensions import db
+from app.sops.localize import localized_titles
 from app.users.models import Membership
 from app.work.models import OPEN_STATES, WorkItem
 
@@ -62,7 +63,8 @@ def _context(item: WorkItem, agency: Agency, recipient: Membership, locale: str 
         "due_client": short_in_zone(item.due_at, client.time_zone, language) if item.due_at else "",
         "due_recipient": short_in_zone(item.due_at, zone, language) if item.due_at else "",
         "link": item_link(agency.slug, item.id),
-        "sop_title": item.sop_version.definition.get("title", ""),
+        # The SOP's title as the recipient reads it (its translation where it has one).
+        "sop_title": localized_titles([(item.id, item.sop_version.definition)], language)[item.id],
     }
 
 

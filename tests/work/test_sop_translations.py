@@ -12,7 +12,7 @@ import re
 from app.extensions import db
 from app.sops.definition import validate_definition
 from tests.factories import DEFAULT_SOP_DEFINITION, SopFactory, SopVersionFactory
-from tests.work.support import Flow, web
+from tests.work.support import Flow, emails, web
 
 TRANSLATIONS = {
     "ar": {
@@ -137,3 +137,13 @@ def test_work_keeps_the_version_it_started_with(app, desk):
     collect = _check_label(page, "collect")
     assert "Collect the figures" in collect and 'lang="en"' in collect
     assert "اجمع الأرقام" not in page
+
+
+def test_the_assignment_email_names_the_sop_as_the_assignee_reads_it(app, desk):
+    version = _translated_version(desk)
+    _speaks(desk.va, "ar")
+    flow = Flow(app, desk, sop_version_id=version.id)
+    (email,) = emails(f"work:{flow.id}:assigned:")
+    assert "التقرير الشهري" in email.text_body
+    assert "التقرير الشهري" in email.html_body
+    assert "Monthly report" not in email.text_body + email.html_body

@@ -11,7 +11,7 @@ import re
 from app.extensions import db
 from tests.clients.support import web
 from tests.work_screens.conftest import Shop
-from tests.work_screens.support import make_item, make_review
+from tests.work_screens.support import DEFINITION, make_item, make_review, make_sop
 
 H = dt.timedelta(hours=1)
 
@@ -105,3 +105,19 @@ def test_refusals_of_the_screens_speak_the_readers_language(app, shop: Shop):
     resp = web(app, t.owner).get(f"/{shop.slug}/board?client=999999")
     assert resp.status_code == 422
     assert "لا يوجد عميل كهذا." in resp.get_data(as_text=True)
+
+
+def test_sop_titles_on_the_filters_and_quality_follow_the_readers_language(app, shop: Shop):
+    t = shop.team
+    _speaks(t.owner, "ar")
+    definition = {**DEFINITION, "translations": {"ar": {"title": "التقرير الأسبوعي"}}}
+    version = make_sop(t.agency.id, title="Weekly client report", definition=definition)
+    item = make_item(version, t.client.id, assignee_id=t.va.id, reviewer_id=t.qa.id)
+    make_review(item, "approved", reviewer_id=t.qa.id)
+    for path in ("/work", "/board", "/quality"):
+        page = _get(app, t.owner, f"/{shop.slug}{path}")
+        assert "التقرير الأسبوعي" in page, path
+        assert "Weekly client report" not in page, path
+    # A reader of a language the SOP is not translated into gets its own title.
+    _speaks(t.owner, "fr")
+    assert "Weekly client report" in _get(app, t.owner, f"/{shop.slug}/quality")
