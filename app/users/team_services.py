@@ -19,7 +19,7 @@ from app.audit.services import changed, record, snapshot
 from app.clients.models import Client
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
-from app.core.mail import queue_email, recipient_locale
+from app.core.mail import queue_email
 from app.core.permissions import Actor
 from app.core.security import new_token, token_hash
 from app.core.tenancy import tenant
@@ -204,7 +204,7 @@ def invite_member(actor: Actor, data: dict, *, link: Callable[[str], str]) -> In
         db.session,
         key=f"invitation:{invitation.id}",
         to=email,
-        locale=defaults["locale"] if invitation.client_id else recipient_locale(actor.user.locale),
+        locale=defaults["locale"],
         subject=lazy_gettext(
             "%(inviter)s invited you to %(agency)s on Baton",
             inviter=actor.user.name,
@@ -357,14 +357,19 @@ def _join(invitation: Invitation, user: User, *, ip: str | None) -> Membership:
 
 
 def invitee_defaults(invitation: Invitation) -> dict:
-    """The time zone and locale a new account starts with: a client contact's are their
-    client's (they live where the client is), everyone else's the agency's."""
+    """The time zone and locale a new account starts with, the locale being the language
+    the invitation was written in: a client contact's are their client's (they live where
+    the client is); anyone else starts in the agency's time zone and their inviter's
+    language (English if the inviter has left Baton)."""
     with tenant(invitation.agency_id):
         agency = db.session.get(Agency, invitation.agency_id)
         client = db.session.get(Client, invitation.client_id) if invitation.client_id else None
         if client is not None:
             return {"time_zone": client.time_zone, "locale": client.locale or "en"}
-        return {"time_zone": agency.time_zone, "locale": "en"}
+        inviter = (
+            db.session.get(User, invitation.invited_by_id) if invitation.invited_by_id else None
+        )
+        return {"time_zone": agency.time_zone, "locale": (inviter and inviter.locale) or "en"}
 
 
 def accept_invitation_as_new_user(

@@ -241,3 +241,17 @@ def test_a_client_contact_starts_in_their_clients_time_zone_and_locale(app, team
     path = _invite(app, team, "amal@example.test", "qa")
     page = app.test_client().get(path).get_data(as_text=True)
     assert re.search(r'name="time_zone"[^>]*value="Europe/London"', page)
+
+
+def test_a_team_member_starts_in_the_language_their_invitation_was_written_in(app, team):
+    team.owner.user.locale = "fr"
+    db.session.commit()
+    path = _invite(app, team, "amal@example.test", "qa")
+    (email,) = emails_to("amal@example.test")
+    assert "Accepter l’invitation" in email.html_body  # the inviter's language
+    resp = app.test_client().post(
+        path, data={"name": "Amal", "password": "a-good-password", "time_zone": "Europe/Paris"}
+    )
+    assert resp.status_code == 302
+    user = db.session.scalar(sa.select(User).where(User.email == "amal@example.test"))
+    assert (user.time_zone, user.locale) == ("Europe/Paris", "fr")
