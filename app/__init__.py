@@ -48,6 +48,10 @@ def create_app(config: dict | None = None) -> Flask:
         default_translation_directories=translation_directories(),
         locale_selector=select_locale,
     )
+    # Numbers inside translated sentences in the reader's digits (app.core.translation).
+    from app.core.translation import install_jinja_gettext
+
+    install_jinja_gettext(app)
 
     _import_models()
 

@@ -13,8 +13,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from app.agencies.schemas import AgencySettingsIn
@@ -22,6 +20,8 @@ from app.agencies.services import update_agency_settings
 from app.core.errors import ValidationFailed
 from app.core.permissions import ALL_ROLES, public, roles
 from app.core.schemas import load_form
+from app.core.translation import gettext as _
+from app.core.translation import lazy_gettext
 from app.core.uow import commit
 from app.extensions import db
 from app.users.services import active_memberships

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
-from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from app.audit.models import AuditEvent
@@ -14,6 +13,7 @@ from app.audit.schemas import AuditEventOut, AuditFilterArgs, AuditPageOut
 from app.core.errors import Forbidden
 from app.core.pagination import paginate
 from app.core.permissions import roles
+from app.core.translation import gettext as _
 
 blp = Blueprint("audit_api", __name__, url_prefix="/api/v1/<agency_slug>", description="Audit log")
 

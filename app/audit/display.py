@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from app.audit.labels import ACTION_LABELS, ENTITY_LABELS, FIELD_LABELS, VALUE_LABELS
 from app.audit.models import AuditEvent
@@ -26,6 +25,7 @@ from app.clients.models import Client, ServicePackage
 from app.core.formatting import format_datetime, format_day, role_label
 from app.core.i18n import current_language
 from app.core.money import format_money
+from app.core.translation import gettext as _
 from app.extensions import db
 from app.invoices.models import Invoice, InvoiceLine
 from app.payments.models import Payment

@@ -3,8 +3,7 @@ reader's language (the stored codes stay as they are)."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext
-
+from app.core.translation import lazy_gettext
 from app.work.labels import STATE_BADGES
 
 FIELD_LABELS = {

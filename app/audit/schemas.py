@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.core.schemas import BaseSchema, Id, PageArgs
+from app.core.translation import gettext as _
 
 
 class AuditFilterArgs(PageArgs):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.audit.display import LONG_VALUE, action_label, entity_label, present_events
@@ -15,6 +14,7 @@ from app.core.errors import Forbidden, ValidationFailed
 from app.core.pagination import paginate
 from app.core.permissions import roles
 from app.core.schemas import load_form
+from app.core.translation import gettext as _
 from app.core.web import viewer_zone
 
 bp = Blueprint("audit", __name__, template_folder="templates")

@@ -25,10 +25,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import gettext
 
 from app.core.clock import utcnow
 from app.core.permissions import Actor
+from app.core.translation import gettext
 from app.extensions import db
 from app.sops.localize import localized_titles
 from app.sops.models import Sop, SopVersion

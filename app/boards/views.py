@@ -17,7 +17,6 @@ from typing import Any
 
 from flask import Blueprint, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup, escape
 from marshmallow import fields, validate
 from werkzeug.datastructures import MultiDict
@@ -45,6 +44,7 @@ from app.core.i18n import current_language
 from app.core.permissions import MANAGERS, roles
 from app.core.schemas import BaseSchema, load_form
 from app.core.timezones import zone_label
+from app.core.translation import gettext, lazy_gettext
 from app.work.labels import STATE_BADGES
 from app.work.models import STATES
 

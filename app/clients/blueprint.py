@@ -7,7 +7,6 @@ imports both before registering it.
 from __future__ import annotations
 
 from flask import Blueprint
-from flask_babel import lazy_gettext
 
 from app.clients.models import (
     ASSIGNMENT_KINDS,
@@ -17,6 +16,7 @@ from app.clients.models import (
     PRICINGS,
 )
 from app.core.money import page_money
+from app.core.translation import lazy_gettext
 
 bp = Blueprint("clients", __name__, template_folder="templates")
 

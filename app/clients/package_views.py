@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from app.clients.blueprint import bp
 from app.clients.policy import (
@@ -30,6 +29,7 @@ from app.core.money import input_value
 from app.core.permissions import MANAGERS, roles
 from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
+from app.core.translation import gettext as _
 from app.core.uow import commit
 from app.extensions import db
 

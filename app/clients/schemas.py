@@ -11,8 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import g, has_app_context
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from marshmallow import ValidationError, fields, post_dump, validate, validates_schema
 
 from app.clients.models import (
@@ -36,6 +34,8 @@ from app.core.schemas import (
     PageArgs,
     TimeZoneField,
 )
+from app.core.translation import gettext as _
+from app.core.translation import lazy_gettext
 
 MAX_MINOR = 10**12
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from app.audit.services import changed, record, snapshot
 from app.clients.models import Assignment, Client, Contact, ServicePackage
@@ -28,6 +26,8 @@ from app.core.formatting import format_day
 from app.core.i18n import current_locale
 from app.core.permissions import Actor
 from app.core.schemas import amount_to_minor
+from app.core.translation import gettext as _
+from app.core.translation import ngettext
 from app.extensions import db
 from app.users.models import Membership
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.clients.blueprint import bp
@@ -67,6 +66,7 @@ from app.core.money import input_value
 from app.core.permissions import ALL_ROLES, MANAGERS, roles
 from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
+from app.core.translation import gettext as _
 from app.core.uow import commit
 from app.extensions import db
 

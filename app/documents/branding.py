@@ -15,7 +15,6 @@ import io
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from marshmallow import fields, validate
 
 from app.audit.services import record, snapshot
@@ -23,6 +22,7 @@ from app.core import storage
 from app.core.errors import ValidationFailed
 from app.core.permissions import Actor
 from app.core.schemas import BaseSchema
+from app.core.translation import gettext as _
 from app.documents.models import BUNDLED_FONTS, Branding
 from app.extensions import db
 

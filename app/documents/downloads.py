@@ -7,10 +7,10 @@ import logging
 
 from flask import Blueprint, Response, flash, g, redirect, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from app.core.errors import DomainError, Forbidden
 from app.core.permissions import MANAGERS, roles
+from app.core.translation import gettext as _
 from app.core.uow import commit
 from app.documents.models import InvoiceDocument
 from app.documents.services import (

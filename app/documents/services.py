@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from werkzeug.exceptions import NotFound
 
 from app.agencies.models import Agency
@@ -30,6 +30,7 @@ from app.core import storage
 from app.core.jobs import current_job, enqueue_job
 from app.core.mail import Attachment, OutboundEmail, queue_email
 from app.core.permissions import MANAGERS, Actor
+from app.core.translation import gettext
 from app.core.uow import commit
 from app.documents.models import InvoiceDocument
 from app.documents.rendering import invoice_context, render_invoice_pdf

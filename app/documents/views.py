@@ -7,12 +7,12 @@ import base64
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from app.core.errors import Forbidden, ValidationFailed
 from app.core.permissions import roles
 from app.core.schemas import load_form
+from app.core.translation import gettext as _
 from app.core.uow import commit
 from app.documents.branding import (
     FIELDS,

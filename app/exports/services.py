@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from app.audit.services import record
 from app.core.clock import utcnow
 from app.core.errors import Forbidden
 from app.core.jobs import enqueue_job
 from app.core.permissions import Actor
+from app.core.translation import gettext as _
 from app.exports.models import Export
 from app.exports.policy import can_export_clients
 from app.extensions import db

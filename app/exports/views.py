@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, redirect, url_for
-from flask_babel import gettext as _
 
 from app.core.errors import Conflict
 from app.core.permissions import roles
+from app.core.translation import gettext as _
 from app.core.uow import commit
 from app.exports.policy import can_download_export
 from app.exports.queries import get_export_or_404

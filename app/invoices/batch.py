@@ -21,8 +21,6 @@ import zoneinfo
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from marshmallow import fields, validate
 from werkzeug.exceptions import NotFound
 
@@ -36,6 +34,8 @@ from app.core.i18n import current_locale
 from app.core.jobs import OutboxJob, PermanentFailure, enqueue_job, report_progress
 from app.core.permissions import Actor
 from app.core.schemas import BaseSchema
+from app.core.translation import gettext as _
+from app.core.translation import ngettext
 from app.core.uow import commit
 from app.extensions import db
 from app.invoices.models import Invoice

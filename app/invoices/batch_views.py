@@ -7,11 +7,11 @@ import re
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from app.core.errors import Forbidden, ValidationFailed
 from app.core.permissions import roles
 from app.core.schemas import load_form
+from app.core.translation import gettext as _
 from app.core.uow import commit
 from app.extensions import db
 from app.invoices.batch import (

@@ -9,10 +9,10 @@ template uses live here too.
 from __future__ import annotations
 
 from flask import Blueprint, g
-from flask_babel import lazy_gettext
 from flask_smorest import Blueprint as ApiBlueprint
 
 from app.core.money import format_plain, input_value, page_money
+from app.core.translation import lazy_gettext
 from app.invoices.csv_export import plain
 from app.invoices.lines import shown_label
 from app.invoices.models import Invoice

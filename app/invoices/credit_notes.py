@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import gettext as _
-
 from app.audit.services import record, snapshot
 from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
+from app.core.translation import gettext as _
 from app.extensions import db
 from app.invoices.lines import (
     apply_tax,

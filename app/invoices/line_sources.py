@@ -20,11 +20,11 @@ from typing import Protocol
 
 import sqlalchemy as sa
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from app.clients.models import ServicePackage
 from app.core.formatting import format_day
 from app.core.i18n import current_language
+from app.core.translation import gettext as _
 from app.extensions import db
 from app.invoices.models import Invoice, InvoiceLine
 from app.work.models import WorkItem

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from app.audit.services import changed, record, snapshot
 from app.core.catalogues import N_
@@ -21,6 +20,7 @@ from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.money import PrecisionError, compute, format_money, to_minor
 from app.core.permissions import Actor
+from app.core.translation import gettext as _
 from app.extensions import db
 from app.invoices.line_sources import get_line_source
 from app.invoices.models import Invoice, InvoiceLine, TaxRate

@@ -16,7 +16,6 @@ import uuid
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from app.agencies.models import Agency
 from app.audit.services import changed, record, snapshot
@@ -25,6 +24,7 @@ from app.core.clock import today_in, utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.jobs import enqueue_job
 from app.core.permissions import Actor
+from app.core.translation import gettext as _
 from app.extensions import db
 from app.invoices.lines import (
     DOES_NOT_EXIST,

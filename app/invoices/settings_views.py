@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from app.core.errors import ValidationFailed
 from app.core.permissions import authorize as _authorize
 from app.core.permissions import roles
 from app.core.schemas import load_form
+from app.core.translation import gettext as _
 from app.core.uow import commit
 from app.extensions import db
 from app.invoices import policy

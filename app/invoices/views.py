@@ -14,8 +14,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
 from app.core.errors import Conflict, ValidationFailed
@@ -23,6 +21,8 @@ from app.core.idempotency import once_per_form
 from app.core.permissions import MANAGERS, roles
 from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
+from app.core.translation import gettext as _
+from app.core.translation import ngettext
 from app.core.uow import commit
 from app.extensions import db
 from app.invoices import policy

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext, ngettext
-
 from app.core.formatting import month_label
 from app.core.i18n import current_locale
 from app.core.jobs import OutboxJob
+from app.core.translation import gettext as _
+from app.core.translation import lazy_gettext, ngettext
 
 QUEUE_LABELS = {
     "default": lazy_gettext("general"),

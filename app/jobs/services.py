@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from app.audit.services import record
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden
 from app.core.jobs import OutboxJob, retry_job
 from app.core.permissions import Actor
+from app.core.translation import gettext as _
 from app.jobs.policy import can_dismiss_job, can_retry_job
 
 

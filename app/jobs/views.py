@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from app.core.jobs import OutboxJob
 from app.core.pagination import paginate
 from app.core.permissions import roles
+from app.core.translation import gettext as _
 from app.core.uow import commit
 from app.jobs.labels import job_title, progress_text, queue_label
 from app.jobs.queries import GROUPS, get_job_or_404, job_counts, visible_jobs

@@ -8,13 +8,13 @@ import re
 
 from flask import Blueprint, current_app, g, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from werkzeug.exceptions import NotFound
 
 from app.core.errors import Forbidden
 from app.core.pagination import paginate
 from app.core.permissions import roles
+from app.core.translation import gettext as _
 from app.mailbox.policy import can_read_sent_mail
 from app.mailbox.queries import get_sent_email_or_404, visible_sent_mail
 

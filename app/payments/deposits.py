@@ -6,12 +6,12 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from app.audit.services import record, snapshot
 from app.clients.models import Client
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
+from app.core.translation import gettext as _
 from app.extensions import db
 from app.invoices.lines import (
     DOES_NOT_EXIST,

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import gettext
 
 from app.clients.models import Client
 from app.core.clock import today_in, utcnow
@@ -23,6 +22,7 @@ from app.core.formatting import format_day
 from app.core.i18n import current_language
 from app.core.money import convert
 from app.core.permissions import Actor
+from app.core.translation import gettext
 from app.extensions import db
 from app.invoices.models import Invoice
 from app.invoices.queries import open_with_balance, visible_invoices

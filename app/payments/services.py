@@ -13,12 +13,11 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
-from flask_babel import gettext as _
-
 from app.audit.services import record, snapshot
 from app.core.clock import today_in
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
+from app.core.translation import gettext as _
 from app.extensions import db
 from app.invoices.lines import label, lock_invoice, money_of, read_amount, settle, shown_label
 from app.invoices.models import Invoice

@@ -12,12 +12,12 @@ from flask import (
     render_template,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from app.core.idempotency import once_per_form
 from app.core.money import from_minor
 from app.core.permissions import MANAGERS, roles
 from app.core.permissions import authorize as _authorize
+from app.core.translation import gettext as _
 from app.extensions import db
 from app.invoices import policy
 from app.invoices.blueprint import bp

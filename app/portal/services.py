@@ -11,8 +11,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from flask_babel.speaklater import LazyString
 
 from app.agencies.models import Agency
@@ -25,6 +23,8 @@ from app.core.i18n import language_of
 from app.core.mail import queue_email, recipient_locale
 from app.core.permissions import MANAGERS, Actor
 from app.core.timezones import now_in_zone
+from app.core.translation import gettext as _
+from app.core.translation import lazy_gettext
 from app.extensions import db
 from app.portal import policy
 from app.portal.models import WorkRequest

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 
 from app.core.errors import DomainError, Forbidden
 from app.core.idempotency import once_per_form
 from app.core.money import format_money
 from app.core.permissions import MANAGERS, roles
 from app.core.schemas import load_form
+from app.core.translation import gettext as _
+from app.core.translation import lazy_gettext
 from app.core.uow import commit
 from app.extensions import db
 from app.invoices.blueprint import STATUS_LABELS

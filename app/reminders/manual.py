@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.agencies.models import Agency
@@ -25,6 +24,7 @@ from app.core.clock import utcnow
 from app.core.errors import Conflict
 from app.core.permissions import Actor
 from app.core.timezones import short_in_zone
+from app.core.translation import gettext as _
 from app.extensions import db
 from app.invoices.models import Invoice
 from app.reminders.models import ReminderSend, ReminderStep

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.exceptions import NotFound
 
 from app.audit.services import changed, record, snapshot
@@ -30,6 +28,8 @@ from app.core.mail import OutboundEmail
 from app.core.money import format_money
 from app.core.permissions import Actor
 from app.core.timezones import short_in_zone
+from app.core.translation import gettext as _
+from app.core.translation import ngettext
 from app.extensions import db
 from app.invoices.models import Invoice
 from app.invoices.queries import invoice_settings

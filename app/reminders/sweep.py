@@ -29,7 +29,6 @@ from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext, lazy_gettext
 from flask_babel.speaklater import LazyString
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
@@ -43,6 +42,7 @@ from app.core.jobs import queue_timeout
 from app.core.mail import OutboundEmail, queue_email
 from app.core.money import format_money
 from app.core.tenancy import all_tenants, tenant
+from app.core.translation import gettext, lazy_gettext
 from app.core.uow import commit
 from app.extensions import db
 from app.invoices.models import Invoice, InvoiceSettings

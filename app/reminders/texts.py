@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from flask_babel import gettext, lazy_gettext
+from app.core.translation import gettext, lazy_gettext
 
 # Why no reminder may go out (English in the API and the records), as the page says it.
 BLOCK_REASONS = {

@@ -15,8 +15,6 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext, ngettext
 from werkzeug.datastructures import MultiDict
 
 from app.clients.queries import get_client_or_404
@@ -25,6 +23,8 @@ from app.core.idempotency import once_per_form
 from app.core.permissions import MANAGERS, roles
 from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
+from app.core.translation import gettext as _
+from app.core.translation import lazy_gettext, ngettext
 from app.core.uow import commit
 from app.extensions import db
 from app.invoices.policy import can_flag_invoice, can_manage_billing, can_send_reminder_now

@@ -16,7 +16,6 @@ import zoneinfo
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from app.agencies.models import Agency
 from app.audit.services import changed, record, snapshot
@@ -26,6 +25,7 @@ from app.core.errors import ValidationFailed
 from app.core.formatting import month_label
 from app.core.permissions import Actor
 from app.core.tenancy import all_tenants, tenant
+from app.core.translation import gettext as _
 from app.extensions import db
 from app.invoices.lines import money_of, read_amount, refresh_totals
 from app.invoices.models import InvoiceLine, InvoiceSettings

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
@@ -15,6 +14,7 @@ from app.core.money import input_value
 from app.core.permissions import MANAGERS, roles
 from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
+from app.core.translation import gettext as _
 from app.core.uow import commit
 from app.extensions import db
 from app.invoices import policy

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask_babel import gettext
 
 from app.audit.services import record
 from app.core.catalogues import N_
@@ -26,6 +25,7 @@ from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
 from app.core.tenancy import tenant
+from app.core.translation import gettext
 from app.extensions import db
 from app.sops.definition import Problem, SopInvalid, say
 from app.sops.file_format import ParsedSop, parse_sop, retitle_yaml

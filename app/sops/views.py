@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.utils import secure_filename
@@ -18,6 +17,7 @@ from app.core.errors import Conflict, ValidationFailed, in_reader_language
 from app.core.permissions import MANAGERS, STAFF, roles
 from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
+from app.core.translation import gettext, lazy_gettext
 from app.core.uow import commit
 from app.extensions import db
 from app.sops.downloads import yaml_download

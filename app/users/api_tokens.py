@@ -7,14 +7,13 @@ Services take the actor explicitly and flush but never commit.
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from app.audit.services import record
 from app.core.clock import utcnow
 from app.core.errors import Forbidden, ValidationFailed
 from app.core.permissions import Actor
 from app.core.security import new_token, token_hash
 from app.core.tenancy import tenant
+from app.core.translation import gettext as _
 from app.extensions import db
 from app.users import policy, queries
 from app.users.models import ApiToken, Membership

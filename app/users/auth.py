@@ -12,7 +12,6 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.agencies.models import Agency
@@ -21,6 +20,7 @@ from app.core.errors import wants_json
 from app.core.permissions import LOGIN_ONLY, PUBLIC, Actor, declared_access
 from app.core.security import new_token, token_hash
 from app.core.tenancy import all_tenants, reset_current_agency, set_current_agency
+from app.core.translation import gettext as _
 from app.extensions import db, login_manager
 from app.users.models import ApiToken, Membership, User, UserSession
 

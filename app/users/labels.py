@@ -7,9 +7,8 @@ The stored values ("va", "disabled") and the English labels of emails and audit 
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext, ngettext
-
 from app.core.formatting import role_label
+from app.core.translation import lazy_gettext, ngettext
 from app.users.models import ROLES
 
 MEMBER_STATUS_NAMES = {"active": lazy_gettext("active"), "disabled": lazy_gettext("disabled")}

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import segno
 from flask import flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from app.core.errors import Conflict, ValidationFailed
 from app.core.formatting import role_label
 from app.core.permissions import login_only
 from app.core.schemas import load_form
+from app.core.translation import gettext as _
+from app.core.translation import ngettext
 from app.core.uow import commit
 from app.extensions import db, limiter
 from app.users import api_tokens, queries, services, two_factor

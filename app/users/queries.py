@@ -8,7 +8,6 @@ agencies, and say so with `all_tenants()`.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
 from app.clients.models import Client
@@ -17,6 +16,7 @@ from app.core.errors import Forbidden
 from app.core.permissions import Actor
 from app.core.security import token_hash
 from app.core.tenancy import all_tenants
+from app.core.translation import gettext as _
 from app.extensions import db
 from app.users.models import ApiToken, Invitation, Membership, PasswordReset, User, UserSession
 from app.users.policy import can_manage_team, can_revoke_api_token, can_view_member

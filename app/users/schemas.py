@@ -6,8 +6,6 @@ import decimal
 from typing import Any
 
 from babel.numbers import get_currency_precision
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
 
 from app.core.formatting import ROLE_LABELS as FORMATTING_ROLE_LABELS
@@ -21,6 +19,8 @@ from app.core.schemas import (
     TimeZoneField,
 )
 from app.core.security import MIN_PASSWORD_LENGTH
+from app.core.translation import gettext as _
+from app.core.translation import lazy_gettext
 from app.users.models import ROLES
 
 # Role names as people read them come from one mapping (app.core.formatting).

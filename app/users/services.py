@@ -13,8 +13,6 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 
 from app.agencies.models import Agency
 from app.agencies.services import create_agency
@@ -33,6 +31,8 @@ from app.core.security import (
     verify_password,
 )
 from app.core.tenancy import all_tenants, tenant
+from app.core.translation import gettext as _
+from app.core.translation import lazy_gettext
 from app.core.uow import commit
 from app.extensions import db
 from app.sops.services import install_library

@@ -11,8 +11,6 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 
 from app.agencies.models import Agency
 from app.audit.services import changed, record, snapshot
@@ -23,6 +21,8 @@ from app.core.mail import queue_email
 from app.core.permissions import Actor
 from app.core.security import new_token, token_hash
 from app.core.tenancy import tenant
+from app.core.translation import gettext as _
+from app.core.translation import lazy_gettext
 from app.extensions import db
 from app.users import policy, queries
 from app.users.models import ApiToken, Invitation, Membership, User

@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 from babel.numbers import get_currency_precision
 from flask import current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from app.core.errors import Conflict, ValidationFailed
 from app.core.formatting import role_label
@@ -18,6 +17,7 @@ from app.core.money import format_money
 from app.core.pagination import paginate
 from app.core.permissions import roles
 from app.core.schemas import load_form
+from app.core.translation import gettext as _
 from app.core.uow import commit
 from app.core.web import absolute_url
 from app.extensions import db

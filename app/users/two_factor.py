@@ -12,13 +12,13 @@ import hmac
 
 import pyotp
 from flask import current_app
-from flask_babel import gettext as _
 
 from app.agencies.models import Agency
 from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
 from app.core.security import decrypt_field, encrypt_field
+from app.core.translation import gettext as _
 from app.extensions import db
 from app.users.models import User
 from app.users.services import active_memberships

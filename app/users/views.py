@@ -16,8 +16,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from app.agencies.models import Agency
@@ -26,6 +24,8 @@ from app.core.errors import Conflict, ValidationFailed
 from app.core.formatting import role_label
 from app.core.permissions import login_only, public
 from app.core.schemas import load_form
+from app.core.translation import gettext as _
+from app.core.translation import lazy_gettext
 from app.core.uow import commit
 from app.extensions import db, limiter
 from app.users import queries, services, team_services, two_factor

@@ -11,10 +11,10 @@ imports those modules before registering it.
 from __future__ import annotations
 
 from flask import Blueprint, g, request, url_for
-from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 
 from app.core.errors import Forbidden
+from app.core.translation import gettext, lazy_gettext
 from app.work.history import history_body
 from app.work.models import WorkItem
 from app.work.services import STATE_WORDS, state_label

@@ -6,12 +6,11 @@ the item's history.
 
 from __future__ import annotations
 
-from flask_babel import gettext
-
 from app.core import storage
 from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
+from app.core.translation import gettext
 from app.extensions import db
 from app.sops.localize import item_texts, localized
 from app.work.models import ChecklistState, EvidenceFile, WorkItem

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from app.core.catalogues import N_
+from app.core.translation import gettext
 from app.work.models import WorkEvent
 
 SENT_TO_CLIENT = N_("Sent to the client for approval.")

@@ -4,7 +4,7 @@ the work pages, the boards and the audit log show. (Sentences use `services.stat
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext
+from app.core.translation import lazy_gettext
 
 STATE_BADGES = {
     "todo": lazy_gettext("To do"),

@@ -17,7 +17,6 @@ import logging
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext
 from flask_babel.speaklater import LazyString
 
 from app.agencies.models import Agency
@@ -26,6 +25,7 @@ from app.core.i18n import language_of
 from app.core.mail import OutboundEmail, queue_email, recipient_locale
 from app.core.tenancy import all_tenants, tenant
 from app.core.timezones import short_in_zone
+from app.core.translation import lazy_gettext
 from app.extensions import db
 from app.sops.localize import localized_titles
 from app.users.models import Membership

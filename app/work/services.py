@@ -15,7 +15,6 @@ import datetime as dt
 import zoneinfo
 
 import sqlalchemy as sa
-from flask_babel import gettext
 from markupsafe import escape
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,6 +24,7 @@ from app.clients.queries import agency_today, current_assignment_filter
 from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
+from app.core.translation import gettext
 from app.extensions import db
 from app.sops.models import Sop, SopVersion
 from app.users.models import Membership

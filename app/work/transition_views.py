@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from flask import flash, g, redirect
 from flask.typing import ResponseReturnValue
-from flask_babel import lazy_gettext, ngettext
 
 from app.core.permissions import MANAGERS, roles
+from app.core.translation import lazy_gettext, ngettext
 from app.work import policy, transitions
 from app.work.blueprint import authorize, bp, item_url
 from app.work.queries import get_work_item_or_404

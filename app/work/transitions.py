@@ -22,12 +22,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext, ngettext
-
 from app.audit.services import record
 from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
+from app.core.translation import gettext, ngettext
 from app.extensions import db
 from app.sops.localize import item_texts, localized
 from app.work import notifications

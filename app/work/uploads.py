@@ -15,9 +15,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import IO
 
-from flask_babel import gettext
-
 from app.core.errors import ValidationFailed
+from app.core.translation import gettext
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 

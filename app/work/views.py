@@ -17,7 +17,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import flash, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext, lazy_gettext
 from werkzeug.datastructures import MultiDict
 
 from app.clients.models import Client
@@ -27,6 +26,7 @@ from app.core.errors import DomainError, ValidationFailed
 from app.core.permissions import ALL_ROLES, MANAGERS, Actor, roles
 from app.core.schemas import load_form
 from app.core.timezones import to_zone
+from app.core.translation import gettext, lazy_gettext
 from app.core.uow import commit
 from app.core.web import absolute_url
 from app.extensions import db
