@@ -16,12 +16,13 @@ get theirs from app.core.schemas.BaseSchema, services give theirs (`CodedMessage
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import gettext
+from flask_babel import format_timedelta, gettext
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
@@ -310,9 +311,42 @@ def _answer(
     return resp, status, headers or {}
 
 
+RATE_LIMITED = N_("Too many attempts.")
+TRY_AGAIN_IN = N_("Please try again %(when)s.")
+
+
+def _retry_in_seconds() -> int | None:
+    """Seconds until the rate limit this request hit lets it through again (None: unknown)."""
+    from app.core.clock import timestamp
+    from app.extensions import limiter
+
+    try:
+        hit = limiter.current_limit
+    except Exception:  # noqa: BLE001 - no limiter on this app: say nothing precise
+        return None
+    return max(1, int(hit.reset_at - timestamp())) if hit is not None else None
+
+
+def _rate_limited_message(exc: HTTPException) -> str:
+    """What a 429 says, in the reader's language: the limit's own words if it has some
+    (never the limiter's "10 per 1 hour"), and when to try again."""
+    limit = getattr(exc, "limit", None)
+    limiter_words = limit is None or exc.description == str(getattr(limit, "limit", ""))
+    if exc.description == type(exc).description:
+        limiter_words = True
+    seconds = _retry_in_seconds()
+    if seconds is None:
+        return gettext(_DEFAULT_MESSAGES[429]) if limiter_words else gettext(exc.description)
+    first = gettext(RATE_LIMITED) if limiter_words else gettext(exc.description)
+    when = format_timedelta(dt.timedelta(seconds=seconds), add_direction=True)
+    return f"{first} {gettext(TRY_AGAIN_IN, when=when)}"
+
+
 def _http_message(exc: HTTPException, status: int) -> str:
     if status == 422:
         return SOME_FIELDS
+    if status == 429:
+        return _rate_limited_message(exc)
     described = exc.description
     if not described or described == type(exc).description:
         return _DEFAULT_MESSAGES.get(status) or described or _TITLES.get(status, "Error")

@@ -42,8 +42,9 @@ from app.users.schemas import (
 )
 
 LOGIN_FAILED = lazy_gettext("Email or password is incorrect.")
-TOO_MANY_LOGINS = lazy_gettext("Too many sign-in attempts. Please wait a minute, then try again.")
-TOO_MANY_RESETS = lazy_gettext("Too many reset requests. Please wait a while, then try again.")
+# When to try again is added by the 429 answer (app.core.errors), in the same language.
+TOO_MANY_LOGINS = lazy_gettext("Too many sign-in attempts.")
+TOO_MANY_RESETS = lazy_gettext("Too many reset requests.")
 RESET_SENT = lazy_gettext(
     "If an account exists for that email, we have sent it a link to reset the password. "
     "The link works once and expires soon."

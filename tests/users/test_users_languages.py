@@ -6,6 +6,7 @@ left."""
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -189,3 +190,47 @@ def test_form_errors_and_team_refusals_are_in_the_readers_language(speaker, team
     assert resp.status_code == 409
     assert "Un responsable ne peut ni modifier ni désactiver un propriétaire." in page
     assert "Managers can't" not in page
+
+
+def test_too_many_attempts_says_in_the_readers_language_when_to_try_again(app, speaker, team):
+    # The limiter's own words ("10 per 1 hour") never reach the reader.
+    me = speaker("ar")
+    wrong = {"current_password": "not it at all", "new_password": "a-new-password-1"}
+    for _ in range(10):
+        assert me.browser.post("/profile/password", data=wrong).status_code == 422
+    resp = me.browser.post("/profile/password", data=wrong)
+    assert resp.status_code == 429 and "Retry-After" in resp.headers
+    page = resp.get_data(as_text=True)
+    assert "محاولات كثيرة جدًا. يُرجى المحاولة مرة أخرى خلال ساعة واحدة." in page
+    assert "per 1 hour" not in page
+
+    # Sign-in keeps its own words, then says when, in French; the API-style answer too.
+    old, app.config["LOGIN_RATE_LIMIT_IP"] = app.config["LOGIN_RATE_LIMIT_IP"], "2 per minute"
+    try:
+        browser = app.test_client()
+        headers = {"Accept-Language": "fr"}
+        for _ in range(2):
+            browser.post(
+                "/login", data={"email": "x@nowhere.test", "password": "nope"}, headers=headers
+            )
+        resp = browser.post(
+            "/login", data={"email": "y@nowhere.test", "password": "nope"}, headers=headers
+        )
+        assert resp.status_code == 429
+        assert (
+            "Trop de tentatives de connexion. Veuillez réessayer dans 1 minute."
+            in html.unescape(resp.get_data(as_text=True))
+        )
+        resp = browser.post(
+            "/login",
+            data={"email": "y@nowhere.test", "password": "nope"},
+            headers={**headers, "Accept": "application/json"},
+        )
+        assert resp.status_code == 429
+        body = resp.get_json()
+        assert body["error"] == "rate_limited"
+        assert (
+            body["message"] == "Trop de tentatives de connexion. Veuillez réessayer dans 1 minute."
+        )
+    finally:
+        app.config["LOGIN_RATE_LIMIT_IP"] = old
