@@ -13,10 +13,14 @@ from types import SimpleNamespace
 import flask_babel
 import jinja2
 import pytest
+import sqlalchemy as sa
 from flask import render_template_string
 from flask_babel import force_locale, get_translations
+from flask_login import login_user
 
 from app.core.catalogues import catalogue_roots, read_catalogue
+from app.core.i18n import speaking_locale
+from app.core.mail import OutboundEmail
 from app.core.tenancy import all_tenants
 from app.core.translation import gettext, lazy_gettext, ngettext
 from app.extensions import db
@@ -195,3 +199,50 @@ def test_latin_digit_readers_get_exactly_flask_babel_output(app, locale):
             assert render_template_string(TEMPLATE, **values) == plain.from_string(TEMPLATE).render(
                 **values
             )
+
+
+# --- emails and documents: the recipient's locale, not the sender's region ----------------
+
+
+def _outbox(address: str) -> list[OutboundEmail]:
+    with all_tenants():
+        return list(
+            db.session.scalars(sa.select(OutboundEmail).where(OutboundEmail.to_addr == address))
+        )
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"), [("ar_EG", "خلال ٦٠ دقيقة."), ("ar", "خلال 60 دقيقة.")]
+)
+def test_a_password_reset_email_counts_in_the_account_locale_digits(client, locale, expected):
+    user = UserFactory(locale=locale)
+    resp = client.post("/forgot-password", data={"email": user.email})
+    assert resp.status_code == 200
+    (email,) = _outbox(user.email)
+    assert expected in email.text_body and expected in email.html_body
+
+
+def test_a_forced_locale_is_the_recipient_whatever_the_sender_region(app):
+    """An Egyptian sender's page writes Arabic-Indic digits; an email it renders for a
+    plain-Arabic client (force_locale("ar")) writes Latin ones, and one for an Egyptian
+    client Arabic-Indic ones."""
+    sender = UserFactory(locale="ar_EG")
+    db.session.flush()
+    with app.test_request_context():
+        login_user(sender)
+        assert "٥" in ngettext(*SESSIONS, 5)
+        with force_locale(speaking_locale("ar")):
+            assert "5" in ngettext(*SESSIONS, 5)
+        with force_locale(speaking_locale("ar-EG")):
+            assert "٥" in ngettext(*SESSIONS, 5)
+        with force_locale(speaking_locale("de_DE")):
+            assert ngettext(*SESSIONS, 5) == "Signed out 5 other sessions."
+
+
+def test_speaking_locale_keeps_a_region_only_in_the_language_written():
+    assert speaking_locale("ar_EG") == "ar_EG"
+    assert speaking_locale("ar-EG", "ar") == "ar_EG"
+    assert speaking_locale("fr_CA", "en") == "en"  # an invoice has no French catalogue
+    assert speaking_locale("de_DE") == "en"
+    assert speaking_locale(None) == "en"
+    assert speaking_locale("not a locale") == "en"

@@ -72,6 +72,19 @@ def language_of(locale: str | None) -> str:
     return language if language in spoken_languages() else DEFAULT_LANGUAGE
 
 
+def speaking_locale(locale: str | None, language: str | None = None) -> str:
+    """The locale to `force_locale` when writing in `language` (by default the one Baton
+    speaks for `locale`) to a reader of `locale`: their locale itself when it speaks that
+    language, so its digits follow ('ar_EG' -> 'ar_EG', 'ar-EG' -> 'ar_EG'), else the
+    language ('de_DE' -> 'en')."""
+    language = language or language_of(locale)
+    try:
+        parsed = Locale.parse(str(locale).replace("-", "_")) if locale else None
+    except (UnknownLocaleError, ValueError, TypeError):
+        parsed = None
+    return str(parsed) if parsed and parsed.language == language else language
+
+
 def text_direction(language: str | None) -> str:
     return "rtl" if language_of(language) in RIGHT_TO_LEFT else "ltr"
 
@@ -123,9 +136,10 @@ def current_locale() -> str:
     """The locale numbers, money and dates are written in for this reader: the language
     being spoken (the page's, or the one `force_locale` set) with the signed-in person's own
     region when their locale speaks that language ('ar_EG' writes Arabic-Indic digits, plain
-    'ar' Latin ones); a forced locale with a region ('fr_CA') is kept as it is."""
+    'ar' Latin ones); a locale `force_locale` set ('fr_CA', 'ar') is kept as it is: an email
+    to a client speaks the client's locale, not the sender's region."""
     spoken = str(get_locale() or DEFAULT_LANGUAGE)
-    if "_" in spoken or not has_request_context():
+    if "_" in spoken or not has_request_context() or _forced():
         return spoken
     # Once per request and spoken language: a board formats hundreds of times.
     known = g.setdefault("_reader_locales", {})
@@ -135,6 +149,12 @@ def current_locale() -> str:
         same = own and language_of(own) == language_of(spoken)
         known[spoken] = str(own).replace("-", "_") if same else spoken
     return known[spoken]
+
+
+def _forced() -> bool:
+    """Whether `flask_babel.force_locale` is in effect (Flask-Babel 4 keeps the forced
+    locale on its per-context namespace, `g._flask_babel`)."""
+    return getattr(g.get("_flask_babel"), "forced_babel_locale", None) is not None
 
 
 def html_locale() -> str:

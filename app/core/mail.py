@@ -66,7 +66,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from app.core import storage
 from app.core.clock import utcnow
 from app.core.db import UTCDateTime
-from app.core.i18n import language_of, text_direction
+from app.core.i18n import language_of, speaking_locale, text_direction
 from app.core.jobs import (
     PermanentFailure,
     RetryLater,
@@ -149,7 +149,7 @@ def queue_email(
     with the same key in a later transaction is refused by the unique key."""
     language = language_of(locale)
     values = {"lang": language, "dir": text_direction(language), **context}
-    with force_locale(language):
+    with force_locale(speaking_locale(locale, language)):
         subject_text = str(subject)
         text_body = render_template(f"mail/{template}.txt", **values)
         html_body = render_template(f"mail/{template}.html", **values)

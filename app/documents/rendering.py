@@ -29,6 +29,7 @@ from app.agencies.models import Agency
 from app.clients.models import Client
 from app.core import storage
 from app.core.formatting import babel_locale, format_long_date, format_number, format_percent
+from app.core.i18n import speaking_locale
 from app.core.money import compute, format_money
 from app.core.pdf import render_pdf
 from app.documents.branding import COLOR_PATTERN, DEFAULTS, find_branding
@@ -376,7 +377,7 @@ def _base_css() -> bytes:
 def render_invoice_html(context: dict[str, Any]) -> str:
     """The final HTML of the invoice, labels in the document's language."""
     doc_dir = context["doc"]["dir"]
-    with force_locale(context["doc"]["lang"]):
+    with force_locale(speaking_locale(context["doc"]["locale"], context["doc"]["lang"])):
         return render_template(
             TEMPLATE,
             **context,

@@ -27,6 +27,7 @@ from app.agencies.models import Agency
 from app.audit.services import record
 from app.clients.models import Contact
 from app.core import storage
+from app.core.i18n import speaking_locale
 from app.core.jobs import current_job, enqueue_job
 from app.core.mail import Attachment, OutboundEmail, queue_email
 from app.core.permissions import MANAGERS, Actor
@@ -253,7 +254,7 @@ def _email_pdf(
     doc_ctx, inv = context["doc"], context["invoice"]
     due_row = next((r for r in context["totals"] if r["kind"] in ("due", "credit")), None)
     queued = 0
-    with force_locale(doc_ctx["lang"]):
+    with force_locale(speaking_locale(doc_ctx["locale"], doc_ctx["lang"])):
         title = {
             "credit_note": gettext("credit note"),
             "deposit": gettext("deposit invoice"),
@@ -271,7 +272,7 @@ def _email_pdf(
                 db.session,
                 key=key,
                 to=email,
-                locale=doc_ctx["lang"],
+                locale=speaking_locale(doc_ctx["locale"], doc_ctx["lang"]),
                 subject=subject,
                 template="invoice",
                 context={
