@@ -22,6 +22,7 @@ from app.clients.models import (
 )
 from app.clients.policy import can_see_client_notes, can_see_client_rates
 from app.clients.queries import agency_today
+from app.core.catalogues import N_
 from app.core.permissions import Actor
 from app.core.schemas import (
     BaseSchema,
@@ -100,7 +101,7 @@ class ClientIn(BaseSchema):
         metadata={"description": "Hourly bill rate in the currency's minor units."},
     )
     # What the form types (major units, "45.00"); the API may send either, not both.
-    bill_rate = MoneyField(label="Bill rate", allow_none=True, load_only=True)
+    bill_rate = MoneyField(label=N_("Bill rate"), allow_none=True, load_only=True)
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10_000))
 
 
@@ -297,7 +298,7 @@ class PackageIn(BaseSchema):
         },
     )
     # What the form types (major units, "900.00"); the API may send either, not both.
-    price = MoneyField(label="Price", load_only=True)
+    price = MoneyField(label=N_("Price"), load_only=True)
     currency = CurrencyField(
         load_default=None, allow_none=True, metadata={"description": "Default: agency currency."}
     )

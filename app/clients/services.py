@@ -20,6 +20,7 @@ from app.audit.services import changed, record, snapshot
 from app.clients.models import Assignment, Client, Contact, ServicePackage
 from app.clients.queries import agency_today
 from app.clients.schemas import MAX_MINOR
+from app.core.catalogues import N_
 from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.formatting import format_day
@@ -86,7 +87,7 @@ def _resolve_package(
 
 
 def create_client(actor: Actor, data: dict) -> Client:
-    amount_to_minor(data, "bill_rate", data["currency"], label="Bill rate", maximum=MAX_MINOR)
+    amount_to_minor(data, "bill_rate", data["currency"], label=N_("Bill rate"), maximum=MAX_MINOR)
     _resolve_package(data.get("service_package_id"), data.get("currency"))
     client = Client(**{k: v for k, v in data.items() if k in CLIENT_FIELDS})
     db.session.add(client)
@@ -103,7 +104,7 @@ def create_client(actor: Actor, data: dict) -> Client:
 
 def update_client(actor: Actor, client: Client, data: dict) -> Client:
     currency = data.get("currency") or client.currency
-    amount_to_minor(data, "bill_rate", currency, label="Bill rate", maximum=MAX_MINOR)
+    amount_to_minor(data, "bill_rate", currency, label=N_("Bill rate"), maximum=MAX_MINOR)
     if "service_package_id" in data or "currency" in data:
         _resolve_package(
             data.get("service_package_id", client.service_package_id),
@@ -358,7 +359,7 @@ def end_assignment(
 
 def create_package(actor: Actor, data: dict) -> ServicePackage:
     currency = data.get("currency") or actor.agency.base_currency
-    amount_to_minor(data, "price", currency, label="Price", maximum=MAX_MINOR)
+    amount_to_minor(data, "price", currency, label=N_("Price"), maximum=MAX_MINOR)
     values = {k: v for k, v in data.items() if k in PACKAGE_FIELDS}
     values["currency"] = currency
     package = ServicePackage(**values)
@@ -377,7 +378,7 @@ def create_package(actor: Actor, data: dict) -> ServicePackage:
 def update_package(actor: Actor, package: ServicePackage, data: dict) -> ServicePackage:
     new_currency = data.get("currency")
     amount_to_minor(
-        data, "price", new_currency or package.currency, label="Price", maximum=MAX_MINOR
+        data, "price", new_currency or package.currency, label=N_("Price"), maximum=MAX_MINOR
     )
     if new_currency and new_currency != package.currency:
         # Clients on the package are billed in its old currency: a switch would leave them

@@ -97,6 +97,18 @@ class CodedMessage(str):
         return CodedMessage(text, self.code, template=self.template, params=self.params)
 
 
+class LabelledMessage(CodedMessage):
+    """A CodedMessage whose `label` parameter is a field's English name, marked with N_()
+    ("Bill rate: enter an amount like 900.00."): `translated()` says the label in the
+    reader's language too."""
+
+    def translated(self) -> CodedMessage:
+        label = self.params.get("label")
+        params = {**self.params, "label": gettext(label)} if label else self.params
+        plain = CodedMessage(str(self), self.code, template=self.template, params=params)
+        return plain.translated()
+
+
 def in_reader_language(messages: Any) -> Any:
     """Field messages (a dict, list or string, nested) in the request's language, codes
     kept. A plain string goes through the catalogue too (one it does not hold, e.g. a

@@ -22,6 +22,8 @@ from typing import Protocol
 
 from babel.numbers import format_currency, get_currency_precision
 
+from app.core.catalogues import N_
+from app.core.errors import LabelledMessage
 from app.core.formatting import (
     babel_locale,
     format_number,
@@ -39,7 +41,37 @@ HUNDRED = Decimal(100)
 
 
 class PrecisionError(ValueError):
-    """An amount has more decimals than its currency allows (e.g. 1.234 EUR, 5.5 JPY)."""
+    """An amount has more decimals than its currency allows (e.g. 1.234 EUR, 5.5 JPY).
+    `str(exc)` is English; `exc.message` says it again in the reader's language
+    (`exc.message.translated()`, app.core.errors.CodedMessage)."""
+
+    def __init__(self, message: LabelledMessage) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _say(template: str, **params: object) -> LabelledMessage:
+    return LabelledMessage(template.format(**params), template=template, params=params)
+
+
+def decimals_message(currency: str, label: str | None = None) -> LabelledMessage:
+    """ "EUR amounts have 2 decimals." (with `label` in front and an example after when
+    given: "Price: EUR amounts have 2 decimals, e.g. 900.00.")."""
+    digits, cur = exponent(currency), currency.upper()
+    if label is None:
+        if not digits:
+            return _say(N_("{currency} amounts have no decimals."), currency=cur)
+        if digits == 1:
+            return _say(N_("{currency} amounts have 1 decimal."), currency=cur)
+        return _say(N_("{currency} amounts have {digits} decimals."), currency=cur, digits=digits)
+    example = amount_example(currency)
+    if not digits:
+        template = N_("{label}: {currency} amounts have no decimals, e.g. {example}.")
+    elif digits == 1:
+        template = N_("{label}: {currency} amounts have 1 decimal, e.g. {example}.")
+    else:
+        template = N_("{label}: {currency} amounts have {digits} decimals, e.g. {example}.")
+    return _say(template, label=label, currency=cur, digits=digits, example=example)
 
 
 @functools.cache
@@ -67,12 +99,7 @@ def to_minor(amount: Decimal | int | str, currency: str, *, exact: bool = False)
         scaled = value.scaleb(exponent(currency))
         rounded = scaled.to_integral_value(rounding=ROUND_HALF_UP)
     if exact and rounded != scaled:
-        digits = exponent(currency)
-        raise PrecisionError(
-            f"{currency.upper()} amounts have {digits} decimal{'s' if digits != 1 else ''}"
-            if digits
-            else f"{currency.upper()} amounts have no decimals"
-        )
+        raise PrecisionError(decimals_message(currency))
     return int(rounded)
 
 
@@ -135,7 +162,12 @@ _TYPED = re.compile(r"(?P<sign>-)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\
 
 
 class AmountError(ValueError):
-    """An amount a person typed that is not one (`str(exc)` says how to write it)."""
+    """An amount a person typed that is not one (`str(exc)` says how to write it, in
+    English; `exc.message.translated()` in the reader's language)."""
+
+    def __init__(self, message: LabelledMessage) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def amount_example(currency: str | None) -> str:
@@ -145,7 +177,7 @@ def amount_example(currency: str | None) -> str:
 
 
 def parse_amount(
-    text: str | int | Decimal, currency: str, *, label: str = "Amount", negative: bool = False
+    text: str | int | Decimal, currency: str, *, label: str = N_("Amount"), negative: bool = False
 ) -> int:
     """An amount typed in major units (the currency's own format, '.' as decimal point) as
     integer minor units, exactly: "900.00" USD -> 90000, "900" JPY -> 900, "9.000" KWD ->
@@ -156,16 +188,17 @@ def parse_amount(
     raw = normalise_digits(str(text)).strip().replace(" ", "").replace("\u00a0", "")
     match = _TYPED.fullmatch(raw)
     if not match or (match["sign"] and not negative):
-        raise AmountError(f"{label}: enter an amount like {amount_example(currency)}.")
+        raise AmountError(
+            _say(
+                N_("{label}: enter an amount like {example}."),
+                label=label,
+                example=amount_example(currency),
+            )
+        )
     digits = exponent(currency)
     frac = match["frac"] or ""
     if len(frac.rstrip("0")) > digits:
-        cur = currency.upper()
-        raise AmountError(
-            f"{label}: {cur} amounts have "
-            + (f"{digits} decimal{'s' if digits != 1 else ''}" if digits else "no decimals")
-            + f", e.g. {amount_example(currency)}."
-        )
+        raise AmountError(decimals_message(currency, label))
     whole = int(match["int"].replace(",", ""))
     minor = whole * 10**digits + int((frac + "0" * digits)[:digits] or 0)
     return -minor if match["sign"] else minor

@@ -13,7 +13,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, valida
 from werkzeug.datastructures import MultiDict
 
 from app.core.catalogues import N_
-from app.core.errors import CodedMessage, in_reader_language
+from app.core.errors import CodedMessage, LabelledMessage, in_reader_language
 from app.core.message_codes import code_messages
 from app.core.timezones import is_valid_zone
 
@@ -367,6 +367,14 @@ def file_response(description: str, *media_types: str, schema: dict | None = Non
 # service knows the currency.
 
 
+def _labelled(
+    template: str, label: str, example: str | None = None, *, code: str = "invalid", **params: Any
+) -> LabelledMessage:
+    """A money field's message, its label said in the reader's language where shown."""
+    values = {"label": label, **({"example": example} if example else {}), **params}
+    return LabelledMessage(template.format(**values), code, template=template, params=values)
+
+
 class MoneyField(fields.String):
     """An amount in major units as text ("900.00", "900", "9.000"), never a float. Loads
     as the typed text, checked for its form; `amount_to_minor` turns it into minor units."""
@@ -389,14 +397,18 @@ class MoneyField(fields.String):
 
         if not isinstance(value, str):
             # Text only: a JSON number may already be a rounded float.
-            raise ValidationError(f'{self.label}: enter an amount as text, like "900.00".')
+            raise ValidationError(
+                _labelled(N_('{label}: enter an amount as text, like "900.00".'), self.label)
+            )
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         try:
             # The writing alone (up to 4 decimals, the most any currency has); the
             # currency's own decimals are checked by amount_to_minor.
             parse_amount(text, "CLF", label=self.label, negative=self.negative)
         except AmountError as exc:
-            raise ValidationError(f"{self.label}: enter an amount like 900.00.") from exc
+            raise ValidationError(
+                _labelled(N_("{label}: enter an amount like {example}."), self.label, "900.00")
+            ) from exc
         return text
 
 
@@ -414,18 +426,19 @@ def amount_to_minor(
     minor_key = f"{name}_minor"
     text = data.pop(name)
     if data.get(minor_key) is not None:
-        both = f"{label}: give {name} or {minor_key}, not both."
-        raise ValidationFailed({name: [CodedMessage(both, "not_both")]})
+        template = N_("{label}: give {name} or {minor_key}, not both.")
+        both = _labelled(template, label, code="not_both", name=name, minor_key=minor_key)
+        raise ValidationFailed({name: [both.translated()]})
     if text is None:
         data[minor_key] = None
         return
     try:
         minor = parse_amount(text, currency, label=label)
     except AmountError as exc:
-        raise ValidationFailed({name: [str(exc)]}) from exc
+        raise ValidationFailed({name: [exc.message.translated()]}) from exc
     if maximum is not None and abs(minor) > maximum:
-        too_large = f"{label}: this amount is too large."
-        raise ValidationFailed({name: [CodedMessage(too_large, "too_large")]})
+        too_large = _labelled(N_("{label}: this amount is too large."), label, code="too_large")
+        raise ValidationFailed({name: [too_large.translated()]})
     data[minor_key] = minor
 
 

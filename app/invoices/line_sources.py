@@ -128,16 +128,24 @@ class PackageSource:
             p.id: p
             for p in db.session.scalars(sa.select(ServicePackage).where(ServicePackage.id.in_(ids)))
         }
-        problems = [f"Does not exist: {i}." for i in _missing(ids, set(packages))]
+        problems = [_("Does not exist: %(id)s.", id=i) for i in _missing(ids, set(packages))]
         for p in packages.values():
             if p.pricing == "hourly":
-                problems.append(f"{p.name} is hourly; bill it from time entries.")
+                problems.append(
+                    _("%(package)s is hourly; bill it from time entries.", package=p.name)
+                )
             elif p.currency != invoice.currency:
                 problems.append(
-                    f"{p.name} is priced in {p.currency}, this invoice in {invoice.currency}."
+                    _(
+                        "%(package)s is priced in %(currency)s, this invoice in "
+                        "%(invoice_currency)s.",
+                        package=p.name,
+                        currency=p.currency,
+                        invoice_currency=invoice.currency,
+                    )
                 )
             elif p.price_minor is None and fee_minor is None:
-                problems.append(f"{p.name} has no price; enter one.")
+                problems.append(_("%(package)s has no price; enter one.", package=p.name))
         if problems:
             errors["ids"] = problems
             return []
@@ -214,22 +222,25 @@ class WorkItemSource:
                 .with_for_update()
             )
         }
-        problems = [f"Does not exist: {i}." for i in _missing(ids, set(items))]
+        problems = [_("Does not exist: %(id)s.", id=i) for i in _missing(ids, set(items))]
         billed = billed_work_item_ids(list(items))
         for w in items.values():
             if w.client_id != invoice.client_id:
-                problems.append(f"“{w.title}” is work for another client.")
+                problems.append(_("“%(title)s” is work for another client.", title=w.title))
             elif w.state != "delivered":
-                problems.append(f"“{w.title}” is not delivered yet.")
+                problems.append(_("“%(title)s” is not delivered yet.", title=w.title))
             elif w.id in billed:
-                problems.append(f"“{w.title}” is already on an invoice.")
+                problems.append(_("“%(title)s” is already on an invoice.", title=w.title))
         if problems:
             errors["ids"] = problems
         fee = fee_minor if fee_minor is not None else _package_fee(invoice)
         if fee is None:
             errors["unit_price"] = [
-                "Enter the fee per work item (the client's package has no fixed price "
-                f"in {invoice.currency})."
+                _(
+                    "Enter the fee per work item (the client's package has no fixed price "
+                    "in %(currency)s).",
+                    currency=invoice.currency,
+                )
             ]
         if errors:
             return []

@@ -104,7 +104,9 @@ def read_amount(
     minor_key = f"{name}_minor"
     has_minor, has_major = data.get(minor_key) is not None, data.get(name) is not None
     if has_minor and has_major:
-        errors[name] = [f"Give {name} or {minor_key}, not both."]
+        errors[name] = [
+            _("Give %(name)s or %(minor_key)s, not both.", name=name, minor_key=minor_key)
+        ]
         return None
     if has_minor:
         value, key = int(data[minor_key]), minor_key
@@ -113,7 +115,7 @@ def read_amount(
         try:
             value = to_minor(data[name], currency, exact=True)
         except PrecisionError as exc:
-            errors[name] = [f"{exc}."]
+            errors[name] = [exc.message.translated()]
             return None
         except ValueError:
             errors[name] = [_("Not a valid amount.")]

@@ -83,7 +83,9 @@ def _resolve_client(client_id: int | None, errors: dict) -> Client | None:
     if client is None:
         errors["client_id"] = [DOES_NOT_EXIST]
     elif client.archived_at is not None:
-        errors["client_id"] = [f"{client.name} is archived; restore the client first."]
+        errors["client_id"] = [
+            _("%(client)s is archived; restore the client first.", client=client.name)
+        ]
     return client
 
 

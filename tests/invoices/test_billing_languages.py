@@ -181,3 +181,24 @@ def test_a_refused_action_says_why_in_the_readers_language(app, team, speaking, 
     page = resp.get_data(as_text=True)
     assert "أضف بندًا واحدًا على الأقل قبل الإصدار." in page
     assert "Add at least one line" not in page
+
+
+def test_refused_lines_from_packages_are_explained_in_the_readers_language(app, team):
+    from tests.clients.support import api
+    from tests.factories import ServicePackageFactory
+
+    hourly = ServicePackageFactory(agency=team.agency, name="Ad hoc", pricing="hourly")
+    euro = ServicePackageFactory(agency=team.agency, name="Euro pack", currency="EUR")
+    owner_api = api(app, team.owner)
+    owner_api.headers["Accept-Language"] = "fr"
+    invoice = owner_api.post("/invoices", json={"client_id": team.client.id}).json
+    resp = owner_api.post(
+        f"/invoices/{invoice['id']}/lines/import",
+        json={"source": "package", "ids": [hourly.id, euro.id, 2_000_000_000]},
+    )
+    assert resp.status_code == 422
+    assert resp.json["errors"]["ids"] == [
+        "N'existe pas : 2000000000.",
+        "Ad hoc est facturé à l'heure ; facturez-le à partir des saisies de temps.",
+        "Euro pack est tarifé en EUR, cette facture en USD.",
+    ]

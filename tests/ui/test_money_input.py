@@ -161,3 +161,37 @@ def test_the_api_keeps_minor_units_and_takes_major_unit_text(app, team):
         resp = owner.post("/packages", json={"name": "D", "price": number})
         assert resp.status_code == 422
         assert resp.json["errors"]["price"] == ['Price: enter an amount as text, like "900.00".']
+
+
+def test_amount_errors_speak_the_readers_language_label_included(app, team):
+    team.owner.user.locale = "ar"
+    db.session.commit()
+    browser = web(app, team.owner)
+    form = {
+        "name": "Cedar & Sage", "time_zone": "Asia/Kuwait", "currency": "KWD", "locale": "ar",
+        "status": "active", "deposit_percent": "0", "net_days": "15",
+        "response_time_hours": "24", "bill_rate": "12.5001",
+    }  # fmt: skip
+    resp = browser.post(f"/{team.slug}/clients/new", data=form)
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
+    assert "سعر الفوترة: تُكتب مبالغ KWD بعدد 3 من المنازل العشرية، مثل 900.000." in page, page
+    assert "amounts have" not in page and "Bill rate:" not in page
+    resp = browser.post(f"/{team.slug}/clients/new", data={**form, "bill_rate": "12 dinars"})
+    assert "أدخل مبلغًا مثل 900.00." in resp.get_data(as_text=True)
+
+    owner = api(app, team.owner)
+    owner.headers["Accept-Language"] = "fr"
+    resp = owner.post("/packages", json={"name": "B", "price": "900.50", "currency": "JPY"})
+    assert resp.json["errors"]["price"] == [
+        "Prix : les montants en JPY n'ont pas de décimales, par ex. 900."
+    ]
+    assert resp.json["error_codes"]["price"] == ["invalid"]
+    resp = owner.post("/packages", json={"name": "D", "price": 12})
+    assert resp.json["errors"]["price"] == [
+        'Prix : saisissez le montant sous forme de texte, par ex. "900.00".'
+    ]
+    both = {"name": "C", "price": "9.00", "price_minor": 900}
+    resp = owner.post("/packages", json=both)
+    assert resp.json["errors"]["price"] == ["Prix : indiquez price ou price_minor, pas les deux."]
+    assert resp.json["error_codes"]["price"] == ["not_both"]
