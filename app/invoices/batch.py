@@ -38,6 +38,7 @@ from app.core.translation import gettext as _
 from app.core.translation import ngettext
 from app.core.uow import commit
 from app.extensions import db
+from app.invoices.batch_reasons import OWNER_GONE, UNEXPECTED, english, shown_error, shown_reason
 from app.invoices.models import Invoice
 from app.users.models import Membership, User
 
@@ -216,7 +217,7 @@ def _job_actor(agency_id: int, membership_id: int) -> Actor:
     """The owner who started the batch, as the actor of every issue (audit trail)."""
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.status != "active" or membership.role != "owner":
-        raise PermanentFailure("The owner who started this batch can no longer issue invoices.")
+        raise PermanentFailure(OWNER_GONE)
     user = db.session.get(User, membership.user_id)
     agency = db.session.get(Agency, agency_id)
     return Actor(user=user, agency=agency, membership=membership, via="batch")
@@ -262,7 +263,9 @@ def issue_and_send_drafts(
             if _is_timeout(exc):
                 raise  # the queue's time is up: the retry resumes where this stopped
             log.exception("batch: issuing invoice %s failed", invoice_id)
-            failed.append(_failure(invoice_id, names, f"Unexpected error: {type(exc).__name__}"))
+            failed.append(
+                _failure(invoice_id, names, english(UNEXPECTED, error=type(exc).__name__))
+            )
         if n % PROGRESS_EVERY == 0 or n == total:
             report_progress(n, total, f"{n - len(failed)} issued, {len(failed)} not issued")
     return _summary(month, invoice_ids, names, failed, issued_now)
@@ -358,9 +361,11 @@ def batch_values(job: OutboxJob) -> dict[str, Any]:
         "message": _progress(job.progress_message),
         "issued": result.get("issued", 0),
         "skipped": result.get("skipped", 0),
-        "failed": result.get("failed", []),
+        "failed": [
+            {**f, "reason": shown_reason(f.get("reason"))} for f in result.get("failed", [])
+        ],
         "issued_invoices": result.get("issued_invoices", []),
         "finished": job.status in ("succeeded", "failed"),
-        "last_error": job.last_error,
+        "last_error": shown_error(job.last_error),
         "created_at": job.created_at,
     }

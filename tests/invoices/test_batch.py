@@ -235,3 +235,47 @@ def test_a_batch_cut_short_by_its_timeout_resumes_on_retry(app, month_end, monke
         result = issue_and_send_drafts(m.agency_id, this_month(), ids, m.owner_membership)
     assert result["issued"] == 3 and result["issued_this_run"] == 2 and result["failed"] == []
     assert all(_count(InvoiceDocument, invoice_id=i) == 1 for i in ids)
+
+
+def test_why_drafts_were_not_issued_is_shown_in_the_readers_language(app, month_end, monkeypatch):
+    from flask_babel import force_locale
+
+    from app.invoices import services
+    from app.invoices.batch_reasons import shown_error
+    from app.users.models import User
+
+    m = month_end
+    real = services.issue_invoice
+
+    def failing(actor, invoice, data=None):
+        if invoice.id == m.good[0]:
+            raise RuntimeError("database said no")
+        return real(actor, invoice, data)
+
+    monkeypatch.setattr(services, "issue_invoice", failing)
+    http = signed_in_client(app, m.owner_user)
+    resp = http.post(f"/{m.slug}/invoices/batch", data={"month": this_month()})
+    batch_id = int(resp.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    reasons = {f["invoice_id"]: f["reason"] for f in _job(batch_id).result["failed"]}
+    # Stored as written, in English (the job has no reader).
+    assert reasons == {
+        m.good[0]: "Unexpected error: RuntimeError",
+        m.empty: "Add at least one line before issuing.",
+    }
+    with all_tenants():
+        db.session.get(User, m.owner_user).locale = "ar"
+    db.session.commit()
+    body = http.get(f"/{m.slug}/invoices/batches/{batch_id}").get_data(as_text=True)
+    assert "خطأ غير متوقع: RuntimeError" in body
+    assert "أضف بندًا واحدًا على الأقل قبل الإصدار." in body
+    assert "Unexpected error" not in body and "Add at least one line" not in body
+
+    stopped = (
+        "app.core.jobs.runner.PermanentFailure: "
+        "The owner who started this batch can no longer issue invoices."
+    )
+    with app.test_request_context(), force_locale("fr"):
+        assert shown_error(stopped) == (
+            "Le propriétaire qui a lancé ce lot ne peut plus émettre de factures."
+        )
+        assert shown_error("ValueError: something else") == "ValueError: something else"
