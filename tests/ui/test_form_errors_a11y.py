@@ -202,6 +202,58 @@ def test_sop_import_form(app):
     assert_errors_tied_to_fields(resp.get_data(as_text=True), expect={"file"})
 
 
+def test_assigning_a_va_on_the_client_page(app):
+    """The "Assign a VA" form has the summary other forms have: field messages linked,
+    a refusal of the whole form (the VA is already assigned) in the alert."""
+    from tests.factories import AssignmentFactory
+
+    desk = make_desk()
+    owner = web(app, desk.owner)
+    url = f"/{desk.slug}/clients/{desk.client.id}/assignments"
+    resp = owner.post(url, data={"membership_id": "", "kind": "primary"})
+    assert resp.status_code == 422
+    page = assert_errors_tied_to_fields(resp.get_data(as_text=True), expect={"membership_id"})
+    assert "#f-membership_id" in page.summaries[0]["links"]
+
+    AssignmentFactory(client=desk.client, membership=desk.other_va, kind="backup")
+    resp = owner.post(url, data={"membership_id": desk.other_va.id, "kind": "primary"})
+    assert resp.status_code == 409
+    html = resp.get_data(as_text=True)
+    page = assert_errors_tied_to_fields(html, expect=set())
+    summary = re.search(r"<div[^>]*data-error-summary.*?</div>\s*</div>", html, re.S).group(0)
+    assert "already assigned" in summary
+
+
+def test_the_portal_request_form(app):
+    """A client contact's request form: messages tied to their fields, a field the form
+    does not have listed by name in the summary (never a link to nowhere)."""
+    desk = make_desk()
+    contact = web(app, desk.contact)
+    resp = contact.post(f"/{desk.slug}/portal/requests", data={"title": "", "bogus": "x"})
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    page = assert_errors_tied_to_fields(html, expect={"title"})
+    assert page.summaries[0]["links"] == ["#f-title"]
+    assert 'data-error-unknown="bogus"' in html
+    assert "f-_schema-error" not in html
+
+
+def test_unknown_fields_on_the_people_pages(app, client):
+    """People's forms (here the reset and sign-in forms) list a field they do not have by
+    name in their summary, once; nothing outside the macros writes it."""
+    resp = client.post("/forgot-password", data={"email": "", "is_admin": "yes"})
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    page = assert_errors_tied_to_fields(html, expect={"email"})
+    assert page.summaries[0]["links"] == ["#f-email"]
+    assert html.count('data-error-unknown="is_admin"') == 1
+    assert "f-is_admin-error" not in html  # no second, hand-placed copy
+    resp = client.post("/login", data={"email": "", "password": "", "remember": "1"})
+    html = resp.get_data(as_text=True)
+    page = assert_errors_tied_to_fields(html, expect={"email"})
+    assert all(link in ("#f-email", "#f-password") for link in page.summaries[0]["links"])
+
+
 def test_a_correct_form_shows_no_summary(app, client):
     html = client.get("/signup").get_data(as_text=True)
     page = _Page()
