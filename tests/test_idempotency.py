@@ -485,3 +485,23 @@ def test_one_payment_form_sent_twice_at_once_records_one_payment(committed, data
     assert sorted(a.status_code for a in answers) == [302, 303]
     with tenant(agency_id):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
+
+
+def test_a_form_sent_twice_is_explained_in_the_readers_language(app, paid_setup):
+    team, invoice_id = paid_setup
+    with tenant(team.agency.id):
+        team.owner.user.locale = "ar"
+        db.session.commit()
+    browser = web(app, team.owner)
+    slug = team.agency.slug
+    first, second = _twice(
+        browser,
+        f"/{slug}/invoices/{invoice_id}",
+        f"/{slug}/invoices/{invoice_id}/payments",
+        {"amount": "25.00", "method": "bank_transfer"},
+    )
+    assert second.status_code == 303
+    shown = browser.get(second.location).get_data(as_text=True)
+    assert "تمّ ذلك من قبل: أُرسل النموذج مرتين، ونُفّذ مرة واحدة فقط." in shown
+    assert "already done" not in shown
+    assert _payments(team.agency.id) == 1

@@ -37,3 +37,16 @@ def test_jobs_read_in_arabic_and_english(app):
         assert job_title(batch) == "Issue and send 2 drafts for November 2026"
         assert job_title(email) == "Email “Invoice INV-1” to a@example.test"
         assert progress_text("Starting") == "Starting"
+
+
+def test_why_a_job_failed_is_said_in_the_readers_language_when_baton_wrote_it(app):
+    from app.core.jobs.recovery import WORKER_LOST
+    from app.jobs.labels import error_text
+
+    crash = "ZeroDivisionError: division by zero"
+    with app.test_request_context(), force_locale("ar"):
+        assert error_text(WORKER_LOST) == "توقّف العامل الذي كان ينفّذ هذه المهمة، ونفدت محاولاتها."
+        assert error_text(crash) == crash  # a program's words stay as they were written
+        assert error_text(None) == ""
+    with app.test_request_context(), force_locale("en"):
+        assert error_text(WORKER_LOST) == WORKER_LOST

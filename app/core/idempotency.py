@@ -32,9 +32,11 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, flash, g, redirect, request
+from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.catalogues import N_
 from app.core.clock import utcnow
 from app.core.db import UTCDateTime
 from app.core.errors import Conflict, ValidationFailed
@@ -50,7 +52,7 @@ FORM_FIELD = "form_token"
 KEEP = dt.timedelta(hours=24)
 MAX_KEY_LENGTH = 255
 
-ALREADY_DONE = "That was already done: the form was sent twice, and it was done only once."
+ALREADY_DONE = N_("That was already done: the form was sent twice, and it was done only once.")
 
 HEADER_DOC = {
     "in": "header",
@@ -184,7 +186,14 @@ def run_once(
 def _valid_key(raw: str) -> str:
     if not raw or len(raw) > MAX_KEY_LENGTH or not all(33 <= ord(c) <= 126 for c in raw):
         raise ValidationFailed(
-            {HEADER: [f"Use 1 to {MAX_KEY_LENGTH} visible ASCII characters (a UUID, for example)."]}
+            {
+                HEADER: [
+                    gettext(
+                        "Use 1 to %(max)s visible ASCII characters (a UUID, for example).",
+                        max=MAX_KEY_LENGTH,
+                    )
+                ]
+            }
         )
     return raw
 
@@ -270,7 +279,7 @@ def form_token_field() -> Markup:
 
 
 def _replay_form(first: IdempotencyKey) -> Any:
-    flash(ALREADY_DONE, "info")
+    flash(gettext(ALREADY_DONE), "info")
     target = first.location or request.referrer or request.path
     return redirect(target, code=303)
 

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from app.core.clock import utcnow
 from app.core.tenancy import current_agency_id
+from app.core.translation import gettext as _
 from app.extensions import db
 from app.invoices.models import NumberCounter
 
@@ -35,26 +36,37 @@ def format_problems(fmt: str, *, restart_yearly: bool) -> list[str]:
     """Why `fmt` is not a usable number format (empty when it is)."""
     problems: list[str] = []
     if not fmt or len(fmt) > MAX_FORMAT_LENGTH:
-        return [f"Use 1 to {MAX_FORMAT_LENGTH} characters, e.g. INV-{{year}}-{{seq:05}}."]
+        return [
+            _(
+                "Use 1 to %(max)s characters, e.g. %(example)s.",
+                max=MAX_FORMAT_LENGTH,
+                example="INV-{year}-{seq:05}",
+            )
+        ]
     tokens = _PLACEHOLDER.findall(fmt)
     literal = _PLACEHOLDER.sub("", fmt)
     if "{" in literal or "}" in literal:
-        problems.append("Braces are only for {year} and {seq}.")
+        problems.append(_("Braces are only for {year} and {seq}."))
     elif not _LITERAL.match(literal):
-        problems.append("Use letters, digits, spaces and . _ / # - around the placeholders.")
+        problems.append(_("Use letters, digits, spaces and . _ / # - around the placeholders."))
     names = []
     for token in tokens:
         m = _TOKEN.match(token)
         if m is None or (m.group(1) == "year" and m.group(2)):
-            problems.append(f"{{{token}}} is not allowed; use {{year}}, {{seq}} or {{seq:05}}.")
+            problems.append(
+                _(
+                    "%(token)s is not allowed; use {year}, {seq} or {seq:05}.",
+                    token="{" + token + "}",
+                )
+            )
         else:
             names.append(m.group(1))
     if names.count("seq") != 1:
-        problems.append("Put {seq} (the running number) in exactly once.")
+        problems.append(_("Put {seq} (the running number) in exactly once."))
     if names.count("year") > 1:
-        problems.append("Put {year} in at most once.")
+        problems.append(_("Put {year} in at most once."))
     if restart_yearly and "year" not in names and not problems:
-        problems.append("Numbers that restart every year need {year}, or they would repeat.")
+        problems.append(_("Numbers that restart every year need {year}, or they would repeat."))
     return problems
 
 

@@ -11,6 +11,7 @@ import re
 from app.core.formatting import month_label
 from app.core.i18n import current_locale
 from app.core.jobs import OutboxJob
+from app.core.jobs.recovery import WORKER_LOST
 from app.core.translation import gettext as _
 from app.core.translation import lazy_gettext, ngettext
 
@@ -91,3 +92,15 @@ def progress_text(message: str | None) -> str:
         if found:
             return say(found)
     return message or ""
+
+
+_ERRORS = {
+    WORKER_LOST: lazy_gettext("The worker running this job stopped and it ran out of attempts.")
+}
+
+
+def error_text(error: str | None) -> str:
+    """Why a job failed: Baton's own reasons in the reader's language; an exception's text
+    (a program's words, for whoever fixes it) as stored."""
+    known = _ERRORS.get(error or "")
+    return str(known) if known is not None else error or ""

@@ -9,7 +9,7 @@ from app.core.pagination import paginate
 from app.core.permissions import roles
 from app.core.translation import gettext as _
 from app.core.uow import commit
-from app.jobs.labels import job_title, progress_text, queue_label
+from app.jobs.labels import error_text, job_title, progress_text, queue_label
 from app.jobs.queries import GROUPS, get_job_or_404, job_counts, visible_jobs
 from app.jobs.services import dismiss_job, run_job_again
 
@@ -18,7 +18,12 @@ bp = Blueprint("jobs", __name__, template_folder="templates")
 
 @bp.context_processor
 def _labels() -> dict:
-    return {"job_title": job_title, "queue_label": queue_label, "progress_text": progress_text}
+    return {
+        "job_title": job_title,
+        "queue_label": queue_label,
+        "progress_text": progress_text,
+        "error_text": error_text,
+    }
 
 
 @bp.get("/<agency_slug>/jobs")

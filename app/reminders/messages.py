@@ -28,6 +28,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
+from app.core.catalogues import N_
+from app.core.translation import gettext as _
+
 # The documented variables: name -> (what it holds, a sample value for previews).
 VARIABLES: dict[str, tuple[str, Any]] = {
     "client_name": ("The client's name", "Harbour Bakery"),
@@ -63,20 +66,20 @@ _ALLOWED_NODES: tuple[type[nodes.Node], ...] = (
     nodes.Concat,
 )
 _REFUSED_NAMES: dict[type[nodes.Node], str] = {
-    nodes.Getattr: "Attributes (a dot after a value)",
-    nodes.Getitem: "Items (square brackets)",
-    nodes.Call: "Function calls",
-    nodes.For: "Loops",
-    nodes.Import: "Imports",
-    nodes.FromImport: "Imports",
-    nodes.Include: "Includes",
-    nodes.Extends: "Extending templates",
-    nodes.Macro: "Macros",
-    nodes.CallBlock: "Macros",
-    nodes.Assign: "Setting variables",
-    nodes.AssignBlock: "Setting variables",
-    nodes.Block: "Blocks",
-    nodes.With: "With blocks",
+    nodes.Getattr: N_("Attributes (a dot after a value)"),
+    nodes.Getitem: N_("Items (square brackets)"),
+    nodes.Call: N_("Function calls"),
+    nodes.For: N_("Loops"),
+    nodes.Import: N_("Imports"),
+    nodes.FromImport: N_("Imports"),
+    nodes.Include: N_("Includes"),
+    nodes.Extends: N_("Extending templates"),
+    nodes.Macro: N_("Macros"),
+    nodes.CallBlock: N_("Macros"),
+    nodes.Assign: N_("Setting variables"),
+    nodes.AssignBlock: N_("Setting variables"),
+    nodes.Block: N_("Blocks"),
+    nodes.With: N_("With blocks"),
     nodes.FilterBlock: "Filter blocks",
     nodes.Test: "Tests (is ...)",
     nodes.Keyword: "Keyword arguments",
@@ -123,6 +126,13 @@ class _LiteralTextAsText(NodeTransformer):
         return nodes.Const(node.data, lineno=node.lineno)
 
 
+def _on_line(lineno: int | None, message: str) -> str:
+    """A problem with the line it is on, when the template says which."""
+    if not lineno:
+        return message
+    return _("Line %(line)s: %(problem)s", line=lineno, problem=message)
+
+
 def _problems(tree: nodes.Template) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
@@ -133,16 +143,35 @@ def _problems(tree: nodes.Template) -> list[str]:
             out.append(message)
 
     for node in tree.find_all(nodes.Node):
-        line = f"Line {node.lineno}: " if getattr(node, "lineno", None) else ""
+        lineno = getattr(node, "lineno", None)
         if isinstance(node, nodes.Name):
             if node.ctx != "load" or node.name not in VARIABLES:
-                add(f"{line}unknown variable '{node.name}'. Use one of: {', '.join(VARIABLES)}.")
+                add(
+                    _on_line(
+                        lineno,
+                        _(
+                            "unknown variable '%(name)s'. Use one of: %(names)s.",
+                            name=node.name,
+                            names=", ".join(VARIABLES),
+                        ),
+                    )
+                )
         elif isinstance(node, nodes.Filter):
             if node.name not in FILTERS:
-                add(f"{line}the filter '{node.name}' is not available ({', '.join(FILTERS)}).")
+                add(
+                    _on_line(
+                        lineno,
+                        _(
+                            "the filter '%(name)s' is not available (%(names)s).",
+                            name=node.name,
+                            names=", ".join(FILTERS),
+                        ),
+                    )
+                )
         elif not isinstance(node, _ALLOWED_NODES):
-            what = _REFUSED_NAMES.get(type(node), f"'{type(node).__name__}'")
-            add(f"{line}{what} can't be used in reminder templates.")
+            refused = _REFUSED_NAMES.get(type(node))
+            what = _(refused) if refused else f"'{type(node).__name__}'"
+            add(_on_line(lineno, _("%(what)s can't be used in reminder templates.", what=what)))
     return out
 
 
@@ -154,7 +183,7 @@ def check_template(source: str) -> list[str]:
     try:
         tree = env.parse(source)
     except TemplateSyntaxError as exc:
-        return [f"Line {exc.lineno}: {exc.message}"]
+        return [_on_line(exc.lineno, exc.message or "")]
     problems = _problems(tree)
     if problems:
         return problems
@@ -163,9 +192,9 @@ def check_template(source: str) -> list[str]:
         try:
             _compiled(source, html).render(samples)
         except SecurityError as exc:
-            return [f"Not allowed: {exc}"]
+            return [_("Not allowed: %(reason)s", reason=str(exc))]
         except Exception as exc:  # noqa: BLE001 - any failure is a message beside the field
-            return [f"This template fails when rendered: {exc}"]
+            return [_("This template fails when rendered: %(reason)s", reason=str(exc))]
     return []
 
 

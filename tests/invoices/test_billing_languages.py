@@ -202,3 +202,16 @@ def test_refused_lines_from_packages_are_explained_in_the_readers_language(app, 
         "Ad hoc est facturé à l'heure ; facturez-le à partir des saisies de temps.",
         "Euro pack est tarifé en EUR, cette facture en USD.",
     ]
+
+
+def test_a_bad_number_format_is_explained_in_the_readers_language(app, team, speaking, owner):
+    browser = speaking("fr")
+    resp = browser.post(
+        f"/{team.slug}/invoice-settings",
+        data={"invoice_number_format": "INV-{client}", "credit_note_number_format": "CN-{year}"},
+    )
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
+    assert "{client} n’est pas autorisé ; utilisez {year}, {seq} ou {seq:05}." in page
+    assert "Mettez {seq} (le numéro courant) exactement une fois." in page
+    assert "is not allowed" not in page and "exactly once" not in page

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.invoices.models import Invoice, InvoiceSettings
 from app.reminders.models import ReminderSend, ReminderStep
 from app.reminders.sweep import run_reminder_sweep
+from app.users.models import User
 from tests.factories import AgencyFactory, ClientFactory, ContactFactory, InvoiceFactory
 from tests.helpers import api_token, bearer, member
 from tests.objects import diff_snapshots, signed_in_client, snapshot_all
@@ -375,3 +376,36 @@ def test_api_roles_and_other_agencies(app, shop):
     resp = http.patch(f"{api}/clients/{other.client_id}/reminders", headers=owner,
                       json={"paused": True})  # fmt: skip
     assert resp.status_code == 404
+
+
+_ATTRIBUTES = "لا يمكن استخدام الخصائص (نقطة بعد قيمة) في قوالب التذكير."
+_NO_FILTER = "le filtre « truncate » n’est pas disponible"
+
+
+@pytest.mark.parametrize(
+    ("locale", "field", "value", "said"),
+    [
+        ("ar", "body_template", "{{ ''.__class__ }}", _ATTRIBUTES),
+        ("ar", "subject_template", "Invoice {{ invoice_no }}", "السطر 1: متغير غير معروف"),
+        ("fr", "subject_template", "{{ amount_due | truncate }}", _NO_FILTER),
+    ],
+)
+def test_a_bad_template_is_explained_in_the_readers_language(app, shop, locale, field, value, said):
+    ladder = install(app, shop)
+    with all_tenants():
+        db.session.get(User, shop.users["owner"]).locale = locale
+        db.session.commit()
+    form = {
+        "offset_days": "7",
+        "subject_template": "Reminder {{ invoice_number }}",
+        "body_template": "Please pay {{ amount_due }}.",
+        "active": "on",
+        field: value,
+    }
+    resp = web(app, shop, "owner").post(
+        f"/{shop.slug}/settings/reminders/steps/{ladder[7].id}", data=form
+    )
+    assert resp.status_code == 422
+    body = resp.get_data(as_text=True).replace("&#39;", "'")
+    assert said in body
+    assert "can&#39;t be used" not in body and "unknown variable" not in body

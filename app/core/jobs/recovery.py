@@ -31,6 +31,9 @@ from app.core.jobs.runner import publish
 from app.core.tenancy import all_tenants
 from app.extensions import db
 
+# Stored in English (logs read it); the jobs pages show it in the reader's language.
+WORKER_LOST = "The worker running this job stopped and it ran out of attempts."
+
 log = logging.getLogger("baton.jobs")
 
 WORKER_ALIVE_KEY = "baton:worker-alive:{}"  # set by each worker process every few seconds
@@ -162,7 +165,7 @@ def recover_stale(now: dt.datetime | None = None) -> int:
         for row in lost:
             if row.status == "running" and row.attempts >= row.max_attempts:
                 row.status = "failed"
-                row.last_error = "The worker running this job stopped and it ran out of attempts."
+                row.last_error = WORKER_LOST
                 row.finished_at = now
             else:
                 # Back to pending under a new RQ id; the due time stays (a retry keeps its wait).
