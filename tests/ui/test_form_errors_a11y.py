@@ -284,3 +284,17 @@ def test_error_markup_goes_through_the_macros():
             if "is-invalid" in m.group(0) and not tied:
                 problems.append(f"{rel}: {m.group(0)[:90]}… is-invalid without field_aria")
     assert not problems, "\n".join(problems)
+
+
+def test_the_profile_page_holds_two_forms_with_a_name_field_and_no_id_twice(app):
+    """The profile form and the API-token form both have a `name` field: each keeps its own
+    id, so a label, a message and a summary link reach the right one."""
+    desk = make_desk()
+    owner = web(app, desk.owner)
+    html = owner.get("/profile").get_data(as_text=True)
+    assert 'id="f-name"' in html and 'id="token-name"' in html
+    resp = owner.post("/profile/tokens", data={"name": "", "agency_id": ""})
+    assert resp.status_code == 422
+    page = assert_errors_tied_to_fields(resp.get_data(as_text=True), expect={"name"})
+    links = [link for s in page.summaries for link in s["links"]]
+    assert "#token-name" in links and "#f-name" not in links
