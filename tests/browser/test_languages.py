@@ -52,8 +52,8 @@ def test_an_arabic_owner_on_a_phone_reads_right_to_left_without_sideways_scrolli
     )
     va = MembershipFactory(agency=agency, role="va", user=UserFactory(name="Omar Reyes"))
     client = ClientFactory(agency=agency, name="Harbour Bakery Ltd")
-    WorkItemFactory(client=client, assignee_id=va.id, title="Monthly bookkeeping")
-    email, client_id = owner.user.email, client.id
+    item = WorkItemFactory(client=client, assignee_id=va.id, title="Monthly bookkeeping")
+    email, client_id, item_id = owner.user.email, client.id, item.id
     db.session.commit()
 
     person = Person(browser, live_server, email)
@@ -64,9 +64,16 @@ def test_an_arabic_owner_on_a_phone_reads_right_to_left_without_sideways_scrolli
         "clients": "/nakheel/clients",
         "client": f"/nakheel/clients/{client_id}",
         "all-work": "/nakheel/work",
+        "work-item": f"/nakheel/work/{item_id}",
         "board": "/nakheel/board",
         "team": "/nakheel/team",
         "invoices": "/nakheel/invoices",
+        "receivables": "/nakheel/receivables",
+        "reminders": "/nakheel/settings/reminders",
+        "sops": "/nakheel/sops",
+        "quality": "/nakheel/quality",
+        "audit": "/nakheel/audit",
+        "jobs": "/nakheel/jobs",
         "profile": "/profile",
     }
     problems = []
