@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from app.boards.queries import QUADRANT_FLAGS, board_filtered, card_from_row, cards_stmt
 from app.core.clock import utcnow
+from app.core.formatting import format_number
 from app.core.pagination import Page
 from app.core.permissions import Actor
 from app.extensions import db
@@ -73,7 +74,7 @@ class WorkList(Page):
 
     @property
     def total_label(self) -> str:
-        return f"{COUNT_CAP:,}+" if self.capped else f"{self.total:,}"
+        return f"{format_number(COUNT_CAP)}+" if self.capped else format_number(self.total)
 
 
 def work_list(actor: Actor, filters: dict, *, page: int = 1, sort: str = "due") -> WorkList:

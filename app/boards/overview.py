@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from app.boards.queries import COUNT_CAP, capped_counts, visible_items
 from app.core.clock import utcnow
+from app.core.formatting import format_number
 from app.core.permissions import Actor
 from app.extensions import db
 from app.work.models import OPEN_STATES, WorkItem
@@ -33,7 +34,7 @@ class WorkOverview:
     cap: int = COUNT_CAP
 
     def label(self, n: int) -> str:
-        return f"{self.cap:,}+" if n > self.cap else f"{n:,}"
+        return f"{format_number(self.cap)}+" if n > self.cap else format_number(n)
 
 
 def work_overview(actor: Actor, now: dt.datetime | None = None) -> WorkOverview | None:

@@ -25,6 +25,7 @@ from werkzeug.exceptions import NotFound
 from app.clients.models import Client
 from app.clients.queries import visible_clients
 from app.core.clock import utcnow
+from app.core.formatting import format_number
 from app.core.pagination import Page
 from app.core.permissions import Actor
 from app.extensions import db
@@ -342,7 +343,7 @@ class BoardColumn:
 
     @property
     def count_label(self) -> str:
-        return f"{self.cap:,}+" if self.capped else f"{self.count:,}"
+        return f"{format_number(self.cap)}+" if self.capped else format_number(self.count)
 
     @property
     def hidden(self) -> int:

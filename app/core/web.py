@@ -4,6 +4,7 @@ links for emails sent from a request."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -14,6 +15,7 @@ from app.core.formatting import (
     format_datetime,
     format_day,
     format_duration,
+    format_number,
     format_relative,
     role_label,
 )
@@ -90,6 +92,13 @@ def init_web(app: Flask) -> None:
     @app.template_filter("day")
     def _day(value: dt.date | dt.datetime | None) -> str:
         return format_day(value)
+
+    @app.template_filter("number")
+    def _number(value: int | float | None) -> str:
+        """A count or figure in the reader's digits (an ar_EG reader: ١٢)."""
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            return "" if value is None else str(value)
+        return format_number(value)
 
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_relative, "ago")
