@@ -151,30 +151,27 @@ def _number_signs(text: str, locale: str | None) -> str:
     return localise_digits(text, locale)
 
 
+def _babel_number(render, value: int | float | Decimal | None, locale: str | None, pattern):
+    """`render` (Babel's decimal or percent formatter) in `locale`, with its own digits."""
+    if value is None:
+        return ""
+    loc = reader_locale(locale)
+    text = render(value, format=pattern, locale=babel_locale(loc), numbering_system="default")
+    return _number_signs(text, loc)
+
+
 def format_number(
     value: int | float | Decimal | None, locale: str | None = None, *, pattern: str | None = None
 ) -> str:
     """A number in `locale`: 1234.5 -> '1,234.5' (en), '1 234,5' (fr), '١٬٢٣٤٫٥' (ar_EG)."""
-    if value is None:
-        return ""
-    loc = reader_locale(locale)
-    text = babel_format_decimal(
-        value, format=pattern, locale=babel_locale(loc), numbering_system="default"
-    )
-    return _number_signs(text, loc)
+    return _babel_number(babel_format_decimal, value, locale, pattern)
 
 
 def format_percent(
     value: int | float | Decimal | None, locale: str | None = None, *, pattern: str | None = None
 ) -> str:
     """A fraction as a percentage in `locale`: 0.15 -> '15%' (en), '15 %' (fr), '١٥٪؜' (ar_EG)."""
-    if value is None:
-        return ""
-    loc = reader_locale(locale)
-    text = babel_format_percent(
-        value, format=pattern, locale=babel_locale(loc), numbering_system="default"
-    )
-    return _number_signs(text, loc)
+    return _babel_number(babel_format_percent, value, locale, pattern)
 
 
 def format_duration(

@@ -8,15 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.extensions import db
 from tests.browser.test_work_loop import Person
-from tests.factories import (
-    AgencyFactory,
-    ClientFactory,
-    MembershipFactory,
-    UserFactory,
-    WorkItemFactory,
-)
+from tests.browser.world import nakheel
 
 AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text(encoding="utf-8")
 SERIOUS = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
@@ -32,19 +25,9 @@ def _violations(person: Person, path: str) -> list[str]:
 @pytest.mark.no_db
 @pytest.mark.parametrize("locale", ["en", "ar"])
 def test_main_pages_have_no_serious_accessibility_violations(live_server, browser, locale):
-    agency = AgencyFactory(name="Nakheel Assist", slug="nakheel")
-    owner = MembershipFactory(
-        agency=agency, role="owner", user=UserFactory(name="Huda Saleh", locale=locale)
-    )
-    va = MembershipFactory(agency=agency, role="va", user=UserFactory(name="Omar Reyes"))
-    client = ClientFactory(agency=agency, name="Harbour Bakery Ltd")
-    item = WorkItemFactory(client=client, assignee_id=va.id, title="Monthly bookkeeping")
-    contact = MembershipFactory(
-        agency=agency, role="client", client_id=client.id, user=UserFactory(locale=locale)
-    )
-    owner_email, contact_email, client_id = owner.user.email, contact.user.email, client.id
-    item_id = item.id
-    db.session.commit()
+    world = nakheel(locale, contact=True)
+    owner_email, contact_email = world.owner_email, world.contact_email
+    client_id, item_id = world.client_id, world.item_id
 
     found = []
     owner_browser = Person(browser, live_server, owner_email)

@@ -7,15 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.extensions import db
 from tests.browser.test_work_loop import Person
-from tests.factories import (
-    AgencyFactory,
-    ClientFactory,
-    MembershipFactory,
-    UserFactory,
-    WorkItemFactory,
-)
+from tests.browser.world import nakheel
 
 # What the focused element is and how its focus is drawn.
 FOCUSED = r"""() => {
@@ -46,15 +39,8 @@ def _tab_through(page, presses: int) -> list[dict]:
 @pytest.mark.no_db
 @pytest.mark.parametrize("locale", ["en", "ar"])
 def test_every_focus_stop_shows_a_ring_and_skip_link_goes_to_main(live_server, browser, locale):
-    agency = AgencyFactory(name="Nakheel Assist", slug="nakheel")
-    owner = MembershipFactory(
-        agency=agency, role="owner", user=UserFactory(name="Huda Saleh", locale=locale)
-    )
-    va = MembershipFactory(agency=agency, role="va", user=UserFactory(name="Omar Reyes"))
-    client = ClientFactory(agency=agency, name="Harbour Bakery Ltd")
-    item = WorkItemFactory(client=client, assignee_id=va.id, title="Monthly bookkeeping")
-    owner_email, client_id, item_id = owner.user.email, client.id, item.id
-    db.session.commit()
+    world = nakheel(locale)
+    owner_email, client_id, item_id = world.owner_email, world.client_id, world.item_id
 
     person = Person(browser, live_server, owner_email)
     page = person.page

@@ -12,12 +12,12 @@ import pytest
 
 from app.extensions import db
 from tests.browser.test_work_loop import Person
+from tests.browser.world import nakheel
 from tests.factories import (
     AgencyFactory,
     ClientFactory,
     MembershipFactory,
     UserFactory,
-    WorkItemFactory,
 )
 
 ARTIFACTS = Path(os.environ.get("BATON_ARTIFACTS", "test-artifacts")) / "screens" / "ar"
@@ -46,15 +46,8 @@ FIRST_BAR_ON_THE_RIGHT = """() => {
 def test_an_arabic_owner_on_a_phone_reads_right_to_left_without_sideways_scrolling(
     live_server, browser
 ):
-    agency = AgencyFactory(name="Nakheel Assist", slug="nakheel")
-    owner = MembershipFactory(
-        agency=agency, role="owner", user=UserFactory(name="Huda Saleh", locale="ar")
-    )
-    va = MembershipFactory(agency=agency, role="va", user=UserFactory(name="Omar Reyes"))
-    client = ClientFactory(agency=agency, name="Harbour Bakery Ltd")
-    item = WorkItemFactory(client=client, assignee_id=va.id, title="Monthly bookkeeping")
-    email, client_id, item_id = owner.user.email, client.id, item.id
-    db.session.commit()
+    world = nakheel("ar")
+    email, client_id, item_id = world.owner_email, world.client_id, world.item_id
 
     person = Person(browser, live_server, email)
     person.page.set_viewport_size(PHONE)
