@@ -16,6 +16,7 @@ from app.core.formatting import (
     format_day,
     format_duration,
     format_number,
+    format_percent,
     format_relative,
     role_label,
 )
@@ -94,11 +95,21 @@ def init_web(app: Flask) -> None:
         return format_day(value)
 
     @app.template_filter("number")
-    def _number(value: int | float | None) -> str:
-        """A count or figure in the reader's digits (an ar_EG reader: ١٢)."""
+    def _number(value: int | float | None, decimals: int | None = None) -> str:
+        """A count or figure in the reader's digits (an ar_EG reader: ١٢); `decimals`
+        fixes how many decimals are written (`0.5 | number(2)` -> '0.50')."""
         if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
             return "" if value is None else str(value)
-        return format_number(value)
+        pattern = None if decimals is None else "#,##0." + "0" * decimals if decimals else "#,##0"
+        return format_number(value, pattern=pattern)
+
+    @app.template_filter("percent")
+    def _percent(value: int | float | None) -> str:
+        """A whole percentage (0-100) with the reader's digits and percent sign:
+        `62 | percent` -> '62%' (en), '62 %' (fr), '٦٢٪؜' (ar_EG)."""
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            return "" if value is None else str(value)
+        return format_percent(Decimal(value) / 100)
 
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_relative, "ago")

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
 from app.core.errors import Forbidden, ValidationFailed
+from app.core.money import format_money
 from app.core.permissions import roles
 from app.core.schemas import load_form
 from app.core.translation import gettext as _
@@ -32,6 +33,8 @@ from app.extensions import db
 
 bp = Blueprint("branding", __name__, template_folder="templates")
 _REQUIRED_TEXT = ("primary_color", "accent_color", "font")  # never blank, unlike the rest
+# The preview's sample line: USD 1,200.00, written as the reader writes money.
+SAMPLE_AMOUNT = 120_000
 
 
 def _authorize() -> None:
@@ -60,6 +63,7 @@ def _render(values: dict, errors: dict, logo_errors: dict | None = None, status:
         saved=saved,
         preview=preview,
         preview_font=font_stack(preview.get("font"), "ltr"),
+        sample_amount=format_money(SAMPLE_AMOUNT, "USD", None),
         logo_uri=_logo_data_uri(saved),
         font_options=[(f, f) for f in BUNDLED_FONTS],
     ), status
@@ -137,5 +141,6 @@ def preview_branding(agency_slug: str) -> ResponseReturnValue:
         "documents/_branding_preview.html",
         preview=preview,
         preview_font=font_stack(preview.get("font"), "ltr"),
+        sample_amount=format_money(SAMPLE_AMOUNT, "USD", None),
         logo_uri=_logo_data_uri(saved),
     )

@@ -8,9 +8,12 @@ template uses live here too.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, g
 from flask_smorest import Blueprint as ApiBlueprint
 
+from app.core.formatting import format_number
 from app.core.money import format_plain, input_value, page_money
 from app.core.translation import lazy_gettext
 from app.invoices.csv_export import plain
@@ -50,7 +53,14 @@ def _helpers() -> dict:
         "display_status": display_status,
         "invoice_label": shown_label,
         "num": plain,
+        "exact": exact_number,
     }
+
+
+def exact_number(value: Decimal | None) -> str:
+    """A rate or quantity in the reader's digits, every decimal it has ('1.0834' -> '١٫٠٨٣٤'
+    in ar_EG), where `num` writes it for a form's input (Latin digits)."""
+    return "" if value is None else format_number(value, pattern="#,##0.##########")
 
 
 blp = ApiBlueprint(

@@ -23,7 +23,6 @@ from flask_babel import force_locale
 
 from app.clients.models import ServicePackage
 from app.core.formatting import format_day
-from app.core.i18n import current_language
 from app.core.translation import gettext as _
 from app.extensions import db
 from app.invoices.models import Invoice, InvoiceLine
@@ -259,12 +258,13 @@ class WorkItemSource:
 
 
 def _delivered(at: dt.datetime | None, locale: str | None = None) -> str:
-    """ "delivered 3 Nov 2026" in the reader's language, or in `locale` (a line's
-    description speaks the invoice's language)."""
+    """ "delivered 3 Nov 2026" in the reader's language and digits (their locale's: an
+    ar_EG reader reads Arabic-Indic ones), or in `locale` (a line's description speaks the
+    invoice's language)."""
     with force_locale(locale) if locale else contextlib.nullcontext():
         if at is None:
             return _("delivered")
-        return _("delivered %(day)s", day=format_day(at, locale or current_language()))
+        return _("delivered %(day)s", day=format_day(at, locale))
 
 
 def _package_fee(invoice: Invoice) -> int | None:

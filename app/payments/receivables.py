@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from app.clients.models import Client
 from app.core.clock import today_in, utcnow
-from app.core.formatting import format_day
+from app.core.formatting import format_day, format_number
 from app.core.i18n import current_language
 from app.core.money import convert
 from app.core.permissions import Actor
@@ -41,6 +41,24 @@ def bucket(days_past_due: int) -> str:
     if days_past_due <= 90:
         return "61-90"
     return "90+"
+
+
+# Each bucket's days past due (first, last; None: no last), for its label.
+_BUCKET_DAYS = {"1-30": (1, 30), "31-60": (31, 60), "61-90": (61, 90), "90+": (91, None)}
+
+
+def bucket_label(key: str, *, days: bool = True) -> str:
+    """A bucket as the reader says it, numbers in the reader's digits: 'Current',
+    '31–60 days' ('٣١–٦٠ يومًا' in ar_EG), 'Over 90 days'; `days=False` for a narrow
+    column head: '31–60', '90+'."""
+    if key not in _BUCKET_DAYS:
+        return gettext("Current")
+    first, last = _BUCKET_DAYS[key]
+    if last is None:
+        limit = format_number(first - 1)
+        return gettext("Over %(num)s days", num=limit) if days else f"{limit}+"
+    low, high = format_number(first), format_number(last)
+    return gettext("%(low)s–%(high)s days", low=low, high=high) if days else f"{low}–{high}"
 
 
 @dataclass

@@ -28,7 +28,7 @@ from app.invoices.schemas import EmptyIn
 from app.payments.deposits import deduct_deposit
 from app.payments.models import PAYMENT_METHODS
 from app.payments.queries import get_payment_or_404, invoice_payments
-from app.payments.receivables import BUCKETS, receivables
+from app.payments.receivables import BUCKETS, bucket_label, receivables
 from app.payments.schemas import DeductDepositIn, PaymentIn
 from app.payments.services import (
     delete_payment,
@@ -120,4 +120,10 @@ def receivables_page(agency_slug: str) -> ResponseReturnValue:
         "labels": json.dumps([month for month, _amount in data.by_month]),
         "amounts": json.dumps([float(from_minor(v, base)) for _month, v in data.by_month]),
     }
-    return render_template("invoices/receivables.html", data=data, buckets=BUCKETS, chart=chart)
+    return render_template(
+        "invoices/receivables.html",
+        data=data,
+        buckets=BUCKETS,
+        bucket_label=bucket_label,
+        chart=chart,
+    )

@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.clients.queries import get_client_or_404
 from app.core.errors import Conflict, ValidationFailed
+from app.core.formatting import format_number, localise_digits, reader_locale
 from app.core.idempotency import once_per_form
 from app.core.permissions import MANAGERS, roles
 from app.core.permissions import authorize as _authorize
@@ -119,6 +120,13 @@ def reminder_step_label(offset: int) -> str:
 
 
 @bp.app_template_global()
+def reminder_offset(offset: int) -> str:
+    """A step's offset in days, signed, in the reader's digits: '+14', '-3', '0' ('+١٤' in
+    ar_EG)."""
+    return format_number(offset, pattern="+#,##0;-#,##0") if offset else format_number(0)
+
+
+@bp.app_template_global()
 def reminder_skip_reason(reason: str | None) -> str | None:
     """Why a step was skipped, in the reader's language (the record keeps English)."""
     return skip_reason_text(reason, reminder_step_label)
@@ -136,7 +144,7 @@ def _render_ladder(errors: dict | None = None, status: int = 200) -> ResponseRet
         sent=sends_per_step(),
         enabled=reminders_enabled(),
         variables=_variables(),
-        send_time=SEND_TIME.strftime("%H:%M"),
+        send_time=localise_digits(SEND_TIME.strftime("%H:%M"), reader_locale()),
         errors=errors or {},
     ), status
 

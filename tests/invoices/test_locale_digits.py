@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from app.core.formatting import format_day
 from app.core.money import format_money
 from app.core.tenancy import tenant
 from app.documents.rendering import invoice_context
@@ -111,3 +112,29 @@ def fresh_lines(invoice_id: int):
         .where(InvoiceLine.invoice_id == invoice_id)
         .execution_options(populate_existing=True)
     ).all()
+
+
+def test_an_egyptian_arabic_reader_reads_invoice_dates_and_ageing_in_their_digits(
+    app, team, speaking, invoice
+):
+    browser = speaking("ar_EG")
+    page = _text(browser.get(f"/{team.slug}/invoices/{invoice.id}").get_data(as_text=True))
+    for day in (invoice.issue_date, invoice.due_date):
+        assert format_day(day, "ar_EG") in page
+        assert day.isoformat() not in page  # never the stored ISO date
+
+    page = _text(browser.get(f"/{team.slug}/receivables").get_data(as_text=True))
+    assert "٣١–٦٠ يومًا" in page and "أكثر من ٩٠ يومًا" in page  # the ageing buckets
+    assert "31" not in page and "90" not in page
+
+
+def test_the_reminder_ladder_in_the_readers_digits(app, team, speaking):
+    browser = speaking("ar_EG")
+    page = _text(browser.get(f"/{team.slug}/settings/reminders").get_data(as_text=True))
+    assert "٠٩:٠٠" in page and "09:00" not in page  # the send time
+    assert "+٧" in page and "؜-٣" in page  # the steps' offsets, signed
+    assert not re.findall(r"(?<!\w)[+-][0-9]+", page)  # (INV-2026-00042 is an example)
+
+    browser = speaking("fr")  # French writes Latin digits
+    page = _text(browser.get(f"/{team.slug}/settings/reminders").get_data(as_text=True))
+    assert "09:00" in page and "+7" in page

@@ -18,6 +18,7 @@ from app.boards.quality import (
 )
 from app.core.permissions import Actor
 from app.core.tenancy import tenant
+from app.extensions import db
 from tests.clients.support import web
 from tests.factories import ClientFactory, MembershipFactory
 from tests.work_screens.conftest import Shop
@@ -205,11 +206,25 @@ def test_quality_page_shows_the_figures_and_the_chart(app, shop: Shop):
     _world(shop)
     browser = web(app, shop.team.owner)
     html = browser.get(f"/{shop.slug}/quality").get_data(as_text=True)
-    assert 'data-testid="overall-fpy">50 %' in html
+    assert 'data-testid="overall-fpy">50%' in html
     assert 'data-testid="overall-median">50 min' in html  # 3000 s
     assert 'data-testid="overall-p90">2 h 18 min' in html  # 8280 s
     assert 'id="fpy-sop-chart"' in html and "js/charts.js" in html
     assert "Inbox zero" in html
     html = browser.get(f"/{shop.slug}/quality?days=90").get_data(as_text=True)
-    assert 'data-testid="overall-fpy">60 %' in html
+    assert 'data-testid="overall-fpy">60%' in html
     assert browser.get(f"/{shop.slug}/quality?days=7").status_code == 422
+
+
+def test_quality_figures_are_written_in_the_readers_locale(app, shop: Shop):
+    _world(shop)
+    shop.team.owner.user.locale = "ar_EG"
+    db.session.commit()
+    html = web(app, shop.team.owner).get(f"/{shop.slug}/quality").get_data(as_text=True)
+    assert 'data-testid="overall-fpy">٥٠٪\u061c<' in html  # Arabic-Indic digits, Arabic percent
+    assert 'data-testid="overall-rework">٠٫٧٥<' in html  # and decimal separator
+    shop.team.owner.user.locale = "fr"
+    db.session.commit()
+    html = web(app, shop.team.owner).get(f"/{shop.slug}/quality").get_data(as_text=True)
+    assert 'data-testid="overall-fpy">50\u00a0%<' in html
+    assert 'data-testid="overall-rework">0,75<' in html
