@@ -35,6 +35,21 @@ def owner(team) -> Iterator[Actor]:
 
 
 @pytest.fixture
+def speaking(app, team):
+    """Signs in the team's owner, whose profile now speaks `locale`: a browser."""
+
+    def sign_in(locale: str):
+        from app.extensions import db
+        from tests.clients.support import web
+
+        team.owner.user.locale = locale
+        db.session.commit()
+        return web(app, team.owner)
+
+    return sign_in
+
+
+@pytest.fixture
 def committed(app, database_url):
     """An app sharing the test database whose data is committed for real (each thread
     gets its own connection and session); every table is emptied afterwards."""

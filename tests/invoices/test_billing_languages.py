@@ -12,7 +12,6 @@ import re
 import pytest
 
 from app.extensions import db
-from tests.clients.support import web
 from tests.invoices.support import draft, issued
 
 
@@ -23,18 +22,6 @@ def _html_tag(page: str) -> str:
 def _text(page: str) -> str:
     """The page's visible words, roughly: tags dropped."""
     return re.sub(r"<[^>]+>", " ", page)
-
-
-@pytest.fixture
-def speaking(app, team):
-    """A browser signed in as the team's owner, whose profile speaks `locale`."""
-
-    def sign_in(locale: str):
-        team.owner.user.locale = locale
-        db.session.commit()
-        return web(app, team.owner)
-
-    return sign_in
 
 
 def _pages(slug: str, team, draft_id: int, issued_id: int) -> dict[str, str]:

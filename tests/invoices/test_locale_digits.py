@@ -15,18 +15,7 @@ from app.core.money import format_money
 from app.core.tenancy import tenant
 from app.documents.rendering import invoice_context
 from app.extensions import db
-from tests.clients.support import web
 from tests.invoices.support import issued
-
-
-@pytest.fixture
-def speaking(app, team):
-    def sign_in(locale: str):
-        team.owner.user.locale = locale
-        db.session.commit()
-        return web(app, team.owner)
-
-    return sign_in
 
 
 @pytest.fixture
