@@ -1,1 +1,0 @@
-"""Time: time entries and the running timer (issue #12, first slice)."""
