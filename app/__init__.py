@@ -96,6 +96,7 @@ def _import_models() -> None:
     import app.reminders.models  # noqa: F401
     import app.retainers.models  # noqa: F401
     import app.sops.models  # noqa: F401
+    import app.time.models  # noqa: F401
     import app.users.models  # noqa: F401
     import app.work.models  # noqa: F401
 
@@ -114,6 +115,7 @@ def _import_route_modules() -> None:
     import app.payments.views  # noqa: F401
     import app.retainers.api  # noqa: F401
     import app.retainers.views  # noqa: F401
+    import app.time.views  # noqa: F401
     import app.users.profile_views  # noqa: F401
     import app.users.team_views  # noqa: F401
     import app.users.views  # noqa: F401
@@ -160,6 +162,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(portal_bp)
     csrf.exempt(work_requests_api)
     api.register_blueprint(work_requests_api)
+    from app.time.api import blp as time_api
+    from app.time.blueprint import bp as time_bp
+
+    app.register_blueprint(time_bp)
+    csrf.exempt(time_api)
+    api.register_blueprint(time_api)
 
 
 def _register_billing_blueprints(app: Flask) -> None:

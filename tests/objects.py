@@ -75,6 +75,8 @@ ID_PARAMS: dict[str, str] = {
     "batch_id": "invoice_batch_id",
     "request_id": "work_request_id",
     "email_id": "sent_email_id",
+    "entry_id": "time_entry_id",
+    "activity_id": "activity_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -131,6 +133,8 @@ class World:
     invoice_batch_id: int
     work_request_id: int
     sent_email_id: int
+    time_entry_id: int
+    activity_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
 
     @property
@@ -242,6 +246,7 @@ def build_agency(label: str) -> World:
         sop, sop_version = _walker_sop(agency.id, label, owner.user_id)
         work = _walker_work_item(agency.id, client.id, sop_version, members, label)
         work["work_request_id"] = _walker_work_request(agency.id, client.id, client_login.id, label)
+        time_ids = _walker_time(agency.id, client.id, work["work_item_id"], members, label)
     money = _walker_invoices(agency.id, client.id, owner.user_id, label)
     money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
     money.update(_walker_pdfs(agency.id, money["invoice_id"], owner.id, label))
@@ -281,6 +286,7 @@ def build_agency(label: str) -> World:
         evidence_id=work["evidence_id"],
         work_request_id=work["work_request_id"],
         sent_email_id=sent_email.id,
+        **time_ids,
         **money,
         tokens=tokens,
     )
@@ -292,6 +298,34 @@ def build_agency(label: str) -> World:
 
 
 STAFF_ORDER = ("owner", "manager", "va", "qa")
+
+
+def _walker_time(agency_id: int, client_id: int, work_item_id: int, members: dict, label: str):
+    """An hour the VA recorded yesterday on the walker work item, with an activity."""
+    from app.time.models import Activity, TimeEntry
+
+    activity = db.session.scalar(
+        sa.select(Activity).where(Activity.agency_id == agency_id).order_by(Activity.id)
+    )
+    ended = utcnow() - dt.timedelta(days=1)
+    entry = TimeEntry(
+        agency_id=agency_id,
+        membership_id=members["va"].id,
+        client_id=client_id,
+        work_item_id=work_item_id,
+        activity_id=activity.id,
+        billable=True,
+        notes=f"{label} walker time",
+        entry_date=ended.date(),
+        started_at=ended - dt.timedelta(hours=1),
+        ended_at=ended,
+        duration_seconds=3600,
+        zone="UTC",
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return {"time_entry_id": entry.id, "activity_id": activity.id}
+
 
 WALKER_SOP_YAML = """\
 slug: walker-{slug}

@@ -219,6 +219,28 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
         "/{slug}/work/{work_item_id}",
         dict(owner=OK, manager=OK, va=OK, qa=OK, client=OK),
     ),
+    # time is the staff's who record it: a VA their own, owners and managers everyone's;
+    # QA reviewers and client contacts see none of it
+    ("GET", "/{slug}/time", dict(owner=OK, manager=OK, va=OK, qa=403, client=403)),
+    ("GET", "/{slug}/time/{entry_id}/edit", dict(owner=OK, manager=OK, va=OK, qa=403, client=403)),
+    ("GET", "/{slug}/time/activities", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    (
+        "GET",
+        "/{slug}/clients/{client_id}/time",
+        dict(owner=OK, manager=OK, va=OK, qa=403, client=403),
+    ),
+    (
+        "GET",
+        "/api/v1/{slug}/time-entries",
+        dict(owner=OK, manager=OK, va=OK, qa=403, client=403),
+    ),
+    (
+        "GET",
+        "/api/v1/{slug}/time-entries/{entry_id}",
+        dict(owner=OK, manager=OK, va=OK, qa=403, client=403),
+    ),
+    ("POST", "/{slug}/time/{entry_id}/delete", dict(qa=403, client=403)),
+    ("POST", "/api/v1/{slug}/timer/start", dict(qa=403, client=403)),
     ("PATCH", "/api/v1/{slug}/clients/{client_id}", dict(va=403, qa=403, client=403)),
     ("POST", "/api/v1/{slug}/clients", dict(va=403, qa=403, client=403)),
     ("POST", "/api/v1/{slug}/invitations", dict(va=403, qa=403, client=403)),
@@ -236,6 +258,7 @@ def _table_url(template: str, world) -> str:
         invoice_id=world.invoice_id,
         work_item_id=world.work_item_id,
         email_id=world.sent_email_id,
+        entry_id=world.time_entry_id,
     )
 
 
@@ -297,6 +320,7 @@ def test_the_intent_table_names_existing_routes(app):
             "invoice_id",
             "work_item_id",
             "email_id",
+            "entry_id",
         ):
             rule = rule.replace("{" + name + "}", f"<{name}>")
         rule = rule.replace("{other_client_id}", "<client_id>")

@@ -1,0 +1,75 @@
+"""The demo agency's recorded time: the VAs' last seven days on their own clients (on work
+items where the client has some), and Priya's timer running since 40 minutes ago."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import sqlalchemy as sa
+
+from app.clients.models import Client
+from app.core.clock import today_in, utcnow
+from app.extensions import db
+from app.time.models import Activity, TimeEntry
+from app.users.models import Membership
+from app.work.models import WorkItem
+
+# (start, end) as local times of day, and the activity's name.
+_DAY = (((9, 0), (10, 30), "Email and messages"), ((13, 0), (14, 15), "Admin"))
+
+
+def seed_demo_time(clients: list[Client], vas: list[Membership]) -> int:
+    """Time entries of the VAs (by direct rows, as the rest of the demo's history); returns
+    how many."""
+    now = utcnow()
+    activities = {a.name: a.id for a in db.session.scalars(sa.select(Activity))}
+    items = {}
+    for item in db.session.scalars(sa.select(WorkItem).order_by(WorkItem.id)):
+        items.setdefault(item.client_id, item.id)
+    count = 0
+    for index, va in enumerate(vas):
+        zone = va.user.time_zone or "UTC"
+        tz = zoneinfo.ZoneInfo(zone)
+        own = [c for i, c in enumerate(clients) if i % len(vas) == index]
+        today = today_in(zone, now)
+        for back in range(1, 8):
+            day = today - dt.timedelta(days=back)
+            if day.weekday() >= 5:
+                continue
+            for slot, ((sh, sm), (eh, em), activity) in enumerate(_DAY):
+                client = own[(back + slot) % len(own)]
+                start = dt.datetime(day.year, day.month, day.day, sh, sm, tzinfo=tz)
+                end = dt.datetime(day.year, day.month, day.day, eh, em, tzinfo=tz)
+                db.session.add(
+                    TimeEntry(
+                        membership_id=va.id,
+                        client_id=client.id,
+                        work_item_id=items.get(client.id) if slot == 0 else None,
+                        activity_id=activities.get(activity),
+                        billable=slot == 0,
+                        entry_date=day,
+                        started_at=start.astimezone(dt.UTC),
+                        ended_at=end.astimezone(dt.UTC),
+                        duration_seconds=int((end - start).total_seconds()),
+                        zone=zone,
+                        created_by_id=va.user_id,
+                    )
+                )
+                count += 1
+    priya = vas[0]
+    started = now - dt.timedelta(minutes=40)
+    db.session.add(
+        TimeEntry(
+            membership_id=priya.id,
+            client_id=clients[0].id,
+            work_item_id=items.get(clients[0].id),
+            billable=True,
+            entry_date=today_in(priya.user.time_zone, started),
+            started_at=started,
+            zone=priya.user.time_zone or "UTC",
+            created_by_id=priya.user_id,
+        )
+    )
+    db.session.flush()
+    return count + 1

@@ -1,0 +1,1 @@
+"""Time: time entries and the running timer (issue #12, first slice)."""

@@ -1,0 +1,68 @@
+"""The time blueprint ("time": every endpoint is time.<view>) and what its pages share:
+the timer in the top bar of every staff page, and how times are written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from flask import Blueprint, g
+
+from app.core.formatting import format_duration, localise_digits, reader_locale
+from app.time.policy import can_track_time
+from app.time.queries import activity_label, running_entry, trackable_clients
+
+bp = Blueprint("time", __name__, template_folder="templates")
+
+
+def hours(seconds: int | None) -> str:
+    """A length of time as the pages say it: "2 h 30 min"."""
+    return format_duration((seconds or 0) / 60)
+
+
+def clock(value: dt.datetime | None, zone: str) -> str:
+    """A time of day in `zone`: "09:30" (with the zone's abbreviation when `abbr`)."""
+    if value is None:
+        return ""
+    local = value.astimezone(zoneinfo.ZoneInfo(zone))
+    return localise_digits(local.strftime("%H:%M"), reader_locale())
+
+
+def zone_abbr(value: dt.datetime | None, zone: str) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(zoneinfo.ZoneInfo(zone)).tzname() or ""
+
+
+@bp.app_template_global()
+def time_bar() -> dict | None:
+    """The top bar's timer for staff who record time: the running entry, or the clients to
+    start one for."""
+    actor = g.get("actor")
+    if actor is None or actor.agency is None or not can_track_time(actor):
+        return None
+    entry = running_entry(actor.membership.id)
+    return {
+        "entry": entry,
+        "clients": [] if entry is not None else trackable_clients(actor),
+    }
+
+
+@bp.app_template_filter("time_hours")
+def _hours(seconds: int | None) -> str:
+    return hours(seconds)
+
+
+@bp.app_template_global()
+def time_clock(value: dt.datetime | None, zone: str) -> str:
+    return clock(value, zone)
+
+
+@bp.app_template_global()
+def time_zone_abbr(value: dt.datetime | None, zone: str) -> str:
+    return zone_abbr(value, zone)
+
+
+@bp.app_template_global()
+def time_activity(activity: object) -> str:
+    return activity_label(activity)  # type: ignore[arg-type]
