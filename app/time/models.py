@@ -71,6 +71,7 @@ class TimeEntry(TenantScoped, db.Model):
         sa.Index("ix_time_entries_member_date", "agency_id", "membership_id", "entry_date"),
         sa.Index("ix_time_entries_client_date", "agency_id", "client_id", "entry_date"),
         sa.Index("ix_time_entries_work_item", "work_item_id"),
+        sa.Index("ix_time_entries_invoice", "invoice_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,6 +95,19 @@ class TimeEntry(TenantScoped, db.Model):
     )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Approval (by a timesheet) locks the entry; billing locks it for good. An entry is
+    # billed at most once: `invoice_id` is set under a row lock and cleared only when the
+    # draft is deleted or the invoice voided.
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    approved_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    invoice_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("invoices.id", ondelete="SET NULL")
+    )
+    invoice_line_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("invoice_lines.id", ondelete="SET NULL")
+    )
 
     member: Mapped[Membership] = relationship(lazy="joined", innerjoin=True)
     client: Mapped[Client] = relationship(lazy="joined", innerjoin=True)
@@ -103,6 +117,14 @@ class TimeEntry(TenantScoped, db.Model):
     @property
     def running(self) -> bool:
         return self.started_at is not None and self.ended_at is None
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_at is not None
+
+    @property
+    def billed(self) -> bool:
+        return self.invoice_id is not None
 
     def seconds(self, now: dt.datetime | None = None) -> int:
         """Its length; a running timer's so far."""

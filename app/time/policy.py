@@ -36,3 +36,14 @@ def can_change_entry(actor: Actor, entry: Any) -> bool:
 
 def can_manage_activities(actor: Actor) -> bool:
     return actor.is_manager
+
+
+def entry_lock(entry: Any) -> str | None:
+    """Why nobody may change or delete the entry now: "billed" (for good: a correction is a
+    credit note and a new entry) or "approved" (until its timesheet is reopened); None if
+    it is open."""
+    if entry.invoice_id is not None:
+        return "billed"
+    if entry.approved_at is not None:
+        return "approved"
+    return None

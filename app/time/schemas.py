@@ -67,15 +67,6 @@ class EntryIn(BaseSchema):
         metadata={"description": "Save even though it overlaps the person's other entries."},
     )
 
-    @validates_schema
-    def _one_way(self, data: dict, **kwargs: Any) -> None:
-        if data.get("duration") is not None and (
-            data.get("start") is not None or data.get("end") is not None
-        ):
-            raise ValidationError(
-                _("Give a start and an end, or a duration, not both."), "duration"
-            )
-
 
 class EntryPatchIn(EntryIn):
     pass

@@ -30,7 +30,7 @@ from app.core.translation import gettext as _
 from app.core.translation import ngettext
 from app.extensions import db
 from app.time.models import Activity, TimeEntry
-from app.time.policy import TRACKERS, can_enter_for_others
+from app.time.policy import TRACKERS, can_enter_for_others, entry_lock
 from app.time.queries import person_zone, running_entry
 from app.users.models import Membership
 from app.work.models import WorkItem
@@ -147,6 +147,9 @@ def _times(values: dict, zone: str, errors: dict, *, may_run: bool = False) -> d
     if day > today_in(zone, now):
         errors["date"] = [_("This day is in the future: time can be entered up to today.")]
         return {}
+    if minutes is not None and (start is not None or end is not None):
+        errors["duration"] = [_("Give a start and an end, or a duration, not both.")]
+        return {}
     if minutes is not None:
         if minutes * 60 > MAX_SECONDS:
             errors["duration"] = [_("An entry cannot be longer than 16 hours.")]
@@ -180,8 +183,17 @@ def _times(values: dict, zone: str, errors: dict, *, may_run: bool = False) -> d
         return {}
     seconds = int((ended - started).total_seconds())
     if seconds <= 0:
-        errors["end"] = [_("The end is before the start: give an end after the start.")]
-        return {}
+        # An end before the start is the next morning when that makes a possible entry (an
+        # overnight shift, 22:00 to 02:00); otherwise a mistake.
+        next_day = _instant(day + dt.timedelta(days=1), end, zone, "end", errors)
+        if next_day is None or (next_day - started).total_seconds() > MAX_SECONDS:
+            errors.pop("end", None)
+            errors["end"] = [_("The end is before the start: give an end after the start.")]
+            return {}
+        if next_day > now:
+            errors["end"] = [_("This end is in the future: time can be entered up to now.")]
+            return {}
+        ended, seconds = next_day, int((next_day - started).total_seconds())
     if seconds > MAX_SECONDS:
         errors["end"] = [_("An entry cannot be longer than 16 hours.")]
         return {}
@@ -268,7 +280,23 @@ def create_entry(actor: Actor, data: dict) -> TimeEntry:
     return entry
 
 
+def ensure_unlocked(entry: TimeEntry) -> None:
+    """409 when the entry is approved or billed (see `entry_lock`)."""
+    lock = entry_lock(entry)
+    if lock == "billed":
+        raise Conflict(
+            _("This time is billed: correct it with a credit note and a new entry."),
+            code="time_billed",
+        )
+    if lock == "approved":
+        raise Conflict(
+            _("This time is approved: its timesheet must be reopened to change it."),
+            code="time_approved",
+        )
+
+
 def update_entry(actor: Actor, entry: TimeEntry, data: dict) -> TimeEntry:
+    ensure_unlocked(entry)
     errors: dict = {}
     if "membership_id" in data and data["membership_id"] is not None:
         if data["membership_id"] != entry.membership_id:
@@ -313,6 +341,7 @@ def update_entry(actor: Actor, entry: TimeEntry, data: dict) -> TimeEntry:
 
 
 def delete_entry(actor: Actor, entry: TimeEntry) -> None:
+    ensure_unlocked(entry)
     before = snapshot(entry, ENTRY_FIELDS)
     _record(actor, "time_entry.deleted", entry, before=before)
     db.session.delete(entry)

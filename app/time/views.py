@@ -219,20 +219,39 @@ def remove_entry(agency_slug: str, entry_id: int) -> ResponseReturnValue:
 # --- the timer -------------------------------------------------------------------------------
 
 
-@bp.post("/<agency_slug>/time/timer/start")
+def _render_timer_form(values: dict, errors: dict) -> ResponseReturnValue:
+    """The whole Start-a-timer form: where the top bar's short form lands when its input is
+    refused, and the phone's way to start a timer with a work item, an activity and notes."""
+    return render_template(
+        "time/timer_form.html",
+        values=values,
+        errors=errors,
+        running=running_entry(g.actor.membership.id),
+        **_form_options(g.actor, None),
+    ), (422 if errors else 200)
+
+
+@bp.route("/<agency_slug>/time/timer/start", methods=["GET", "POST"])
 @roles(*TRACKERS)
 def timer_start(agency_slug: str) -> ResponseReturnValue:
     actor = g.actor
+    if request.method == "GET":
+        values = {
+            "client_id": request.args.get("client_id", type=int),
+            "work_item_id": request.args.get("work_item_id", type=int),
+            "billable": True,
+        }
+        return _render_timer_form(values, {})
+    values = _form().to_dict()
     try:
         data = load_form(TimerStartIn(), _form())
+        if "billable" not in request.form:  # not asked: the client's or SOP's default
+            data["billable"] = None
         entry, stopped = start_timer(actor, data)
         commit()
     except ValidationFailed as exc:
         db.session.rollback()
-        for messages in exc.errors.values():
-            for message in messages:
-                flash(message, "error")
-        return redirect(_back(_my_time_url()))
+        return _render_timer_form(values, exc.errors)
     except Conflict as exc:
         db.session.rollback()
         flash(exc.message, "warning")

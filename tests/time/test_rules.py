@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import time_machine
 
+from app.clients.models import Client
+from app.core.tenancy import all_tenants
+from app.extensions import db
 from tests.clients.support import api
+from tests.factories import InvoiceFactory
 from tests.time.support import NOW, entries_of, make_time_team
 
 
@@ -146,3 +150,42 @@ def test_the_overlap_warning_on_the_form_asks_to_confirm(app, tt):
     )
     assert resp.status_code == 302
     assert len(entries_of(tt.va.id)) == 2
+
+
+def test_approved_and_billed_entries_are_locked(app, tt):
+    """Approved time changes only after its timesheet is reopened; billed time never (a
+    correction is a credit note and a new entry). Neither is edited nor deleted."""
+    va = api(app, tt.va)
+    entry_id = va.post("/time-entries", json=_body(tt, end="10:00")).json["id"]
+    entry = entries_of(tt.va.id)[0]
+    with all_tenants():
+        entry.approved_at = NOW
+        db.session.flush()
+    resp = va.patch(f"/time-entries/{entry_id}", json={"notes": "changed"})
+    assert resp.status_code == 409 and resp.json["error"] == "time_approved"
+    assert va.delete(f"/time-entries/{entry_id}").status_code == 409
+    with all_tenants():
+        entry.approved_at = None
+        entry.invoice_id = InvoiceFactory(client=db.session.get(Client, tt.client_id)).id
+        db.session.flush()
+    owner = api(app, tt.owner)
+    resp = owner.patch(f"/time-entries/{entry_id}", json={"notes": "changed"})
+    assert resp.status_code == 409 and resp.json["error"] == "time_billed"
+    assert owner.delete(f"/time-entries/{entry_id}").status_code == 409
+    assert entries_of(tt.va.id)[0].notes is None
+
+
+def test_an_overnight_entry_ends_the_next_morning(app, tt):
+    """22:00 to 02:00 is four hours across midnight, counted on the day it started; an end
+    before the start that cannot be the next morning is still refused."""
+    va = api(app, tt.va)
+    resp = va.post("/time-entries", json=_body(tt, date="2026-03-09", start="22:00", end="02:00"))
+    assert resp.status_code == 201, resp.json
+    assert resp.json["duration_seconds"] == 4 * 3600
+    assert resp.json["ended_at"].startswith("2026-03-10T02:00:00")
+    # 11:00 to 10:00 would be 23 hours: a mistake, not a night shift.
+    resp = va.post("/time-entries", json=_body(tt, start="11:00", end="10:00"))
+    assert resp.status_code == 422 and "end" in resp.json["errors"]
+    # Started last night, ending tomorrow morning: not yet.
+    resp = va.post("/time-entries", json=_body(tt, date="2026-03-11", start="23:00", end="01:00"))
+    assert resp.status_code == 422 and "future" in resp.json["errors"]["end"][0]
