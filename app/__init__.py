@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import marshmallow
 from flask import Flask
 
 from app.config import load_config
@@ -37,6 +38,8 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
+    # apispec documents a time of day as a bare string: say what it is ("14:30").
+    api.register_field(marshmallow.fields.Time, "string", "time")
     # Pages speak the reader's language (app.core.i18n); invoice PDFs and emails switch
     # with force_locale(client locale).
     from app.core.catalogues import translation_directories

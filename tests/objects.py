@@ -823,6 +823,7 @@ VALID_BY_FORMAT = {
     "locale": "de_DE",
     "date": None,  # filled at call time
     "date-time": None,
+    "time": "09:00",
     "url": "https://example.test/",
     "uri": "https://example.test/",
 }
@@ -870,7 +871,7 @@ def valid_value(name: str, prop: dict, world: World | None) -> Any:
     for key, value in guess.items():
         if name == key or name.endswith("_" + key):
             return value
-    candidates = ["Walker value", "123456", "walker@example.test", "https://example.test/"]
+    candidates = ["Walker value", "123456", "1:30", "walker@example.test", "https://example.test/"]
     pattern = prop.get("pattern")
     if pattern:
         for cand in candidates:

@@ -56,6 +56,7 @@ BAD_BY_FORMAT = {
     "locale": [("unknown locale", "xx_NOPE")],
     "date": [("impossible date", "2026-02-30"), ("not a date", "next tuesday")],
     "date-time": [("not a date-time", "2026-13-45T25:61")],
+    "time": [("impossible time", "25:61"), ("not a time", "teatime")],
 }
 # A string field without a declared format is judged by its name (a time zone or currency
 # kept in a plain String field would otherwise accept anything). Not emails: sign-in and
