@@ -83,6 +83,7 @@ DATE_SENSITIVE = [
     "tests/work",
     "tests/work_screens",
     "tests/portal",
+    "tests/time",
     "tests/test_demo_data.py",
 ]
 MOVED_CLOCKS = [
