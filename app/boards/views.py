@@ -76,10 +76,7 @@ _DARK_TEXT = ("info", "warning")
 def state_badges(language: str) -> dict[str, Markup]:
     """The state badges in `language` (the labels are those of the current request's)."""
     return {
-        s: Markup(
-            '<span class="badge rounded-pill text-bg-{c}{t} text-nowrap" data-state="{s}">'
-            "{label}</span>"
-        ).format(c=c, t=" text-dark" if c in _DARK_TEXT else "", s=s, label=str(STATE_LABELS[s]))
+        s: _badge(c, STATE_LABELS[s], "state", s, extra=" rounded-pill")
         for s, c in STATE_COLORS.items()
     }
 
@@ -88,14 +85,28 @@ def state_badges(language: str) -> dict[str, Markup]:
 def quadrant_badges(language: str) -> dict[str, Markup]:
     """The priority (Eisenhower quadrant) badges in `language`."""
     return {
-        q: Markup(
-            '<span class="badge text-bg-{c}{t} text-nowrap" title="{hint}" data-quadrant="{q}">'
-            "{label}</span>"
-        ).format(
-            c=c, t=" text-dark" if c in _DARK_TEXT else "", hint=str(hint), q=q, label=str(label)
-        )
+        q: _badge(c, label, "quadrant", q, title=hint)
         for q, (label, hint, c) in QUADRANT_LABELS.items()
     }
+
+
+def _badge(
+    color: str, label: object, kind: str, value: str, *, extra: str = "", title: object = None
+) -> Markup:
+    """A Bootstrap badge marked `data-<kind>="<value>"` (dark text on light colours)."""
+    hint = Markup(' title="{}"').format(str(title)) if title is not None else ""
+    return Markup(
+        '<span class="badge{extra} text-bg-{c}{t} text-nowrap"{hint} data-{kind}="{value}">'
+        "{label}</span>"
+    ).format(
+        extra=extra,
+        c=color,
+        t=" text-dark" if color in _DARK_TEXT else "",
+        hint=hint,
+        kind=kind,
+        value=value,
+        label=str(label),
+    )
 
 
 ID = {"validate": validate.Range(min=1, max=2**31 - 1)}

@@ -10,7 +10,7 @@ from flask import Blueprint, g
 
 from app.core.formatting import format_duration, localise_digits, reader_locale
 from app.time.policy import can_track_time
-from app.time.queries import activity_label, running_entry, trackable_clients
+from app.time.queries import activity_label, bar_entries
 
 bp = Blueprint("time", __name__, template_folder="templates")
 
@@ -41,11 +41,9 @@ def time_bar() -> dict | None:
     actor = g.get("actor")
     if actor is None or actor.agency is None or not can_track_time(actor):
         return None
-    entry = running_entry(actor.membership.id)
-    return {
-        "entry": entry,
-        "clients": [] if entry is not None else trackable_clients(actor),
-    }
+    latest = bar_entries(actor)
+    entry = latest[0] if latest and latest[0].running else None
+    return {"entry": entry, "clients": [] if entry is not None else [e.client for e in latest]}
 
 
 @bp.app_template_filter("time_hours")

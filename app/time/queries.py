@@ -64,6 +64,43 @@ def running_entry(membership_id: int) -> TimeEntry | None:
     )
 
 
+def bar_entries(actor: Actor, limit: int = 8) -> list[TimeEntry]:
+    """For the top bar, in one statement: the actor's latest entry per client, the running
+    timer first, then the clients they timed most recently and may still time (visible, not
+    archived)."""
+    membership_id = actor.membership.id
+    last = sa.func.coalesce(TimeEntry.started_at, TimeEntry.created_at)
+    ranked = (
+        sa.select(
+            TimeEntry.id,
+            sa.func.row_number()
+            .over(partition_by=TimeEntry.client_id, order_by=(last.desc(), TimeEntry.id.desc()))
+            .label("rank"),
+        )
+        .where(TimeEntry.membership_id == membership_id)
+        .subquery()
+    )
+    running = sa.and_(TimeEntry.started_at.is_not(None), TimeEntry.ended_at.is_(None))
+    stmt = (
+        sa.select(TimeEntry)
+        .join(ranked, sa.and_(ranked.c.id == TimeEntry.id, ranked.c.rank == 1))
+        .where(
+            sa.or_(
+                running,
+                TimeEntry.client_id.in_(
+                    visible_clients(actor)
+                    .where(Client.archived_at.is_(None))
+                    .with_only_columns(Client.id)
+                    .order_by(None)
+                ),
+            )
+        )
+        .order_by(sa.case((running, 0), else_=1), last.desc(), TimeEntry.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
 def activities(*, include_inactive: bool = False) -> list[Activity]:
     stmt = sa.select(Activity).order_by(Activity.name, Activity.id)
     if not include_inactive:

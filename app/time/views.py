@@ -22,7 +22,7 @@ from app.core.schemas import load_form
 from app.core.translation import gettext as _
 from app.core.uow import commit
 from app.extensions import db
-from app.time.blueprint import bp, hours
+from app.time.blueprint import bp, hours, time_bar
 from app.time.models import TimeEntry
 from app.time.policy import (
     TRACKERS,
@@ -290,9 +290,9 @@ def timer_stop(agency_slug: str) -> ResponseReturnValue:
 def timer_state(agency_slug: str) -> ResponseReturnValue:
     """What the top bar shows, for its poll: every tab sees a timer started or stopped
     anywhere."""
-    entry = running_entry(g.actor.membership.id)
+    bar = time_bar()
+    entry = bar["entry"] if bar else None
     now = utcnow()
-    bar = {"entry": entry, "clients": [] if entry else trackable_clients(g.actor)}
     return jsonify(
         running=entry is not None,
         entry_id=entry.id if entry else None,
