@@ -1,4 +1,4 @@
-"""The demo agency's recorded time: the VAs' last seven days on their own clients (on work
+"""The demo agency's recorded time: the VAs' last three weeks on their own clients (on work
 items where the client has some), and Priya's timer running since 40 minutes ago."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def seed_demo_time(clients: list[Client], vas: list[Membership]) -> int:
         tz = zoneinfo.ZoneInfo(zone)
         own = [c for i, c in enumerate(clients) if i % len(vas) == index]
         today = today_in(zone, now)
-        for back in range(1, 8):
+        for back in range(1, 22):
             day = today - dt.timedelta(days=back)
             if day.weekday() >= 5:
                 continue

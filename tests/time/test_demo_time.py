@@ -1,4 +1,4 @@
-"""The demo agency has a week of the VAs' time (on any day): nothing in the future, no
+"""The demo agency has three weeks of the VAs' time (on any day): nothing in the future, no
 overlaps, days in each VA's zone, and one timer running for Priya, which her top bar shows."""
 
 from __future__ import annotations
@@ -25,14 +25,17 @@ from app.time.models import TimeEntry
         dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC),  # Europe leaves summer time
     ],
 )
-def test_the_demo_has_a_week_of_time(app, today):
+def test_the_demo_has_weeks_of_time(app, today):
     with time_machine.travel(today, tick=False):
         assert seed_demo_agency() is True
         agency = db.session.scalar(sa.select(Agency).where(Agency.slug == DEMO_SLUG))
         now = utcnow()
         with tenant(agency.id):
             entries = db.session.scalars(sa.select(TimeEntry).order_by(TimeEntry.id)).all()
-        assert len({e.membership_id for e in entries}) == 2 and len(entries) >= 15
+        assert len({e.membership_id for e in entries}) == 2 and len(entries) >= 50
+        assert max(e.entry_date for e in entries) - min(
+            e.entry_date for e in entries
+        ) >= dt.timedelta(days=17)
         running = [e for e in entries if e.running]
         assert len(running) == 1 and running[0].member.user.name == "Priya Nair"
         for e in entries:
