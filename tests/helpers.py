@@ -79,3 +79,29 @@ def empty_every_table() -> None:
     tables = ", ".join(t.name for t in db.metadata.sorted_tables)
     with db.engine.begin() as conn:
         conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def speaks(member: Membership, locale: str, *, commit: bool = False) -> None:
+    """The member's user reads Baton in `locale` from the next request on."""
+    from app.users.models import User
+
+    db.session.get(User, member.user_id).locale = locale
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+
+
+def html_tag(page: str) -> str:
+    """The page's opening <html> tag (its lang and dir)."""
+    import re
+
+    return re.search(r"<html[^>]*>", page).group(0)
+
+
+def flashes(page: str) -> str:
+    """The flash messages of a page (empty if none)."""
+    import re
+
+    found = re.search(r'<div class="flash-stack">(.*?)</main>', page, re.S)
+    return found.group(1) if found else ""

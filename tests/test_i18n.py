@@ -17,14 +17,10 @@ from app.core.i18n import language_of, text_direction
 from app.extensions import db
 from app.users.models import User
 from tests.factories import MembershipFactory
-from tests.helpers import api_token, bearer
+from tests.helpers import api_token, bearer, html_tag
 from tests.objects import signed_in_client
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _html_tag(page: str) -> str:
-    return re.search(r"<html[^>]*>", page).group(0)
 
 
 @dataclass
@@ -46,7 +42,7 @@ def owner_of():
 def test_an_arabic_speaking_owner_gets_right_to_left_pages_in_arabic(app, owner_of):
     member = owner_of("ar_EG")
     page = signed_in_client(app, member.user_id).get(f"/{member.slug}/").text
-    assert _html_tag(page).startswith('<html lang="ar" dir="rtl"')
+    assert html_tag(page).startswith('<html lang="ar" dir="rtl"')
     assert "vendor/bootstrap/bootstrap.rtl.min.css" in page
     assert "vendor/bootstrap/bootstrap.min.css" not in page
     assert "لوحة التحكم" in page and "الإعدادات" in page and "تسجيل الخروج" in page
@@ -56,7 +52,7 @@ def test_an_arabic_speaking_owner_gets_right_to_left_pages_in_arabic(app, owner_
 def test_a_french_profile_reads_french_left_to_right(app, owner_of):
     member = owner_of("fr_CA")  # the region has no catalogue of its own: French
     page = signed_in_client(app, member.user_id).get(f"/{member.slug}/").text
-    assert _html_tag(page).startswith('<html lang="fr" dir="ltr"')
+    assert html_tag(page).startswith('<html lang="fr" dir="ltr"')
     assert "vendor/bootstrap/bootstrap.min.css" in page
     assert "Tableau de bord" in page and "Se déconnecter" in page
 
@@ -64,7 +60,7 @@ def test_a_french_profile_reads_french_left_to_right(app, owner_of):
 def test_a_language_baton_does_not_speak_falls_back_to_english(app, owner_of):
     member = owner_of("de_DE")
     page = signed_in_client(app, member.user_id).get(f"/{member.slug}/").text
-    assert _html_tag(page).startswith('<html lang="en" dir="ltr"')
+    assert html_tag(page).startswith('<html lang="en" dir="ltr"')
     assert "Dashboard" in page
 
 
@@ -75,11 +71,11 @@ def test_the_menu_switch_remembers_the_language_on_the_profile(app, owner_of):
     resp = client.post("/language", data={"language": "ar", "next": back_to})
     assert resp.status_code == 303 and resp.headers["Location"] == back_to
     assert db.session.get(User, member.user_id).locale == "ar"
-    assert 'dir="rtl"' in _html_tag(client.get(f"/{member.slug}/").text)
+    assert 'dir="rtl"' in html_tag(client.get(f"/{member.slug}/").text)
     # Switching back keeps working, and a new session (another device) keeps the choice.
     client.post("/language", data={"language": "fr", "next": "/"})
     other_device = signed_in_client(app, member.user_id)
-    assert 'lang="fr"' in _html_tag(other_device.get(f"/{member.slug}/").text)
+    assert 'lang="fr"' in html_tag(other_device.get(f"/{member.slug}/").text)
 
 
 def test_picking_the_language_one_already_speaks_keeps_the_region(app, owner_of):
@@ -101,14 +97,14 @@ def test_an_unknown_language_or_a_foreign_next_changes_nothing(app, owner_of):
 
 def test_before_sign_in_the_browser_language_then_the_switch_decide(client):
     page = client.get("/login", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}).text
-    assert _html_tag(page).startswith('<html lang="fr"')
+    assert html_tag(page).startswith('<html lang="fr"')
     page = client.get("/login", headers={"Accept-Language": "de, ja"}).text
-    assert _html_tag(page).startswith('<html lang="en"')
+    assert html_tag(page).startswith('<html lang="en"')
     resp = client.post("/language", data={"language": "ar", "next": "/login"})
     assert "baton_lang=ar" in resp.headers["Set-Cookie"]
     assert "HttpOnly" in resp.headers["Set-Cookie"]
     page = client.get("/login", headers={"Accept-Language": "fr"}).text
-    assert _html_tag(page).startswith('<html lang="ar" dir="rtl"')
+    assert html_tag(page).startswith('<html lang="ar" dir="rtl"')
     assert 'data-testid="language-menu"' in page
 
 

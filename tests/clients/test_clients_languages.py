@@ -4,17 +4,12 @@ a French-speaking one in French, and the flash after a form arrives in that lang
 
 from __future__ import annotations
 
-import re
-
 from app.core.tenancy import all_tenants
 from app.exports.models import Export
 from app.extensions import db
 from tests.clients.support import Team, web
 from tests.factories import MembershipFactory, ServicePackageFactory
-
-
-def _html_tag(page: str) -> str:
-    return re.search(r"<html[^>]*>", page).group(0)
+from tests.helpers import html_tag
 
 
 def _speaker(team: Team, locale: str, role: str = "owner"):
@@ -27,7 +22,7 @@ def _speaker(team: Team, locale: str, role: str = "owner"):
 def test_an_arabic_owner_reads_the_clients_list_in_arabic_right_to_left(app, team):
     browser = web(app, _speaker(team, "ar"))
     page = browser.get(f"/{team.slug}/clients").get_data(as_text=True)
-    assert _html_tag(page).startswith('<html lang="ar" dir="rtl"')
+    assert html_tag(page).startswith('<html lang="ar" dir="rtl"')
     for arabic in (
         "<h1>العملاء</h1>",
         "عميل جديد",
@@ -48,7 +43,7 @@ def test_an_arabic_owner_reads_the_clients_list_in_arabic_right_to_left(app, tea
 def test_an_arabic_owner_reads_a_client_page_in_arabic(app, team):
     browser = web(app, _speaker(team, "ar"))
     page = browser.get(f"/{team.slug}/clients/{team.client_id}").get_data(as_text=True)
-    assert _html_tag(page).startswith('<html lang="ar" dir="rtl"')
+    assert html_tag(page).startswith('<html lang="ar" dir="rtl"')
     assert "<h1><bdi>Harbour Bakery</bdi>" in page
     for arabic in (
         "الشروط",
@@ -102,7 +97,7 @@ def test_flash_messages_and_field_errors_arrive_in_arabic(app, team):
 def test_a_french_owner_reads_the_clients_pages_in_french(app, team):
     browser = web(app, _speaker(team, "fr"))
     page = browser.get(f"/{team.slug}/clients").get_data(as_text=True)
-    assert _html_tag(page).startswith('<html lang="fr" dir="ltr"')
+    assert html_tag(page).startswith('<html lang="fr" dir="ltr"')
     assert "Nouveau client" in page and "Exporter en CSV" in page and "1 client" in page
     assert "New client" not in page and "Export CSV" not in page
     detail = browser.get(f"/{team.slug}/clients/{team.client_id}").get_data(as_text=True)

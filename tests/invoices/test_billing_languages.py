@@ -12,11 +12,8 @@ import re
 import pytest
 
 from app.extensions import db
+from tests.helpers import html_tag
 from tests.invoices.support import draft, issued
-
-
-def _html_tag(page: str) -> str:
-    return re.search(r"<html[^>]*>", page).group(0)
 
 
 def _text(page: str) -> str:
@@ -106,7 +103,7 @@ def test_an_arabic_speaking_owner_reads_the_billing_pages_right_to_left_in_arabi
         resp = browser.get(url)
         assert resp.status_code == 200, (name, resp.status_code)
         page = resp.get_data(as_text=True)
-        assert _html_tag(page).startswith('<html lang="ar" dir="rtl"'), name
+        assert html_tag(page).startswith('<html lang="ar" dir="rtl"'), name
         for words in ARABIC[name]:
             assert words in page, (name, words)
         text = _text(page)
@@ -118,7 +115,7 @@ def test_a_french_speaking_owner_reads_them_in_french(app, team, speaking, invoi
     browser = speaking("fr")
     for name, url in _pages(team.slug, team, *invoices).items():
         page = browser.get(url).get_data(as_text=True)
-        assert _html_tag(page).startswith('<html lang="fr" dir="ltr"'), name
+        assert html_tag(page).startswith('<html lang="fr" dir="ltr"'), name
         for words in FRENCH[name]:
             assert words in page, (name, words)
         for words in ENGLISH[name]:

@@ -4,22 +4,11 @@ reads French; the staff's requests page and its decline flash follow the manager
 
 from __future__ import annotations
 
-import re
-
 from app.core.tenancy import all_tenants
 from app.extensions import db
 from app.portal.models import WorkRequest
-from app.users.models import User
+from tests.helpers import html_tag, speaks
 from tests.work.support import make_desk, web
-
-
-def _html_tag(page: str) -> str:
-    return re.search(r"<html[^>]*>", page).group(0)
-
-
-def _speaks(member, locale: str) -> None:
-    db.session.get(User, member.user_id).locale = locale
-    db.session.commit()
 
 
 def _ask(browser, desk, title: str = "Easter newsletter"):
@@ -28,9 +17,9 @@ def _ask(browser, desk, title: str = "Easter newsletter"):
 
 def test_an_arabic_client_contact_reads_the_portal_in_arabic_right_to_left(app):
     desk = make_desk()
-    _speaks(desk.contact, "ar")
+    speaks(desk.contact, "ar", commit=True)
     page = web(app, desk.contact).get(f"/{desk.slug}/portal").get_data(as_text=True)
-    assert _html_tag(page).startswith('<html lang="ar" dir="rtl"')
+    assert html_tag(page).startswith('<html lang="ar" dir="rtl"')
     for arabic in (
         "مرحبًا",
         "بانتظار موافقتك",
@@ -59,7 +48,7 @@ def test_an_arabic_client_contact_reads_the_portal_in_arabic_right_to_left(app):
 
 def test_an_arabic_client_is_thanked_in_arabic_and_sees_the_status_in_arabic(app):
     desk = make_desk()
-    _speaks(desk.contact, "ar")
+    speaks(desk.contact, "ar", commit=True)
     browser = web(app, desk.contact)
     resp = _ask(browser, desk)
     assert resp.status_code == 302
@@ -74,10 +63,10 @@ def test_an_arabic_manager_reads_the_requests_page_and_the_decline_flash_in_arab
     _ask(web(app, desk.contact), desk)
     with all_tenants():
         request_id = db.session.query(WorkRequest.id).filter_by(agency_id=desk.agency.id).scalar()
-    _speaks(desk.manager, "ar")
+    speaks(desk.manager, "ar", commit=True)
     browser = web(app, desk.manager)
     page = browser.get(f"/{desk.slug}/requests").get_data(as_text=True)
-    assert _html_tag(page).startswith('<html lang="ar" dir="rtl"')
+    assert html_tag(page).startswith('<html lang="ar" dir="rtl"')
     for arabic in (
         "<h1>طلبات العملاء</h1>",
         "بانتظار قرار",
@@ -101,10 +90,10 @@ def test_an_arabic_manager_reads_the_requests_page_and_the_decline_flash_in_arab
 
 def test_a_french_client_contact_reads_the_portal_in_french(app):
     desk = make_desk()
-    _speaks(desk.contact, "fr")
+    speaks(desk.contact, "fr", commit=True)
     browser = web(app, desk.contact)
     page = browser.get(f"/{desk.slug}/portal").get_data(as_text=True)
-    assert _html_tag(page).startswith('<html lang="fr" dir="ltr"')
+    assert html_tag(page).startswith('<html lang="fr" dir="ltr"')
     for french in (
         "Bonjour",
         "En attente de votre validation",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import io
-import re
 
 import pytest
 
@@ -17,6 +16,7 @@ from app.sops.file_format import parse_sop
 from app.sops.models import Sop
 from app.sops.services import install_library
 from tests.clients.support import api, web
+from tests.helpers import flashes, html_tag, speaks
 from tests.sops.support import sops_of, to_yaml, valid_data
 
 
@@ -27,25 +27,11 @@ def library(team) -> dict[str, Sop]:
     return {s.slug: s for s in sops_of(team.agency.id)}
 
 
-def _speaks(member, locale: str) -> None:
-    member.user.locale = locale
-    db.session.commit()
-
-
-def _html_tag(page: str) -> str:
-    return re.search(r"<html[^>]*>", page).group(0)
-
-
-def _flashes(page: str) -> str:
-    found = re.search(r'<div class="flash-stack">(.*?)</main>', page, re.S)
-    return found.group(1) if found else ""
-
-
 def test_an_arabic_speaking_owner_reads_the_library_and_an_sop_in_arabic(app, team, library):
-    _speaks(team.owner, "ar")
+    speaks(team.owner, "ar", commit=True)
     http = web(app, team.owner)
     page = http.get(f"/{team.slug}/sops").get_data(as_text=True)
-    assert _html_tag(page).startswith('<html lang="ar" dir="rtl"')
+    assert html_tag(page).startswith('<html lang="ar" dir="rtl"')
     for arabic in ("مكتبة الإجراءات", "SOP جديد", "استيراد YAML", "يعتمده العميل", "المراحل"):
         assert arabic in page, arabic
     for english in ("New SOP", "Import YAML", "client approves", "Checklist items"):
@@ -74,12 +60,12 @@ def test_an_arabic_speaking_owner_reads_the_library_and_an_sop_in_arabic(app, te
 
 
 def test_flashes_and_refusals_of_the_sop_pages_arrive_in_arabic(app, team, library):
-    _speaks(team.owner, "ar")
+    speaks(team.owner, "ar", commit=True)
     http = web(app, team.owner)
     social = library["monthly-social-media"]
     page = http.post(f"/{team.slug}/sops/{social.id}/archive", follow_redirects=True).text
     arabic_title = social.current_version.definition["translations"]["ar"]["title"]
-    assert f"أُرشف {arabic_title}: لم يعد متاحًا للأعمال الجديدة." in _flashes(page)
+    assert f"أُرشف {arabic_title}: لم يعد متاحًا للأعمال الجديدة." in flashes(page)
     assert "استعادة" in page and "هذا الـSOP مؤرشف" in page
 
     resp = http.post(f"/{team.slug}/sops/import", data={}, content_type="multipart/form-data")
@@ -88,10 +74,10 @@ def test_flashes_and_refusals_of_the_sop_pages_arrive_in_arabic(app, team, libra
 
 
 def test_a_french_speaking_va_reads_the_library_in_french(app, team, library):
-    _speaks(team.va, "fr")
+    speaks(team.va, "fr", commit=True)
     http = web(app, team.va)
     page = http.get(f"/{team.slug}/sops").get_data(as_text=True)
-    assert _html_tag(page).startswith('<html lang="fr" dir="ltr"')
+    assert html_tag(page).startswith('<html lang="fr" dir="ltr"')
     assert "Bibliothèque de procédures" in page and "le client approuve" in page
     social = library["monthly-social-media"]
     page = http.get(f"/{team.slug}/sops/{social.id}").get_data(as_text=True)
@@ -113,7 +99,7 @@ def _bad_sop_yaml() -> str:
 
 
 def test_the_problems_of_a_written_sop_are_listed_in_arabic_with_their_paths(app, team):
-    _speaks(team.owner, "ar")
+    speaks(team.owner, "ar", commit=True)
     http = web(app, team.owner)
     resp = http.post(f"/{team.slug}/sops/new", data={"yaml": _bad_sop_yaml()})
     assert resp.status_code == 422

@@ -19,6 +19,7 @@ from app.sops.file_format import parse_sop
 from app.sops.localize import languages_of, localized
 from app.sops.services import LIBRARY_DIR, install_library, load_library
 from tests.clients.support import api, web
+from tests.helpers import speaks
 from tests.sops.support import fetch_sop, sops_of, to_yaml, valid_data, versions_of
 
 SOURCE = "sops/case.yaml"
@@ -245,15 +246,10 @@ def library(team):
     return {s.slug: s for s in sops_of(team.agency.id)}
 
 
-def _speaks(member, locale: str) -> None:
-    member.user.locale = locale
-    db.session.commit()
-
-
 def test_the_library_and_training_page_read_in_the_readers_language(app, team, library):
     social = library["monthly-social-media"]
     ar = social.current_version.definition["translations"]["ar"]
-    _speaks(team.va, "ar")
+    speaks(team.va, "ar", commit=True)
     http = web(app, team.va)
     page = http.get(f"/{team.slug}/sops").text
     assert ar["title"] in page and social.title not in page
@@ -265,7 +261,7 @@ def test_the_library_and_training_page_read_in_the_readers_language(app, team, l
     assert str(escape(first_item["text"])) not in page
     assert "الترجمات: العربية، الفرنسية" in page  # the badge of the version's languages
 
-    _speaks(team.owner, "en")
+    speaks(team.owner, "en", commit=True)
     page = web(app, team.owner).get(f"/{team.slug}/sops/{social.id}").text
     assert social.title in page and str(escape(first_item["text"])) in page
     assert "Translations: Arabic, French" in page
@@ -275,7 +271,7 @@ def test_untranslated_texts_fall_back_to_the_source_marked_as_such(app, team):
     owner = api(app, team.manager)
     data = _with({"fr": {"title": "Procédure de test"}})
     sop_id = owner.post("/sops", json={"yaml": to_yaml(data)}).json["id"]
-    _speaks(team.qa, "fr")
+    speaks(team.qa, "fr", commit=True)
     page = web(app, team.qa).get(f"/{team.slug}/sops/{sop_id}").text
     assert re.search(r"<h1>Procédure de test</h1>", page)
     assert '<div lang="en" dir="ltr">Gather the inputs</div>' in page

@@ -7,18 +7,14 @@ left."""
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 
 import pytest
 
 from app.extensions import db
 from app.users.models import User
+from tests.helpers import html_tag
 from tests.objects import signed_in_client
-
-
-def _html_tag(page: str) -> str:
-    return re.search(r"<html[^>]*>", page).group(0)
 
 
 @dataclass
@@ -56,7 +52,7 @@ def _page(browser, url: str) -> str:
 def test_sign_in_sign_up_and_reset_read_arabic_right_to_left(client):
     client.post("/language", data={"language": "ar", "next": "/login"})
     page = _page(client, "/login")
-    assert _html_tag(page).startswith('<html lang="ar" dir="rtl"')
+    assert html_tag(page).startswith('<html lang="ar" dir="rtl"')
     assert '<h1 class="h3 mb-1">تسجيل الدخول</h1>' in page
     assert "مرحبًا بعودتك إلى Baton." in page and "نسيت كلمة المرور؟" in page
     assert "كلمة المرور" in page and "أنشئ وكالة" in page
@@ -76,7 +72,7 @@ def test_a_failed_sign_in_answers_in_the_browsers_french(client):
         headers={"Accept-Language": "fr-FR,fr;q=0.9"},
     )
     page = resp.get_data(as_text=True)
-    assert resp.status_code == 401 and _html_tag(page).startswith('<html lang="fr" dir="ltr"')
+    assert resp.status_code == 401 and html_tag(page).startswith('<html lang="fr" dir="ltr"')
     assert "E-mail ou mot de passe incorrect." in page and "Se connecter" in page
     assert "Email or password is incorrect." not in page
 
@@ -102,7 +98,7 @@ def test_a_sign_up_form_error_is_arabic(client):
 def test_an_arabic_owner_reads_the_dashboard_team_and_profile_right_to_left(speaker):
     me = speaker("ar")
     page = _page(me.browser, f"/{me.slug}/")
-    assert _html_tag(page).startswith('<html lang="ar" dir="rtl"')
+    assert html_tag(page).startswith('<html lang="ar" dir="rtl"')
     assert "مسجّل الدخول بدور المالك" in page and "عميل جديد" in page
     assert "العملاء حسب الحالة" in page and "أين يوجد عملاؤك" in page
     assert "Clients by status" not in page and "New client" not in page
@@ -123,7 +119,7 @@ def test_a_french_owner_reads_the_team_member_and_settings_in_french(speaker, te
     va_id = team.va.id
     me = speaker("fr_BE")
     page = _page(me.browser, f"/{me.slug}/team/{va_id}")
-    assert _html_tag(page).startswith('<html lang="fr" dir="ltr"')
+    assert html_tag(page).startswith('<html lang="fr" dir="ltr"')
     assert "Enregistrer les informations" in page and "Désactiver le membre" in page
     assert "Changer de rôle" in page and "Save details" not in page
     page = _page(me.browser, f"/{me.slug}/team")
@@ -171,7 +167,7 @@ def test_flash_messages_after_a_form_follow_the_profile_language(speaker):
     resp = me.browser.post("/profile", data={"name": "Rania", "time_zone": "UTC", "locale": "ar"})
     assert resp.status_code == 302
     page = _page(me.browser, "/profile")  # now Arabic: the profile just changed language
-    assert "تم حفظ الملف الشخصي." in page and 'dir="rtl"' in _html_tag(page)
+    assert "تم حفظ الملف الشخصي." in page and 'dir="rtl"' in html_tag(page)
 
 
 def test_form_errors_and_team_refusals_are_in_the_readers_language(speaker, team):

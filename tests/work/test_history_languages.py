@@ -11,8 +11,9 @@ import re
 from app.core.tenancy import tenant
 from app.extensions import db
 from app.work.models import WorkEvent
+from tests.helpers import speaks
 from tests.work.support import Flow, web
-from tests.work.test_sop_translations import _speaks, _translated_version
+from tests.work.test_sop_translations import _translated_version
 
 
 def _history(page: str) -> str:
@@ -21,7 +22,7 @@ def _history(page: str) -> str:
 
 def test_an_arabic_reader_reads_the_history_in_arabic(app, desk):
     version = _translated_version(desk)
-    _speaks(desk.va, "ar")
+    speaks(desk.va, "ar")
     flow = Flow(app, desk, sop_version_id=version.id)
     flow.start()
     flow.complete_checklist()
@@ -38,7 +39,7 @@ def test_an_arabic_reader_reads_the_history_in_arabic(app, desk):
 
 
 def test_an_evidence_entry_from_before_keeps_its_english(app, desk):
-    _speaks(desk.va, "ar")
+    speaks(desk.va, "ar")
     flow = Flow(app, desk)
     with tenant(desk.agency.id):
         db.session.add(

@@ -9,9 +9,9 @@ from __future__ import annotations
 import copy
 import re
 
-from app.extensions import db
 from app.sops.definition import validate_definition
 from tests.factories import DEFAULT_SOP_DEFINITION, SopFactory, SopVersionFactory
+from tests.helpers import speaks
 from tests.work.support import Flow, emails, web
 
 TRANSLATIONS = {
@@ -46,11 +46,6 @@ def _translated_version(desk):
     )
 
 
-def _speaks(member, locale: str) -> None:
-    member.user.locale = locale
-    db.session.flush()
-
-
 def _check_label(page: str, key: str) -> str:
     row = re.search(rf'data-check-key="{key}".*?(<label[^>]*>.*?</label>)', page, re.S)
     assert row, key
@@ -65,7 +60,7 @@ def _rubric_label(page: str, key: str) -> str:
 
 def test_an_arabic_va_sees_the_arabic_checklist_and_english_fallback_marked(app, desk):
     version = _translated_version(desk)
-    _speaks(desk.va, "ar")
+    speaks(desk.va, "ar")
     flow = Flow(app, desk, sop_version_id=version.id)
     page = web(app, desk.va).get(f"/{desk.slug}/work/{flow.id}").text
 
@@ -96,7 +91,7 @@ def test_an_arabic_va_sees_the_arabic_checklist_and_english_fallback_marked(app,
 
 def test_a_french_qa_reviewer_scores_the_french_rubric(app, desk):
     version = _translated_version(desk)
-    _speaks(desk.qa, "fr")
+    speaks(desk.qa, "fr")
     flow = Flow(app, desk, sop_version_id=version.id).to("in_review")
     page = web(app, desk.qa).get(f"/{desk.slug}/work/{flow.id}").text
     accurate = _rubric_label(page, "accurate")
@@ -122,7 +117,7 @@ def test_an_english_owner_reads_the_english_text_unmarked(app, desk):
 
 def test_the_portal_shows_the_sop_title_in_the_contacts_language(app, desk):
     version = _translated_version(desk)
-    _speaks(desk.contact, "ar")
+    speaks(desk.contact, "ar")
     Flow(app, desk, sop_version_id=version.id).to("approved")  # passed QA: the client sees it
     page = web(app, desk.contact).get(f"/{desk.slug}/portal").text
     assert "التقرير الشهري" in page and "Monthly report" not in page
@@ -130,7 +125,7 @@ def test_the_portal_shows_the_sop_title_in_the_contacts_language(app, desk):
 
 def test_work_keeps_the_version_it_started_with(app, desk):
     """A translation added in a later version does not show on work already under way."""
-    _speaks(desk.va, "ar")
+    speaks(desk.va, "ar")
     flow = Flow(app, desk)  # desk.sop_version: no translations
     _translated_version(desk)
     page = web(app, desk.va).get(f"/{desk.slug}/work/{flow.id}").text
@@ -141,7 +136,7 @@ def test_work_keeps_the_version_it_started_with(app, desk):
 
 def test_the_assignment_email_names_the_sop_as_the_assignee_reads_it(app, desk):
     version = _translated_version(desk)
-    _speaks(desk.va, "ar")
+    speaks(desk.va, "ar")
     flow = Flow(app, desk, sop_version_id=version.id)
     (email,) = emails(f"work:{flow.id}:assigned:")
     assert "التقرير الشهري" in email.text_body

@@ -4,34 +4,17 @@ the messages after each action (flashes, refusals) arrive in the same language."
 
 from __future__ import annotations
 
-import re
-
-from app.extensions import db
+from tests.helpers import flashes, html_tag, speaks
 from tests.work.support import Flow, web
 
 
-def _speaks(*members, locale: str) -> None:
-    for member in members:
-        member.user.locale = locale
-    db.session.flush()
-
-
-def _html_tag(page: str) -> str:
-    return re.search(r"<html[^>]*>", page).group(0)
-
-
-def _flashes(page: str) -> str:
-    found = re.search(r'<div class="flash-stack">(.*?)</main>', page, re.S)
-    return found.group(1) if found else ""
-
-
 def test_an_arabic_speaking_va_works_an_item_right_to_left(app, desk):
-    _speaks(desk.va, locale="ar")
+    speaks(desk.va, locale="ar")
     flow = Flow(app, desk)
     va = web(app, desk.va)
     item_url = f"/{desk.slug}/work/{flow.id}"
     page = va.get(item_url).text
-    assert _html_tag(page).startswith('<html lang="ar" dir="rtl"')
+    assert html_tag(page).startswith('<html lang="ar" dir="rtl"')
     assert "vendor/bootstrap/bootstrap.rtl.min.css" in page
     for arabic in ("بدء العمل", "قائمة المهام", "السجل والتعليقات", "الاستحقاق", "أضف تعليقًا"):
         assert arabic in page, arabic
@@ -40,21 +23,21 @@ def test_an_arabic_speaking_va_works_an_item_right_to_left(app, desk):
     assert "<bdi>Harbour Bakery</bdi>" in page  # a Latin name inside an Arabic sentence
 
     page = va.post(f"{item_url}/start", follow_redirects=True).text
-    assert "بدأ العمل. حدّد بنود قائمة المهام أولًا بأول." in _flashes(page)
+    assert "بدأ العمل. حدّد بنود قائمة المهام أولًا بأول." in flashes(page)
     assert "إرسال للمراجعة" in page and "بنود إلزامية مفتوحة قبل أن تتمكن من الإرسال" in page
     assert "Work started" not in page and "Submit for review" not in page
 
     # Submitting too early: the warning in Arabic (three required items: the "few" form).
     page = va.post(f"{item_url}/submit", follow_redirects=True).text
-    assert "لم تُرسل بعد: لا تزال 3 بنود إلزامية مفتوحة في قائمة المهام" in _flashes(page)
+    assert "لم تُرسل بعد: لا تزال 3 بنود إلزامية مفتوحة في قائمة المهام" in flashes(page)
 
 
 def test_an_arabic_speaking_owner_creates_an_item_and_is_told_in_arabic(app, desk):
-    _speaks(desk.owner, locale="ar")
+    speaks(desk.owner, locale="ar")
     owner = web(app, desk.owner)
     url = f"/{desk.slug}/clients/{desk.client.id}/work/new"
     page = owner.get(url).text
-    assert _html_tag(page).startswith('<html lang="ar" dir="rtl"')
+    assert html_tag(page).startswith('<html lang="ar" dir="rtl"')
     for arabic in ("مهمة جديدة", "إنشاء مهمة", "التوقيت والأولوية", "مراجع الجودة", "عاجلة"):
         assert arabic in page, arabic
     for english in ("New work item", "Create work item", "Timing and priority", "Urgent"):
@@ -74,12 +57,12 @@ def test_an_arabic_speaking_owner_creates_an_item_and_is_told_in_arabic(app, des
     assert "يجب أن يكون مراجع QA أو مديرًا أو مالكًا نشطًا في الوكالة." in bad.text
 
     page = owner.post(url, data=form, follow_redirects=True).text
-    assert "أُنشئت المهمة April report وكُلّف بها." in _flashes(page)
+    assert "أُنشئت المهمة April report وكُلّف بها." in flashes(page)
     assert "تعديل" in page and "إدارة" in page and "إلغاء المهمة" in page
 
 
 def test_an_arabic_speaking_reviewer_reviews_in_arabic_and_is_refused_in_arabic(app, desk):
-    _speaks(desk.qa, locale="ar")
+    speaks(desk.qa, locale="ar")
     flow = Flow(app, desk).to("in_review")
     qa = web(app, desk.qa)
     item_url = f"/{desk.slug}/work/{flow.id}"
@@ -95,23 +78,23 @@ def test_an_arabic_speaking_reviewer_reviews_in_arabic_and_is_refused_in_arabic(
 
 
 def test_a_french_speaking_client_contact_approves_in_french(app, desk):
-    _speaks(desk.contact, locale="fr_BE")
+    speaks(desk.contact, locale="fr_BE")
     flow = Flow(app, desk, client_approval=True).to("in_review")
     flow.approve()  # QA approves; the item waits for the client
     contact = web(app, desk.contact)
     item_url = f"/{desk.slug}/work/{flow.id}"
     page = contact.get(item_url).text
-    assert _html_tag(page).startswith('<html lang="fr" dir="ltr"')
+    assert html_tag(page).startswith('<html lang="fr" dir="ltr"')
     for french in ("Votre approbation", "Approuver", "Demander des modifications", "Échéance"):
         assert french in page, french
     assert "Your approval" not in page and "Ask for changes" not in page
 
     page = contact.post(f"{item_url}/client-approve", follow_redirects=True).text
-    assert "Merci : vous avez approuvé ce travail." in _flashes(page)
+    assert "Merci : vous avez approuvé ce travail." in flashes(page)
 
 
 def test_a_french_speaking_owner_comments_in_french(app, desk):
-    _speaks(desk.owner, locale="fr")
+    speaks(desk.owner, locale="fr")
     flow = Flow(app, desk)
     owner = web(app, desk.owner)
     item_url = f"/{desk.slug}/work/{flow.id}"
@@ -119,5 +102,5 @@ def test_a_french_speaking_owner_comments_in_french(app, desk):
     for french in ("Historique et commentaires", "Ajouter un commentaire", "Annuler la tâche"):
         assert french in page, french
     page = owner.post(f"{item_url}/comments", data={"body": "Merci"}, follow_redirects=True).text
-    assert "Commentaire ajouté." in _flashes(page)
+    assert "Commentaire ajouté." in flashes(page)
     assert "a commenté" in page
