@@ -11,6 +11,7 @@ from app.agencies.models import Agency
 from app.clients.models import Client
 from app.core.clock import utcnow
 from app.core.jobs import report_progress
+from app.core.spreadsheet import safe_cell
 from app.exports.models import Export
 from app.extensions import db
 
@@ -40,9 +41,9 @@ def build_clients_csv(agency_id: int, export_id: int) -> dict:
             break
         for c in batch:
             writer.writerow(
-                [c.id, _safe(c.name), c.status, c.time_zone, c.currency, c.locale, c.country or "",
-                 c.deposit_percent, c.net_days, c.response_time_hours, c.bill_rate_minor or "",
-                 "yes" if c.archived_at else "no"]
+                [c.id, safe_cell(c.name), c.status, c.time_zone, c.currency, c.locale,
+                 c.country or "", c.deposit_percent, c.net_days, c.response_time_hours,
+                 c.bill_rate_minor or "", "yes" if c.archived_at else "no"]
             )  # fmt: skip
         done += len(batch)
         last_id = batch[-1].id
@@ -54,8 +55,3 @@ def build_clients_csv(agency_id: int, export_id: int) -> dict:
     slug = db.session.scalar(sa.select(Agency.slug).where(Agency.id == agency_id))
     db.session.commit()
     return {"rows": done, "download": f"/{slug}/exports/{export_id}/download"}
-
-
-def _safe(value: str) -> str:
-    """Keep spreadsheet apps from running a cell as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -7,9 +7,9 @@ import csv
 import io
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
 
 from app.core.money import from_minor
+from app.core.spreadsheet import safe_cell as cell
 from app.invoices.models import Invoice
 from app.invoices.queries import display_status
 
@@ -20,12 +20,6 @@ COLUMNS = (
     "subtotal", "tax", "total", "paid", "credited", "balance",
 )  # fmt: skip
 LINE_COLUMNS = 11
-
-
-def cell(value: Any) -> str:
-    """Text cells can't start a spreadsheet formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def plain(value: Decimal | None) -> str:
