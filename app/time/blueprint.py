@@ -9,8 +9,8 @@ import zoneinfo
 from flask import Blueprint, g
 
 from app.core.formatting import format_duration, localise_digits, reader_locale
-from app.time.policy import can_track_time
-from app.time.queries import activity_label, bar_entries
+from app.time.policy import can_see_everyones_time, can_track_time
+from app.time.queries import activity_label, bar_entries, time_totals
 
 bp = Blueprint("time", __name__, template_folder="templates")
 
@@ -44,6 +44,29 @@ def time_bar() -> dict | None:
     latest = bar_entries(actor)
     entry = latest[0] if latest and latest[0].running else None
     return {"entry": entry, "clients": [] if entry is not None else [e.client for e in latest]}
+
+
+@bp.app_template_global()
+def time_here(client: object, work_item: object | None = None) -> dict | None:
+    """The Time panel of a client's or a work item's page: the time recorded on it (everyone's
+    for owners and managers, a VA's own) and, on a work item, its estimate beside it."""
+    actor = g.get("actor")
+    if actor is None or actor.agency is None or not can_track_time(actor):
+        return None
+    if work_item is not None:
+        totals = time_totals(actor, work_item_id=work_item.id)  # type: ignore[attr-defined]
+    else:
+        totals = time_totals(actor, client_id=client.id)  # type: ignore[attr-defined]
+    estimate = getattr(work_item, "estimate_minutes", None) or 0
+    used = round(100 * totals.seconds / 60 / estimate) if estimate else None
+    return {
+        "totals": totals,
+        "everyone": can_see_everyones_time(actor),
+        "estimate_minutes": estimate,
+        "used_percent": used,  # of the estimate, past 100 when over it
+        "bar_percent": min(100, used) if used is not None else None,
+        "over": used is not None and totals.seconds > estimate * 60,
+    }
 
 
 @bp.app_template_filter("time_hours")

@@ -110,13 +110,18 @@ def activities(*, include_inactive: bool = False) -> list[Activity]:
 
 def activity_label(activity: Activity | None) -> str:
     """An activity's name; the defaults every agency starts with in the reader's language."""
-    if activity is None:
+    return activity_name_label(activity.name if activity is not None else None)
+
+
+def activity_name_label(name: str | None) -> str:
+    """`activity_label` of a name read without its row (reports)."""
+    if name is None:
         return ""
-    if activity.name in DEFAULT_ACTIVITIES:
+    if name in DEFAULT_ACTIVITIES:
         from app.core.translation import gettext
 
-        return gettext(activity.name)
-    return activity.name
+        return gettext(name)
+    return name
 
 
 def trackable_clients(actor: Actor, limit: int = 200) -> list[Client]:
@@ -220,6 +225,57 @@ def entries_query(actor: Actor, filters: dict) -> sa.Select:
 
 def entries_page(actor: Actor, filters: dict) -> Page:
     return paginate(entries_query(actor, filters), filters["page"], filters["per_page"])
+
+
+def _epoch(column: sa.ColumnElement) -> sa.ColumnElement:
+    """SQL: seconds since 1970 of a timestamp column (PostgreSQL, or SQLite's julian days)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.extract("epoch", column)
+    return (sa.func.julianday(column) - 2440587.5) * 86400.0
+
+
+def recorded_seconds(now: dt.datetime) -> sa.ColumnElement:
+    """SQL: an entry's length in seconds; a running timer's up to `now` (as `seconds()`)."""
+    running = sa.and_(TimeEntry.started_at.is_not(None), TimeEntry.ended_at.is_(None))
+    return sa.case(
+        (running, now.timestamp() - _epoch(TimeEntry.started_at)),
+        else_=sa.func.coalesce(TimeEntry.duration_seconds, 0),
+    )
+
+
+def whole(value: object) -> int:
+    """A SUM of seconds as whole seconds (PostgreSQL answers numeric, SQLite float)."""
+    return int(round(float(value or 0)))
+
+
+@dataclass
+class Totals:
+    """Time recorded: entries, seconds, and the billable seconds among them."""
+
+    entries: int = 0
+    seconds: int = 0
+    billable_seconds: int = 0
+
+
+def time_totals(
+    actor: Actor, *, client_id: int | None = None, work_item_id: int | None = None
+) -> Totals:
+    """The actor's visible time of a client or a work item, in one statement (a VA's own
+    time; a running timer up to now)."""
+    seconds = recorded_seconds(utcnow())
+    stmt = visible_entries(actor)
+    if client_id is not None:
+        stmt = stmt.where(TimeEntry.client_id == client_id)
+    if work_item_id is not None:
+        stmt = stmt.where(TimeEntry.work_item_id == work_item_id)
+    row = db.session.execute(
+        stmt.with_only_columns(
+            sa.func.count(TimeEntry.id),
+            sa.func.sum(seconds),
+            sa.func.sum(sa.case((TimeEntry.billable.is_(True), seconds), else_=0)),
+        )
+    ).one()
+    return Totals(int(row[0] or 0), whole(row[1]), whole(row[2]))
 
 
 def total_seconds(entries: list[TimeEntry]) -> int:
