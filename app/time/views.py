@@ -298,6 +298,9 @@ def timer_state(agency_slug: str) -> ResponseReturnValue:
         entry_id=entry.id if entry else None,
         elapsed_seconds=entry.seconds(now) if entry else None,
         html=render_template("time/_bar.html", bar=bar, next_url=request.args.get("next", "")),
+        mini_html=render_template(
+            "time/_mini.html", bar=bar, next_url=request.args.get("next", "")
+        ),
     )
 
 
