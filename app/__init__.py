@@ -171,6 +171,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(time_bp)
     csrf.exempt(time_api)
     api.register_blueprint(time_api)
+    from app.reports.api import blp as reports_api
+    from app.reports.views import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
+    csrf.exempt(reports_api)
+    api.register_blueprint(reports_api)
 
 
 def _register_billing_blueprints(app: Flask) -> None:
