@@ -239,6 +239,22 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
         "/api/v1/{slug}/time-entries/{entry_id}",
         dict(owner=OK, manager=OK, va=OK, qa=403, client=403),
     ),
+    # the time report: a VA's own time; estimates against actual time compare people, so
+    # they are the owners' and managers'
+    ("GET", "/{slug}/reports/time", dict(owner=OK, manager=OK, va=OK, qa=403, client=403)),
+    ("GET", "/{slug}/reports/time.csv", dict(owner=OK, manager=OK, va=OK, qa=403, client=403)),
+    ("GET", "/{slug}/reports/estimates", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    ("GET", "/api/v1/{slug}/reports/time", dict(owner=OK, manager=OK, va=OK, qa=403, client=403)),
+    (
+        "GET",
+        "/api/v1/{slug}/reports/time-entries.csv",
+        dict(owner=OK, manager=OK, va=OK, qa=403, client=403),
+    ),
+    (
+        "GET",
+        "/api/v1/{slug}/reports/estimates",
+        dict(owner=OK, manager=OK, va=403, qa=403, client=403),
+    ),
     ("POST", "/{slug}/time/{entry_id}/delete", dict(qa=403, client=403)),
     ("POST", "/api/v1/{slug}/timer/start", dict(qa=403, client=403)),
     ("PATCH", "/api/v1/{slug}/clients/{client_id}", dict(va=403, qa=403, client=403)),

@@ -9,6 +9,7 @@ the actor was loaded from, for a fresh session of its own.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 from flask import Response, stream_with_context
@@ -30,9 +31,13 @@ def time_csv_download(actor: Actor, args: dict) -> Response:
     """The CSV of the entries `args` selects, named time-<agency>-<first>-<last day>.csv."""
     period = resolve_period(args, today_in(person_zone(actor.membership)))
     span = "-".join(d.isoformat() for d in (period.start, period.end) if d) or "all"
-    rows = time_entries_csv(actor, args, period, utcnow())
+    chunks = time_entries_csv(actor, args, period, utcnow())
+    # The header row is sent as it is (a WSGI server asks for the first chunk at once);
+    # the contexts are entered only for the rows, so a download never read leaves none
+    # pushed behind it.
+    header = next(chunks)
     return Response(
-        stream_with_context(_as_tenant(actor.agency_id, rows)),
+        itertools.chain([header], stream_with_context(_as_tenant(actor.agency_id, chunks))),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="time-{actor.agency.slug}-{span}.csv"',

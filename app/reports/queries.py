@@ -60,6 +60,17 @@ GROUP_LABELS = {
     "week": lazy_gettext("Week"),
     "month": lazy_gettext("Month"),
 }
+CHART_TITLES = {
+    "client": lazy_gettext("Hours by client"),
+    "member": lazy_gettext("Hours by person"),
+    "sop": lazy_gettext("Hours by SOP"),
+    "activity": lazy_gettext("Hours by activity"),
+    "billable": lazy_gettext("Hours billable or not"),
+    "state": lazy_gettext("Hours by state"),
+    "day": lazy_gettext("Hours by day"),
+    "week": lazy_gettext("Hours by week"),
+    "month": lazy_gettext("Hours by month"),
+}
 PERIOD_LABELS = {
     "this_week": lazy_gettext("This week"),
     "last_week": lazy_gettext("Last week"),

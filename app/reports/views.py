@@ -25,6 +25,7 @@ from app.reports.downloads import time_csv_download
 from app.reports.estimates import Spread, estimate_report, sop_version_spreads
 from app.reports.policy import can_see_estimates, can_see_time_report, sees_everyones_time
 from app.reports.queries import (
+    CHART_TITLES,
     GROUP_LABELS,
     PERIOD_LABELS,
     STATE_LABELS,
@@ -85,6 +86,7 @@ def time_report_page(agency_slug: str) -> ResponseReturnValue:
         everyone=sees_everyones_time(actor),
         period_labels=PERIOD_LABELS,
         group_labels=GROUP_LABELS,
+        chart_titles=CHART_TITLES,
         state_labels=STATE_LABELS,
         chart_bars=CHART_BARS,
         csv_url=url_for("reports.time_csv", agency_slug=agency_slug, **values),
