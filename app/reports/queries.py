@@ -44,8 +44,8 @@ from app.users.models import Membership, User
 from app.work.models import WorkItem
 
 STATE_LABELS = {
-    "running": lazy_gettext("Running"),
-    "open": lazy_gettext("Open"),
+    "running": lazy_gettext("Timer running"),
+    "open": lazy_gettext("Not approved yet"),
     "approved": lazy_gettext("Approved"),
     "billed": lazy_gettext("Billed"),
 }

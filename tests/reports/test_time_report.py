@@ -169,7 +169,7 @@ def test_labels_are_names_titles_and_dates(app, world):
     sops = {g["key"]: g["label"] for g in http.get("/reports/time?group=sop").json["groups"]}
     assert sops[None] == "No SOP" and sops[world.sop_a] == "Monthly report"  # its version's title
     states = [g["label"] for g in http.get("/reports/time?group=state").json["groups"]]
-    assert set(states) == {"Approved", "Open", "Billed", "Running"}
+    assert set(states) == {"Approved", "Not approved yet", "Billed", "Timer running"}
     french = http.client.get(
         f"/api/v1/{world.slug}/reports/time?group=activity",
         headers={**http.headers, "Accept-Language": "fr"},
