@@ -76,6 +76,8 @@ def time_report_page(agency_slug: str) -> ResponseReturnValue:
     if not errors:
         today = today_in(person_zone(actor.membership))
         report = time_report(actor, args, today=today, now=utcnow())
+        # The lists show what the report is of, defaults included.
+        values = {"period": report.period.name, "group": report.group, **values}
     return render_template(
         "reports/time.html",
         report=report,

@@ -98,7 +98,9 @@ def test_the_page_shows_the_same_groups_and_totals(app, world):
     assert re.search(r'data-testid="report-billable">4 h 45 min<', html)
     assert 'id="time-chart"' in html and "Zoe Quinn" in html
     assert 'name="member_id"' in html  # owners and managers filter by person
-    assert "/reports/time.csv?group=member" in html
+    csv_link = re.search(r'href="([^"]+)" data-testid="time-csv"', html).group(1)
+    assert "/reports/time.csv?" in csv_link and "group=member" in csv_link
+    assert 'value="this_month" selected' in html  # the lists show the defaults in force
 
 
 @pytest.mark.parametrize(

@@ -34,3 +34,12 @@ document.addEventListener("click", (event) => {
 document.querySelectorAll("[data-error-summary] a[href^='#']").forEach((link) => {
   if (!document.getElementById(link.getAttribute("href").slice(1))) link.replaceWith(...link.childNodes);
 });
+// An input that stands for one choice of a list (a report's custom dates, its period list's
+// "Custom dates") picks that choice when it is filled: data-choose="#list-id=value".
+document.addEventListener("change", (event) => {
+  const spec = event.target.dataset ? event.target.dataset.choose : null;
+  if (!spec || !event.target.value) return;
+  const [selector, value] = spec.split("=");
+  const list = document.querySelector(selector);
+  if (list) list.value = value;
+});
