@@ -96,6 +96,7 @@ def _import_models() -> None:
     import app.invoices.models  # noqa: F401
     import app.payments.models  # noqa: F401
     import app.portal.models  # noqa: F401
+    import app.rates.models  # noqa: F401
     import app.reminders.models  # noqa: F401
     import app.retainers.models  # noqa: F401
     import app.sops.models  # noqa: F401
