@@ -165,13 +165,6 @@ class CostRatesResource(MethodView):
 
 @blp.route("/cost-rates/<int:cost_rate_id>")
 class CostRateResource(MethodView):
-    @roles(*COST_ROLES)
-    @loads(get_cost_rate_or_404, "cost_rate_id", "rate")
-    @blp.response(200, CostRateOut)
-    def get(self, agency_slug: str, rate: CostRate) -> CostRate:
-        """One cost rate (one you may see: 404 otherwise)."""
-        return rate
-
     @roles(*MANAGERS)
     @loads(get_cost_rate_or_404, "cost_rate_id", "rate")
     @blp.response(204)

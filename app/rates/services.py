@@ -72,61 +72,64 @@ def _amount(data: dict, currency: str, errors: dict) -> int | None:
 # --- bill rates --------------------------------------------------------------------------------
 
 
+def _references(actor: Actor, data: dict, errors: dict) -> dict:
+    """Every id the input gives, resolved in the agency (another agency's id, like an
+    unknown one, does not exist), whatever the level."""
+    found: dict = {}
+    lookups = {
+        "client_id": lambda i: db.session.scalar(visible_clients(actor).where(Client.id == i)),
+        "membership_id": lambda i: db.session.scalar(
+            sa.select(Membership).where(
+                Membership.id == i, Membership.role.in_(("owner", "manager", "va"))
+            )
+        ),
+        "work_item_id": lambda i: db.session.scalar(sa.select(WorkItem).where(WorkItem.id == i)),
+        "service_package_id": lambda i: db.session.scalar(
+            sa.select(ServicePackage).where(ServicePackage.id == i)
+        ),
+    }
+    for key, lookup in lookups.items():
+        if data.get(key) is None:
+            continue
+        row = lookup(data[key])
+        if row is None:
+            errors[key] = [_(DOES_NOT_EXIST)]
+        else:
+            found[key] = row
+    return found
+
+
+# Which ids each level needs (and keeps).
+LEVEL_REFS = {
+    "agency": (),
+    "package": ("service_package_id",),
+    "client": ("client_id",),
+    "client_member": ("client_id", "membership_id"),
+    "work_item": ("work_item_id",),
+}
+
+
 def _bill_target(actor: Actor, data: dict, errors: dict) -> tuple[dict, str | None]:
     """The level's references, checked, and the currency the rate defaults to."""
     level = data["level"]
-    refs: dict = {}
+    found = _references(actor, data, errors)
+    for key in LEVEL_REFS[level]:
+        if data.get(key) is None:
+            _missing(errors, key)
+    refs = {key: found[key].id for key in LEVEL_REFS[level] if key in found}
     currency: str | None = actor.agency.base_currency
-    if level in ("client", "client_member"):
-        client = None
-        if data.get("client_id") is None:
-            _missing(errors, "client_id")
-        else:
-            client = db.session.scalar(visible_clients(actor).where(Client.id == data["client_id"]))
-            if client is None:
-                errors["client_id"] = [_(DOES_NOT_EXIST)]
-        if client is not None:
-            refs["client_id"], currency = client.id, client.currency
-        if level == "client_member":
-            if data.get("membership_id") is None:
-                _missing(errors, "membership_id")
-            else:
-                member = db.session.scalar(
-                    sa.select(Membership).where(
-                        Membership.id == data["membership_id"],
-                        Membership.role.in_(("owner", "manager", "va")),
-                    )
-                )
-                if member is None:
-                    errors["membership_id"] = [_(DOES_NOT_EXIST)]
-                else:
-                    refs["membership_id"] = member.id
-    elif level == "work_item":
-        item = None
-        if data.get("work_item_id") is None:
-            _missing(errors, "work_item_id")
-        else:
-            item = db.session.scalar(sa.select(WorkItem).where(WorkItem.id == data["work_item_id"]))
-            if item is None:
-                errors["work_item_id"] = [_(DOES_NOT_EXIST)]
-        if item is not None:
-            refs["work_item_id"], currency = item.id, item.client.currency
-            if data.get("client_id") is not None and data["client_id"] != item.client_id:
-                errors["work_item_id"] = [
-                    _("This work item belongs to another client: choose one of this client's.")
-                ]
-    elif level == "package":
-        package = None
-        if data.get("service_package_id") is None:
-            _missing(errors, "service_package_id")
-        else:
-            package = db.session.scalar(
-                sa.select(ServicePackage).where(ServicePackage.id == data["service_package_id"])
-            )
-            if package is None:
-                errors["service_package_id"] = [_(DOES_NOT_EXIST)]
-        if package is not None:
-            refs["service_package_id"], currency = package.id, package.currency
+    if "client_id" in refs:
+        currency = found["client_id"].currency
+    elif "service_package_id" in refs:
+        currency = found["service_package_id"].currency
+    elif "work_item_id" in refs:
+        item = found["work_item_id"]
+        currency = item.client.currency
+        client = found.get("client_id")
+        if client is not None and client.id != item.client_id:
+            errors["work_item_id"] = [
+                _("This work item belongs to another client: choose one of this client's.")
+            ]
     return refs, currency
 
 

@@ -91,7 +91,8 @@ def test_a_va_sees_their_own_costs_and_nobody_elses(app, costed):
     assert [r["rate_minor"] for r in mine.json] == [1500]
     other = cost_rate(tt.agency.id, tt.manager.id, 4000)
     db.session.commit()
-    assert api(app, tt.va).get(f"/cost-rates/{other.id}").status_code == 404
+    assert api(app, tt.va).get(f"/cost-rates?membership_id={tt.manager.id}").json == []
+    assert api(app, tt.va).delete(f"/cost-rates/{other.id}").status_code == 403
     assert api(app, tt.va).post("/cost-rates", json={"rate_minor": 1}).status_code == 403
     assert web(app, tt.qa).get(f"/{tt.slug}/team/{tt.va.id}/rates").status_code == 403
 
