@@ -42,7 +42,6 @@ from app.time.queries import activity_label
 from app.work.models import WorkItem
 
 NAME = "time"
-GROUPINGS = ("work_item", "activity", "person")
 
 
 @dataclass(frozen=True)

@@ -25,15 +25,12 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from app.clients.models import Client, ServicePackage
 from app.core.clock import utcnow
 from app.core.db import UTCDateTime
 from app.core.tenancy import TenantScoped
 from app.extensions import db
-from app.users.models import Membership
-from app.work.models import WorkItem
 
 LEVELS = ("work_item", "client_member", "client", "package", "agency")
 COST_KINDS = ("hourly", "per_item")
@@ -96,11 +93,6 @@ class BillRate(TenantScoped, db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    client: Mapped[Client | None] = relationship(lazy="raise_on_sql")
-    member: Mapped[Membership | None] = relationship(lazy="raise_on_sql")
-    work_item: Mapped[WorkItem | None] = relationship(lazy="raise_on_sql")
-    package: Mapped[ServicePackage | None] = relationship(lazy="raise_on_sql")
 
     @property
     def from_the_start(self) -> bool:

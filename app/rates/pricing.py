@@ -175,7 +175,7 @@ def cost_entries(entries: Sequence[TimeEntry]) -> dict[int, Rate | None]:
     return {e.id: _cost(e, lines) for e in entries}
 
 
-def current_cost_rates(member: object, rows: Sequence[CostRate], day: dt.date) -> list[CostRate]:
+def current_cost_rates(rows: Sequence[CostRate], day: dt.date) -> list[CostRate]:
     """The rows of a person that apply on `day`, one per scope (the hourly one and each SOP's
     fee)."""
     return [line.on(day) for line in _cost_lines(rows).values() if line.on(day) is not None]

@@ -14,7 +14,6 @@ from app.core.schemas import BaseSchema, CurrencyField, Id, MoneyField
 from app.rates.models import COST_KINDS, DIRECTIONS, FROM_THE_START, INCREMENTS, LEVELS
 
 MAX_RATE_MINOR = 10**12
-GROUPINGS = ("work_item", "activity", "person")
 
 
 class RateIn(BaseSchema):

@@ -24,7 +24,7 @@ from app.core.uow import commit
 from app.extensions import db
 from app.rates import policy
 from app.rates.blueprint import bp
-from app.rates.models import FROM_THE_START, INCREMENTS
+from app.rates.models import INCREMENTS
 from app.rates.pricing import current_cost_rates
 from app.rates.queries import (
     SETTINGS_DEFAULTS,
@@ -185,7 +185,7 @@ def _member_page(member, values=None, errors=None, status: int = 200):
         "rates/member.html",
         member=member,
         rows=rows,
-        current=current_cost_rates(member, rows, today),
+        current=current_cost_rates(rows, today),
         base=member if member.cost_rate_minor is not None else None,
         sees=policy.can_see_costs_of(actor, member),
         can_manage=policy.can_manage_costs(actor),
@@ -193,7 +193,6 @@ def _member_page(member, values=None, errors=None, status: int = 200):
         sop_options=[(s.id, s.title) for s in sops if not s.is_archived],
         values=values or {"kind": "hourly", "currency": actor.agency.base_currency},
         errors=errors or {},
-        from_the_start=FROM_THE_START,
     ), status
 
 
