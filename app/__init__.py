@@ -96,6 +96,7 @@ def _import_models() -> None:
     import app.invoices.models  # noqa: F401
     import app.payments.models  # noqa: F401
     import app.portal.models  # noqa: F401
+    import app.rates.models  # noqa: F401
     import app.reminders.models  # noqa: F401
     import app.retainers.models  # noqa: F401
     import app.sops.models  # noqa: F401
@@ -116,6 +117,8 @@ def _import_route_modules() -> None:
     import app.invoices.views  # noqa: F401
     import app.payments.api  # noqa: F401
     import app.payments.views  # noqa: F401
+    import app.rates.billing  # noqa: F401
+    import app.rates.views  # noqa: F401
     import app.retainers.api  # noqa: F401
     import app.retainers.views  # noqa: F401
     import app.time.views  # noqa: F401
@@ -200,3 +203,11 @@ def _register_billing_blueprints(app: Flask) -> None:
     for blp in (invoices_api, invoice_documents_api, reminders_api):
         csrf.exempt(blp)
         api.register_blueprint(blp)
+    # Rates of time (app.rates.billing, imported with the route modules, registers the
+    # invoice line source that bills approved time).
+    from app.rates.api import blp as rates_api
+    from app.rates.blueprint import bp as rates_bp
+
+    app.register_blueprint(rates_bp)
+    csrf.exempt(rates_api)
+    api.register_blueprint(rates_api)

@@ -24,6 +24,7 @@ from app.core.security import hash_password
 from app.core.tenancy import tenant
 from app.core.uow import commit
 from app.demo_billing import seed_demo_billing, settle_demo_billing
+from app.demo_rates import seed_demo_rates
 from app.demo_time import seed_demo_time
 from app.demo_work import seed_demo_work
 from app.extensions import db
@@ -247,6 +248,7 @@ def seed_demo_agency(force: bool = False) -> bool:
         install_library(agency)  # the shipped SOPs
         work = seed_demo_work(agency)
         seed_demo_time(clients, vas)
+        seed_demo_rates(agency, clients, vas)
         billing = seed_demo_billing(agency, work)
         with _history_jobs():
             commit()  # and run its jobs: emails, the invoices' PDFs (then marked sent)

@@ -77,6 +77,8 @@ ID_PARAMS: dict[str, str] = {
     "email_id": "sent_email_id",
     "entry_id": "time_entry_id",
     "activity_id": "activity_id",
+    "rate_id": "bill_rate_id",
+    "cost_rate_id": "cost_rate_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -135,6 +137,8 @@ class World:
     sent_email_id: int
     time_entry_id: int
     activity_id: int
+    bill_rate_id: int
+    cost_rate_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
 
     @property
@@ -247,6 +251,7 @@ def build_agency(label: str) -> World:
         work = _walker_work_item(agency.id, client.id, sop_version, members, label)
         work["work_request_id"] = _walker_work_request(agency.id, client.id, client_login.id, label)
         time_ids = _walker_time(agency.id, client.id, work["work_item_id"], members, label)
+        time_ids.update(_walker_rates(agency.id, client.id, members))
     money = _walker_invoices(agency.id, client.id, owner.user_id, label)
     money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
     money.update(_walker_pdfs(agency.id, money["invoice_id"], owner.id, label))
@@ -325,6 +330,34 @@ def _walker_time(agency_id: int, client_id: int, work_item_id: int, members: dic
     db.session.add(entry)
     db.session.flush()
     return {"time_entry_id": entry.id, "activity_id": activity.id}
+
+
+def _walker_rates(agency_id: int, client_id: int, members: dict) -> dict:
+    """A dated bill rate of the walker client and a dated hourly cost of its VA."""
+    from app.rates.models import BillRate, CostRate
+
+    day = utcnow().date() - dt.timedelta(days=30)
+    rate = BillRate(
+        agency_id=agency_id,
+        level="client",
+        scope=f"client:{client_id}",
+        client_id=client_id,
+        rate_minor=5000,
+        currency="USD",
+        effective_from=day,
+    )
+    cost = CostRate(
+        agency_id=agency_id,
+        membership_id=members["va"].id,
+        kind="hourly",
+        scope="hourly",
+        rate_minor=1500,
+        currency="USD",
+        effective_from=day,
+    )
+    db.session.add_all([rate, cost])
+    db.session.flush()
+    return {"bill_rate_id": rate.id, "cost_rate_id": cost.id}
 
 
 WALKER_SOP_YAML = """\

@@ -256,6 +256,29 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
         dict(owner=OK, manager=OK, va=403, qa=403, client=403),
     ),
     ("POST", "/{slug}/time/{entry_id}/delete", dict(qa=403, client=403)),
+    # rates: bill rates are the owners' and managers'; costs the owners' (managers' when the
+    # agency allows it: not in this world) and each person's own; settings the owner's
+    ("GET", "/{slug}/rates", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    ("GET", "/{slug}/rates/settings", dict(owner=OK, manager=403, va=403, qa=403, client=403)),
+    (
+        "GET",
+        "/{slug}/clients/{client_id}/rates",
+        dict(owner=OK, manager=OK, va=403, qa=403, client=403),
+    ),
+    (
+        "GET",
+        "/{slug}/team/{member_id}/rates",
+        dict(owner=OK, manager=OK, va=OK, qa=403, client=403),
+    ),
+    ("POST", "/{slug}/team/{member_id}/rates", dict(manager=403, va=403, qa=403, client=403)),
+    ("GET", "/api/v1/{slug}/bill-rates", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    ("GET", "/api/v1/{slug}/cost-rates", dict(owner=OK, manager=OK, va=OK, qa=403, client=403)),
+    ("POST", "/api/v1/{slug}/cost-rates", dict(manager=403, va=403, qa=403, client=403)),
+    (
+        "PATCH",
+        "/api/v1/{slug}/time-billing-settings",
+        dict(manager=403, va=403, qa=403, client=403),
+    ),
     ("POST", "/api/v1/{slug}/timer/start", dict(qa=403, client=403)),
     ("PATCH", "/api/v1/{slug}/clients/{client_id}", dict(va=403, qa=403, client=403)),
     ("POST", "/api/v1/{slug}/clients", dict(va=403, qa=403, client=403)),

@@ -23,6 +23,9 @@ class Agency(db.Model):
     locale: Mapped[str] = mapped_column(sa.String(16), default="en")
     reply_to_email: Mapped[str | None] = mapped_column(sa.String(254))
     require_owner_2fa: Mapped[bool] = mapped_column(default=False)
+    # Costs (what the agency pays its people) are the owners' and each person's own; managers
+    # see them too when this is on (set on the time-billing settings page, app.rates).
+    managers_see_costs: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def __repr__(self) -> str:

@@ -84,6 +84,15 @@ FIELD_LABELS = {
     "tax_rate": lazy_gettext("Tax rate"),
     "net_minor": lazy_gettext("Net"),
     "gross_minor": lazy_gettext("Gross"),
+    "rate_minor": lazy_gettext("Rate"),
+    "effective_from": lazy_gettext("From"),
+    "level": lazy_gettext("Level"),
+    "work_item_id": lazy_gettext("Work item"),
+    "sop_id": lazy_gettext("SOP"),
+    "rounding_increment": lazy_gettext("Rounding (minutes)"),
+    "rounding_direction": lazy_gettext("Rounding direction"),
+    "bill_only_qa_approved": lazy_gettext("Bill only work QA approved"),
+    "managers_see_costs": lazy_gettext("Managers see costs"),
 }
 ENTITY_LABELS = {
     "agencies": lazy_gettext("Agency"),
@@ -109,10 +118,18 @@ ENTITY_LABELS = {
     "tax_rates": lazy_gettext("Tax rate"),
     "work_items": lazy_gettext("Work item"),
     "work_requests": lazy_gettext("Work request"),
+    "bill_rates": lazy_gettext("Bill rate"),
+    "cost_rates": lazy_gettext("Cost"),
+    "time_billing_settings": lazy_gettext("Time billing settings"),
 }
 # What happened, as people say it (the stored action codes stay as they are); an action
 # missing here is named from its code, in English.
 ACTION_LABELS = {
+    "bill_rate.created": lazy_gettext("Bill rate added"),
+    "bill_rate.deleted": lazy_gettext("Bill rate removed"),
+    "cost_rate.created": lazy_gettext("Cost added"),
+    "cost_rate.deleted": lazy_gettext("Cost removed"),
+    "time_billing_settings.updated": lazy_gettext("Time billing settings changed"),
     "agency.created": lazy_gettext("Agency created"),
     "agency.settings_changed": lazy_gettext("Agency settings changed"),
     "api_token.created": lazy_gettext("API token created"),

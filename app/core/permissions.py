@@ -59,8 +59,16 @@ class Actor:
 
     @property
     def sees_rates(self) -> bool:
-        """Rates and costs are for owners and managers only (field level)."""
+        """Bill rates are for owners and managers only (field level)."""
         return self.role in MANAGERS
+
+    @property
+    def sees_costs(self) -> bool:
+        """Everyone's costs (what the agency pays its people): owners, and managers when the
+        agency says so. A person's own costs are theirs to see too (app.rates.policy)."""
+        if self.role == "owner":
+            return True
+        return self.role == "manager" and bool(getattr(self.agency, "managers_see_costs", False))
 
 
 def _declare(fn: F, kind: str, roles: tuple[str, ...] = ()) -> F:

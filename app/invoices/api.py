@@ -129,8 +129,12 @@ class InvoiceLineImport(MethodView):
     @blp.arguments(SourceLinesIn)
     @blp.response(201, InvoiceOut)
     def post(self, data: dict, agency_slug: str, invoice: Invoice) -> Invoice:
-        """Add lines from a line source: `package` (fixed-price service packages) or
-        `work_item` (delivered work items of the client, a fixed fee each, billed once)."""
+        """Add lines from a line source: `package` (fixed-price service packages),
+        `work_item` (delivered work items of the client, a fixed fee each, billed once) or
+        `time` (approved time of the client at its bill rates, billed once: one line per
+        `group_by` work item, activity or person and rate; see
+        `GET /invoices/{invoice_id}/billable-time`; 409 `time_taken` when another invoice
+        took some of it meanwhile)."""
         _authorize(policy.can_edit_invoice(g.actor, invoice))
         add_lines_from_source(g.actor, invoice, data)
         commit()

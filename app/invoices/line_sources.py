@@ -1,19 +1,25 @@
 """Line sources: turn billable things into invoice lines.
 
 Service packages (fixed price) and delivered work items (a fixed fee per item, billed once)
-are built in; time tracking plugs in later by registering its own source:
-
-    register_line_source(TimeEntrySource())   # name "time", lines of kind "time"
+are built in; other domains register their own (app.rates registers "time": approved time
+at its bill rates), so this package never imports them.
 
 A source proposes `LineDraft`s and reports problems per field; `lines.add_lines_from_source`
-checks the draft, writes the lines and recomputes the totals.
+checks the draft, writes the lines and recomputes the totals. A source whose things are
+billed at most once may also have:
+
+* `claim(invoice, written)`: called in the same transaction once the lines have ids, with
+  (line, draft) pairs; it marks what each line took (`draft.claims`) and raises `Conflict`
+  when another invoice took some of it meanwhile (nothing is written then);
+* `release(invoice, lines)`: called when lines go away (a line removed, `lines`; a draft
+  deleted or an invoice voided, None: all of them), so what they took can be billed again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -49,6 +55,7 @@ class LineDraft:
     kind: str = "manual"
     source_type: str | None = None
     source_id: int | None = None
+    claims: tuple[int, ...] = ()  # ids of what the line takes (see `claim`)
 
 
 class LineSource(Protocol):
@@ -62,9 +69,15 @@ class LineSource(Protocol):
         ...
 
     def lines_for(
-        self, invoice: Invoice, ids: list[int], fee_minor: int | None, errors: dict
+        self,
+        invoice: Invoice,
+        ids: list[int],
+        fee_minor: int | None,
+        errors: dict,
+        options: Mapping[str, object] | None = None,
     ) -> list[LineDraft]:
-        """Lines for the chosen ids; problems go into `errors` (field -> messages)."""
+        """Lines for the chosen ids; problems go into `errors` (field -> messages).
+        `options`: what else the form or request chose (the time source's `group_by`)."""
         ...
 
 
@@ -81,6 +94,15 @@ def line_sources() -> list[LineSource]:
 
 def get_line_source(name: str) -> LineSource | None:
     return _SOURCES.get(name)
+
+
+def release_taken(invoice: Invoice, lines: list[InvoiceLine] | None = None) -> None:
+    """Let every source that takes things once free what `lines` took (None: every line of
+    the invoice): a line removed, a draft deleted, an invoice voided."""
+    for source in list(_SOURCES.values()):
+        release = getattr(source, "release", None)
+        if release is not None:
+            release(invoice, lines)
 
 
 class SourceNames:
@@ -121,7 +143,12 @@ class PackageSource:
         return [Candidate(p.id, p.name, shown[p.pricing], p.price_minor) for p in rows]
 
     def lines_for(
-        self, invoice: Invoice, ids: list[int], fee_minor: int | None, errors: dict
+        self,
+        invoice: Invoice,
+        ids: list[int],
+        fee_minor: int | None,
+        errors: dict,
+        options: Mapping[str, object] | None = None,
     ) -> list[LineDraft]:
         packages = {
             p.id: p
@@ -209,7 +236,12 @@ class WorkItemSource:
         return [Candidate(r.id, r.title, _delivered(r.delivered_at), fee) for r in rows]
 
     def lines_for(
-        self, invoice: Invoice, ids: list[int], fee_minor: int | None, errors: dict
+        self,
+        invoice: Invoice,
+        ids: list[int],
+        fee_minor: int | None,
+        errors: dict,
+        options: Mapping[str, object] | None = None,
     ) -> list[LineDraft]:
         # Lock the items, so two drafts billing the same item at once cannot both win.
         items = {

@@ -22,7 +22,7 @@ from app.core.money import PrecisionError, compute, format_money, to_minor
 from app.core.permissions import Actor
 from app.core.translation import gettext as _
 from app.extensions import db
-from app.invoices.line_sources import get_line_source
+from app.invoices.line_sources import get_line_source, release_taken
 from app.invoices.models import Invoice, InvoiceLine, TaxRate
 
 DOES_NOT_EXIST = "Does not exist."
@@ -245,6 +245,7 @@ def remove_line(actor: Actor, line: InvoiceLine) -> None:
     lock_invoice(invoice)
     require_draft(invoice)
     before = snapshot(line, LINE_FIELDS)
+    release_taken(invoice, [line])
     invoice.lines.remove(line)
     if line.kind == "deposit_deduction" and not any(
         other.kind == "deposit_deduction" for other in invoice.lines
@@ -276,7 +277,8 @@ def add_lines_from_source(actor: Actor, invoice: Invoice, data: dict) -> list[In
         raise ValidationFailed(errors)
     lock_invoice(invoice)
     require_draft(invoice)
-    drafts = source.lines_for(invoice, ids, fee, errors)
+    options = {key: data[key] for key in ("group_by",) if data.get(key) is not None}
+    drafts = source.lines_for(invoice, ids, fee, errors, options)
     if errors:
         raise ValidationFailed(errors)
     added = []
@@ -297,6 +299,9 @@ def add_lines_from_source(actor: Actor, invoice: Invoice, data: dict) -> list[In
         added.append(line)
     refresh_totals(invoice)
     db.session.flush()
+    claim = getattr(source, "claim", None)
+    if claim is not None:
+        claim(invoice, list(zip(added, drafts, strict=True)))
     record(
         actor,
         "invoice.lines_imported",

@@ -77,7 +77,7 @@ class LinePatchIn(LineIn):
 
 
 class SourceLinesIn(BaseSchema):
-    """Lines from a line source: service packages, delivered work items (and later time)."""
+    """Lines from a line source: service packages, delivered work items, approved time."""
 
     source = fields.String(required=True, validate=validate.OneOf(SourceNames()))
     ids = fields.List(
@@ -89,6 +89,15 @@ class SourceLinesIn(BaseSchema):
     unit_price = amount_field("Fee per item (work items), overriding the package price.")
     unit_price_minor = minor_field()
     tax_rate_id = id_field()
+    group_by = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(("work_item", "activity", "person")),
+        metadata={
+            "description": "Source `time`: one line per work item (the default), activity or "
+            "person, and per bill rate."
+        },
+    )
 
 
 class IssueIn(BaseSchema):

@@ -26,6 +26,7 @@ from app.core.jobs import enqueue_job
 from app.core.permissions import Actor
 from app.core.translation import gettext as _
 from app.extensions import db
+from app.invoices.line_sources import release_taken
 from app.invoices.lines import (
     DOES_NOT_EXIST,
     label,
@@ -181,6 +182,7 @@ def delete_invoice(actor: Actor, invoice: Invoice) -> None:
         summary="Draft invoice deleted",
         before=snapshot(invoice, INVOICE_FIELDS),
     )
+    release_taken(invoice)
     db.session.delete(invoice)
     db.session.flush()
 
@@ -351,6 +353,7 @@ def void_invoice(actor: Actor, invoice: Invoice, data: dict | None = None) -> In
     before = {"status": invoice.status}
     invoice.status = "void"
     invoice.voided_at = utcnow()
+    release_taken(invoice)
     db.session.flush()
     record(
         actor,

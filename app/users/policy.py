@@ -18,6 +18,10 @@ MANAGER_MAKES_OWNER = N_("Only an owner can make someone an owner.")
 SELF_DEMOTE = N_("You can't change your own role; ask another owner.")
 SELF_DISABLE = N_("You can't disable yourself.")
 LAST_OWNER = N_("The agency's last active owner can't be demoted or disabled.")
+COSTS_HIDDEN = N_(
+    "Only owners set what the agency pays its people (and managers, when the agency lets them "
+    "see costs)."
+)
 CLIENT_SWAP = N_(
     "A client login and a staff role can't be swapped; invite the person with the new role."
 )
@@ -33,8 +37,8 @@ def can_view_member(actor: Actor, member: Any) -> bool:
 
 
 def can_see_rates(actor: Actor) -> bool:
-    """VA cost rates are for owners and managers only."""
-    return actor.sees_rates
+    """Everyone's cost rates: owners, and managers when the agency lets them see costs."""
+    return actor.sees_costs
 
 
 def role_change_refusal(

@@ -56,6 +56,8 @@ def update_member(actor: Actor, member: Membership, data: dict) -> Membership:
     """Change role, title, capacity and cost rate; every rule is checked before any change."""
     if set(data) - {"role"}:
         _refuse(policy.member_update_refusal(actor, member))
+    if {"cost_rate_minor", "cost_currency"} & set(data) and not policy.can_see_rates(actor):
+        _refuse(policy.COSTS_HIDDEN)
     new_role = data.get("role", member.role)
     if new_role != member.role:
         _refuse(

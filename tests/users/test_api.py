@@ -91,8 +91,14 @@ def test_rates_are_left_out_for_those_who_may_not_see_them(team):
     assert "cost_rate_minor" not in seen_by_va and "cost_currency" not in seen_by_va
     assert seen_by_va["title"] == "Inbox VA"
     manager = fresh(Membership, team.manager.id)
-    seen_by_manager = MemberOut().dump(_present(Actor(user=manager.user, membership=manager), va))
-    assert seen_by_manager["cost_rate_minor"] == 1250
+    as_manager = Actor(user=manager.user, agency=manager.agency, membership=manager)
+    assert "cost_rate_minor" not in MemberOut().dump(_present(as_manager, va))
+    owner = fresh(Membership, team.owner.id)
+    as_owner = Actor(user=owner.user, agency=owner.agency, membership=owner)
+    assert MemberOut().dump(_present(as_owner, va))["cost_rate_minor"] == 1250
+    # Managers see costs when the agency lets them (the time billing settings).
+    manager.agency.managers_see_costs = True
+    assert MemberOut().dump(_present(as_manager, va))["cost_rate_minor"] == 1250
 
 
 def test_patch_a_member(api, team):

@@ -42,7 +42,9 @@ def test_team_page_lists_members_with_role_status_title_capacity_and_rates(app, 
     for m in (team.owner, team.manager, team.va, team.qa, team.client_login):
         assert m.user.email in html
     assert "Inbox VA" in html and "30 h/week" in html
-    assert "$12.50/h" in html
+    # Costs are the owner's to see (managers' when the agency lets them).
+    assert "$12.50/h" not in html
+    assert "$12.50/h" in signed_in(app, team.owner.user).get(_url(team)).data.decode()
     assert ">VA<" in html and "active" in html
     assert other.owner.user.email not in html
     assert other.va.user.email not in html
@@ -159,7 +161,8 @@ def test_owner_may_demote_another_owner_but_not_the_last(app, team):
 
 
 def test_edit_title_capacity_and_cost_rate(app, team):
-    browser = signed_in(app, team.manager.user)
+    """The owner sets the cost (managers only when the agency lets them see costs)."""
+    browser = signed_in(app, team.owner.user)
     resp = browser.post(
         _url(team, f"/{team.va.id}/details"),
         data={
@@ -194,9 +197,15 @@ def test_edit_title_capacity_and_cost_rate(app, team):
         assert field_error(bad, field), field
     assert fresh(Membership, team.va.id).title == "Lead VA"
 
-    refused = browser.post(_url(team, f"/{team.owner.id}/details"), data={"title": "Boss"})
+    manager = signed_in(app, team.manager.user)
+    refused = manager.post(_url(team, f"/{team.owner.id}/details"), data={"title": "Boss"})
     assert refused.status_code == 409
     assert fresh(Membership, team.owner.id).title is None
+    hidden = manager.post(
+        _url(team, f"/{team.va.id}/details"), data={"cost_rate": "20.00", "cost_currency": "USD"}
+    )
+    assert hidden.status_code == 409
+    assert fresh(Membership, team.va.id).cost_rate_minor == 1475
 
 
 def test_disabling_a_member_ends_all_their_sessions_and_tokens_at_once(app, team):
