@@ -1,6 +1,7 @@
 """Time through the WSGI app, at two data sizes: My time (a VA's week), the Time page of a
-client, the month's time report grouped by client, the approved-time source of one
-client's invoice, and the CSV of time entries (first byte and memory).
+client, the month's time report (by client, by week as JSON, a VA's own), estimates against
+actual time and the SOP library with its actual times, the approved-time source of one
+client's invoice, and the CSV of about 100,000 time entries (first byte and memory).
 
 For each size it generates the data set (benchmarks/generate_time.py), signs in as the
 large agency's busiest VA and its owner, and requests each page N times, measuring server
@@ -64,6 +65,27 @@ def _subjects(url: str) -> dict:
         )
     engine.dispose()
     return {"va": va, "client": client, "newest": newest, "entries": total}
+
+
+def _csv_range(url: str, rows: int) -> str:
+    """date_from and date_to of the latest days holding about `rows` entries (or all)."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        days = conn.execute(
+            sa.text(
+                "SELECT entry_date, count(*) FROM time_entries t JOIN agencies a "
+                "ON a.id = t.agency_id WHERE a.slug = 'bench-large' "
+                "GROUP BY entry_date ORDER BY entry_date DESC"
+            )
+        ).all()
+    engine.dispose()
+    total, first = 0, days[-1][0]
+    for day, n in days:
+        total += n
+        if total >= rows:
+            first = day
+            break
+    return f"date_from={first.isoformat()}&date_to={days[0][0].isoformat()}"
 
 
 def _existing(database: str, scale: float) -> tuple[str, dict] | None:
@@ -188,13 +210,26 @@ def bench_size(
         "a client's Time page": (owner, f"/{slug}/clients/{client_id}/time"),
     }
     missing = []
-    if "time_report.report" in endpoints:
+    if "reports.time_report_page" in endpoints:
         pages["time report, month by client"] = (
             owner,
-            f"/{slug}/time/report?date_from={month_start}&date_to={week}&group=client",
+            f"/{slug}/reports/time?date_from={month_start}&date_to={week}&group=client",
+        )
+        pages["time report, month by week (JSON)"] = (
+            owner,
+            f"/api/v1/{slug}/reports/time?date_from={month_start}&date_to={week}&group=week",
+        )
+        pages["time report, a VA's own month"] = (
+            va,
+            f"/{slug}/reports/time?date_from={month_start}&date_to={week}&group=client",
         )
     else:
         missing.append("time report")
+    if "reports.estimates_page" in endpoints:
+        pages["estimates, 90 days"] = (owner, f"/{slug}/reports/estimates")
+        pages["SOP library with actual times"] = (owner, f"/{slug}/sops")
+    else:
+        missing.append("estimates")
     if "invoices.line_source" in endpoints:
         invoice_id = _draft_invoice(app, client_id)
         pages["approved-time source, one client"] = (
@@ -221,8 +256,8 @@ def bench_size(
     try:
         for label, (client, path) in pages.items():
             out["pages"][label] = _measure(client, path, requests, statements)
-        if "time_report.export_csv" in endpoints:
-            out["csv"] = _csv(owner, f"/{slug}/time/report.csv?limit={CSV_ROWS}")
+        if "reports.time_csv" in endpoints:
+            out["csv"] = _csv(owner, f"/{slug}/reports/time.csv?{_csv_range(url, CSV_ROWS)}")
         else:
             missing.append("CSV")
     finally:
