@@ -1,5 +1,5 @@
 """Time through the WSGI app, at two data sizes: My time (a VA's week), the Time page of a
-client, the month's time report (by client, by week as JSON, a VA's own), estimates against
+client, the month's time report (by client, and a VA's own), estimates against
 actual time and the SOP library with its actual times, the approved-time source of one
 client's invoice, and the CSV of about 100,000 time entries (first byte and memory).
 
@@ -104,22 +104,30 @@ def _existing(database: str, scale: float) -> tuple[str, dict] | None:
 
 
 def _draft_invoice(app, client_id: int) -> int:  # noqa: ANN001 - the Flask app
-    """A draft invoice of the client, for the approved-time source."""
-    from app.core.tenancy import all_tenants
+    """A draft invoice of the client (made once): its page lists the approved-time source's
+    candidates, priced at the resolved rates."""
+    from app.clients.models import Client
+    from app.core.tenancy import tenant
     from app.extensions import db
     from app.invoices.models import Invoice
+    from app.invoices.services import new_draft
 
-    with app.app_context(), all_tenants():
-        found = db.session.scalar(
-            sa.select(Invoice.id).where(Invoice.client_id == client_id, Invoice.status == "draft")
-        )
-        if found:
-            return found
-        from app.clients.models import Client
-        from app.invoices.services import create_draft_for_bench
-
-        client = db.session.get(Client, client_id)
-        return create_draft_for_bench(client)
+    with app.app_context():
+        with tenant(None), db.session.no_autoflush:
+            agency_id = db.session.execute(
+                sa.text("SELECT agency_id FROM clients WHERE id = :c"), {"c": client_id}
+            ).scalar_one()
+        with tenant(agency_id):
+            found = db.session.scalar(
+                sa.select(Invoice.id).where(
+                    Invoice.client_id == client_id, Invoice.status == "draft"
+                )
+            )
+            if found:
+                return found
+            invoice = new_draft(db.session.get(Client, client_id))
+            db.session.commit()
+            return invoice.id
 
 
 def _measure(client, path: str, requests: int, statements: list[int]) -> dict:  # noqa: ANN001
@@ -215,10 +223,6 @@ def bench_size(
             owner,
             f"/{slug}/reports/time?date_from={month_start}&date_to={week}&group=client",
         )
-        pages["time report, month by week (JSON)"] = (
-            owner,
-            f"/api/v1/{slug}/reports/time?date_from={month_start}&date_to={week}&group=week",
-        )
         pages["time report, a VA's own month"] = (
             va,
             f"/{slug}/reports/time?date_from={month_start}&date_to={week}&group=client",
@@ -230,11 +234,11 @@ def bench_size(
         pages["SOP library with actual times"] = (owner, f"/{slug}/sops")
     else:
         missing.append("estimates")
-    if "invoices.line_source" in endpoints:
+    if "rates.time_settings" in endpoints or any(e.startswith("rates.") for e in endpoints):
         invoice_id = _draft_invoice(app, client_id)
-        pages["approved-time source, one client"] = (
+        pages["draft invoice with the approved-time source"] = (
             owner,
-            f"/{slug}/invoices/{invoice_id}/lines/from/time",
+            f"/{slug}/invoices/{invoice_id}",
         )
     else:
         missing.append("approved-time source")
