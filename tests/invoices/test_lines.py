@@ -153,7 +153,7 @@ def test_work_items_need_a_fee_when_the_client_has_no_fixed_price(team, owner):
 
 
 class HoursSource:
-    """What time tracking will register: billable hours as lines of kind 'time'."""
+    """A source a plug-in registers: billable hours as lines of kind 'time'."""
 
     name = "time"
     title = "Billable time"
@@ -161,7 +161,7 @@ class HoursSource:
     def candidates(self, invoice, limit=100):
         return [Candidate(7, "Week 45", "6.5 h", 6000)]
 
-    def lines_for(self, invoice, ids, fee_minor, errors):
+    def lines_for(self, invoice, ids, fee_minor, errors, options=None):
         if ids != [7]:
             errors["ids"] = ["Unknown time entries."]
             return []
