@@ -4,16 +4,28 @@ over on its start date), only active VAs of the agency, end date not before star
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
+import pytest
 import sqlalchemy as sa
+import time_machine
 
 from app.clients.models import Assignment
 from app.core.tenancy import all_tenants
 from app.extensions import db
-from tests.clients.support import agency_today, api, count_rows, fetch, web
+from tests.clients.support import FACTORY_AGENCY_ZONE, api, count_rows, fetch, web
 from tests.factories import AssignmentFactory, ClientFactory, MembershipFactory
 
-TODAY = agency_today()
+# A fixed moment: "today" must not change between collecting the tests and running them
+# (a run across midnight did).
+NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)
+TODAY = NOW.astimezone(zoneinfo.ZoneInfo(FACTORY_AGENCY_ZONE)).date()
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 def rows_of(client_id: int) -> list[Assignment]:
