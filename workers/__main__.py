@@ -78,6 +78,8 @@ class Supervisor:
             if not self._wait_for_redis():
                 return 0
             self.worker = worker = self._new_worker(incarnation)
+            if self.stopping:  # a signal came while the worker was being made
+                self._pass_stop_to(worker)
             incarnation += 1
             self._mark_alive()  # before the first job, not a beat interval later
             lost = False
@@ -87,7 +89,7 @@ class Supervisor:
                 lost = True  # Redis went away mid-work; RQ could not record the worker's death
             finally:
                 self._clean_up(worker)
-            if worker.baton_stop_requested or self.args.burst:
+            if worker.baton_stop_requested or self.stopping or self.args.burst:
                 self._forget(worker)
                 return 0
             if not (lost or worker.baton_redis_lost) and self._redis_up():
@@ -135,12 +137,21 @@ class Supervisor:
             return False
 
     def _on_signals(self) -> None:
-        # Between RQ workers (waiting for Redis), a stop request is ours to honour.
+        # Ours until RQ's work loop installs its own handlers: between RQ workers (waiting
+        # for Redis) and while a worker starts (registered in Redis, scheduler forking).
+        # A stop in that window is handed to the worker, whose loop checks it first thing.
         def stop(*_: object) -> None:
             self.stopping = True
+            if self.worker is not None:
+                self._pass_stop_to(self.worker)
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+
+    @staticmethod
+    def _pass_stop_to(worker) -> None:
+        worker.baton_stop_requested = True
+        worker._stop_requested = True  # RQ's flag: its loop breaks before dequeuing
 
     def _clean_up(self, worker) -> None:
         """What RQ's teardown does, each step on its own, since Redis may be gone."""

@@ -45,3 +45,19 @@ def test_a_worker_stops_on_sigterm(rq_app, workers, private_redis):  # noqa: F81
     except subprocess.TimeoutExpired:
         pytest.fail(f"the worker was still running {STOP_WITHIN} s after SIGTERM")
     assert Worker.all(connection=connection) == []  # it said goodbye to Redis too
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_sigterm_during_start_up_is_not_lost(rq_app, workers, private_redis, attempt):  # noqa: F811
+    """The worker shows up in Redis before it has started its scheduler and taken over the
+    signals; a SIGTERM in that window must still stop it (a deploy that restarts workers
+    right after starting them would otherwise leave one running for good)."""
+    proc = workers.start()
+    connection = Redis.from_url(private_redis.url)
+    wait_for(lambda: Worker.all(connection=connection), timeout=60, every=0.001)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=STOP_WITHIN)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"a SIGTERM sent during start-up was lost: still running after {STOP_WITHIN} s")
+    assert Worker.all(connection=connection) == []
