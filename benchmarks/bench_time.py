@@ -182,8 +182,8 @@ def bench_size(
     found = _existing(database, scale) if reuse else None
     if found:
         migrate(found[0])
+    url, info = found or generate(database, scale)  # a new data set makes its database
     _planner_costs(database, random_page_cost)
-    url, info = found or generate(database, scale)
     who = _subjects(url)
     from app import create_app
     from app.extensions import db
