@@ -29,6 +29,14 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+def add_ratios(pages: dict[str, dict]) -> None:
+    """Each page's median as a multiple of the same run's /healthz median: the figure to
+    compare across machines and runs (times alone move with the machine's load)."""
+    base = pages["baseline /healthz"]["median_ms"]
+    for page in pages.values():
+        page["ratio_to_baseline"] = round(page["median_ms"] / base, 1) if base else None
+
+
 def bench_size(scale: float, requests: int) -> dict:
     url = recreate_database(f"baton_bench_{str(scale).replace('.', '_')}")
     migrate(url)
@@ -102,9 +110,7 @@ def bench_size(scale: float, requests: int) -> dict:
         sa.event.remove(engine, "before_cursor_execute", count)
         with app.app_context():
             db.engine.dispose()
-    base = out["pages"]["baseline /healthz"]["median_ms"]
-    for page in out["pages"].values():
-        page["ratio_to_baseline"] = round(page["median_ms"] / base, 1) if base else None
+    add_ratios(out["pages"])
     return out
 
 

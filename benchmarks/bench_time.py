@@ -26,7 +26,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from benchmarks.bench_clients import p95
+from benchmarks.bench_clients import add_ratios, p95
 from benchmarks.bench_work import _planner_costs
 from benchmarks.generate import BENCH_PASSWORD, migrate
 from benchmarks.generate_time import generate, time_shape_for
@@ -268,9 +268,7 @@ def bench_size(
         sa.event.remove(engine, "before_cursor_execute", count)
         with app.app_context():
             db.engine.dispose()
-    base = out["pages"]["baseline /healthz"]["median_ms"]
-    for page in out["pages"].values():
-        page["ratio_to_baseline"] = round(page["median_ms"] / base, 1) if base else None
+    add_ratios(out["pages"])
     return out
 
 
