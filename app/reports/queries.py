@@ -15,7 +15,6 @@ except SOP titles, which come in the reader's language from one more (SOP groupi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,39 +171,32 @@ def filtered(actor: Actor, args: dict, period: Period, *columns: Any) -> sa.Sele
     return stmt
 
 
-Join = Callable[[sa.Select], sa.Select]
+def _dimension(group: str) -> sa.ColumnElement:
+    """The grouping key: day, week and month group by day here and are summed up after."""
+    return {
+        "client": TimeEntry.client_id,
+        "member": TimeEntry.membership_id,
+        "activity": TimeEntry.activity_id,
+        "sop": WorkItem.sop_id,
+        "billable": TimeEntry.billable,
+        "state": entry_state(),
+    }.get(group, TimeEntry.entry_date)
 
 
-def _dimension(group: str) -> tuple[sa.ColumnElement, sa.ColumnElement | None, list[Join]]:
-    """The grouping key, its label column (None: labelled here) and the joins it needs."""
+def _name_of(group: str, key: sa.ColumnElement) -> sa.ColumnElement:
+    """The name of a shown row's key (looked up for the rows shown only), or NULL."""
     if group == "client":
-        return (
-            TimeEntry.client_id,
-            Client.name,
-            [lambda s: s.join(Client, Client.id == TimeEntry.client_id)],
-        )
+        return sa.select(Client.name).where(Client.id == key).scalar_subquery()
     if group == "member":
         return (
-            TimeEntry.membership_id,
-            User.name,
-            [
-                lambda s: s.join(Membership, Membership.id == TimeEntry.membership_id),
-                lambda s: s.join(User, User.id == Membership.user_id),
-            ],
+            sa.select(User.name)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.id == key)
+            .scalar_subquery()
         )
     if group == "activity":
-        return (
-            TimeEntry.activity_id,
-            Activity.name,
-            [lambda s: s.outerjoin(Activity, Activity.id == TimeEntry.activity_id)],
-        )
-    if group == "sop":
-        return WorkItem.sop_id, None, []
-    if group == "billable":
-        return TimeEntry.billable, None, []
-    if group == "state":
-        return entry_state(), None, []
-    return TimeEntry.entry_date, None, []  # day, week, month: summed here from days
+        return sa.select(Activity.name).where(Activity.id == key).scalar_subquery()
+    return sa.null()
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -240,6 +232,8 @@ class TimeReport:
     group: str
     totals: Figures
     groups: list[Figures] = field(default_factory=list)
+    group_count: int = 0  # every group of the filters, shown or summed up in `others`
+    others: Figures | None = None  # the groups after the largest ones shown
 
 
 def _calendar_key(group: str, day: dt.date) -> dt.date:
@@ -284,28 +278,60 @@ def _label(group: str, key: Any, name: str | None, titles: dict[int, str]) -> st
     return name or ""
 
 
-def time_report(actor: Actor, args: dict, *, today: dt.date, now: dt.datetime) -> TimeReport:
-    """The report of `args` (filters and `group`) in one aggregate statement."""
+MAX_GROUPS = 100  # rows a report shows; the rest are summed up in one "others" row
+
+
+def time_report(
+    actor: Actor, args: dict, *, today: dt.date, now: dt.datetime, limit: int = MAX_GROUPS
+) -> TimeReport:
+    """The report of `args` (filters and `group`) in one statement: the entries summed per
+    key, the totals and the number of groups over all keys (window sums), and the names of
+    the `limit` largest groups only (calendar groups: every day, in order)."""
     group = args.get("group") or "client"
     period = resolve_period(args, today)
     seconds = recorded_seconds(now)
-    key, name, joins = _dimension(group)
-    stmt = filtered(
-        actor,
-        args,
-        period,
-        key.label("key"),
-        (name if name is not None else sa.null()).label("name"),
-        sa.func.count(TimeEntry.id),
-        sa.func.sum(seconds),
-        sa.func.sum(sa.case((TimeEntry.billable.is_(True), seconds), else_=0)),
+    key = _dimension(group)
+    per_key = (
+        filtered(
+            actor,
+            args,
+            period,
+            key.label("key"),
+            sa.func.count().label("entries"),
+            sa.func.sum(seconds).label("seconds"),
+            sa.func.sum(sa.case((TimeEntry.billable.is_(True), seconds), else_=0)).label(
+                "billable_seconds"
+            ),
+        )
+        .group_by(key)
+        .subquery()
     )
-    for join in joins:
-        stmt = join(stmt)
-    stmt = stmt.group_by(key, name) if name is not None else stmt.group_by(key)
-    rows = db.session.execute(stmt).all()
+    ranked = sa.select(
+        per_key,
+        sa.func.sum(per_key.c.entries).over().label("all_entries"),
+        sa.func.sum(per_key.c.seconds).over().label("all_seconds"),
+        sa.func.sum(per_key.c.billable_seconds).over().label("all_billable_seconds"),
+        sa.func.count().over().label("all_groups"),
+    )
+    if group in CALENDAR_GROUPS:
+        ranked = ranked.order_by(per_key.c.key)
+    else:
+        ranked = ranked.order_by(per_key.c.seconds.desc(), per_key.c.key).limit(limit)
+    shown = ranked.subquery()
+    rows = db.session.execute(
+        sa.select(shown, _name_of(group, shown.c.key).label("name")).order_by(
+            *([shown.c.key] if group in CALENDAR_GROUPS else [shown.c.seconds.desc(), shown.c.key])
+        )
+    ).all()
     titles = sop_titles([r.key for r in rows if r.key is not None]) if group == "sop" else {}
     totals = Figures(label=gettext("Total"))
+    group_count = 0
+    if rows:
+        first = rows[0]
+        totals.add(
+            int(first.all_entries), whole(first.all_seconds), whole(first.all_billable_seconds)
+        )
+        group_count = int(first.all_groups)
     groups: dict[Any, Figures] = {}
     for row in rows:
         row_key = _calendar_key(group, row.key) if group in CALENDAR_GROUPS else row.key
@@ -313,14 +339,28 @@ def time_report(actor: Actor, args: dict, *, today: dt.date, now: dt.datetime) -
         if figures is None:
             label = _label(group, row_key, row.name, titles)
             figures = groups[row_key] = Figures(key=row_key, label=label)
-        counted = (int(row[2] or 0), whole(row[3]), whole(row[4]))
-        figures.add(*counted)
-        totals.add(*counted)
+        figures.add(int(row.entries), whole(row.seconds), whole(row.billable_seconds))
     if group in CALENDAR_GROUPS:
         ordered = sorted(groups.values(), key=lambda f: f.key)
-    else:
+        group_count = len(ordered)
+    else:  # the same order as the statement's, ties by name as people read them
         ordered = sorted(groups.values(), key=lambda f: (-f.seconds, f.label.lower()))
-    return TimeReport(period=period, group=group, totals=totals, groups=ordered)
+    others = None
+    if group_count > len(ordered):
+        others = Figures(label=gettext("Others"))
+        others.add(
+            totals.entries - sum(f.entries for f in ordered),
+            totals.seconds - sum(f.seconds for f in ordered),
+            totals.billable_seconds - sum(f.billable_seconds for f in ordered),
+        )
+    return TimeReport(
+        period=period,
+        group=group,
+        totals=totals,
+        groups=ordered,
+        group_count=group_count,
+        others=others,
+    )
 
 
 # --- the form's choices ----------------------------------------------------------------------

@@ -101,7 +101,16 @@ class TimeReportOut(BaseSchema):
     period = fields.Nested(PeriodOut)
     group = fields.String()
     totals = fields.Nested(FiguresOut)
-    groups = fields.List(fields.Nested(GroupOut))
+    groups = fields.List(
+        fields.Nested(GroupOut),
+        metadata={"description": "The largest groups (at most 100; calendar groups: all)."},
+    )
+    group_count = fields.Integer(metadata={"description": "Every group, shown or not."})
+    others = fields.Nested(
+        FiguresOut,
+        allow_none=True,
+        metadata={"description": "The groups after those shown, summed up (or null)."},
+    )
 
 
 class AccuracyOut(BaseSchema):

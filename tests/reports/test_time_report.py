@@ -8,6 +8,10 @@ import re
 
 import pytest
 
+from app.core.clock import utcnow
+from app.core.permissions import Actor
+from app.core.tenancy import tenant
+from app.reports.queries import time_report
 from tests.clients.support import api, web
 from tests.reports.support import MIN
 
@@ -199,3 +203,30 @@ def test_bad_filters_are_refused_naming_the_field(app, world, query, field):
     assert f'data-field-error="{field}"' in page.get_data(as_text=True)
     csv = web(app, world.owner).get(f"/{world.slug}/reports/time.csv?{query}")
     assert csv.status_code == 422
+
+
+@pytest.mark.parametrize("group", ["member", "activity", "sop", "state"])
+def test_past_the_largest_groups_the_rest_is_one_others_row_and_totals_stay_whole(
+    app, world, group
+):
+    """A large agency's month has thousands of clients: the report names the largest groups
+    only and sums up the rest, yet its totals and its count of groups are over all of them."""
+    want = expected(world, group)
+    largest = sorted(want.items(), key=lambda kv: -kv[1][1])[:2]
+    actor = Actor(user=world.owner.user, agency=world.agency, membership=world.owner)
+    with app.test_request_context(), tenant(world.agency.id):
+        report = time_report(actor, {"group": group}, today=utcnow().date(), now=utcnow(), limit=2)
+    assert [f.seconds for f in report.groups] == [figures[1] for _, figures in largest]
+    assert report.group_count == len(want)
+    rest = [figures for key, figures in want.items() if key not in dict(largest)]
+    assert (report.others.entries, report.others.seconds, report.others.billable_seconds) == (
+        sum(r[0] for r in rest),
+        sum(r[1] for r in rest),
+        sum(r[2] for r in rest),
+    )
+    assert (report.totals.entries, report.totals.seconds) == (6, 360 * MIN)
+
+
+def test_a_report_with_every_group_shown_has_no_others_row(app, world):
+    resp = api(app, world.owner).get("/reports/time?group=client")
+    assert resp.json["group_count"] == 2 and resp.json["others"] is None
