@@ -29,6 +29,7 @@ import pytest
 
 from app.core.permissions import Actor
 from app.core.tenancy import tenant
+from app.reports import estimates
 from app.reports.estimates import estimate_report, sop_version_spreads
 from tests.clients.support import api, web
 from tests.factories import SopFactory, SopVersionFactory, WorkItemFactory
@@ -102,6 +103,20 @@ def test_actual_time_per_sop_version(app, world, sops, in_sql):
     assert set(spreads) >= {sops["x1"], sops["x2"], sops["y1"]}
     with tenant(world.agency.id):
         assert sop_version_spreads(_actor(world, "va"), in_sql=in_sql) == {}
+
+
+@pytest.mark.parametrize("in_sql", [True, False], ids=["postgresql", "sqlite-path"])
+def test_actual_time_of_a_version_is_over_its_latest_delivered_items(
+    app, world, sops, in_sql, monkeypatch
+):
+    """A version's figures are over its latest SAMPLE delivered items: with four, v1's item
+    delivered 200 days ago (61 minutes) drops out and the median moves to 66 minutes."""
+    monkeypatch.setattr(estimates, "SAMPLE", 4)
+    with tenant(world.agency.id):
+        spreads = sop_version_spreads(_actor(world), [sops["x1"], sops["y1"]], in_sql=in_sql)
+    x1 = spreads[sops["x1"]]
+    assert (x1.items, x1.median, x1.low, x1.high) == (4, 66 * MIN, 48 * MIN, 120 * MIN)
+    assert spreads[sops["y1"]].items == 1 and sops["x2"] not in spreads
 
 
 def _figures(row: dict) -> tuple:
