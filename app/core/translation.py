@@ -69,8 +69,10 @@ def _written(value: Any, spec: str, kind: str, locale: str) -> str:
 def interpolate(message: str, variables: dict[str, Any]) -> str:
     """`message % variables`, numbers written in the reader's digits (see the module).
     `message` may be Markup: the variables are then escaped, as `Markup % ...` does."""
+    if not any(map(_is_number, variables.values())):
+        return message % variables  # nothing to rewrite: no need to know the reader
     locale = reader_locale()
-    if numbering_system(locale) == "latn" or not any(map(_is_number, variables.values())):
+    if numbering_system(locale) == "latn":
         return message % variables
     pieces: list[str] = []
     values = dict(variables)

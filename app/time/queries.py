@@ -64,12 +64,18 @@ def running_entry(membership_id: int) -> TimeEntry | None:
     )
 
 
+RECENT_DAYS = 62  # the top bar offers the clients timed in about the last two months
+
+
 def bar_entries(actor: Actor, limit: int = 8) -> list[TimeEntry]:
     """For the top bar, in one statement: the actor's latest entry per client, the running
     timer first, then the clients they timed most recently and may still time (visible, not
-    archived)."""
+    archived). "Recently" is the last RECENT_DAYS: the read stays a short range of the
+    member's index however many years of entries they have."""
     membership_id = actor.membership.id
     last = sa.func.coalesce(TimeEntry.started_at, TimeEntry.created_at)
+    running = sa.and_(TimeEntry.started_at.is_not(None), TimeEntry.ended_at.is_(None))
+    since = utcnow().date() - dt.timedelta(days=RECENT_DAYS)
     ranked = (
         sa.select(
             TimeEntry.id,
@@ -77,10 +83,12 @@ def bar_entries(actor: Actor, limit: int = 8) -> list[TimeEntry]:
             .over(partition_by=TimeEntry.client_id, order_by=(last.desc(), TimeEntry.id.desc()))
             .label("rank"),
         )
-        .where(TimeEntry.membership_id == membership_id)
+        .where(
+            TimeEntry.membership_id == membership_id,
+            sa.or_(TimeEntry.entry_date >= since, running),
+        )
         .subquery()
     )
-    running = sa.and_(TimeEntry.started_at.is_not(None), TimeEntry.ended_at.is_(None))
     stmt = (
         sa.select(TimeEntry)
         .join(ranked, sa.and_(ranked.c.id == TimeEntry.id, ranked.c.rank == 1))
