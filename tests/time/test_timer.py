@@ -117,3 +117,24 @@ def test_a_timer_cannot_start_for_a_client_the_va_is_not_on(app, tt):
     resp = api(app, tt.va).post("/timer/start", json={"client_id": stranger.id})
     assert resp.status_code == 422 and "client_id" in resp.json["errors"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TimeEntry)) == 0
+
+
+def test_the_top_bar_offers_the_clients_timed_in_the_last_two_months(app, tt, frozen):
+    """One click starts a timer for a recent client; a client last timed months ago is
+    behind "Other…" (the bar reads the last RECENT_DAYS of the member's entries only)."""
+    from app.time.queries import RECENT_DAYS
+
+    va = api(app, tt.va)
+    for client_id, days_ago in ((tt.client_id, RECENT_DAYS - 2), (tt.other_client_id, 120)):
+        resp = va.post(
+            "/time-entries",
+            json={
+                "client_id": client_id,
+                "date": (TODAY - dt.timedelta(days=days_ago)).isoformat(),
+                "duration": "0:30",
+            },
+        )
+        assert resp.status_code == 201, resp.json
+    html = web(app, tt.va).get(f"/{tt.slug}/time/timer").json["html"]
+    assert "Harbour Bakery" in html and "Cedar Dental" not in html
+    assert 'data-testid="timer-other"' in html
