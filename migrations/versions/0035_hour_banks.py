@@ -43,9 +43,7 @@ def upgrade():
             )
         )
         batch_op.add_column(sa.Column("bank_from", sa.String(length=7), nullable=True))
-        batch_op.add_column(
-            sa.Column("overage_billed_through", sa.String(length=7), nullable=True)
-        )
+        batch_op.add_column(sa.Column("overage_billed_through", sa.String(length=7), nullable=True))
         batch_op.create_check_constraint(
             "rollover_policy_known",
             "rollover_policy IN ('none', 'up_to_hours', 'expire_after_months')",
