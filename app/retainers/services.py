@@ -107,14 +107,12 @@ def create_retainer(actor: Actor, client: Client, data: dict) -> RetainerPlan:
     errors: dict = {}
     currency = data.get("currency") or client.currency
     values = _values(data, currency, errors, partial=False)
+    defaults = {"rollover_policy": "none", "overage_mode": "next_invoice"}
     plan = RetainerPlan(
         client_id=client.id,
         currency=currency,
         bank_from=agency_month(actor.agency.time_zone),
-        rollover_policy="none",
-        overage_mode="next_invoice",
-        alert_client_contact=False,
-        **values,
+        **{**defaults, "alert_client_contact": False, **values},
     )
     check_bank(plan, errors)
     if errors:
