@@ -141,30 +141,37 @@ BANK_SHARE = Decimal("0.85")
 
 def _draw_on_the_bank(agency, plan, client: Client, now: dt.datetime) -> None:
     """Approved time of the retainer's client this month (the agency's), at 85 % of the
-    plan's hours, spread over the month's days before today (today's time waits for approval)."""
-    va = db.session.scalar(
+    plan's hours: recorded as durations (no clock times), at most 4 hours an entry, shared
+    by the VAs over the month's days before today (today's time waits for approval; on the
+    1st, today)."""
+    vas = db.session.scalars(
         sa.select(Membership).where(Membership.role == "va").order_by(Membership.id)
-    )
+    ).all()
     today = today_in(agency.time_zone, now)
     days = [today.replace(day=d) for d in range(1, max(today.day - 1, 1) + 1)]
-    total = int(plan.included_hours * BANK_SHARE * 3600)
-    share, rest = divmod(total, len(days))
-    for i, day in enumerate(days):
+    left = int(plan.included_hours * BANK_SHARE * 3600)
+    chunk = min(4 * 3600, -(-left // (len(days) * len(vas))))
+    approver = _owner_user_id()
+    i = 0
+    while left > 0:
+        va = vas[i % len(vas)]
+        seconds = min(chunk, left)
         db.session.add(
             TimeEntry(
                 membership_id=va.id,
                 client_id=client.id,
-                activity_id=None,
                 billable=True,
-                entry_date=day,
-                duration_seconds=share + (rest if i == 0 else 0),
+                entry_date=days[(i // len(vas)) % len(days)],
+                duration_seconds=seconds,
                 zone=agency.time_zone or "UTC",
                 created_by_id=va.user_id,
                 notes="Inbox triage and replies",
                 approved_at=now - dt.timedelta(hours=2),
-                approved_by_id=_owner_user_id(),
+                approved_by_id=approver,
             )
         )
+        left -= seconds
+        i += 1
     db.session.flush()
 
 

@@ -181,8 +181,21 @@ class TimeSource:
         found = {e.id for e in entries}
         problems = [_("Does not exist: %(id)s.", id=i) for i in ids if i not in found]
         priced = price_entries(entries, settings)
+        banked = set(
+            db.session.scalars(
+                sa.select(TimeEntry.id).where(TimeEntry.id.in_(ids), drawn_from_bank())
+            )
+        )
         for p in priced:
-            problems += self._problems(p, invoice, settings)
+            found = self._problems(p, invoice, settings)
+            if not found and p.entry.id in banked:
+                found = [
+                    _(
+                        "Time of %(entry)s is billed by the client's retainer.",
+                        entry=f"{format_day(p.entry.entry_date)} ({p.entry.member.user.name})",
+                    )
+                ]
+            problems += found
         if problems:
             errors["ids"] = problems
         if errors:
@@ -203,8 +216,6 @@ class TimeSource:
             return [_("Time of %(entry)s is not billable.", entry=where)]
         if e.running:
             return [_("Time of %(entry)s is still running.", entry=where)]
-        if db.session.scalar(sa.select(drawn_from_bank()).where(TimeEntry.id == e.id)):
-            return [_("Time of %(entry)s is billed by the client's retainer.", entry=where)]
         problem = problem_of(p, invoice, settings)
         if problem:
             return [f"{where}: {problem_message(p, problem, invoice)}"]
