@@ -93,3 +93,22 @@ def test_time_drawn_from_a_bank_is_not_offered_at_the_hourly_rate(team, owner):
     assert inside.id in set(
         db.session.scalars(billable_time(team.client.id).with_only_columns(TimeEntry.id))
     )
+
+
+def test_banked_time_named_by_id_is_refused_with_the_reason(team, owner):
+    from app.core.errors import ValidationFailed
+    from app.invoices.lines import add_lines_from_source
+    from tests.invoices.support import draft
+    from tests.rates.support import bill_rate
+
+    bill_rate(team.agency.id, "agency", 4000)
+    banked = worked(team, 2)
+    plan_of(owner, team.client)
+    invoice = draft(owner, team.client)
+    try:
+        add_lines_from_source(owner, invoice, {"source": "time", "ids": [banked.id]})
+    except ValidationFailed as exc:
+        assert "retainer" in " ".join(exc.errors["ids"])
+    else:
+        raise AssertionError("banked time was billed at the hourly rate")
+    assert fresh(TimeEntry, banked.id).invoice_id is None
