@@ -272,7 +272,7 @@ def banked_plans_of_client(client_id: int) -> list[RetainerPlan]:
 
 def drawn_from_bank() -> sa.ColumnElement[bool]:
     """A time entry its client's active hour bank takes (billed through the retainer)."""
-    month = sa.func.substr(sa.cast(TimeEntry.entry_date, sa.String), 1, 7)
+    month = sa.func.to_char(TimeEntry.entry_date, "YYYY-MM")  # whatever the DateStyle
     return sa.exists(
         sa.select(RetainerPlan.id).where(
             RetainerPlan.client_id == TimeEntry.client_id,
