@@ -209,5 +209,9 @@ def _register_billing_blueprints(app: Flask) -> None:
     from app.rates.blueprint import bp as rates_bp
 
     app.register_blueprint(rates_bp)
+    # The retainers' templates (bank fields, progress bar, the portal's burn-down).
+    from app.retainers.blueprint import bp as retainers_bp
+
+    app.register_blueprint(retainers_bp)
     csrf.exempt(rates_api)
     api.register_blueprint(rates_api)

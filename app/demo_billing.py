@@ -37,6 +37,8 @@ from app.reminders.schedule import send_at
 from app.reminders.services import ensure_ladder, ladder_steps
 from app.reminders.sweep import remind_invoice
 from app.retainers.services import create_retainer, draft_for_plan, due_month
+from app.time.models import TimeEntry
+from app.users.models import Membership
 from app.work.models import WorkItem
 
 # Fee per delivered work item on the Harbour Bakery draft, in AUD minor units, by SOP.
@@ -133,6 +135,52 @@ def seed_demo_billing(agency, work: list[WorkItem]) -> dict[str, int]:
     return {"paid": paid.id, "overdue": overdue.id, "partly": partly.id, "client": ld.id}
 
 
+# The retainer's share of its month's hours the demo client has used (approved time).
+BANK_SHARE = Decimal("0.85")
+
+
+def _draw_on_the_bank(agency, plan, client: Client, now: dt.datetime) -> None:
+    """Approved time of the retainer's client this month (the agency's), at 85 % of the
+    plan's hours: recorded as durations (no clock times), at most 4 hours an entry, shared
+    by the VAs over the month's days before today (today's time waits for approval; on the
+    1st, today)."""
+    vas = db.session.scalars(
+        sa.select(Membership).where(Membership.role == "va").order_by(Membership.id)
+    ).all()
+    today = today_in(agency.time_zone, now)
+    days = [today.replace(day=d) for d in range(1, max(today.day - 1, 1) + 1)]
+    left = int(plan.included_hours * BANK_SHARE * 3600)
+    chunk = min(4 * 3600, -(-left // (len(days) * len(vas))))
+    approver = _owner_user_id()
+    i = 0
+    while left > 0:
+        va = vas[i % len(vas)]
+        seconds = min(chunk, left)
+        db.session.add(
+            TimeEntry(
+                membership_id=va.id,
+                client_id=client.id,
+                billable=True,
+                entry_date=days[(i // len(vas)) % len(days)],
+                duration_seconds=seconds,
+                zone=agency.time_zone or "UTC",
+                created_by_id=va.user_id,
+                notes="Inbox triage and replies",
+                approved_at=now - dt.timedelta(hours=2),
+                approved_by_id=approver,
+            )
+        )
+        left -= seconds
+        i += 1
+    db.session.flush()
+
+
+def _owner_user_id() -> int | None:
+    return db.session.scalar(
+        sa.select(Membership.user_id).where(Membership.role == "owner").order_by(Membership.id)
+    )
+
+
 def settle_demo_billing(agency, ids: dict[str, int]) -> None:
     """After the issued invoices went out: payments, reminders, the retainer (tenant of
     `agency` set); flushes, never commits."""
@@ -180,6 +228,7 @@ def settle_demo_billing(agency, ids: dict[str, int]) -> None:
             "included_hours": Decimal(20),
         },
     )
+    _draw_on_the_bank(agency, plan, client, now)
     # What the hourly retainer job does for each plan on the agency's recurring day.
     month = due_month(agency.time_zone, invoice_settings().recurring_day, now)
     if month is not None:

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.invoices.models import Invoice
 from app.payments.models import Payment
 from app.reminders.models import ReminderSend
+from app.retainers.hours import agency_month, bank_for
 from app.retainers.models import RetainerPlan
 from app.users.models import Membership, User
 from app.work.models import ChecklistState, Review, WorkEvent, WorkItem
@@ -130,6 +131,11 @@ def test_the_invoices_have_every_status_and_exact_balances(app, demo):
         kinds = {line.kind for i in items if i["status"] == "draft" for line in _lines(i["id"])}
         assert {"work_item", "package"} <= kinds
         assert db.session.scalar(sa.select(RetainerPlan.last_generated_month)) is not None
+    # The retainer has used about 85 % of this month's hours (approved time of its client).
+    with tenant(demo.id):
+        plan = db.session.scalar(sa.select(RetainerPlan))
+        bank = bank_for(plan, agency_month(demo.time_zone))
+        assert bank.available == 20 * 60 and 84 <= bank.percent <= 86
         # The overdue invoice climbed the reminder ladder: sent at each step, none twice.
         sends = db.session.scalars(
             sa.select(ReminderSend).where(ReminderSend.invoice_id == overdue["id"])

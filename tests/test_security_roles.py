@@ -280,6 +280,19 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
         dict(manager=403, va=403, qa=403, client=403),
     ),
     ("POST", "/api/v1/{slug}/timer/start", dict(qa=403, client=403)),
+    # retainer hour banks: the plan's bank is the owners' and managers'; a client contact
+    # sees the month's burn-down on the portal home only
+    (
+        "GET",
+        "/api/v1/{slug}/retainers/{retainer_id}/bank",
+        dict(owner=OK, manager=OK, va=403, qa=403, client=403),
+    ),
+    (
+        "GET",
+        "/{slug}/retainers/{retainer_id}/edit",
+        dict(owner=OK, manager=OK, va=403, qa=403, client=403),
+    ),
+    ("GET", "/{slug}/portal", dict(owner=403, manager=403, va=403, qa=403, client=OK)),
     ("PATCH", "/api/v1/{slug}/clients/{client_id}", dict(va=403, qa=403, client=403)),
     ("POST", "/api/v1/{slug}/clients", dict(va=403, qa=403, client=403)),
     ("POST", "/api/v1/{slug}/invitations", dict(va=403, qa=403, client=403)),
@@ -298,6 +311,7 @@ def _table_url(template: str, world) -> str:
         work_item_id=world.work_item_id,
         email_id=world.sent_email_id,
         entry_id=world.time_entry_id,
+        retainer_id=world.retainer_id,
     )
 
 
@@ -360,6 +374,7 @@ def test_the_intent_table_names_existing_routes(app):
             "work_item_id",
             "email_id",
             "entry_id",
+            "retainer_id",
         ):
             rule = rule.replace("{" + name + "}", f"<{name}>")
         rule = rule.replace("{other_client_id}", "<client_id>")

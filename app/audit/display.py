@@ -231,6 +231,8 @@ class _Formatter:
             "rounding",
             "source",
             "source_type",
+            "rollover_policy",
+            "overage_mode",
         )
         if leaf in coded and isinstance(value, str):
             if value in VALUE_LABELS:

@@ -93,6 +93,13 @@ FIELD_LABELS = {
     "rounding_direction": lazy_gettext("Rounding direction"),
     "bill_only_qa_approved": lazy_gettext("Bill only work QA approved"),
     "managers_see_costs": lazy_gettext("Managers see costs"),
+    "rollover_policy": lazy_gettext("Unused hours"),
+    "rollover_hours": lazy_gettext("Hours that can roll over"),
+    "rollover_months": lazy_gettext("Months before unused hours expire"),
+    "overage_rate_minor": lazy_gettext("Overage rate an hour"),
+    "overage_mode": lazy_gettext("Bill hours over the bank"),
+    "alert_client_contact": lazy_gettext("Alert the client's contact"),
+    "portal_hour_bank": lazy_gettext("Retainer hours in the portal"),
 }
 ENTITY_LABELS = {
     "agencies": lazy_gettext("Agency"),
@@ -251,4 +258,9 @@ VALUE_LABELS = {
     "time": lazy_gettext("Time"),
     "deposit": lazy_gettext("Deposit"),
     "deposit_deduction": lazy_gettext("Deposit deduction"),
+    "none": lazy_gettext("None"),
+    "up_to_hours": lazy_gettext("Up to a number of hours"),
+    "expire_after_months": lazy_gettext("Expire after some months"),
+    "next_invoice": lazy_gettext("On the next retainer invoice"),
+    "top_up": lazy_gettext("Top-up invoice"),
 }

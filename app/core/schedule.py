@@ -44,6 +44,9 @@ PERIODIC: list[Periodic] = [
     Periodic(
         "retainer_drafts", dt.timedelta(hours=1), "app.retainers.services.generate_retainer_drafts"
     ),
+    # Retainer hour banks: alerts at 80 % and 100 % (once per threshold and month) and
+    # top-up drafts of a closed month's overage; idempotent per plan and month.
+    Periodic("retainer_hour_banks", dt.timedelta(hours=1), "app.retainers.banks.sweep_hour_banks"),
 ]
 
 

@@ -48,6 +48,8 @@ class InvoiceSettings(TenantScoped, db.Model):
     rounding: Mapped[str] = mapped_column(sa.String(16), default="per_line")
     recurring_day: Mapped[int] = mapped_column(default=1)  # day of month retainer drafts appear
     reminders_enabled: Mapped[bool] = mapped_column(default=True)
+    # Client contacts see their retainer's hour bank (the month's burn-down) in the portal.
+    portal_hour_bank: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class TaxRate(TenantScoped, db.Model):

@@ -41,6 +41,7 @@ SETTINGS_DEFAULTS = {
     "rounding": "per_line",
     "recurring_day": 1,
     "reminders_enabled": True,
+    "portal_hour_bank": False,
 }
 
 

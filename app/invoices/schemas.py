@@ -271,6 +271,10 @@ class SettingsIn(BaseSchema):
     rounding = fields.String(load_default="per_line", validate=validate.OneOf(ROUNDING_MODES))
     recurring_day = fields.Integer(load_default=1, validate=validate.Range(min=1, max=28))
     reminders_enabled = fields.Boolean(load_default=False)
+    portal_hour_bank = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Client contacts see their retainer's hour bank burn-down."},
+    )
 
 
 class SettingsOut(BaseSchema):
@@ -280,6 +284,7 @@ class SettingsOut(BaseSchema):
     rounding = fields.String(dump_only=True)
     recurring_day = fields.Integer(dump_only=True)
     reminders_enabled = fields.Boolean(dump_only=True)
+    portal_hour_bank = fields.Boolean(dump_only=True)
 
 
 class TaxRateIn(BaseSchema):

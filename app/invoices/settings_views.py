@@ -59,7 +59,7 @@ def settings(agency_slug: str) -> ResponseReturnValue:
     except ValidationFailed as exc:
         db.session.rollback()
         values = request.form.to_dict()
-        for key in ("restart_yearly", "reminders_enabled"):
+        for key in ("restart_yearly", "reminders_enabled", "portal_hour_bank"):
             values[key] = key in request.form
         return _settings_page(values=values, errors=exc.errors, status=422)
     flash(_("Invoice settings saved."), "success")

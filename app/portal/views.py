@@ -29,6 +29,8 @@ from app.portal import policy, services
 from app.portal.queries import portal_home
 from app.portal.schemas import DeclineIn, WorkRequestIn
 from app.portal.work_requests import get_work_request_or_404, request_lists, waited
+from app.retainers.hours import hours_of
+from app.retainers.queries import portal_hour_banks
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 
@@ -58,6 +60,8 @@ def _render_home(values: dict, errors: dict, status: int = 200) -> ResponseRetur
     return render_template(
         "portal/home.html",
         home=portal_home(g.actor),
+        hour_banks=portal_hour_banks(g.actor),
+        hours=hours_of,
         money=format_money,
         STATUS_LABELS=STATUS_LABELS,
         STATE_LABELS=CLIENT_STATE_LABELS,

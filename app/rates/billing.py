@@ -15,6 +15,11 @@ marks the entries with a conditional UPDATE (`... WHERE invoice_id IS NULL`) in 
 transaction that writes the lines; the second writer waits for the first's row locks, finds
 the entries taken, and its whole change is refused (409) and rolled back. `release` gives
 them back when their line is removed, their draft deleted or their invoice voided.
+
+Time drawn from a retainer's bank of hours is not offered: while the client has an active
+retainer with included hours, its time from the bank's first month on is billed by the
+retainer (its monthly fee, and hours over the bank at the plan's overage rate), never also
+here at the hourly rate (`app.retainers.hours.drawn_from_bank`).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from app.rates.models import TimeBillingSettings
 from app.rates.pricing import PricedEntry, price_entries
 from app.rates.queries import billing_settings
 from app.rates.rounding import hours
+from app.retainers.hours import drawn_from_bank
 from app.time.models import TimeEntry
 from app.time.queries import activity_label
 from app.work.models import WorkItem
@@ -66,6 +72,7 @@ def billable_time(client_id: int) -> sa.Select:
         TimeEntry.invoice_id.is_(None),
         TimeEntry.billable.is_(True),
         TimeEntry.duration_seconds.is_not(None),
+        sa.not_(drawn_from_bank()),
     )
 
 
@@ -174,8 +181,21 @@ class TimeSource:
         found = {e.id for e in entries}
         problems = [_("Does not exist: %(id)s.", id=i) for i in ids if i not in found]
         priced = price_entries(entries, settings)
+        banked = set(
+            db.session.scalars(
+                sa.select(TimeEntry.id).where(TimeEntry.id.in_(ids), drawn_from_bank())
+            )
+        )
         for p in priced:
-            problems += self._problems(p, invoice, settings)
+            found = self._problems(p, invoice, settings)
+            if not found and p.entry.id in banked:
+                found = [
+                    _(
+                        "Time of %(entry)s is billed by the client's retainer.",
+                        entry=f"{format_day(p.entry.entry_date)} ({p.entry.member.user.name})",
+                    )
+                ]
+            problems += found
         if problems:
             errors["ids"] = problems
         if errors:

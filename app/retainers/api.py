@@ -16,9 +16,12 @@ from app.core.schemas import PageArgs
 from app.core.uow import commit
 from app.invoices import policy
 from app.invoices.blueprint import blp
+from app.retainers.hours import agency_month, bank_for
 from app.retainers.models import RetainerPlan
 from app.retainers.queries import get_retainer_or_404, visible_retainers
 from app.retainers.schemas import (
+    BankArgs,
+    BankOut,
     RetainerIn,
     RetainerOut,
     RetainerPageOut,
@@ -82,6 +85,19 @@ class RetainerResource(MethodView):
         _authorize(policy.can_manage_billing(g.actor, plan))
         delete_retainer(g.actor, plan)
         commit()
+
+
+@blp.route("/retainers/<int:retainer_id>/bank")
+class RetainerBank(MethodView):
+    @roles(*MANAGERS)
+    @loads(get_retainer_or_404, "retainer_id", "plan")
+    @blp.arguments(BankArgs, location="query")
+    @blp.response(200, BankOut)
+    def get(self, args: dict, agency_slug: str, plan: RetainerPlan) -> dict:
+        """The plan's bank of hours for a month: included, rolled over, used (by day),
+        remaining, over and the per cent used (hours as decimal strings)."""
+        month = args.get("month") or agency_month(g.actor.agency.time_zone)
+        return bank_for(plan, month).as_dict()
 
 
 # --- settings and tax rates ----------------------------------------------------------------

@@ -31,3 +31,31 @@ def client_retainers(actor: Actor, client: Client) -> list[RetainerPlan]:
             .order_by(RetainerPlan.active.desc(), RetainerPlan.id)
         )
     )
+
+
+def client_banks(actor: Actor, client: Client) -> dict[int, object]:
+    """This month's bank (the agency's month) of each of the client's plans with hours."""
+    from app.retainers.hours import agency_month, bank_for, has_bank
+
+    month = agency_month(actor.agency.time_zone)
+    return {p.id: bank_for(p, month) for p in client_retainers(actor, client) if has_bank(p)}
+
+
+def portal_hour_banks(actor: Actor) -> list[tuple[RetainerPlan, object, object]]:
+    """A client contact's burn-downs: (plan, bank, chart) of their own client's active plans
+    with hours, this month, only where the agency shows hour banks in the portal."""
+    from app.core.clock import today_in
+    from app.invoices.queries import invoice_settings
+    from app.retainers.chart import burndown_chart
+    from app.retainers.hours import bank_for, banked_plans_of_client, month_of
+
+    if actor.role != "client" or actor.membership is None or not actor.membership.client_id:
+        return []
+    if not invoice_settings().portal_hour_bank:
+        return []
+    today = today_in(actor.agency.time_zone)
+    out = []
+    for plan in banked_plans_of_client(actor.membership.client_id):
+        bank = bank_for(plan, month_of(today))
+        out.append((plan, bank, burndown_chart(bank, upto=today.day)))
+    return out

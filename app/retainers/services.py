@@ -30,6 +30,7 @@ from app.extensions import db
 from app.invoices.lines import money_of, read_amount, refresh_totals
 from app.invoices.models import InvoiceLine, InvoiceSettings
 from app.invoices.services import INVOICE_FIELDS, new_draft, system_actor
+from app.retainers.banks import add_overage_line
 from app.retainers.models import RetainerPlan
 
 log = logging.getLogger("baton.retainers")
@@ -40,11 +41,36 @@ PLAN_FIELDS = (
     "currency",
     "included_hours",
     "active",
+    "rollover_policy",
+    "rollover_hours",
+    "rollover_months",
+    "overage_rate_minor",
+    "overage_mode",
+    "alert_client_contact",
+)
+BANK_KEYS = (
+    "rollover_policy",
+    "rollover_hours",
+    "rollover_months",
+    "overage_mode",
+    "alert_client_contact",
 )
 
 
 def _values(data: dict, currency: str, errors: dict, *, partial: bool) -> dict:
     values = {k: data[k] for k in ("description", "included_hours", "active") if k in data}
+    values.update({k: data[k] for k in BANK_KEYS if k in data and data[k] is not None})
+    if "overage_rate" in data or "overage_rate_minor" in data:
+        rate = read_amount(data, "overage_rate", currency, errors, required=False)
+        if rate is not None and rate <= 0:
+            key = (
+                "overage_rate_minor"
+                if data.get("overage_rate_minor") is not None
+                else ("overage_rate")
+            )
+            errors[key] = [_("Must be more than zero.")]
+        elif "overage_rate" not in errors:
+            values["overage_rate_minor"] = rate
     amount = read_amount(data, "monthly_amount", currency, errors, required=not partial)
     if amount is not None and amount <= 0:
         key = (
@@ -58,14 +84,39 @@ def _values(data: dict, currency: str, errors: dict, *, partial: bool) -> dict:
     return values
 
 
+def check_bank(plan: RetainerPlan, errors: dict) -> None:
+    """The rollover policy's number is given, and only hers (the others are cleared)."""
+    policy = plan.rollover_policy or "none"
+    if policy == "up_to_hours":
+        if not plan.rollover_hours or plan.rollover_hours <= 0:
+            errors["rollover_hours"] = [_("Give the hours that can roll over.")]
+    else:
+        plan.rollover_hours = None
+    if policy == "expire_after_months":
+        if not plan.rollover_months or plan.rollover_months < 1:
+            errors["rollover_months"] = [_("Give the months after which hours expire.")]
+    else:
+        plan.rollover_months = None
+
+
 def create_retainer(actor: Actor, client: Client, data: dict) -> RetainerPlan:
-    """A monthly retainer plan for the client (currency defaults to the client's)."""
+    """A monthly retainer plan for the client (currency defaults to the client's); its bank
+    of hours starts this month (the agency's)."""
+    from app.retainers.hours import agency_month
+
     errors: dict = {}
     currency = data.get("currency") or client.currency
     values = _values(data, currency, errors, partial=False)
+    defaults = {"rollover_policy": "none", "overage_mode": "next_invoice"}
+    plan = RetainerPlan(
+        client_id=client.id,
+        currency=currency,
+        bank_from=agency_month(actor.agency.time_zone),
+        **{**defaults, "alert_client_contact": False, **values},
+    )
+    check_bank(plan, errors)
     if errors:
         raise ValidationFailed(errors)
-    plan = RetainerPlan(client_id=client.id, currency=currency, **values)
     db.session.add(plan)
     db.session.flush()
     record(
@@ -94,6 +145,9 @@ def update_retainer(actor: Actor, plan: RetainerPlan, data: dict) -> RetainerPla
     plan.currency = currency
     for key, value in values.items():
         setattr(plan, key, value)
+    check_bank(plan, errors)
+    if errors:
+        raise ValidationFailed(errors)
     b, a = changed(before, snapshot(plan, PLAN_FIELDS))
     if a:
         db.session.flush()
@@ -165,6 +219,7 @@ def draft_for_plan(plan: RetainerPlan, month: str, actor: Actor) -> bool:
             source_id=locked.id,
         )
     )
+    add_overage_line(locked, invoice, month)
     refresh_totals(invoice)
     locked.last_generated_month = month
     db.session.flush()

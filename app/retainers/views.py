@@ -24,7 +24,9 @@ from app.invoices.queries import client_invoices, invoice_settings, tax_rate_lis
 from app.invoices.schemas import EmptyIn
 from app.payments.deposits import create_deposit_invoice
 from app.payments.schemas import DepositIn
-from app.retainers.queries import client_retainers, get_retainer_or_404
+from app.retainers.blueprint import OVERAGE_MODE_LABELS, ROLLOVER_LABELS
+from app.retainers.hours import hours_of
+from app.retainers.queries import client_banks, client_retainers, get_retainer_or_404
 from app.retainers.schemas import RetainerIn
 from app.retainers.services import create_retainer, delete_retainer, update_retainer
 
@@ -49,6 +51,10 @@ def _billing_page(
         "invoices/billing.html",
         client=client,
         plans=client_retainers(actor, client),
+        banks=client_banks(actor, client),
+        hours=hours_of,
+        ROLLOVER_LABELS=ROLLOVER_LABELS,
+        OVERAGE_MODE_LABELS=OVERAGE_MODE_LABELS,
         invoices=client_invoices(actor, client),
         tax_rates=tax_rate_list(actor, active_only=True),
         settings=invoice_settings(),
@@ -128,11 +134,20 @@ def edit_retainer(agency_slug: str, retainer_id: int) -> ResponseReturnValue:
         "currency": plan.currency,
         "included_hours": plain(plan.included_hours) if plan.included_hours is not None else "",
         "active": plan.active,
+        "rollover_policy": plan.rollover_policy,
+        "rollover_hours": plain(plan.rollover_hours) if plan.rollover_hours is not None else "",
+        "rollover_months": plan.rollover_months,
+        "overage_rate": input_value(plan.overage_rate_minor, plan.currency)
+        if plan.overage_rate_minor is not None
+        else "",
+        "overage_mode": plan.overage_mode,
+        "alert_client_contact": plan.alert_client_contact,
     }
     errors: dict = {}
     if request.method == "POST":
         values = request.form.to_dict()
         values["active"] = "active" in request.form
+        values["alert_client_contact"] = "alert_client_contact" in request.form
         try:
             update_retainer(g.actor, plan, load_form(RetainerIn(), request.form))
             commit()
@@ -142,7 +157,13 @@ def edit_retainer(agency_slug: str, retainer_id: int) -> ResponseReturnValue:
             db.session.rollback()
             errors = exc.errors
     return render_template(
-        "invoices/retainer_form.html", plan=plan, client=client, values=values, errors=errors
+        "invoices/retainer_form.html",
+        plan=plan,
+        client=client,
+        values=values,
+        errors=errors,
+        ROLLOVER_LABELS=ROLLOVER_LABELS,
+        OVERAGE_MODE_LABELS=OVERAGE_MODE_LABELS,
     ), (422 if errors else 200)
 
 
