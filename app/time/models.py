@@ -70,6 +70,26 @@ class TimeEntry(TenantScoped, db.Model):
         # My time: one member's week.
         sa.Index("ix_time_entries_member_date", "agency_id", "membership_id", "entry_date"),
         sa.Index("ix_time_entries_client_date", "agency_id", "client_id", "entry_date"),
+        # The reports' range of days: covering, so a month of a large agency is read from
+        # the index alone (see migration 0036).
+        sa.Index(
+            "ix_time_entries_agency_date",
+            "agency_id",
+            "entry_date",
+            postgresql_include=[
+                "id",
+                "client_id",
+                "membership_id",
+                "activity_id",
+                "work_item_id",
+                "billable",
+                "duration_seconds",
+                "started_at",
+                "ended_at",
+                "approved_at",
+                "invoice_id",
+            ],
+        ),  # fmt: skip
         sa.Index("ix_time_entries_work_item", "work_item_id"),
         sa.Index("ix_time_entries_invoice", "invoice_id"),
     )

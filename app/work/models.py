@@ -47,6 +47,15 @@ class WorkItem(TenantScoped, db.Model):
         sa.Index("ix_work_items_agency_state_due", "agency_id", "state", "due_at"),
         # The board filtered by SOP (any version of it): a short range per column.
         sa.Index("ix_work_items_sop_state_due", "agency_id", "sop_id", "state", "due_at"),
+        # The latest delivered items of an SOP version (its actual time in the SOP library).
+        sa.Index(
+            "ix_work_items_sop_version_delivered",
+            "sop_version_id",
+            "delivered_at",
+            "id",
+            postgresql_where=sa.text("delivered_at IS NOT NULL"),
+            sqlite_where=sa.text("delivered_at IS NOT NULL"),
+        ),
         # Open work by due time across every open state (the "All work" list's default
         # view): read in order, counted from the index alone.
         sa.Index(
