@@ -44,6 +44,12 @@ PERIODIC: list[Periodic] = [
     Periodic(
         "retainer_drafts", dt.timedelta(hours=1), "app.retainers.services.generate_retainer_drafts"
     ),
+    # Timesheet reminders go out on Friday from 15:00 in each person's zone, once per week.
+    Periodic(
+        "timesheet_reminders",
+        dt.timedelta(minutes=15),
+        "app.timesheets.reminders.sweep_timesheet_reminders",
+    ),
 ]
 
 

@@ -52,9 +52,7 @@ class Timesheet(TenantScoped, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     member: Mapped[Membership] = relationship(lazy="joined", innerjoin=True)
-    decided_by: Mapped[User | None] = relationship(
-        lazy="joined", foreign_keys=[decided_by_id]
-    )
+    decided_by: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[decided_by_id])
 
     @property
     def week_end(self) -> dt.date:

@@ -126,8 +126,10 @@ class Row:
 
 
 def team_query(filters: dict) -> sa.Select:
-    stmt = sa.select(Timesheet).join(Membership, Membership.id == Timesheet.membership_id).join(
-        User, User.id == Membership.user_id
+    stmt = (
+        sa.select(Timesheet)
+        .join(Membership, Membership.id == Timesheet.membership_id)
+        .join(User, User.id == Membership.user_id)
     )
     state = filters.get("state") or "submitted"
     if state != "all":
