@@ -84,6 +84,7 @@ DATE_SENSITIVE = [
     "tests/work_screens",
     "tests/portal",
     "tests/time",
+    "tests/timesheets",
     "tests/test_demo_data.py",
 ]
 MOVED_CLOCKS = [
