@@ -142,9 +142,7 @@ def test_roles_and_other_agencies(app, tt):
     outside = api(app, stranger)
     assert outside.get(f"/timesheets/{made['id']}").status_code == 404
     assert outside.post(f"/timesheets/{made['id']}/approve").status_code == 404
-    assert (
-        outside.post(f"/timesheets/{made['id']}/reject", json={"reason": "x"}).status_code == 404
-    )
+    assert outside.post(f"/timesheets/{made['id']}/reject", json={"reason": "x"}).status_code == 404
     assert sheet(made["id"]).state == "submitted"
 
 
