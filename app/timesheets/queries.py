@@ -187,6 +187,17 @@ def team_rows(filters: dict, limit: int = 200) -> list[Row]:
     return rows
 
 
+def client_totals(rows: list[Row]) -> list[ClientTotal]:
+    """The queue's time per client, over every week listed (by client name)."""
+    totals: dict[int, ClientTotal] = {}
+    for row in rows:
+        for c in row.clients:
+            total = totals.setdefault(c.client_id, ClientTotal(c.client_id, c.name))
+            total.seconds += c.seconds
+            total.billable_seconds += c.billable_seconds
+    return sorted(totals.values(), key=lambda c: (c.name.lower(), c.client_id))
+
+
 def staff_members() -> list[Membership]:
     stmt = (
         sa.select(Membership)

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.timesheets.blueprint import WEEK_START_LABELS, bp
 from app.timesheets.policy import TRACKERS, can_decide, can_manage_settings
 from app.timesheets.queries import (
+    client_totals,
     get_timesheet_or_404,
     staff_members,
     team_rows,
@@ -82,9 +83,11 @@ def _team_page(
         args = load_form(TeamArgs(), MultiDict(request.args.items()))
     except ValidationFailed:
         args = {}
+    rows = team_rows(args)
     return render_template(
         "timesheets/team.html",
-        rows=team_rows(args),
+        rows=rows,
+        by_client=client_totals(rows),
         args=args,
         state=args.get("state") or "submitted",
         people=staff_members(),

@@ -49,4 +49,5 @@ def test_team_timesheets_statements_do_not_grow_with_people(app, count_queries):
     assert small_html.count('data-testid="timesheet-row"') == 2
     assert large_html.count('data-testid="timesheet-row"') == 20
     assert "Alder 019" in large_html
+    assert 'data-testid="totals-per-client"' in large_html
     assert small_n == large_n <= MAX_STATEMENTS, (small_n, large_n)
