@@ -101,6 +101,7 @@ def _import_models() -> None:
     import app.retainers.models  # noqa: F401
     import app.sops.models  # noqa: F401
     import app.time.models  # noqa: F401
+    import app.timesheets.models  # noqa: F401
     import app.users.models  # noqa: F401
     import app.work.models  # noqa: F401
 
@@ -122,6 +123,7 @@ def _import_route_modules() -> None:
     import app.retainers.api  # noqa: F401
     import app.retainers.views  # noqa: F401
     import app.time.views  # noqa: F401
+    import app.timesheets.views  # noqa: F401
     import app.users.profile_views  # noqa: F401
     import app.users.team_views  # noqa: F401
     import app.users.views  # noqa: F401
@@ -174,6 +176,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(time_bp)
     csrf.exempt(time_api)
     api.register_blueprint(time_api)
+    from app.timesheets.api import blp as timesheets_api
+    from app.timesheets.blueprint import bp as timesheets_bp
+
+    app.register_blueprint(timesheets_bp)
+    csrf.exempt(timesheets_api)
+    api.register_blueprint(timesheets_api)
     from app.reports.api import blp as reports_api
     from app.reports.views import bp as reports_bp
 

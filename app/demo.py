@@ -26,6 +26,7 @@ from app.core.uow import commit
 from app.demo_billing import seed_demo_billing, settle_demo_billing
 from app.demo_rates import seed_demo_rates
 from app.demo_time import seed_demo_time
+from app.demo_timesheets import seed_demo_timesheets
 from app.demo_work import seed_demo_work
 from app.extensions import db
 from app.invoices.models import Invoice
@@ -248,6 +249,7 @@ def seed_demo_agency(force: bool = False) -> bool:
         install_library(agency)  # the shipped SOPs
         work = seed_demo_work(agency)
         seed_demo_time(clients, vas)
+        seed_demo_timesheets(vas[0], members["amira@northwind.example"])
         seed_demo_rates(agency, clients, vas)
         billing = seed_demo_billing(agency, work)
         with _history_jobs():

@@ -85,6 +85,7 @@ DATE_SENSITIVE = [
     "tests/portal",
     "tests/time",
     "tests/retainers",
+    "tests/timesheets",
     "tests/test_demo_data.py",
 ]
 MOVED_CLOCKS = [

@@ -79,6 +79,7 @@ ID_PARAMS: dict[str, str] = {
     "activity_id": "activity_id",
     "rate_id": "bill_rate_id",
     "cost_rate_id": "cost_rate_id",
+    "timesheet_id": "timesheet_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -139,6 +140,7 @@ class World:
     activity_id: int
     bill_rate_id: int
     cost_rate_id: int
+    timesheet_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
 
     @property
@@ -252,6 +254,7 @@ def build_agency(label: str) -> World:
         work["work_request_id"] = _walker_work_request(agency.id, client.id, client_login.id, label)
         time_ids = _walker_time(agency.id, client.id, work["work_item_id"], members, label)
         time_ids.update(_walker_rates(agency.id, client.id, members))
+        time_ids["timesheet_id"] = _walker_timesheet(agency.id, members)
     money = _walker_invoices(agency.id, client.id, owner.user_id, label)
     money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
     money.update(_walker_pdfs(agency.id, money["invoice_id"], owner.id, label))
@@ -330,6 +333,24 @@ def _walker_time(agency_id: int, client_id: int, work_item_id: int, members: dic
     db.session.add(entry)
     db.session.flush()
     return {"time_entry_id": entry.id, "activity_id": activity.id}
+
+
+def _walker_timesheet(agency_id: int, members: dict) -> int:
+    """The VA's week of three weeks ago, submitted and waiting for approval (no time in it,
+    so the walker's time entry stays open)."""
+    from app.timesheets.models import Timesheet
+
+    day = utcnow().date() - dt.timedelta(days=21)
+    sheet = Timesheet(
+        agency_id=agency_id,
+        membership_id=members["va"].id,
+        week_start=day - dt.timedelta(days=day.weekday()),
+        state="submitted",
+        submitted_at=utcnow(),
+    )
+    db.session.add(sheet)
+    db.session.flush()
+    return sheet.id
 
 
 def _walker_rates(agency_id: int, client_id: int, members: dict) -> dict:

@@ -275,3 +275,31 @@ def test_demo_dates_are_consistent_on_any_day(app, today):
             for client in db.session.scalars(sa.select(Client)):
                 if client.service_package is not None:
                     assert client.service_package.currency == client.currency, client.name
+
+
+def test_the_demo_has_an_approved_and_a_submitted_week(app, demo):
+    """Priya's week before last is approved (every entry of it locked), her last full week
+    waits in Team timesheets, and Mateo's missing week is late on the dashboard."""
+    from app.time.models import TimeEntry
+    from app.timesheets.models import Timesheet
+
+    priya = member(demo, VA)
+    with tenant(demo.id):
+        sheets = db.session.scalars(
+            sa.select(Timesheet)
+            .where(Timesheet.membership_id == priya.id)
+            .order_by(Timesheet.week_start)
+        ).all()
+        assert [s.state for s in sheets] == ["approved", "submitted"]
+        assert sheets[1].week_start - sheets[0].week_start == dt.timedelta(days=7)
+        approved_week = db.session.scalars(
+            sa.select(TimeEntry).where(
+                TimeEntry.membership_id == priya.id,
+                TimeEntry.entry_date.between(sheets[0].week_start, sheets[0].week_end),
+            )
+        ).all()
+        assert approved_week and all(e.approved_at is not None for e in approved_week)
+    queue = page(app, demo, OWNER, "/timesheets")
+    assert queue.count('data-testid="timesheet-row"') == 1
+    dashboard = page(app, demo, OWNER, "/")
+    assert "Mateo" in dashboard.split('data-testid="late-timesheets"')[1].split("</ul>")[0]

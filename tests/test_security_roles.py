@@ -293,6 +293,31 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
         dict(owner=OK, manager=OK, va=403, qa=403, client=403),
     ),
     ("GET", "/{slug}/portal", dict(owner=403, manager=403, va=403, qa=403, client=OK)),
+    # timesheets: a VA submits and sees their own; owners and managers decide
+    ("GET", "/{slug}/timesheets", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    (
+        "GET",
+        "/{slug}/timesheets/settings",
+        dict(owner=OK, manager=403, va=403, qa=403, client=403),
+    ),
+    ("POST", "/{slug}/timesheets/submit", dict(qa=403, client=403)),
+    ("POST", "/{slug}/timesheets/{timesheet_id}/approve", dict(va=403, qa=403, client=403)),
+    ("GET", "/api/v1/{slug}/timesheets", dict(owner=OK, manager=OK, va=OK, qa=403, client=403)),
+    (
+        "GET",
+        "/api/v1/{slug}/timesheets/{timesheet_id}",
+        dict(owner=OK, manager=OK, va=OK, qa=403, client=403),
+    ),
+    (
+        "POST",
+        "/api/v1/{slug}/timesheets/{timesheet_id}/approve",
+        dict(va=403, qa=403, client=403),
+    ),
+    (
+        "POST",
+        "/api/v1/{slug}/timesheets/{timesheet_id}/reject",
+        dict(va=403, qa=403, client=403),
+    ),
     ("PATCH", "/api/v1/{slug}/clients/{client_id}", dict(va=403, qa=403, client=403)),
     ("POST", "/api/v1/{slug}/clients", dict(va=403, qa=403, client=403)),
     ("POST", "/api/v1/{slug}/invitations", dict(va=403, qa=403, client=403)),
@@ -312,6 +337,7 @@ def _table_url(template: str, world) -> str:
         email_id=world.sent_email_id,
         entry_id=world.time_entry_id,
         retainer_id=world.retainer_id,
+        timesheet_id=world.timesheet_id,
     )
 
 
@@ -375,6 +401,7 @@ def test_the_intent_table_names_existing_routes(app):
             "email_id",
             "entry_id",
             "retainer_id",
+            "timesheet_id",
         ):
             rule = rule.replace("{" + name + "}", f"<{name}>")
         rule = rule.replace("{other_client_id}", "<client_id>")

@@ -47,6 +47,12 @@ PERIODIC: list[Periodic] = [
     # Retainer hour banks: alerts at 80 % and 100 % (once per threshold and month) and
     # top-up drafts of a closed month's overage; idempotent per plan and month.
     Periodic("retainer_hour_banks", dt.timedelta(hours=1), "app.retainers.banks.sweep_hour_banks"),
+    # Timesheet reminders go out on Friday from 15:00 in each person's zone, once per week.
+    Periodic(
+        "timesheet_reminders",
+        dt.timedelta(minutes=15),
+        "app.timesheets.reminders.sweep_timesheet_reminders",
+    ),
 ]
 
 

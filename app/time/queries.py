@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -157,9 +158,20 @@ def trackers(actor: Actor) -> list[Membership]:
     return list(db.session.scalars(stmt))
 
 
+# The weekday (0 Monday) My time's weeks start on: the agency's timesheet setting once
+# app.timesheets registers it; Monday until then.
+FIRST_WEEKDAY: list[Callable[[], int]] = []
+
+
 def week_start(day: dt.date) -> dt.date:
     """The Monday of `day`'s week."""
     return day - dt.timedelta(days=day.weekday())
+
+
+def my_week_start(day: dt.date) -> dt.date:
+    """The first day of `day`'s week as the agency counts weeks (see `FIRST_WEEKDAY`)."""
+    first = FIRST_WEEKDAY[0]() if FIRST_WEEKDAY else 0
+    return day - dt.timedelta(days=(day.weekday() - first) % 7)
 
 
 @dataclass
@@ -194,11 +206,11 @@ def _ordered(stmt: sa.Select) -> sa.Select:
 
 
 def week_of(actor: Actor, membership: Membership, any_day: dt.date | None = None) -> Week:
-    """A member's entries of one week (Monday to Sunday, days in the person's zone), with
-    per-day and week totals (a running timer counts up to now)."""
+    """A member's entries of one week (from the agency's first day of the week, days in the
+    person's zone), with per-day and week totals (a running timer counts up to now)."""
     zone = person_zone(membership)
     today = today_in(zone)
-    start = week_start(any_day or today)
+    start = my_week_start(any_day or today)
     end = start + dt.timedelta(days=6)
     stmt = visible_entries(actor).where(
         TimeEntry.membership_id == membership.id,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -51,6 +52,16 @@ ENTRY_FIELDS = (
     "zone",
 )
 TIME_KEYS = ("date", "start", "end", "duration")
+
+# Checks of the week an entry is in, registered by the packages that lock weeks (app.timesheets):
+# each is called as guard(actor, membership_id, day, adding=...) and raises ValidationFailed
+# (on `date`) or Conflict when the actor may not add or change time on that day.
+ENTRY_GUARDS: list[Callable[..., None]] = []
+
+
+def _guard(actor: Actor, membership_id: int, day: dt.date, *, adding: bool) -> None:
+    for guard in ENTRY_GUARDS:
+        guard(actor, membership_id, day, adding=adding)
 
 
 def clock_text(value: dt.datetime, zone: str) -> str:
@@ -261,6 +272,7 @@ def create_entry(actor: Actor, data: dict) -> TimeEntry:
     if errors:
         raise ValidationFailed(errors)
     assert member is not None
+    _guard(actor, member.id, times["entry_date"], adding=True)
     billable = data.get("billable")
     entry = TimeEntry(
         membership_id=member.id,
@@ -297,6 +309,7 @@ def ensure_unlocked(entry: TimeEntry) -> None:
 
 def update_entry(actor: Actor, entry: TimeEntry, data: dict) -> TimeEntry:
     ensure_unlocked(entry)
+    _guard(actor, entry.membership_id, entry.entry_date, adding=False)
     errors: dict = {}
     if "membership_id" in data and data["membership_id"] is not None:
         if data["membership_id"] != entry.membership_id:
@@ -324,6 +337,9 @@ def update_entry(actor: Actor, entry: TimeEntry, data: dict) -> TimeEntry:
     if errors:
         raise ValidationFailed(errors)
     assert member is not None
+    new_day = times.get("entry_date", entry.entry_date)
+    if member.id != entry.membership_id or new_day != entry.entry_date:
+        _guard(actor, member.id, new_day, adding=True)
     entry.membership_id = member.id
     for key in ("client_id", "work_item_id", "activity_id", "notes"):
         if key in data:
@@ -342,6 +358,7 @@ def update_entry(actor: Actor, entry: TimeEntry, data: dict) -> TimeEntry:
 
 def delete_entry(actor: Actor, entry: TimeEntry) -> None:
     ensure_unlocked(entry)
+    _guard(actor, entry.membership_id, entry.entry_date, adding=False)
     before = snapshot(entry, ENTRY_FIELDS)
     _record(actor, "time_entry.deleted", entry, before=before)
     db.session.delete(entry)
@@ -382,11 +399,12 @@ def start_timer(actor: Actor, data: dict) -> tuple[TimeEntry, TimeEntry | None]:
     _references(actor, data, errors)
     if errors:
         raise ValidationFailed(errors)
+    zone = person_zone(actor.membership)
+    _guard(actor, actor.membership.id, today_in(zone), adding=True)
     stopped = None
     current = running_entry(actor.membership.id)
     if current is not None:
         stopped = stop_timer(actor, current)
-    zone = person_zone(actor.membership)
     now = utcnow()
     billable = data.get("billable")
     entry = TimeEntry(

@@ -4,7 +4,7 @@ billed; the alerts sent (one per plan, month and threshold); and the agency's sw
 shows the bank's burn-down in the client portal.
 
 Revision ID: 0035_hour_banks
-Revises: 0033_rates
+Revises: 0034_timesheets
 Create Date: 2026-12-07 12:00:00
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 import app.core.db
 
 revision = "0035_hour_banks"
-down_revision = "0033_rates"
+down_revision = "0034_timesheets"
 branch_labels = None
 depends_on = None
 

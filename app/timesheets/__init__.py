@@ -1,0 +1,1 @@
+"""Weekly timesheets: submit, approve or reject, reopen; the reminder to submit."""
