@@ -192,7 +192,9 @@ class TimeSource:
                 found = [
                     _(
                         "Time of %(entry)s is billed by the client's retainer.",
-                        entry=f"{format_day(p.entry.entry_date)} ({p.entry.member.user.name})",
+                        entry=" ".join(
+                            (format_day(p.entry.entry_date), "(" + p.entry.member.user.name + ")")
+                        ),
                     )
                 ]
             problems += found
