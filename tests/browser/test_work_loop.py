@@ -5,7 +5,10 @@ the checklist with evidence (a link, a note, a file upload; ticks without page r
 and submits -> QA finds it in the queue and requests changes with reasons -> the VA fixes
 it and resubmits -> QA approves with scores -> the client contact approves -> the owner
 marks it delivered. The item ends `delivered`, its history shows every step, and the
-board and the quality figures count it. Once in English, once with everyone reading Arabic.
+board and the quality figures count it. Along the way the VA times the work (a timer started
+on the item and stopped in the top bar, and an hour and a half entered by hand) and submits
+the week; the owner approves the timesheet and bills the approved time on a new invoice at
+the client's rate. Once in English, once with everyone reading Arabic.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ import sqlalchemy as sa
 
 from app.core.tenancy import all_tenants
 from app.extensions import db
+from app.invoices.models import Invoice, InvoiceLine
+from app.rates.models import FROM_THE_START, BillRate, bill_scope
+from app.time.models import TimeEntry
 from app.work.models import WorkItem
 from tests.browser.conftest import LiveServer
 from tests.factories import (
@@ -76,6 +82,9 @@ DEFINITION = {
 }  # fmt: skip
 
 
+HOURLY_MINOR = 6000  # the client's bill rate: 60.00 an hour
+
+
 @dataclass
 class Cast:
     slug: str
@@ -107,6 +116,13 @@ def _cast(locale: str = "en") -> Cast:
         ),
     }  # fmt: skip
     AssignmentFactory(client=client, membership=people["va"])
+    db.session.add(
+        BillRate(
+            agency_id=agency.id, level="client", scope=bill_scope("client", client_id=client.id),
+            client_id=client.id, rate_minor=HOURLY_MINOR, currency=client.currency,
+            effective_from=FROM_THE_START,
+        )
+    )  # fmt: skip
     version = make_sop(agency.id, DEFINITION["title"], DEFINITION)
     cast = Cast(
         slug=agency.slug,
@@ -249,6 +265,11 @@ def test_owner_va_qa_client_loop_to_delivered(live_server, browser, locale):
     assert va.page.url.endswith(item_path)
     va.act("start")
     assert va.state() == "in_progress"
+    # ... and starts a timer on it (the top bar shows it running on every page).
+    with va.page.expect_navigation():
+        va.page.click("[data-testid=time-here] [data-testid=timer-start-here]")
+    assert va.page.url.endswith(item_path)
+    assert va.page.locator("#timer-bar [data-testid=timer-running]").count() == 1
 
     # 3. ... completes the checklist with evidence, without reloading the page ...
     marker = va.page.evaluate("() => (window.__sameDocument = Math.random())")
@@ -264,6 +285,19 @@ def test_owner_va_qa_client_loop_to_delivered(live_server, browser, locale):
     assert va.check_row("report").locator("[data-testid=evidence-file]").inner_text() == (
         "weekly-report.png"
     )
+    # The VA stops the timer in the top bar and enters an hour and a half spent earlier.
+    with va.page.expect_navigation():
+        va.page.click("#timer-bar [data-testid=timer-stop]")
+    assert va.page.locator("#timer-bar [data-testid=timer-running]").count() == 0
+    va.go(f"/{slug}/time/new")
+    va.page.select_option("#f-client_id", str(cast.client_id))
+    va.page.select_option("#f-work_item_id", str(item_id))
+    va.page.fill("#f-date", dt.datetime.now(zoneinfo.ZoneInfo("UTC")).date().isoformat())
+    va.page.fill("#f-duration", "1:30")
+    with va.page.expect_navigation():
+        va.page.click("main form button[type=submit]")
+    assert va.page.locator("[data-testid=form-errors]").count() == 0, va.page.content()[:3000]
+    va.go(item_path)
 
     # 4. ... and submits it.
     va.act("submit")
@@ -329,6 +363,30 @@ def test_owner_va_qa_client_loop_to_delivered(live_server, browser, locale):
     owner.act("deliver")
     assert owner.state() == "delivered"
 
+    # 10. The VA submits the week's timesheet from My time; the owner approves it in Team
+    # timesheets and bills the approved time on a new invoice of the client.
+    va.go(f"/{slug}/time")
+    with va.page.expect_navigation():
+        va.page.click("[data-testid=submit-week]")
+    assert va.page.locator("[data-testid=timesheet-state]").get_attribute("data-state") == (
+        "submitted"
+    )
+    owner.go(f"/{slug}/timesheets")
+    sheet = owner.page.locator("[data-testid=timesheet-row]", has_text="Vera VA")
+    assert sheet.count() == 1
+    with owner.page.expect_navigation():
+        sheet.locator("[data-testid=approve]").click()
+    owner.go(f"/{slug}/invoices/new")
+    owner.page.select_option("#f-client_id", str(cast.client_id))
+    with owner.page.expect_navigation():
+        owner.page.click("[data-testid=new-invoice-form] button[type=submit]")
+    invoice_id = int(re.search(r"/invoices/(\d+)", owner.page.url).group(1))
+    source = owner.page.locator("[data-testid=source-time]")
+    assert source.locator("[data-testid=time-candidates] input[name=ids]").count() == 2
+    source.locator("button[type=submit]").click()  # htmx swaps the editor in place
+    owner.page.locator("#invoice-editor [data-testid=no-time]").wait_for()
+    owner.go(item_path)
+
     # The history (oldest first) shows each step, in order, with who took it.
     history = owner.history()
     path = ["todo", "in_progress", "submitted", "in_review", "changes_requested",
@@ -370,3 +428,15 @@ def test_owner_va_qa_client_loop_to_delivered(live_server, browser, locale):
         )
         assert final.state == "delivered" and final.rework_rounds == 1
         assert final.delivered_at is not None
+        # Both entries billed, once, on one line of the work item at the client's rate: an
+        # hour and a half, plus the timer's few seconds (a minute at most, rounded).
+        billed = db.session.scalars(
+            sa.select(TimeEntry.invoice_id).where(TimeEntry.work_item_id == item_id)
+        ).all()
+        assert billed == [invoice_id, invoice_id]
+        lines = db.session.scalars(
+            sa.select(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id)
+        ).all()
+        assert [(ln.source_type, ln.unit_price_minor) for ln in lines] == [("time", HOURLY_MINOR)]
+        invoice = db.session.get(Invoice, invoice_id)
+        assert invoice.subtotal_minor in (9000, 9100), invoice.subtotal_minor
