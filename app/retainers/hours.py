@@ -86,9 +86,8 @@ def hours_of(minutes: int) -> Decimal:
 # --- the pure arithmetic -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MonthBank:
-    """One month of a bank, in minutes."""
+class _Minutes:
+    """What a month's included, rolled-over and used minutes make."""
 
     included: int
     rolled_over: int
@@ -112,6 +111,15 @@ class MonthBank:
         if self.available <= 0:
             return None
         return self.used * 100 // self.available
+
+
+@dataclass(frozen=True)
+class MonthBank(_Minutes):
+    """One month of a bank, in minutes."""
+
+    included: int
+    rolled_over: int
+    used: int
 
 
 def run_bank(
@@ -151,7 +159,7 @@ def run_bank(
 
 
 @dataclass
-class Bank:
+class Bank(_Minutes):
     """A plan's bank for one month, with its days for the burn-down chart."""
 
     plan_id: int
@@ -160,22 +168,6 @@ class Bank:
     rolled_over: int
     used: int
     days: list[tuple[dt.date, int]] = field(default_factory=list)  # (day, minutes used)
-
-    @property
-    def available(self) -> int:
-        return self.included + self.rolled_over
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.available - self.used)
-
-    @property
-    def overage(self) -> int:
-        return max(0, self.used - self.available)
-
-    @property
-    def percent(self) -> int | None:
-        return MonthBank(self.included, self.rolled_over, self.used).percent
 
     def cumulative(self) -> list[tuple[dt.date, int]]:
         """(day, minutes used up to and including that day) for every day of the month."""

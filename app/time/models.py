@@ -68,7 +68,14 @@ class TimeEntry(TenantScoped, db.Model):
             sqlite_where=RUNNING,
         ),
         # My time: one member's week.
-        sa.Index("ix_time_entries_member_date", "agency_id", "membership_id", "entry_date"),
+        sa.Index(
+            "ix_time_entries_member_date",
+            "agency_id",
+            "membership_id",
+            "entry_date",
+            # what the top bar's recent clients read, from the index alone
+            postgresql_include=["id", "client_id", "started_at", "ended_at", "created_at"],
+        ),
         sa.Index("ix_time_entries_client_date", "agency_id", "client_id", "entry_date"),
         # The reports' range of days: covering, so a month of a large agency is read from
         # the index alone (see migration 0036).

@@ -10,6 +10,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from werkzeug.exceptions import NotFound
@@ -30,14 +31,18 @@ def person_zone(membership: Membership) -> str:
     return getattr(membership.user, "time_zone", None) or "UTC"
 
 
-def visible_entries(actor: Actor) -> sa.Select:
-    """Owners and managers see every entry; a VA their own; anyone else none."""
-    stmt = sa.select(TimeEntry)
+def own_or_everyones(actor: Actor, stmt: sa.Select, membership_id: Any) -> sa.Select:
+    """`stmt` narrowed to what `actor` sees of people's time (entries, timesheets): owners
+    and managers everyone's, a VA the rows whose `membership_id` is theirs, others none."""
     if actor.is_manager:
         return stmt
     if actor.role == "va":
-        return stmt.where(TimeEntry.membership_id == actor.membership.id)
+        return stmt.where(membership_id == actor.membership.id)
     return stmt.where(sa.false())
+
+
+def visible_entries(actor: Actor) -> sa.Select:
+    return own_or_everyones(actor, sa.select(TimeEntry), TimeEntry.membership_id)
 
 
 def get_entry_or_404(actor: Actor, entry_id: int) -> TimeEntry:

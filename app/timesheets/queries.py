@@ -18,7 +18,7 @@ from app.core.clock import today_in
 from app.core.permissions import Actor
 from app.extensions import db
 from app.time.models import TimeEntry
-from app.time.queries import person_zone
+from app.time.queries import own_or_everyones, person_zone
 from app.timesheets.models import WEEK_STARTS, Timesheet, TimesheetSettings
 from app.timesheets.policy import TRACKERS
 from app.users.models import Membership, User
@@ -45,12 +45,7 @@ def week_start_of(day: dt.date, first: int | None = None) -> dt.date:
 
 def visible_timesheets(actor: Actor) -> sa.Select:
     """Owners and managers see every timesheet; a VA their own; anyone else none."""
-    stmt = sa.select(Timesheet)
-    if actor.is_manager:
-        return stmt
-    if actor.role == "va":
-        return stmt.where(Timesheet.membership_id == actor.membership.id)
-    return stmt.where(sa.false())
+    return own_or_everyones(actor, sa.select(Timesheet), Timesheet.membership_id)
 
 
 def get_timesheet_or_404(actor: Actor, timesheet_id: int) -> Timesheet:

@@ -1,6 +1,7 @@
 """Indexes of the time reports at an agency's size: a covering index of entries by day
 (the month's report by client reads it alone, without the table), and delivered work items
-by SOP version and delivery (the SOP library's latest delivered items of each version).
+by SOP version and delivery (the SOP library's latest delivered items of each version);
+a person's entries by day now carry what the top bar's recent clients read (index only).
 
 Revision ID: 0036_report_indexes
 Revises: 0035_hour_banks
@@ -22,7 +23,17 @@ COVERED = [
 ]  # fmt: skip
 
 
+MEMBER_COVERED = ["id", "client_id", "started_at", "ended_at", "created_at"]
+
+
 def upgrade():
+    op.drop_index("ix_time_entries_member_date", table_name="time_entries")
+    op.create_index(
+        "ix_time_entries_member_date",
+        "time_entries",
+        ["agency_id", "membership_id", "entry_date"],
+        postgresql_include=MEMBER_COVERED,
+    )
     op.create_index(
         "ix_time_entries_agency_date",
         "time_entries",
@@ -41,3 +52,9 @@ def upgrade():
 def downgrade():
     op.drop_index("ix_work_items_sop_version_delivered", table_name="work_items")
     op.drop_index("ix_time_entries_agency_date", table_name="time_entries")
+    op.drop_index("ix_time_entries_member_date", table_name="time_entries")
+    op.create_index(
+        "ix_time_entries_member_date",
+        "time_entries",
+        ["agency_id", "membership_id", "entry_date"],
+    )
