@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from app.core.money import format_money
 from app.core.schemas import BaseSchema, CurrencyField, Name
+from app.core.translation import lazy_gettext
 from app.invoices.fields import DecimalString, HoursField, amount_field, minor_field
 from app.invoices.schemas import InvoicesPageMetaOut
 from app.retainers.models import OVERAGE_MODES, ROLLOVER_POLICIES
@@ -71,8 +72,14 @@ class RetainerOut(BaseSchema):
 class BankArgs(BaseSchema):
     month = fields.String(
         load_default=None,
-        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"),
-        metadata={"description": "YYYY-MM; this month (the agency's) by default."},
+        # A bank is counted month by month from its first one: years 2000-2099 only.
+        validate=validate.Regexp(
+            r"^20\d{2}-(0[1-9]|1[0-2])$",
+            error=lazy_gettext("A month from 2000-01 to 2099-12: YYYY-MM."),
+        ),
+        metadata={
+            "description": "YYYY-MM (2000-01 to 2099-12); this month (the agency's) by default."
+        },
     )
 
 

@@ -125,6 +125,11 @@ def test_the_api_carries_the_fields_and_the_bank(app, team, owner):
     assert bank["percent"] == 25 and len(bank["days"]) == 31
     assert owner_api.get(f"/retainers/{body['id']}/bank?month=2026-02").json["used_hours"] == "0"
     assert owner_api.get(f"/retainers/{body['id']}/bank?month=2026-13").status_code == 422
+    # A bank is counted month by month from its first: far years are refused, naming month.
+    for far in ("0000-01", "1999-12", "9999-12"):
+        resp = owner_api.get(f"/retainers/{body['id']}/bank?month={far}")
+        assert resp.status_code == 422, (far, resp.status_code)
+        assert "month" in str(resp.json), resp.json
     for bad in (
         {"rollover_policy": "forever"},
         {"overage_mode": "sometimes"},
