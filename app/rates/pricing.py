@@ -141,7 +141,7 @@ def cost_rate_rows(membership_ids: Iterable[int]) -> list[CostRate]:
     return list(db.session.scalars(sa.select(CostRate).where(CostRate.membership_id.in_(ids))))
 
 
-def _cost_lines(rows: Iterable[CostRate]) -> dict[tuple[int, str], _Timeline]:
+def cost_timelines(rows: Iterable[CostRate]) -> dict[tuple[int, str], _Timeline]:
     out: dict[tuple[int, str], _Timeline] = defaultdict(_Timeline)
     for row in sorted(rows, key=lambda r: (r.effective_from, r.id), reverse=True):
         out[(row.membership_id, row.scope)].rows.append(row)
@@ -166,16 +166,16 @@ def resolve_cost_rate(entry: TimeEntry) -> Rate | None:
     """What the entry's person is paid for it: a fee per work item of the item's SOP
     (level "per_item": the entry's time is covered by the item's fee), else their hourly
     cost (level "hourly"), on the entry's day; None when they have neither."""
-    return _cost(entry, _cost_lines(cost_rate_rows([entry.membership_id])))
+    return _cost(entry, cost_timelines(cost_rate_rows([entry.membership_id])))
 
 
 def cost_entries(entries: Sequence[TimeEntry]) -> dict[int, Rate | None]:
     """`resolve_cost_rate` for many entries (by entry id) in one query."""
-    lines = _cost_lines(cost_rate_rows(e.membership_id for e in entries))
+    lines = cost_timelines(cost_rate_rows(e.membership_id for e in entries))
     return {e.id: _cost(e, lines) for e in entries}
 
 
 def current_cost_rates(rows: Sequence[CostRate], day: dt.date) -> list[CostRate]:
     """The rows of a person that apply on `day`, one per scope (the hourly one and each SOP's
     fee)."""
-    return [line.on(day) for line in _cost_lines(rows).values() if line.on(day) is not None]
+    return [line.on(day) for line in cost_timelines(rows).values() if line.on(day) is not None]
