@@ -20,12 +20,13 @@ def hours(seconds: int | None) -> str:
     return format_duration((seconds or 0) / 60)
 
 
-def clock(value: dt.datetime | None, zone: str) -> str:
-    """A time of day in `zone`: "09:30" (with the zone's abbreviation when `abbr`)."""
+def clock(value: dt.datetime | None, zone: str, locale: str | None = None) -> str:
+    """A time of day in `zone`: "09:30", in the digits of `locale` (the reader's when None;
+    a page of many rows passes it once)."""
     if value is None:
         return ""
     local = value.astimezone(zoneinfo.ZoneInfo(zone))
-    return localise_digits(local.strftime("%H:%M"), reader_locale())
+    return localise_digits(local.strftime("%H:%M"), reader_locale(locale))
 
 
 def zone_abbr(value: dt.datetime | None, zone: str) -> str:
@@ -71,12 +72,23 @@ def time_here(client: object, work_item: object | None = None) -> dict | None:
 
 @bp.app_template_filter("time_hours")
 def _hours(seconds: int | None) -> str:
-    return hours(seconds)
+    # A week of entries repeats the same lengths: each is written once per request.
+    written = g.setdefault("_time_hours", {})
+    minutes = round((seconds or 0) / 60)
+    if minutes not in written:
+        written[minutes] = hours(seconds)
+    return written[minutes]
 
 
 @bp.app_template_global()
-def time_clock(value: dt.datetime | None, zone: str) -> str:
-    return clock(value, zone)
+def time_clock(value: dt.datetime | None, zone: str, locale: str | None = None) -> str:
+    return clock(value, zone, locale)
+
+
+@bp.app_template_global()
+def time_reader_locale() -> str:
+    """The reader's locale, for a page that writes many times (`time_clock`'s `locale`)."""
+    return reader_locale()
 
 
 @bp.app_template_global()
