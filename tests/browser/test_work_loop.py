@@ -270,6 +270,12 @@ def test_owner_va_qa_client_loop_to_delivered(live_server, browser, locale):
         va.page.click("[data-testid=time-here] [data-testid=timer-start-here]")
     assert va.page.url.endswith(item_path)
     assert va.page.locator("#timer-bar [data-testid=timer-running]").count() == 1
+    # The hand-made entry and the week submitted below are pinned to the timer's day, so a
+    # run that crosses midnight (or a Monday) still bills one week's two entries.
+    with all_tenants():
+        timer_day = db.session.scalar(
+            sa.select(TimeEntry.entry_date).where(TimeEntry.work_item_id == item_id)
+        )
 
     # 3. ... completes the checklist with evidence, without reloading the page ...
     marker = va.page.evaluate("() => (window.__sameDocument = Math.random())")
@@ -292,7 +298,7 @@ def test_owner_va_qa_client_loop_to_delivered(live_server, browser, locale):
     va.go(f"/{slug}/time/new")
     va.page.select_option("#f-client_id", str(cast.client_id))
     va.page.select_option("#f-work_item_id", str(item_id))
-    va.page.fill("#f-date", dt.datetime.now(zoneinfo.ZoneInfo("UTC")).date().isoformat())
+    va.page.fill("#f-date", timer_day.isoformat())
     va.page.fill("#f-duration", "1:30")
     with va.page.expect_navigation():
         va.page.click("main form button[type=submit]")
@@ -365,7 +371,7 @@ def test_owner_va_qa_client_loop_to_delivered(live_server, browser, locale):
 
     # 10. The VA submits the week's timesheet from My time; the owner approves it in Team
     # timesheets and bills the approved time on a new invoice of the client.
-    va.go(f"/{slug}/time")
+    va.go(f"/{slug}/time?week={timer_day.isoformat()}")
     with va.page.expect_navigation():
         va.page.click("[data-testid=submit-week]")
     assert va.page.locator("[data-testid=timesheet-state]").get_attribute("data-state") == (
