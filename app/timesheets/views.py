@@ -7,6 +7,7 @@ domain schema (422 with messages beside the fields) -> service -> commit once ->
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -21,6 +22,7 @@ from app.core.translation import gettext as _
 from app.core.uow import commit
 from app.extensions import db
 from app.timesheets.blueprint import WEEK_START_LABELS, bp
+from app.timesheets.models import Timesheet
 from app.timesheets.policy import TRACKERS, can_decide, can_manage_settings
 from app.timesheets.queries import (
     client_totals,
@@ -105,60 +107,59 @@ def team(agency_slug: str) -> ResponseReturnValue:
     return _team_page()
 
 
-@bp.post("/<agency_slug>/timesheets/<int:timesheet_id>/approve")
-@roles(*MANAGERS)
-def approve(agency_slug: str, timesheet_id: int) -> ResponseReturnValue:
+def _decide(
+    timesheet_id: int, decide: Callable[[Timesheet], object], done: Callable[[str], str]
+) -> ResponseReturnValue:
+    """Run one decision on a timesheet the actor may decide on; a conflict (the week moved
+    on meanwhile) is said and changes nothing. `done(name)` is the success message."""
     sheet = get_timesheet_or_404(g.actor, timesheet_id)
     _authorize(can_decide(g.actor))
     try:
-        approve_timesheet(g.actor, sheet)
+        decide(sheet)
         commit()
     except Conflict as exc:
         db.session.rollback()
         flash(exc.message, "warning")
         return redirect(_back(_team_url()))
-    flash(_("Week of %(name)s approved.", name=sheet.member.user.name), "success")
+    flash(done(sheet.member.user.name), "success")
     return redirect(_back(_team_url()))
+
+
+@bp.post("/<agency_slug>/timesheets/<int:timesheet_id>/approve")
+@roles(*MANAGERS)
+def approve(agency_slug: str, timesheet_id: int) -> ResponseReturnValue:
+    return _decide(
+        timesheet_id,
+        lambda sheet: approve_timesheet(g.actor, sheet),
+        lambda name: _("Week of %(name)s approved.", name=name),
+    )
 
 
 @bp.post("/<agency_slug>/timesheets/<int:timesheet_id>/reject")
 @roles(*MANAGERS)
 def reject(agency_slug: str, timesheet_id: int) -> ResponseReturnValue:
-    sheet = get_timesheet_or_404(g.actor, timesheet_id)
-    _authorize(can_decide(g.actor))
     form = _form()
+
+    def send_back(sheet: Timesheet) -> None:
+        reject_timesheet(g.actor, sheet, load_form(RejectIn(), form).get("reason"))
+
     try:
-        data = load_form(RejectIn(), form)
-        reject_timesheet(g.actor, sheet, data.get("reason"))
-        commit()
+        return _decide(
+            timesheet_id, send_back, lambda name: _("Week of %(name)s sent back.", name=name)
+        )
     except ValidationFailed as exc:
         db.session.rollback()
         return _team_page(exc.errors, timesheet_id, form.to_dict())
-    except Conflict as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return redirect(_back(_team_url()))
-    flash(_("Week of %(name)s sent back.", name=sheet.member.user.name), "success")
-    return redirect(_back(_team_url()))
 
 
 @bp.post("/<agency_slug>/timesheets/<int:timesheet_id>/reopen")
 @roles(*MANAGERS)
 def reopen(agency_slug: str, timesheet_id: int) -> ResponseReturnValue:
-    sheet = get_timesheet_or_404(g.actor, timesheet_id)
-    _authorize(can_decide(g.actor))
-    try:
-        reopen_timesheet(g.actor, sheet)
-        commit()
-    except Conflict as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return redirect(_back(_team_url()))
-    flash(
-        _("Week of %(name)s reopened: its time can be changed again.", name=sheet.member.user.name),
-        "success",
+    return _decide(
+        timesheet_id,
+        lambda sheet: reopen_timesheet(g.actor, sheet),
+        lambda name: _("Week of %(name)s reopened: its time can be changed again.", name=name),
     )
-    return redirect(_back(_team_url()))
 
 
 @bp.route("/<agency_slug>/timesheets/settings", methods=["GET", "POST"])
