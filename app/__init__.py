@@ -110,6 +110,7 @@ def _import_route_modules() -> None:
     """Import the modules that add routes to a blueprint made elsewhere (app.users.blueprint,
     app.work.blueprint, app.invoices.blueprint): their routes must be on it before it is
     registered. (A plain function-level import binds the name `app`, so this takes none.)"""
+    import app.boards.cockpit  # noqa: F401 - the cockpit's tiles register at import
     import app.clients.package_views  # noqa: F401
     import app.clients.views  # noqa: F401
     import app.invoices.api  # noqa: F401
@@ -117,6 +118,7 @@ def _import_route_modules() -> None:
     import app.invoices.settings_views  # noqa: F401
     import app.invoices.views  # noqa: F401
     import app.payments.api  # noqa: F401
+    import app.payments.cockpit  # noqa: F401
     import app.payments.views  # noqa: F401
     import app.rates.billing  # noqa: F401
     import app.rates.views  # noqa: F401

@@ -75,11 +75,13 @@ def _overview(actor) -> dict:
     """Work, money and request figures of the domains built on the agency (each only for
     the roles that see it)."""
     from app.boards.overview import work_overview
+    from app.core.cockpit import cockpit_tiles
     from app.core.money import page_money
     from app.payments.overview import money_overview
     from app.portal.work_requests import open_request_count
 
     return {
+        "tiles": cockpit_tiles(actor),
         "work": work_overview(actor),
         "money": money_overview(actor),
         "open_requests": open_request_count(actor) if actor.is_manager else None,
