@@ -14,10 +14,13 @@ Rules (the same as `app.rates.pricing.resolve_cost_rate`, applied in bulk):
   row for the item's SOP on the delivery day (in the agency's zone) applies (kind "fee").
 
 Amounts are exact: each group's seconds times its hourly rate, divided by 3600, rounded
-half-up once to a minor unit (`rounding.half_up`). Groups are (person, client, SOP, month,
-kind, rate), so any report that sums groups (per person, per client, per SOP) adds the same
-integers. The time side is one aggregate query over the entries' covering index; the rate
-rows are turned into day ranges in SQL (a window over each person's rows of one scope).
+half-up once to a minor unit. Groups are (person, client, SOP, month, kind, rate), or fewer
+dimensions when asked (`by`): a payout groups by person, a margin by client. Each grouping
+rounds its own groups, so two groupings of the same days may differ by the rounding of
+their groups (under one minor unit each); a statement and the report it is checked against
+use the same grouping. The time side is one aggregate query over the entries' covering
+index; the rate rows are turned into day ranges in SQL (a window over each person's rows of
+one scope).
 """
 
 from __future__ import annotations
@@ -25,21 +28,21 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from fractions import Fraction
+from typing import Any
 
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.rates.models import CostRate
 from app.rates.pricing import cost_rate_rows, cost_timelines
-from app.rates.rounding import half_up
 from app.time.models import TimeEntry
 from app.users.models import Membership
 from app.work.models import WorkItem
 
 KINDS = ("time", "covered", "unpriced", "fee")
+DIMENSIONS = ("membership", "client", "sop", "month")
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,10 @@ class CostGroup:
     a per-item fee (amount 0); "unpriced": approved time with no cost rate (amount 0);
     "fee": `items` delivered work items at a fee each (seconds 0)."""
 
-    membership_id: int
-    client_id: int
+    membership_id: int | None  # None when not grouped by it (`by`)
+    client_id: int | None
     sop_id: int | None
-    month: dt.date  # the first day of the month of the entries' days or the deliveries
+    month: dt.date | None  # the first day of the month of the entries' days or deliveries
     kind: str
     rate_minor: int | None
     currency: str | None
@@ -93,7 +96,18 @@ def _month(year: object, month: object) -> dt.date:
 
 
 def _amount(rate_minor: int, seconds: int) -> int:
-    return half_up(Fraction(rate_minor * seconds, 3600))
+    """rate x seconds / 3600, half-up to a minor unit, in integers."""
+    return (2 * rate_minor * seconds + 3600) // 7200
+
+
+def _keep(by: Collection[str], member: Any, client: Any, sop: Any, month: Any) -> tuple:
+    """A group's key with the dimensions not asked for left out (None)."""
+    return (
+        member if "membership" in by else None,
+        client if "client" in by else None,
+        sop if "sop" in by else None,
+        month if "month" in by else None,
+    )
 
 
 def time_cost_groups(
@@ -102,32 +116,49 @@ def time_cost_groups(
     *,
     membership_ids: Iterable[int] | None = None,
     client_ids: Iterable[int] | None = None,
+    by: Collection[str] = DIMENSIONS,
 ) -> list[CostGroup]:
-    """Approved time with entry days in [start, end), grouped and priced (see the module)."""
+    """Approved time with entry days in [start, end), grouped by the dimensions `by` (of
+    DIMENSIONS; the others are None in the groups) and priced (see the module)."""
     fee = _segments()
     hourly = _segments()
-    sop_scope = sa.literal("sop:") + sa.cast(WorkItem.sop_id, sa.String)
-    year = sa.extract("year", TimeEntry.entry_date)
-    month = sa.extract("month", TimeEntry.entry_date)
+    # The work item (its SOP) matters for a per-item fee, or when grouping by SOP: without
+    # the latter, only the items of SOPs that have a fee are joined (not all the agency's).
+    if "sop" in by:
+        items = sa.select(WorkItem.id, WorkItem.sop_id).subquery()
+    else:
+        fee_sops = db.session.scalars(
+            sa.select(CostRate.sop_id).where(CostRate.sop_id.is_not(None)).distinct()
+        ).all()
+        items = (
+            sa.select(WorkItem.id, WorkItem.sop_id).where(WorkItem.sop_id.in_(fee_sops)).subquery()
+        )
+    sop_scope = sa.literal("sop:") + sa.cast(items.c.sop_id, sa.String)
     rate = sa.func.coalesce(hourly.c.rate_minor, Membership.cost_rate_minor)
     currency = sa.case(
         (hourly.c.id.is_not(None), hourly.c.currency), else_=Membership.cost_currency
     )
     covered = fee.c.id.is_not(None)
+    keys = {
+        "membership": [TimeEntry.membership_id],
+        "client": [TimeEntry.client_id],
+        "sop": [items.c.sop_id],
+        "month": [
+            sa.extract("year", TimeEntry.entry_date),
+            sa.extract("month", TimeEntry.entry_date),
+        ],
+    }
+    columns = [c for name in DIMENSIONS if name in by for c in keys[name]]
     stmt = (
         sa.select(
-            TimeEntry.membership_id,
-            TimeEntry.client_id,
-            WorkItem.sop_id,
-            year,
-            month,
+            *columns,
             covered,
             rate,
             currency,
             sa.func.sum(sa.func.coalesce(TimeEntry.duration_seconds, 0)),
         )
         .join(Membership, Membership.id == TimeEntry.membership_id)
-        .outerjoin(WorkItem, WorkItem.id == TimeEntry.work_item_id)
+        .outerjoin(items, items.c.id == TimeEntry.work_item_id)
         .outerjoin(
             fee,
             sa.and_(
@@ -149,34 +180,41 @@ def time_cost_groups(
             TimeEntry.entry_date < end,
             TimeEntry.approved_at.is_not(None),
         )
-        .group_by(
-            TimeEntry.membership_id,
-            TimeEntry.client_id,
-            WorkItem.sop_id,
-            year,
-            month,
-            covered,
-            rate,
-            currency,
-        )
+        .group_by(*columns, covered, rate, currency)
     )
     if membership_ids is not None:
         stmt = stmt.where(TimeEntry.membership_id.in_(list(membership_ids)))
     if client_ids is not None:
         stmt = stmt.where(TimeEntry.client_id.in_(list(client_ids)))
-    out = []
-    for member, client, sop, y, m, is_covered, rate_minor, cur, seconds in db.session.execute(stmt):
-        seconds = int(seconds or 0)
-        if is_covered:
-            kind, rate_minor, cur, amount = "covered", None, None, 0
-        elif rate_minor is None or not cur:
-            kind, rate_minor, cur, amount = "unpriced", None, None, 0
-        else:
-            kind, amount = "time", _amount(int(rate_minor), seconds)
-        out.append(
-            CostGroup(member, client, sop, _month(y, m), kind, rate_minor, cur, seconds, 0, amount)
+    # Covered and unpriced time lose their rate: SQL's groups of them at two hourly rates
+    # are one group here.
+    seconds_of: dict[tuple, int] = defaultdict(int)
+    for row in db.session.execute(stmt):
+        values = iter(row)
+        found = {name: [next(values) for _c in keys[name]] for name in DIMENSIONS if name in by}
+        is_covered, rate_minor, cur, seconds = values
+        month = _month(*found["month"]) if "month" in found else None
+        dims = (
+            *(
+                found[name][0] if name in found else None
+                for name in ("membership", "client", "sop")
+            ),
+            month,
         )
-    return _merged(out)
+        if is_covered:
+            kind, rate_minor, cur = "covered", None, None
+        elif rate_minor is None or not cur:
+            kind, rate_minor, cur = "unpriced", None, None
+        else:
+            kind, rate_minor = "time", int(rate_minor)
+        seconds_of[(*dims, kind, rate_minor, cur)] += int(seconds or 0)
+    return [
+        CostGroup(
+            member, client, sop, month, kind, rate, cur, seconds, 0,
+            _amount(rate, seconds) if kind == "time" else 0,
+        )
+        for (member, client, sop, month, kind, rate, cur), seconds in seconds_of.items()
+    ]  # fmt: skip
 
 
 def fee_cost_groups(
@@ -186,9 +224,11 @@ def fee_cost_groups(
     *,
     membership_ids: Iterable[int] | None = None,
     client_ids: Iterable[int] | None = None,
+    by: Collection[str] = DIMENSIONS,
 ) -> list[CostGroup]:
     """Fees of the work items delivered on days [start, end) of `zone` (the agency's): one
-    per item, at the assignee's fee for the item's SOP on the delivery day."""
+    per item, at the assignee's fee for the item's SOP on the delivery day; grouped by the
+    dimensions `by`."""
     tz = zoneinfo.ZoneInfo(zone)
     lo = dt.datetime.combine(start, dt.time(), tz).astimezone(dt.UTC)
     hi = dt.datetime.combine(end, dt.time(), tz).astimezone(dt.UTC)
@@ -213,7 +253,8 @@ def fee_cost_groups(
         day = delivered_at.astimezone(tz).date()
         row = lines[(member, f"sop:{sop}")].on(day)
         if row is not None:
-            counts[(member, client, sop, day.replace(day=1), row.rate_minor, row.currency)] += 1
+            key = _keep(by, member, client, sop, day.replace(day=1))
+            counts[(*key, row.rate_minor, row.currency)] += 1
     return [
         CostGroup(member, client, sop, month, "fee", rate, cur, 0, n, rate * n)
         for (member, client, sop, month, rate, cur), n in counts.items()
@@ -227,27 +268,13 @@ def cost_groups(
     *,
     membership_ids: Iterable[int] | None = None,
     client_ids: Iterable[int] | None = None,
+    by: Collection[str] = DIMENSIONS,
 ) -> list[CostGroup]:
-    """Every cost of days [start, end): approved time and delivered items' fees."""
-    return time_cost_groups(
-        start, end, membership_ids=membership_ids, client_ids=client_ids
-    ) + fee_cost_groups(start, end, zone, membership_ids=membership_ids, client_ids=client_ids)
-
-
-def _merged(groups: list[CostGroup]) -> list[CostGroup]:
-    """SQL's groups with the same key once covered and unpriced time lose their rate (time
-    covered at two hourly rates is one covered group), the amount on the summed seconds."""
-    by_key: dict[tuple, list[CostGroup]] = defaultdict(list)
-    for g in groups:
-        by_key[
-            (g.membership_id, g.client_id, g.sop_id, g.month, g.kind, g.rate_minor, g.currency)
-        ].append(g)
-    out = []
-    for (member, client, sop, month, kind, rate, cur), same in by_key.items():
-        seconds = sum(g.seconds for g in same)
-        amount = _amount(rate, seconds) if kind == "time" and rate is not None else 0
-        out.append(CostGroup(member, client, sop, month, kind, rate, cur, seconds, 0, amount))
-    return out
+    """Every cost of days [start, end): approved time and delivered items' fees, grouped by
+    the dimensions `by` (a payout needs only "membership", a margin by client "client":
+    fewer groups, the same totals)."""
+    filters = {"membership_ids": membership_ids, "client_ids": client_ids, "by": by}
+    return time_cost_groups(start, end, **filters) + fee_cost_groups(start, end, zone, **filters)
 
 
 def totals_by_currency(groups: Iterable[CostGroup]) -> dict[str, int]:
@@ -260,6 +287,7 @@ def totals_by_currency(groups: Iterable[CostGroup]) -> dict[str, int]:
 
 
 __all__ = [
+    "DIMENSIONS",
     "KINDS",
     "CostGroup",
     "cost_groups",

@@ -210,3 +210,17 @@ def test_the_bulk_cost_equals_each_entrys_resolved_rate_summed(
         assert got == expected
     finally:
         savepoint.rollback()
+
+
+def test_fewer_dimensions_give_fewer_groups_and_the_same_time(app, in_agency):
+    tt = in_agency
+    a = tt.agency.id
+    tt.va.cost_rate_minor, tt.va.cost_currency = 1000, "USD"
+    for n, client in enumerate((tt.client_id, tt.other_client_id, tt.client_id)):
+        entry(a, tt.va.id, client, day=MONTH + dt.timedelta(days=n), seconds=1000 + n)
+    every = time_cost_groups(MONTH, NEXT_MONTH)
+    (per_person,) = time_cost_groups(MONTH, NEXT_MONTH, by=("membership",))
+    assert len(every) == 2 and (per_person.client_id, per_person.month) == (None, None)
+    assert per_person.seconds == sum(g.seconds for g in every) == 3003
+    # one rounding of the summed seconds: 3003 s at 10.00 an hour is 8.34
+    assert per_person.amount_minor == 834
