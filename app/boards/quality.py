@@ -155,37 +155,34 @@ def period_start(days: int, now: dt.datetime | None = None) -> dt.datetime:
 
 
 def approval_cells(actor: Actor, since: dt.datetime) -> list[Cell]:
-    """One statement: items approved since `since`, counted per (VA, SOP)."""
+    """One statement: items approved since `since`, counted per (VA, SOP), with the rework
+    rounds (changes requested) each went through. The rounds are counted once, for the
+    approved items only, and joined (no subquery per item)."""
     approved = (
         sa.select(Review.work_item_id)
         .where(Review.outcome == "approved", Review.created_at >= since)
         .group_by(Review.work_item_id)
-        .subquery("approved_items")
+        .cte("approved_items")
     )
     rework = (
-        sa.select(sa.func.count(Review.id))
-        .where(Review.work_item_id == WorkItem.id, Review.outcome == "changes_requested")
-        .correlate(WorkItem)
-        .scalar_subquery()
-    )
-    per_item = (
-        sa.select(
-            WorkItem.assignee_id.label("assignee_id"),
-            SopVersion.sop_id.label("sop_id"),
-            rework.label("rework"),
-        )
-        .join(approved, approved.c.work_item_id == WorkItem.id)
-        .join(SopVersion, SopVersion.id == WorkItem.sop_version_id)
-        .subquery("per_item")
+        sa.select(Review.work_item_id, sa.func.count().label("rounds"))
+        .join(approved, approved.c.work_item_id == Review.work_item_id)
+        .where(Review.outcome == "changes_requested")
+        .group_by(Review.work_item_id)
+        .subquery("rework")
     )
     rows = db.session.execute(
         sa.select(
-            per_item.c.assignee_id,
-            per_item.c.sop_id,
+            WorkItem.assignee_id,
+            WorkItem.sop_id,
             sa.func.count(),
-            sa.func.sum(sa.case((per_item.c.rework == 0, 1), else_=0)),
-            sa.func.sum(per_item.c.rework),
-        ).group_by(per_item.c.assignee_id, per_item.c.sop_id)
+            sa.func.count().filter(rework.c.rounds.is_(None)),
+            sa.func.coalesce(sa.func.sum(rework.c.rounds), 0),
+        )
+        .select_from(approved)
+        .join(WorkItem, WorkItem.id == approved.c.work_item_id)
+        .outerjoin(rework, rework.c.work_item_id == approved.c.work_item_id)
+        .group_by(WorkItem.assignee_id, WorkItem.sop_id)
     ).all()
     return [Cell(a, s, n, int(fp or 0), int(rw or 0)) for a, s, n, fp, rw in rows]
 

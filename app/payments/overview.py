@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 
 from app.core.permissions import Actor
 from app.extensions import db
@@ -26,10 +27,15 @@ class Owed:
 
 
 def money_overview(actor: Actor, now: dt.datetime | None = None) -> list[Owed] | None:
-    """Outstanding and overdue per currency (None for people who don't see money)."""
+    """Outstanding and overdue per currency (None for people who don't see money). Worked
+    out once per request: the dashboard's money card and the cockpit's tile both show it."""
     if not can_manage_billing(actor, None):
         return None
-    return owed_per_currency(actor, now)
+    if now is not None or not has_request_context():
+        return owed_per_currency(actor, now)
+    if "_money_overview" not in g:
+        g._money_overview = owed_per_currency(actor)
+    return g._money_overview
 
 
 def owed_per_currency(actor: Actor, now: dt.datetime | None = None) -> list[Owed]:

@@ -229,7 +229,18 @@ class Review(TenantScoped, db.Model):
     """A QA review or a client decision on one round of a work item."""
 
     __tablename__ = "reviews"
-    __table_args__ = (sa.Index("ix_reviews_reviewer_created", "reviewer_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_reviews_reviewer_created", "reviewer_id", "created_at"),
+        # Quality and the cockpit: an agency's reviews of one outcome by date, with the item
+        # (index only; see migration 0041).
+        sa.Index(
+            "ix_reviews_agency_outcome_created",
+            "agency_id",
+            "outcome",
+            "created_at",
+            postgresql_include=["work_item_id"],
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     work_item_id: Mapped[int] = mapped_column(
