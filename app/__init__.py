@@ -102,6 +102,7 @@ def _import_models() -> None:
     import app.sops.models  # noqa: F401
     import app.time.models  # noqa: F401
     import app.timesheets.models  # noqa: F401
+    import app.capacity.models  # noqa: F401
     import app.users.models  # noqa: F401
     import app.work.models  # noqa: F401
 
@@ -124,6 +125,7 @@ def _import_route_modules() -> None:
     import app.retainers.views  # noqa: F401
     import app.time.views  # noqa: F401
     import app.timesheets.views  # noqa: F401
+    import app.capacity.views  # noqa: F401
     import app.users.profile_views  # noqa: F401
     import app.users.team_views  # noqa: F401
     import app.users.views  # noqa: F401
@@ -182,6 +184,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(timesheets_bp)
     csrf.exempt(timesheets_api)
     api.register_blueprint(timesheets_api)
+    from app.capacity.api import blp as capacity_api
+    from app.capacity.blueprint import bp as capacity_bp
+
+    app.register_blueprint(capacity_bp)
+    csrf.exempt(capacity_api)
+    api.register_blueprint(capacity_api)
     from app.reports.api import blp as reports_api
     from app.reports.views import bp as reports_bp
 
