@@ -87,6 +87,7 @@ def _import_models() -> None:
     """Import every models module so metadata (and Alembic) sees all tables."""
     import app.agencies.models  # noqa: F401
     import app.audit.models  # noqa: F401
+    import app.capacity.models  # noqa: F401
     import app.clients.models  # noqa: F401
     import app.core.idempotency  # noqa: F401
     import app.core.jobs  # noqa: F401
@@ -102,7 +103,6 @@ def _import_models() -> None:
     import app.sops.models  # noqa: F401
     import app.time.models  # noqa: F401
     import app.timesheets.models  # noqa: F401
-    import app.capacity.models  # noqa: F401
     import app.users.models  # noqa: F401
     import app.work.models  # noqa: F401
 
@@ -111,6 +111,7 @@ def _import_route_modules() -> None:
     """Import the modules that add routes to a blueprint made elsewhere (app.users.blueprint,
     app.work.blueprint, app.invoices.blueprint): their routes must be on it before it is
     registered. (A plain function-level import binds the name `app`, so this takes none.)"""
+    import app.capacity.views  # noqa: F401
     import app.clients.package_views  # noqa: F401
     import app.clients.views  # noqa: F401
     import app.invoices.api  # noqa: F401
@@ -125,7 +126,6 @@ def _import_route_modules() -> None:
     import app.retainers.views  # noqa: F401
     import app.time.views  # noqa: F401
     import app.timesheets.views  # noqa: F401
-    import app.capacity.views  # noqa: F401
     import app.users.profile_views  # noqa: F401
     import app.users.team_views  # noqa: F401
     import app.users.views  # noqa: F401

@@ -23,6 +23,7 @@ from app.capacity.policy import PEOPLE, can_decide, can_edit_hours, can_manage_c
 from app.capacity.queries import (
     client_holidays,
     client_profile,
+    get_editable_member_or_404,
     get_member_or_404,
     get_slot_or_404,
     get_time_off_or_404,
@@ -117,7 +118,7 @@ class WorkingHoursResource(MethodView):
         return _hours_out(member)
 
     @roles(*PEOPLE)
-    @loads(get_member_or_404, "membership_id", "member")
+    @loads(get_editable_member_or_404, "membership_id", "member")
     @blp.arguments(WorkingHoursIn)
     @blp.response(200, WorkingHoursOut)
     def put(self, data: dict, agency_slug: str, member: Membership) -> dict:
@@ -152,6 +153,15 @@ def _holidays(items: dict) -> list[dict]:
     return [{"date": d, "name": n} for d, n in items.items()]
 
 
+def _years(args: dict, zone: str) -> tuple[dt.date, dt.date]:
+    this_year = today_in(zone).year
+    first = args.get("from_year") or min(args.get("to_year") or this_year, this_year)
+    last = args.get("to_year") or max(first, min(this_year, first + 4))
+    if last < first or last - first >= 5:
+        raise ValidationFailed({"to_year": [_("At most 5 years, from from_year on.")]})
+    return dt.date(first, 1, 1), dt.date(last, 12, 31)
+
+
 @blp.route("/members/<int:membership_id>/holidays")
 class MemberHolidaysResource(MethodView):
     @roles(*PEOPLE)
@@ -162,7 +172,7 @@ class MemberHolidaysResource(MethodView):
         """Public holidays of the member's country (and subdivision), `from_year` to
         `to_year` (2000-2100, at most 5 years)."""
         prof = profile(member)
-        first, last = dt.date(args["from_year"], 1, 1), dt.date(args["to_year"], 12, 31)
+        first, last = _years(args, prof.zone_name)
         return {
             "country": prof.country,
             "subdivision": prof.subdivision,
@@ -179,7 +189,7 @@ class ClientHolidaysResource(MethodView):
     def get(self, args: dict, agency_slug: str, client: Client) -> dict:
         """Public holidays of the client's country."""
         cprof = client_profile(client)
-        first, last = dt.date(args["from_year"], 1, 1), dt.date(args["to_year"], 12, 31)
+        first, last = _years(args, cprof.zone_name)
         return {
             "country": cprof.country,
             "subdivision": None,

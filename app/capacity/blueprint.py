@@ -44,7 +44,7 @@ STATE_BADGES = {
 @bp.app_template_filter("clock")
 def clock(minute: int) -> str:
     """Minutes from midnight as HH:MM in the reader's digits."""
-    return localise_digits(hhmm(int(minute) % 1440), reader_locale())
+    return localise_digits(hhmm(max(0, min(int(minute), 1440))), reader_locale())
 
 
 @bp.app_template_global()

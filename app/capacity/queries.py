@@ -32,7 +32,7 @@ from app.capacity.intervals import (
 from app.capacity.models import ClientHours, MeetingSlot, TimeOff, WorkingHours
 from app.capacity.policy import PEOPLE, can_see_member
 from app.clients.models import Client
-from app.core.permissions import Actor
+from app.core.permissions import Actor, authorize
 from app.extensions import db
 from app.users.models import Membership, User
 
@@ -82,12 +82,20 @@ def staff_members() -> list[Membership]:
 
 
 def get_member_or_404(actor: Actor, membership_id: int) -> Membership:
-    """A staff member the actor may see (their own; anyone for owners and managers)."""
+    """A staff member of the agency: every staff member reads the team's hours, capacity
+    and holidays (who works when); changing them is checked by the caller."""
     member = db.session.scalar(
         sa.select(Membership).where(Membership.id == membership_id, Membership.role.in_(PEOPLE))
     )
-    if member is None or not can_see_member(actor, member.id):
+    if member is None or actor.role not in PEOPLE:
         raise NotFound()
+    return member
+
+
+def get_editable_member_or_404(actor: Actor, membership_id: int) -> Membership:
+    """A staff member whose hours the actor may change (403 when not theirs to change)."""
+    member = get_member_or_404(actor, membership_id)
+    authorize(can_see_member(actor, member.id))
     return member
 
 

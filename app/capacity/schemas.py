@@ -8,7 +8,6 @@ Both become a schedule (seven lists of (start, end) minutes) in `schedule`.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
@@ -245,8 +244,10 @@ class CapacityOut(BaseSchema):
 
 
 class HolidayYearsArgs(BaseSchema):
-    from_year = fields.Integer(required=True, validate=validate.Range(min=YEAR_MIN, max=YEAR_MAX))
-    to_year = fields.Integer(required=True, validate=validate.Range(min=YEAR_MIN, max=YEAR_MAX))
+    """Years `from_year`..`to_year` (2000-2100, at most 5); default: this year."""
+
+    from_year = fields.Integer(validate=validate.Range(min=YEAR_MIN, max=YEAR_MAX))
+    to_year = fields.Integer(validate=validate.Range(min=YEAR_MIN, max=YEAR_MAX))
 
     @validates_schema
     def _check(self, data: dict, **kwargs: Any) -> None:
@@ -277,11 +278,11 @@ class TimeOffIn(BaseSchema):
     membership_id = Id(load_default=None, allow_none=True)
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(load_default=None, allow_none=True)
-    hours = fields.Decimal(
+    hours = fields.Float(
         load_default=None,
         allow_none=True,
-        places=2,
-        validate=validate.Range(min=Decimal("0.25"), max=Decimal("24")),
+        validate=validate.Range(min=0.25, max=24),
+        metadata={"description": "Hours off on one day (0.25-24); empty: whole days."},
     )
     kind = fields.String(load_default="vacation", validate=validate.OneOf(TIME_OFF_KINDS))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
@@ -303,7 +304,7 @@ class TimeOffIn(BaseSchema):
     def _days(self, data: dict, **kwargs: Any) -> dict:
         data["ends_on"] = data.get("ends_on") or data["starts_on"]
         hours = data.pop("hours", None)
-        data["minutes"] = int(hours * 60) if hours is not None else None
+        data["minutes"] = round(hours * 60) if hours is not None else None
         return data
 
 

@@ -179,7 +179,9 @@ def team(agency_slug: str) -> ResponseReturnValue:
 def member_hours(agency_slug: str, membership_id: int) -> ResponseReturnValue:
     """A member's week and holiday country (their own; anyone's for owners and managers)."""
     member = get_member_or_404(g.actor, membership_id)
-    _authorize(can_edit_hours(g.actor, member.id))
+    editable = can_edit_hours(g.actor, member.id)
+    if request.method == "POST":
+        _authorize(editable)
     prof = profile(member)
     values = form_values(prof.schedule, country=prof.country, subdivision=prof.subdivision)
     errors: dict = {}
@@ -202,6 +204,7 @@ def member_hours(agency_slug: str, membership_id: int) -> ResponseReturnValue:
     return render_template(
         "capacity/member_hours.html",
         member=member,
+        editable=editable,
         prof=prof,
         values=values,
         errors=errors,
