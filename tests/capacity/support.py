@@ -57,8 +57,14 @@ def set_client_hours(client, schedule) -> None:
         db.session.flush()
 
 
-def add_time_off(member: Membership, first: dt.date, last: dt.date | None = None, *,
-                 state: str = "approved", minutes: int | None = None) -> TimeOff:
+def add_time_off(
+    member: Membership,
+    first: dt.date,
+    last: dt.date | None = None,
+    *,
+    state: str = "approved",
+    minutes: int | None = None,
+) -> TimeOff:
     with tenant(member.agency_id):
         row = TimeOff(
             membership_id=member.id,

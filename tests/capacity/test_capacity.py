@@ -66,8 +66,12 @@ def test_dst_weeks_keep_local_hours_in_new_york(team):
         monday = working_intervals_utc(
             team.va, dt.datetime(2026, 3, 9, tzinfo=UTC), dt.datetime(2026, 3, 10, tzinfo=UTC)
         )
-    assert friday == [(dt.datetime(2026, 3, 6, 14, tzinfo=UTC), dt.datetime(2026, 3, 6, 22, tzinfo=UTC))]
-    assert monday == [(dt.datetime(2026, 3, 9, 13, tzinfo=UTC), dt.datetime(2026, 3, 9, 21, tzinfo=UTC))]
+    assert friday == [
+        (dt.datetime(2026, 3, 6, 14, tzinfo=UTC), dt.datetime(2026, 3, 6, 22, tzinfo=UTC))
+    ]
+    assert monday == [
+        (dt.datetime(2026, 3, 9, 13, tzinfo=UTC), dt.datetime(2026, 3, 9, 21, tzinfo=UTC))
+    ]
 
 
 def test_working_intervals_leave_out_time_off_and_holidays(team):
@@ -99,7 +103,9 @@ def test_client_business_hours_leave_out_the_clients_holidays(team):
             client, dt.datetime(2026, 11, 27, tzinfo=UTC), dt.datetime(2026, 11, 28, tzinfo=UTC)
         )
     assert thanksgiving == []
-    assert friday == [(dt.datetime(2026, 11, 27, 14, tzinfo=UTC), dt.datetime(2026, 11, 27, 22, tzinfo=UTC))]
+    assert friday == [
+        (dt.datetime(2026, 11, 27, 14, tzinfo=UTC), dt.datetime(2026, 11, 27, 22, tzinfo=UTC))
+    ]
 
 
 def test_overlap_of_a_manila_va_with_a_new_york_client_follows_dst(team):

@@ -99,13 +99,23 @@ def test_dst_weeks_keep_local_hours():
     """09:00-17:00 stays 09:00-17:00 local in New York on both sides of 8 March 2026."""
     ny = ZoneInfo("America/New_York")
     before = schedule_intervals_utc(
-        DEFAULT_SCHEDULE, ny, dt.datetime(2026, 3, 6, tzinfo=dt.UTC), dt.datetime(2026, 3, 7, tzinfo=dt.UTC)
+        DEFAULT_SCHEDULE,
+        ny,
+        dt.datetime(2026, 3, 6, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 7, tzinfo=dt.UTC),
     )
     after = schedule_intervals_utc(
-        DEFAULT_SCHEDULE, ny, dt.datetime(2026, 3, 9, tzinfo=dt.UTC), dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
+        DEFAULT_SCHEDULE,
+        ny,
+        dt.datetime(2026, 3, 9, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 10, tzinfo=dt.UTC),
     )
-    assert before == [(dt.datetime(2026, 3, 6, 14, tzinfo=dt.UTC), dt.datetime(2026, 3, 6, 22, tzinfo=dt.UTC))]
-    assert after == [(dt.datetime(2026, 3, 9, 13, tzinfo=dt.UTC), dt.datetime(2026, 3, 9, 21, tzinfo=dt.UTC))]
+    assert before == [
+        (dt.datetime(2026, 3, 6, 14, tzinfo=dt.UTC), dt.datetime(2026, 3, 6, 22, tzinfo=dt.UTC))
+    ]
+    assert after == [
+        (dt.datetime(2026, 3, 9, 13, tzinfo=dt.UTC), dt.datetime(2026, 3, 9, 21, tzinfo=dt.UTC))
+    ]
     # A night shift over the spring-forward hour is an hour shorter that night.
     night = (((0, 300),),) * 7
     assert day_minutes(night, ny, dt.date(2026, 3, 8)) == 240

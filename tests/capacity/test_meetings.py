@@ -97,8 +97,14 @@ def test_occurrence_statements_do_not_grow_with_slots(team, count_queries):
     with tenant(team.agency.id):
         for i, (client, va) in enumerate(zip(clients, vas, strict=True)):
             db.session.add(
-                MeetingSlot(client_id=client.id, membership_id=va.id, weekday=i % 5,
-                            start_minute=600, duration_minutes=30, active=True)
+                MeetingSlot(
+                    client_id=client.id,
+                    membership_id=va.id,
+                    weekday=i % 5,
+                    start_minute=600,
+                    duration_minutes=30,
+                    active=True,
+                )
             )
         db.session.flush()
         start, end = dt.datetime(2026, 3, 1, tzinfo=UTC), dt.datetime(2026, 4, 1, tzinfo=UTC)
