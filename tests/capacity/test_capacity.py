@@ -18,6 +18,10 @@ from tests.factories import ClientFactory, MembershipFactory
 UTC = dt.UTC
 
 
+def at(month: int, day: int, hour: int = 0) -> dt.datetime:
+    return dt.datetime(2026, month, day, hour, tzinfo=dt.UTC)
+
+
 def _cap(team, member, first=MONDAY, weeks=1):
     with tenant(team.agency.id):
         return weekly_capacity([member.id], first, weeks)
@@ -60,18 +64,10 @@ def test_dst_weeks_keep_local_hours_in_new_york(team):
     caps = _cap(team, team.va, MONDAY, 2)
     assert caps[(team.va.id, MONDAY)] == caps[(team.va.id, MONDAY + dt.timedelta(days=7))] == 2400
     with tenant(team.agency.id):
-        friday = working_intervals_utc(
-            team.va, dt.datetime(2026, 3, 6, tzinfo=UTC), dt.datetime(2026, 3, 7, tzinfo=UTC)
-        )
-        monday = working_intervals_utc(
-            team.va, dt.datetime(2026, 3, 9, tzinfo=UTC), dt.datetime(2026, 3, 10, tzinfo=UTC)
-        )
-    assert friday == [
-        (dt.datetime(2026, 3, 6, 14, tzinfo=UTC), dt.datetime(2026, 3, 6, 22, tzinfo=UTC))
-    ]
-    assert monday == [
-        (dt.datetime(2026, 3, 9, 13, tzinfo=UTC), dt.datetime(2026, 3, 9, 21, tzinfo=UTC))
-    ]
+        friday = working_intervals_utc(team.va, at(3, 6), at(3, 7))
+        monday = working_intervals_utc(team.va, at(3, 9), at(3, 10))
+    assert friday == [(at(3, 6, 14), at(3, 6, 22))]
+    assert monday == [(at(3, 9, 13), at(3, 9, 21))]
 
 
 def test_working_intervals_leave_out_time_off_and_holidays(team):
@@ -79,13 +75,11 @@ def test_working_intervals_leave_out_time_off_and_holidays(team):
     add_time_off(team.va, dt.date(2026, 6, 9))
     add_time_off(team.va, dt.date(2026, 6, 10), minutes=60)
     with tenant(team.agency.id):
-        got = working_intervals_utc(
-            team.va, dt.datetime(2026, 6, 8, tzinfo=UTC), dt.datetime(2026, 6, 13, tzinfo=UTC)
-        )
+        got = working_intervals_utc(team.va, at(6, 8), at(6, 13))
         raw = working_intervals_utc(
             team.va,
-            dt.datetime(2026, 6, 8, tzinfo=UTC),
-            dt.datetime(2026, 6, 13, tzinfo=UTC),
+            at(6, 8),
+            at(6, 13),
             absences=False,
         )
     # Monday full, Tuesday off, Wednesday an hour short, Thursday full, Friday a holiday.
@@ -96,16 +90,10 @@ def test_working_intervals_leave_out_time_off_and_holidays(team):
 def test_client_business_hours_leave_out_the_clients_holidays(team):
     client = ClientFactory(agency=team.agency, time_zone="America/New_York", country="US")
     with tenant(team.agency.id):
-        thanksgiving = client_business_intervals_utc(
-            client, dt.datetime(2026, 11, 26, tzinfo=UTC), dt.datetime(2026, 11, 27, tzinfo=UTC)
-        )
-        friday = client_business_intervals_utc(
-            client, dt.datetime(2026, 11, 27, tzinfo=UTC), dt.datetime(2026, 11, 28, tzinfo=UTC)
-        )
+        thanksgiving = client_business_intervals_utc(client, at(11, 26), at(11, 27))
+        friday = client_business_intervals_utc(client, at(11, 27), at(11, 28))
     assert thanksgiving == []
-    assert friday == [
-        (dt.datetime(2026, 11, 27, 14, tzinfo=UTC), dt.datetime(2026, 11, 27, 22, tzinfo=UTC))
-    ]
+    assert friday == [(at(11, 27, 14), at(11, 27, 22))]
 
 
 def test_overlap_of_a_manila_va_with_a_new_york_client_follows_dst(team):

@@ -21,7 +21,13 @@ from app.capacity.intervals import (
 )
 
 ZONES = ("UTC", "America/New_York", "Asia/Manila", "Europe/Paris", "Australia/Sydney")
-BASE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def at(month: int, day: int, hour: int = 0) -> dt.datetime:
+    return dt.datetime(2026, month, day, hour, tzinfo=dt.UTC)
+
+
+BASE = at(1, 1)
 
 
 @st.composite
@@ -101,21 +107,17 @@ def test_dst_weeks_keep_local_hours():
     before = schedule_intervals_utc(
         DEFAULT_SCHEDULE,
         ny,
-        dt.datetime(2026, 3, 6, tzinfo=dt.UTC),
-        dt.datetime(2026, 3, 7, tzinfo=dt.UTC),
+        at(3, 6),
+        at(3, 7),
     )
     after = schedule_intervals_utc(
         DEFAULT_SCHEDULE,
         ny,
-        dt.datetime(2026, 3, 9, tzinfo=dt.UTC),
-        dt.datetime(2026, 3, 10, tzinfo=dt.UTC),
+        at(3, 9),
+        at(3, 10),
     )
-    assert before == [
-        (dt.datetime(2026, 3, 6, 14, tzinfo=dt.UTC), dt.datetime(2026, 3, 6, 22, tzinfo=dt.UTC))
-    ]
-    assert after == [
-        (dt.datetime(2026, 3, 9, 13, tzinfo=dt.UTC), dt.datetime(2026, 3, 9, 21, tzinfo=dt.UTC))
-    ]
+    assert before == [(at(3, 6, 14), at(3, 6, 22))]
+    assert after == [(at(3, 9, 13), at(3, 9, 21))]
     # A night shift over the spring-forward hour is an hour shorter that night.
     night = (((0, 300),),) * 7
     assert day_minutes(night, ny, dt.date(2026, 3, 8)) == 240

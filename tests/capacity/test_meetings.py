@@ -17,6 +17,10 @@ from tests.factories import AssignmentFactory, ClientFactory, MembershipFactory
 UTC = dt.UTC
 
 
+def at(month: int, day: int, hour: int = 0) -> dt.datetime:
+    return dt.datetime(2026, month, day, hour, tzinfo=dt.UTC)
+
+
 def _setup(team):
     client = ClientFactory(agency=team.agency, time_zone="America/New_York", country="US")
     set_hours(team.va, NIGHT_SHIFT, zone="Asia/Manila", country="PH")
@@ -33,7 +37,7 @@ def test_proposals_are_the_first_slots_inside_both_all_year(team):
     assert [(p.weekday, p.start_minute) for p in got] == [(0, 600), (0, 630), (0, 660)]
     assert all(p.always_fits for p in got)
     first = got[0]
-    assert first.next_start_utc == dt.datetime(2026, 3, 9, 14, tzinfo=UTC)  # EDT already
+    assert first.next_start_utc == at(3, 9, 14)  # EDT already
     assert (first.va_weekday, first.va_start_minute) == (0, 22 * 60)
 
 
@@ -65,28 +69,26 @@ def test_occurrences_keep_the_clients_time_and_flag_the_vas_hours(team):
             )
         )
         db.session.flush()
-        march = meeting_occurrences(
-            dt.datetime(2026, 3, 1, tzinfo=UTC), dt.datetime(2026, 3, 15, tzinfo=UTC)
-        )
+        march = meeting_occurrences(at(3, 1), at(3, 15))
         november = meeting_occurrences(
-            dt.datetime(2026, 10, 26, tzinfo=UTC),
-            dt.datetime(2026, 11, 3, tzinfo=UTC),
+            at(10, 26),
+            at(11, 3),
             client_ids=[client.id],
             membership_ids=[team.va.id],
         )
         nobody = meeting_occurrences(
-            dt.datetime(2026, 3, 1, tzinfo=UTC),
-            dt.datetime(2026, 3, 15, tzinfo=UTC),
+            at(3, 1),
+            at(3, 15),
             membership_ids=[team.qa.id],
         )
     assert [(o.starts_at, o.outside_va_hours) for o in march] == [
-        (dt.datetime(2026, 3, 2, 14, tzinfo=UTC), False),  # 09:00 EST = 22:00 Manila
-        (dt.datetime(2026, 3, 9, 13, tzinfo=UTC), True),  # 09:00 EDT = 21:00 Manila
+        (at(3, 2, 14), False),  # 09:00 EST = 22:00 Manila
+        (at(3, 9, 13), True),  # 09:00 EDT = 21:00 Manila
     ]
     assert march[0].ends_at - march[0].starts_at == dt.timedelta(minutes=30)
     assert [(o.starts_at, o.outside_va_hours) for o in november] == [
-        (dt.datetime(2026, 10, 26, 13, tzinfo=UTC), True),
-        (dt.datetime(2026, 11, 2, 14, tzinfo=UTC), False),  # New York fell back on 1 Nov
+        (at(10, 26, 13), True),
+        (at(11, 2, 14), False),  # New York fell back on 1 Nov
     ]
     assert nobody == []
 
@@ -107,7 +109,7 @@ def test_occurrence_statements_do_not_grow_with_slots(team, count_queries):
                 )
             )
         db.session.flush()
-        start, end = dt.datetime(2026, 3, 1, tzinfo=UTC), dt.datetime(2026, 4, 1, tzinfo=UTC)
+        start, end = at(3, 1), at(4, 1)
         with count_queries() as few:
             small = meeting_occurrences(start, end, client_ids=[c.id for c in clients[:2]])
         with count_queries() as many:
