@@ -17,7 +17,7 @@ from app.capacity.intervals import MAX_PER_DAY, WEEKDAY_KEYS, hhmm
 from app.capacity.models import TIME_OFF_KINDS, TIME_OFF_STATES
 from app.capacity.queries import MAX_WEEKS
 from app.core.schemas import BaseSchema, CountryField, Id, PageArgs
-from app.core.translation import lazy_gettext as _l
+from app.core.translation import lazy_gettext
 
 MAX_SPAN_DAYS = 366
 YEAR_MIN, YEAR_MAX = 2000, 2100
@@ -35,9 +35,9 @@ def _day_problem(pairs: list[tuple[int, int]]) -> str | None:
     previous = -1
     for start, end in pairs:
         if end <= start:
-            return str(_l("The end must be after the start."))
+            return str(lazy_gettext("The end must be after the start."))
         if start < previous:
-            return str(_l("The intervals of a day must not overlap."))
+            return str(lazy_gettext("The intervals of a day must not overlap."))
         previous = end
     return None
 
@@ -45,11 +45,11 @@ def _day_problem(pairs: list[tuple[int, int]]) -> str | None:
 def _check_subdivision(data: dict, errors: dict) -> None:
     country, sub = data.get("country"), data.get("subdivision")
     if country and country not in supported():
-        errors["country"] = [str(_l("Public holidays of this country are not known."))]
+        errors["country"] = [str(lazy_gettext("Public holidays of this country are not known."))]
     elif sub and not country:
-        errors["subdivision"] = [str(_l("Choose the country first."))]
+        errors["subdivision"] = [str(lazy_gettext("Choose the country first."))]
     elif sub and sub not in supported()[country]:
-        errors["subdivision"] = [str(_l("Not a subdivision of this country."))]
+        errors["subdivision"] = [str(lazy_gettext("Not a subdivision of this country."))]
 
 
 class _HoursFormBase(BaseSchema):
@@ -63,7 +63,7 @@ class _HoursFormBase(BaseSchema):
                 end = data.get(f"{key}_{n}_end")
                 if (start is None) != (end is None):
                     missing = f"{key}_{n}_end" if end is None else f"{key}_{n}_start"
-                    errors[missing] = [str(_l("Give both the start and the end."))]
+                    errors[missing] = [str(lazy_gettext("Give both the start and the end."))]
                     continue
                 if start is None:
                     continue
@@ -253,10 +253,12 @@ class HolidayYearsArgs(BaseSchema):
     def _check(self, data: dict, **kwargs: Any) -> None:
         if "from_year" in data and "to_year" in data:
             if data["to_year"] < data["from_year"]:
-                raise ValidationError({"to_year": [str(_l("Must not be before from_year."))]})
+                raise ValidationError(
+                    {"to_year": [str(lazy_gettext("Must not be before from_year."))]}
+                )
             if data["to_year"] - data["from_year"] >= MAX_YEARS:
                 raise ValidationError(
-                    {"to_year": [str(_l("At most %(n)s years at once.", n=MAX_YEARS))]}
+                    {"to_year": [str(lazy_gettext("At most %(n)s years at once.", n=MAX_YEARS))]}
                 )
 
 
@@ -292,13 +294,17 @@ class TimeOffIn(BaseSchema):
         start, end = data.get("starts_on"), data.get("ends_on")
         if start and end:
             if end < start:
-                raise ValidationError({"ends_on": [str(_l("Must not be before the first day."))]})
+                raise ValidationError(
+                    {"ends_on": [str(lazy_gettext("Must not be before the first day."))]}
+                )
             if (end - start).days >= MAX_SPAN_DAYS:
-                raise ValidationError({"ends_on": [str(_l("At most a year at once."))]})
+                raise ValidationError({"ends_on": [str(lazy_gettext("At most a year at once."))]})
             if data.get("hours") is not None and end != start:
-                raise ValidationError({"hours": [str(_l("Hours off are for one day only."))]})
+                raise ValidationError(
+                    {"hours": [str(lazy_gettext("Hours off are for one day only."))]}
+                )
         if start and not (YEAR_MIN <= start.year <= YEAR_MAX):
-            raise ValidationError({"starts_on": [str(_l("Not a valid date."))]})
+            raise ValidationError({"starts_on": [str(lazy_gettext("Not a valid date."))]})
 
     @post_load
     def _days(self, data: dict, **kwargs: Any) -> dict:
