@@ -48,6 +48,15 @@ def clock(minute: int) -> str:
 
 
 @bp.app_template_global()
+def holiday_label(name: str) -> str:
+    """A public holiday's name as the `holidays` library gives it (English) for English
+    readers; "Public holiday" in the reader's language for everyone else."""
+    if reader_locale().split("_")[0] == "en":
+        return name
+    return str(lazy_gettext("Public holiday"))
+
+
+@bp.app_template_global()
 def pending_time_off_count() -> int | None:
     """The dashboard's count of time off requests waiting (owners and managers)."""
     actor = g.get("actor")

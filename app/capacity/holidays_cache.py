@@ -13,7 +13,7 @@ import holidays
 @functools.cache
 def supported() -> dict[str, tuple[str, ...]]:
     """Countries the library knows, with their subdivisions."""
-    return {k: tuple(v) for k, v in holidays.list_supported_countries().items()}
+    return {k: tuple(v) for k, v in holidays.list_supported_countries().items() if len(k) == 2}
 
 
 def is_supported(country: str | None, subdivision: str | None = None) -> bool:

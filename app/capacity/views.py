@@ -16,7 +16,6 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from app.capacity.blueprint import bp
-from app.capacity.holidays_cache import supported
 from app.capacity.intervals import weekly_minutes
 from app.capacity.meetings import (
     meeting_occurrences,
@@ -91,10 +90,6 @@ def _weeks(first: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(days=7 * w) for w in range(WEEKS_SHOWN)]
 
 
-def _countries() -> list[tuple[str, str]]:
-    return [(code, code) for code in sorted(supported())]
-
-
 def _my_page(errors: dict | None = None, values: dict | None = None, which: str | None = None):
     member = g.actor.membership
     prof = profile(member)
@@ -119,7 +114,6 @@ def _my_page(errors: dict | None = None, values: dict | None = None, which: str 
         hours_errors=errors if which == "hours" else {},
         off_values=values if which == "time_off" and values is not None else {"kind": "vacation"},
         off_errors=errors if which == "time_off" else {},
-        countries=_countries(),
         weekly=weekly_minutes(prof.schedule),
     ), (422 if errors else 200)
 
@@ -208,7 +202,6 @@ def member_hours(agency_slug: str, membership_id: int) -> ResponseReturnValue:
         prof=prof,
         values=values,
         errors=errors,
-        countries=_countries(),
         weekly=weekly_minutes(prof.schedule),
     ), (422 if errors else 200)
 
