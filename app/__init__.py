@@ -87,6 +87,7 @@ def _import_models() -> None:
     """Import every models module so metadata (and Alembic) sees all tables."""
     import app.agencies.models  # noqa: F401
     import app.audit.models  # noqa: F401
+    import app.capacity.models  # noqa: F401
     import app.clients.models  # noqa: F401
     import app.core.idempotency  # noqa: F401
     import app.core.jobs  # noqa: F401
@@ -111,6 +112,7 @@ def _import_route_modules() -> None:
     app.work.blueprint, app.invoices.blueprint): their routes must be on it before it is
     registered. (A plain function-level import binds the name `app`, so this takes none.)"""
     import app.boards.cockpit  # noqa: F401 - the cockpit's tiles register at import
+    import app.capacity.views  # noqa: F401
     import app.clients.package_views  # noqa: F401
     import app.clients.views  # noqa: F401
     import app.invoices.api  # noqa: F401
@@ -184,6 +186,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(timesheets_bp)
     csrf.exempt(timesheets_api)
     api.register_blueprint(timesheets_api)
+    from app.capacity.api import blp as capacity_api
+    from app.capacity.blueprint import bp as capacity_bp
+
+    app.register_blueprint(capacity_bp)
+    csrf.exempt(capacity_api)
+    api.register_blueprint(capacity_api)
     from app.reports.api import blp as reports_api
     from app.reports.views import bp as reports_bp
 

@@ -80,6 +80,8 @@ ID_PARAMS: dict[str, str] = {
     "rate_id": "bill_rate_id",
     "cost_rate_id": "cost_rate_id",
     "timesheet_id": "timesheet_id",
+    "time_off_id": "time_off_id",
+    "slot_id": "meeting_slot_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -141,6 +143,8 @@ class World:
     bill_rate_id: int
     cost_rate_id: int
     timesheet_id: int
+    time_off_id: int
+    meeting_slot_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
 
     @property
@@ -255,6 +259,7 @@ def build_agency(label: str) -> World:
         time_ids = _walker_time(agency.id, client.id, work["work_item_id"], members, label)
         time_ids.update(_walker_rates(agency.id, client.id, members))
         time_ids["timesheet_id"] = _walker_timesheet(agency.id, members)
+        time_ids.update(_walker_capacity(agency.id, client.id, members))
     money = _walker_invoices(agency.id, client.id, owner.user_id, label)
     money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
     money.update(_walker_pdfs(agency.id, money["invoice_id"], owner.id, label))
@@ -351,6 +356,35 @@ def _walker_timesheet(agency_id: int, members: dict) -> int:
     db.session.add(sheet)
     db.session.flush()
     return sheet.id
+
+
+def _walker_capacity(agency_id: int, client_id: int, members: dict) -> dict:
+    """The VA's pending request for a day off next month, and a weekly meeting slot of the
+    walker client with the VA."""
+    from app.capacity.models import MeetingSlot, TimeOff
+
+    day = utcnow().date() + dt.timedelta(days=30)
+    off = TimeOff(
+        agency_id=agency_id,
+        membership_id=members["va"].id,
+        starts_on=day,
+        ends_on=day,
+        kind="vacation",
+        state="pending",
+        requested_by_id=members["va"].user_id,
+    )
+    slot = MeetingSlot(
+        agency_id=agency_id,
+        client_id=client_id,
+        membership_id=members["va"].id,
+        weekday=1,
+        start_minute=600,
+        duration_minutes=30,
+        active=True,
+    )
+    db.session.add_all([off, slot])
+    db.session.flush()
+    return {"time_off_id": off.id, "meeting_slot_id": slot.id}
 
 
 def _walker_rates(agency_id: int, client_id: int, members: dict) -> dict:

@@ -318,6 +318,51 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
         "/api/v1/{slug}/timesheets/{timesheet_id}/reject",
         dict(va=403, qa=403, client=403),
     ),
+    # capacity: every staff member has hours and time off; owners and managers decide on
+    # requests and handle clients' business hours and meetings
+    ("GET", "/{slug}/capacity/me", dict(owner=OK, manager=OK, va=OK, qa=OK, client=403)),
+    ("GET", "/{slug}/capacity/team", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    (
+        "GET",
+        "/{slug}/capacity/members/{membership_id}/hours",
+        dict(owner=OK, manager=OK, va=OK, qa=OK, client=403),
+    ),
+    ("POST", "/{slug}/capacity/members/{membership_id}/hours", dict(qa=403, client=403)),
+    (
+        "GET",
+        "/{slug}/capacity/clients/{client_id}/hours",
+        dict(owner=OK, manager=OK, va=403, qa=403, client=403),
+    ),
+    ("POST", "/{slug}/capacity/time-off/{time_off_id}/approve", dict(va=403, qa=403, client=403)),
+    ("POST", "/{slug}/capacity/time-off/{time_off_id}/decline", dict(va=403, qa=403, client=403)),
+    ("POST", "/{slug}/capacity/meeting-slots/{slot_id}/delete", dict(va=403, qa=403, client=403)),
+    (
+        "GET",
+        "/api/v1/{slug}/members/{membership_id}/working-hours",
+        dict(owner=OK, manager=OK, va=OK, qa=OK, client=403),
+    ),
+    ("PUT", "/api/v1/{slug}/members/{membership_id}/working-hours", dict(qa=403, client=403)),
+    (
+        "GET",
+        "/api/v1/{slug}/time-off",
+        dict(owner=OK, manager=OK, va=OK, qa=OK, client=403),
+    ),
+    (
+        "POST",
+        "/api/v1/{slug}/time-off/{time_off_id}/approve",
+        dict(va=403, qa=403, client=403),
+    ),
+    (
+        "GET",
+        "/api/v1/{slug}/clients/{client_id}/business-hours",
+        dict(owner=OK, manager=OK, va=403, qa=403, client=403),
+    ),
+    (
+        "GET",
+        "/api/v1/{slug}/meeting-slots",
+        dict(owner=OK, manager=OK, va=403, qa=403, client=403),
+    ),
+    ("DELETE", "/api/v1/{slug}/meeting-slots/{slot_id}", dict(va=403, qa=403, client=403)),
     ("PATCH", "/api/v1/{slug}/clients/{client_id}", dict(va=403, qa=403, client=403)),
     ("POST", "/api/v1/{slug}/clients", dict(va=403, qa=403, client=403)),
     ("POST", "/api/v1/{slug}/invitations", dict(va=403, qa=403, client=403)),
@@ -328,6 +373,7 @@ def _table_url(template: str, world) -> str:
     return template.format(
         slug=world.slug,
         member_id=world.members["va"],
+        membership_id=world.members["va"],
         package_id=world.package_id,
         client_id=world.client_id,
         other_client_id=world.other_client_id,
@@ -338,6 +384,8 @@ def _table_url(template: str, world) -> str:
         entry_id=world.time_entry_id,
         retainer_id=world.retainer_id,
         timesheet_id=world.timesheet_id,
+        time_off_id=world.time_off_id,
+        slot_id=world.meeting_slot_id,
     )
 
 
@@ -402,6 +450,9 @@ def test_the_intent_table_names_existing_routes(app):
             "entry_id",
             "retainer_id",
             "timesheet_id",
+            "time_off_id",
+            "slot_id",
+            "membership_id",
         ):
             rule = rule.replace("{" + name + "}", f"<{name}>")
         rule = rule.replace("{other_client_id}", "<client_id>")
