@@ -14,10 +14,20 @@ from flask_smorest import Blueprint
 from app.calendar.grid import local_midnight
 from app.calendar.policy import CALENDAR_ROLES
 from app.calendar.registry import collect_events
-from app.calendar.schemas import CalendarEventsArgs, CalendarEventsOut, CalendarFeedStatusOut
+from app.calendar.schemas import (
+    MAX_RANGE_DAYS,
+    CalendarEventsArgs,
+    CalendarEventsOut,
+    CalendarFeedStatusOut,
+)
 from app.calendar.services import checked_filters, feed_status, regenerate_feed, revoke_feed
+from app.core.clock import today_in
+from app.core.errors import ValidationFailed
 from app.core.permissions import roles
+from app.core.translation import gettext as _
 from app.core.uow import commit
+
+DEFAULT_DAYS = 30
 
 blp = Blueprint(
     "calendar_api",
@@ -38,16 +48,23 @@ class EventsResource(MethodView):
     @blp.response(200, CalendarEventsOut)
     def get(self, args: dict, agency_slug: str) -> dict:
         """Events from `start` to `end` (days in the caller's zone, both included, at most
-        62 days), in time order. Filters: client, member (owners and managers; others only
-        themselves), kind. 422 names the field of a bad value."""
+        62 days; by default today and the 30 days after), in time order. Filters: client,
+        member (owners and managers; others only themselves), kind. 422 names the field
+        of a bad value."""
         filters = checked_filters(g.actor, args)
         zone = _zone()
-        start = local_midnight(args["start"], zone)
-        end = local_midnight(args["end"] + dt.timedelta(days=1), zone)
+        first = args.get("start") or today_in(zone)
+        last = args.get("end") or first + dt.timedelta(days=DEFAULT_DAYS)
+        if last < first or (last - first).days + 1 > MAX_RANGE_DAYS:
+            raise ValidationFailed(
+                {"end": [_("The range may cover at most 62 days, from its start.")]}
+            )
+        start = local_midnight(first, zone)
+        end = local_midnight(last + dt.timedelta(days=1), zone)
         events = [
             e
             for e in collect_events(g.actor, start, end, filters)
-            if e.all_day is None or args["start"] <= e.all_day <= args["end"]
+            if e.all_day is None or first <= e.all_day <= last
         ]
         return {"zone": zone, "start": start, "end": end, "events": events}
 

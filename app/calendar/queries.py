@@ -4,6 +4,7 @@ clients and people the viewer may filter by."""
 from __future__ import annotations
 
 import datetime as dt
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 

@@ -56,10 +56,18 @@ class CalendarArgs(_Filters):
 
 class CalendarEventsArgs(_Filters):
     """The API's range: `start` and `end` days (both included) in the caller's zone, at
-    most 62 days."""
+    most 62 days; by default from today to 30 days on."""
 
-    start = _date(required=True, metadata={"description": "First day (the caller's zone)."})
-    end = _date(required=True, metadata={"description": "Last day, included; at most 62 days."})
+    start = _date(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "First day (the caller's zone); default today."},
+    )
+    end = _date(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Last day, included; at most 62 days; default start + 30."},
+    )
 
     @validates_schema
     def _range(self, data: dict, **kwargs) -> None:

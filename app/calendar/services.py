@@ -26,7 +26,7 @@ from app.extensions import db
 
 FEED_DAYS_BACK = 30
 FEED_DAYS_AHEAD = 180
-TOKEN_PREFIX = "cal_"
+TOKEN_PREFIX = "cal_"  # noqa: S105 - a prefix, not a secret
 PRODID = "-//Baton//Master calendar//EN"
 
 
