@@ -45,13 +45,32 @@ def feed_for_token(raw: str) -> CalendarFeed | None:
         )
 
 
-def client_choices(actor: Actor) -> list[tuple[int, str]]:
-    """(id, name) of the clients the actor may filter by: the clients they see."""
+CLIENT_CHOICES = 500  # the filter's list stays a usable size in a large agency
+
+
+def client_choices(actor: Actor, chosen: int | None = None) -> list[tuple[int, str]]:
+    """(id, name) of the clients the actor may filter by (the clients they see), the first
+    500 by name, and the chosen one in any case."""
     ids = visible_clients(actor).with_only_columns(Client.id)
-    rows = db.session.execute(
-        sa.select(Client.id, Client.name).where(Client.id.in_(ids)).order_by(Client.name, Client.id)
-    )
+    stmt = sa.select(Client.id, Client.name).where(Client.id.in_(ids))
+    if chosen is not None:
+        first = stmt.order_by(Client.name, Client.id).limit(CLIENT_CHOICES).subquery()
+        stmt = sa.select(Client.id, Client.name).where(
+            sa.or_(Client.id.in_(sa.select(first.c.id)), Client.id == chosen),
+            Client.id.in_(ids),
+        )
+    else:
+        stmt = stmt.limit(CLIENT_CHOICES)
+    rows = db.session.execute(stmt.order_by(Client.name, Client.id))
     return [(r.id, r.name) for r in rows]
+
+
+def may_filter_client(actor: Actor, client_id: int) -> bool:
+    """Whether the client is one the actor sees."""
+    ids = visible_clients(actor).with_only_columns(Client.id)
+    return bool(
+        db.session.scalar(sa.select(sa.exists().where(Client.id == client_id, Client.id.in_(ids))))
+    )
 
 
 def member_choices(actor: Actor) -> list[tuple[int, str]]:

@@ -15,7 +15,7 @@ from icalendar import Calendar, Event
 from app.audit.services import record
 from app.calendar.models import CalendarFeed
 from app.calendar.policy import can_manage_feed
-from app.calendar.queries import client_choices, live_feed, member_choices
+from app.calendar.queries import live_feed, may_filter_client, member_choices
 from app.calendar.registry import CalendarEvent, CalendarFilters, kind_label
 from app.core.clock import utcnow
 from app.core.errors import Forbidden, ValidationFailed
@@ -37,7 +37,7 @@ def checked_filters(actor: Actor, args: dict) -> CalendarFilters:
     field (ValidationFailed, 422)."""
     errors: dict[str, list[str]] = {}
     client_id, member_id = args.get("client"), args.get("member")
-    if client_id is not None and client_id not in {cid for cid, _n in client_choices(actor)}:
+    if client_id is not None and not may_filter_client(actor, client_id):
         errors["client"] = [_("Pick a client from the list.")]
     if member_id is not None and member_id not in {mid for mid, _n in member_choices(actor)}:
         errors["member"] = [_("Pick a person from the list.")]
