@@ -88,6 +88,7 @@ def _import_models() -> None:
     import app.agencies.models  # noqa: F401
     import app.audit.models  # noqa: F401
     import app.capacity.models  # noqa: F401
+    import app.calendar.models  # noqa: F401
     import app.clients.models  # noqa: F401
     import app.core.idempotency  # noqa: F401
     import app.core.jobs  # noqa: F401
@@ -192,6 +193,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(capacity_bp)
     csrf.exempt(capacity_api)
     api.register_blueprint(capacity_api)
+    from app.calendar.api import blp as calendar_api
+    from app.calendar.views import bp as calendar_bp
+
+    app.register_blueprint(calendar_bp)
+    csrf.exempt(calendar_api)
+    api.register_blueprint(calendar_api)
     from app.reports.api import blp as reports_api
     from app.reports.views import bp as reports_bp
 

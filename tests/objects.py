@@ -146,6 +146,7 @@ class World:
     time_off_id: int
     meeting_slot_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
+    calendar_feed_token: str = ""  # the owner's secret iCalendar feed token (raw)
 
     @property
     def va_member_id(self) -> int:
@@ -264,6 +265,7 @@ def build_agency(label: str) -> World:
     money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
     money.update(_walker_pdfs(agency.id, money["invoice_id"], owner.id, label))
     tokens = {role: api_token(m, name=f"{role} token") for role, m in members.items()}
+    calendar_feed_token = _walker_calendar_feed(agency.id, members["owner"].id)
     with all_tenants():
         owner_token_id = db.session.scalar(
             sa.select(ApiToken.id).where(ApiToken.token_hash == token_hash(tokens["owner"]))
@@ -302,6 +304,7 @@ def build_agency(label: str) -> World:
         **time_ids,
         **money,
         tokens=tokens,
+        calendar_feed_token=calendar_feed_token,
     )
     with all_tenants():
         # Commit (into the test's outer transaction, still rolled back at the end), so a
@@ -338,6 +341,21 @@ def _walker_time(agency_id: int, client_id: int, work_item_id: int, members: dic
     db.session.add(entry)
     db.session.flush()
     return {"time_entry_id": entry.id, "activity_id": activity.id}
+
+
+def _walker_calendar_feed(agency_id: int, owner_member_id: int) -> str:
+    """The owner's live iCalendar feed; returns its raw token."""
+    from app.calendar.models import CalendarFeed
+
+    raw = new_token("cal_")
+    with all_tenants():
+        db.session.add(
+            CalendarFeed(
+                agency_id=agency_id, membership_id=owner_member_id, token_hash=token_hash(raw)
+            )
+        )
+        db.session.flush()
+    return raw
 
 
 def _walker_timesheet(agency_id: int, members: dict) -> int:

@@ -363,6 +363,18 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
         dict(owner=OK, manager=OK, va=403, qa=403, client=403),
     ),
     ("DELETE", "/api/v1/{slug}/meeting-slots/{slot_id}", dict(va=403, qa=403, client=403)),
+    # the master calendar and one's own feed: staff; client contacts have none
+    ("GET", "/{slug}/calendar", dict(owner=OK, manager=OK, va=OK, qa=OK, client=403)),
+    ("POST", "/{slug}/calendar/feed", dict(client=403)),
+    ("POST", "/{slug}/calendar/feed/revoke", dict(client=403)),
+    (
+        "GET",
+        "/api/v1/{slug}/calendar/events",
+        dict(owner=OK, manager=OK, va=OK, qa=OK, client=403),
+    ),
+    ("GET", "/api/v1/{slug}/calendar/feed", dict(owner=OK, manager=OK, va=OK, qa=OK, client=403)),
+    ("POST", "/api/v1/{slug}/calendar/feed", dict(client=403)),
+    ("DELETE", "/api/v1/{slug}/calendar/feed", dict(client=403)),
     ("PATCH", "/api/v1/{slug}/clients/{client_id}", dict(va=403, qa=403, client=403)),
     ("POST", "/api/v1/{slug}/clients", dict(va=403, qa=403, client=403)),
     ("POST", "/api/v1/{slug}/invitations", dict(va=403, qa=403, client=403)),

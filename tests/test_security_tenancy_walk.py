@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from app.core.tenancy import all_tenants
 from app.extensions import db
@@ -298,3 +299,29 @@ def test_walkers_found_routes_to_walk():
         ("API bodies with ids", BODY_ID_CASES),
     ):
         assert cases, f"found no {name} to walk"
+
+
+# --- (e) the public iCalendar feed: the token names one person of one agency -------------
+
+
+def test_calendar_feed_token_reads_only_its_own_agency_and_dies_when_revoked(app):
+    from app.calendar.models import CalendarFeed
+
+    a, b = _worlds()
+    http = api_client(app)
+    resp = http.get(f"/calendar/feed/{a.calendar_feed_token}.ics")
+    assert resp.status_code == 200, _describe(resp)
+    body = resp.get_data(as_text=True)
+    assert "Alpha walker work item" in body and "Bravo" not in body
+    # Another agency's kind of secret (an invitation token) or a made-up one: not found.
+    for token in (b.invitation_token, a.calendar_feed_token + "x", "cal_nothing"):
+        assert http.get(f"/calendar/feed/{token}.ics").status_code == 404
+    with all_tenants():
+        feed = db.session.scalar(
+            sa.select(CalendarFeed).where(CalendarFeed.agency_id == a.agency_id)
+        )
+        feed.revoked_at = feed.created_at
+        db.session.flush()
+    before = snapshot_all()
+    assert http.get(f"/calendar/feed/{a.calendar_feed_token}.ics").status_code == 404
+    assert not diff_snapshots(before, snapshot_all())
