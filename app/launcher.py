@@ -86,6 +86,8 @@ DATE_SENSITIVE = [
     "tests/time",
     "tests/retainers",
     "tests/timesheets",
+    "tests/fx",
+    "tests/margin",
     "tests/test_demo_data.py",
 ]
 MOVED_CLOCKS = [
