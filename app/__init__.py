@@ -113,6 +113,7 @@ def _import_route_modules() -> None:
     registered. (A plain function-level import binds the name `app`, so this takes none.)"""
     import app.clients.package_views  # noqa: F401
     import app.clients.views  # noqa: F401
+    import app.forecast.views  # noqa: F401
     import app.fx.views  # noqa: F401
     import app.invoices.api  # noqa: F401
     import app.invoices.settings_api  # noqa: F401
@@ -226,14 +227,16 @@ def _register_billing_blueprints(app: Flask) -> None:
     app.register_blueprint(retainers_bp)
     csrf.exempt(rates_api)
     api.register_blueprint(rates_api)
-    # Exchange rates (app.fx) and margin (app.margin).
+    # Exchange rates (app.fx), margin (app.margin) and the forecast (app.forecast).
+    from app.forecast.api import blp as forecast_api
+    from app.forecast.blueprint import bp as forecast_bp
     from app.fx.api import blp as fx_api
     from app.fx.blueprint import bp as fx_bp
     from app.margin.api import blp as margin_api
     from app.margin.blueprint import bp as margin_bp
 
-    for bp in (fx_bp, margin_bp):
+    for bp in (fx_bp, margin_bp, forecast_bp):
         app.register_blueprint(bp)
-    for blp in (fx_api, margin_api):
+    for blp in (fx_api, margin_api, forecast_api):
         csrf.exempt(blp)
         api.register_blueprint(blp)

@@ -88,6 +88,7 @@ DATE_SENSITIVE = [
     "tests/timesheets",
     "tests/fx",
     "tests/margin",
+    "tests/forecast",
     "tests/test_demo_data.py",
 ]
 MOVED_CLOCKS = [

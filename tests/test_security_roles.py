@@ -327,6 +327,10 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/{slug}/margin", dict(owner=OK, manager=403, va=403, qa=403, client=403)),
     ("GET", "/{slug}/margin.csv", dict(owner=OK, manager=403, va=403, qa=403, client=403)),
     ("GET", "/api/v1/{slug}/margin", dict(owner=OK, manager=403, va=403, qa=403, client=403)),
+    # forecast: owners and managers
+    ("GET", "/{slug}/forecast", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    ("GET", "/{slug}/forecast.csv", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    ("GET", "/api/v1/{slug}/forecast", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
     # timesheets: a VA submits and sees their own; owners and managers decide
     ("GET", "/{slug}/timesheets", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
     (

@@ -4,6 +4,7 @@ leaves them), with lines that bill work items or time, and exchange rates."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 from app.core.tenancy import all_tenants
@@ -15,6 +16,7 @@ from tests.time.support import NOW, TODAY
 
 MONTH = TODAY.replace(day=1)  # March 2026
 ISSUED = NOW - dt.timedelta(days=2)
+_NUMBERS = itertools.count(1)
 
 
 def invoice(
@@ -37,7 +39,7 @@ def invoice(
             agency_id=agency_id,
             client_id=client_id,
             kind=kind,
-            number=None if status == "draft" else f"N-{subtotal}-{id(lines)}-{issued_at:%j}",
+            number=None if status == "draft" else f"N-{next(_NUMBERS):06d}",
             status=status,
             currency=currency,
             client_time_zone="UTC",
