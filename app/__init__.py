@@ -95,6 +95,7 @@ def _import_models() -> None:
     import app.core.mail  # noqa: F401
     import app.documents.models  # noqa: F401
     import app.exports.models  # noqa: F401
+    import app.fx.models  # noqa: F401
     import app.invoices.models  # noqa: F401
     import app.payments.models  # noqa: F401
     import app.portal.models  # noqa: F401
@@ -116,10 +117,13 @@ def _import_route_modules() -> None:
     import app.capacity.views  # noqa: F401
     import app.clients.package_views  # noqa: F401
     import app.clients.views  # noqa: F401
+    import app.forecast.views  # noqa: F401
+    import app.fx.views  # noqa: F401
     import app.invoices.api  # noqa: F401
     import app.invoices.settings_api  # noqa: F401
     import app.invoices.settings_views  # noqa: F401
     import app.invoices.views  # noqa: F401
+    import app.margin.views  # noqa: F401
     import app.payments.api  # noqa: F401
     import app.payments.cockpit  # noqa: F401
     import app.payments.views  # noqa: F401
@@ -240,3 +244,16 @@ def _register_billing_blueprints(app: Flask) -> None:
     app.register_blueprint(retainers_bp)
     csrf.exempt(rates_api)
     api.register_blueprint(rates_api)
+    # Exchange rates (app.fx), margin (app.margin) and the forecast (app.forecast).
+    from app.forecast.api import blp as forecast_api
+    from app.forecast.blueprint import bp as forecast_bp
+    from app.fx.api import blp as fx_api
+    from app.fx.blueprint import bp as fx_bp
+    from app.margin.api import blp as margin_api
+    from app.margin.blueprint import bp as margin_bp
+
+    for bp in (fx_bp, margin_bp, forecast_bp):
+        app.register_blueprint(bp)
+    for blp in (fx_api, margin_api, forecast_api):
+        csrf.exempt(blp)
+        api.register_blueprint(blp)

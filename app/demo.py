@@ -29,6 +29,7 @@ from app.demo_time import seed_demo_time
 from app.demo_timesheets import seed_demo_timesheets
 from app.demo_work import seed_demo_work
 from app.extensions import db
+from app.fx.demo import seed_demo_exchange_rates
 from app.invoices.models import Invoice
 from app.sops.services import install_library
 from app.users.models import Membership, User
@@ -251,6 +252,7 @@ def seed_demo_agency(force: bool = False) -> bool:
         seed_demo_time(clients, vas)
         seed_demo_timesheets(vas[0], members["amira@northwind.example"])
         seed_demo_rates(agency, clients, vas)
+        seed_demo_exchange_rates(agency)
         billing = seed_demo_billing(agency, work)
         with _history_jobs():
             commit()  # and run its jobs: emails, the invoices' PDFs (then marked sent)

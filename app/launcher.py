@@ -87,6 +87,9 @@ DATE_SENSITIVE = [
     "tests/retainers",
     "tests/timesheets",
     "tests/calendar",
+    "tests/fx",
+    "tests/margin",
+    "tests/forecast",
     "tests/test_demo_data.py",
 ]
 MOVED_CLOCKS = [

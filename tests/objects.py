@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
 
@@ -82,6 +83,7 @@ ID_PARAMS: dict[str, str] = {
     "timesheet_id": "timesheet_id",
     "time_off_id": "time_off_id",
     "slot_id": "meeting_slot_id",
+    "fx_rate_id": "fx_rate_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -142,6 +144,7 @@ class World:
     activity_id: int
     bill_rate_id: int
     cost_rate_id: int
+    fx_rate_id: int
     timesheet_id: int
     time_off_id: int
     meeting_slot_id: int
@@ -406,7 +409,9 @@ def _walker_capacity(agency_id: int, client_id: int, members: dict) -> dict:
 
 
 def _walker_rates(agency_id: int, client_id: int, members: dict) -> dict:
-    """A dated bill rate of the walker client and a dated hourly cost of its VA."""
+    """A dated bill rate of the walker client, a dated hourly cost of its VA and an
+    exchange rate (EUR to the base currency)."""
+    from app.fx.models import ExchangeRate
     from app.rates.models import BillRate, CostRate
 
     day = utcnow().date() - dt.timedelta(days=30)
@@ -428,9 +433,12 @@ def _walker_rates(agency_id: int, client_id: int, members: dict) -> dict:
         currency="USD",
         effective_from=day,
     )
-    db.session.add_all([rate, cost])
+    fx = ExchangeRate(
+        agency_id=agency_id, currency="EUR", rate=Decimal("1.0842"), effective_from=day
+    )
+    db.session.add_all([rate, cost, fx])
     db.session.flush()
-    return {"bill_rate_id": rate.id, "cost_rate_id": cost.id}
+    return {"bill_rate_id": rate.id, "cost_rate_id": cost.id, "fx_rate_id": fx.id}
 
 
 WALKER_SOP_YAML = """\

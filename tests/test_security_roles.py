@@ -100,6 +100,21 @@ def test_every_endpoint_declares_access(app, rule_str, method):
 
 # --- (b) role x endpoint matrix, from the declarations ---------------------------------
 
+# Pages that managers see only when the agency lets them see costs (off by default: the
+# table below checks the 403); the matrix turns the switch on for them.
+BEHIND_COSTS_SWITCH = {
+    "/<agency_slug>/margin",
+    "/<agency_slug>/margin.csv",
+    "/api/v1/<agency_slug>/margin",
+}
+
+
+def _managers_see_costs(world) -> None:
+    with all_tenants():
+        db.session.get(Agency, world.agency_id).managers_see_costs = True
+        db.session.commit()
+
+
 GET_CASES = [
     pytest.param(r.rule, id=r.rule)
     for r in RULES
@@ -114,6 +129,8 @@ def test_every_role_gets_what_the_declaration_says(app, rule_str):
     assert not problems, "\n".join(problems)
     _, allowed = access(app, rule, "GET")
     world = build_agency("Own")
+    if rule_str in BEHIND_COSTS_SWITCH:
+        _managers_see_costs(world)
     url = fill(rule_str, {**world.ids(), "agency_slug": world.slug})
     clients = {role: signed_in_client(app, world.users[role]) for role in ROLES}
     before = snapshot_all()
@@ -293,6 +310,27 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
         dict(owner=OK, manager=OK, va=403, qa=403, client=403),
     ),
     ("GET", "/{slug}/portal", dict(owner=403, manager=403, va=403, qa=403, client=OK)),
+    # exchange rates: owners enter them, managers read them
+    (
+        "GET",
+        "/{slug}/settings/exchange-rates",
+        dict(owner=OK, manager=OK, va=403, qa=403, client=403),
+    ),
+    ("POST", "/{slug}/settings/exchange-rates", dict(manager=403, va=403, qa=403, client=403)),
+    (
+        "GET",
+        "/api/v1/{slug}/exchange-rates",
+        dict(owner=OK, manager=OK, va=403, qa=403, client=403),
+    ),
+    ("POST", "/api/v1/{slug}/exchange-rates", dict(manager=403, va=403, qa=403, client=403)),
+    # margin: owners; managers only when the agency lets them see costs (off here)
+    ("GET", "/{slug}/margin", dict(owner=OK, manager=403, va=403, qa=403, client=403)),
+    ("GET", "/{slug}/margin.csv", dict(owner=OK, manager=403, va=403, qa=403, client=403)),
+    ("GET", "/api/v1/{slug}/margin", dict(owner=OK, manager=403, va=403, qa=403, client=403)),
+    # forecast: owners and managers
+    ("GET", "/{slug}/forecast", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    ("GET", "/{slug}/forecast.csv", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    ("GET", "/api/v1/{slug}/forecast", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
     # timesheets: a VA submits and sees their own; owners and managers decide
     ("GET", "/{slug}/timesheets", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
     (

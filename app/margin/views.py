@@ -1,0 +1,126 @@
+"""The margin page and its CSV: per client, person or SOP for a month, with the last twelve
+months in a chart. Owners; managers when the agency lets them see costs."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+from flask import Response, g, render_template, request, stream_with_context
+from flask.typing import ResponseReturnValue
+from marshmallow import ValidationError
+
+from app.core.clock import today_in
+from app.core.formatting import format_day, month_label, reader_locale
+from app.core.permissions import MANAGERS, roles
+from app.core.permissions import authorize as _authorize
+from app.core.tenancy import tenant
+from app.core.translation import gettext as _
+from app.margin import policy
+from app.margin.blueprint import bp
+from app.margin.presenters import margin_csv
+from app.margin.schemas import MarginArgs
+from app.margin.services import add_months, margin_report, parse_month
+
+
+def _args() -> tuple[dict, dict]:
+    try:
+        return MarginArgs().load(request.args.to_dict()), {}
+    except ValidationError as exc:
+        errors = {
+            k: [str(m) for m in v] if isinstance(v, list) else [str(v)]
+            for k, v in exc.messages.items()
+        }  # type: ignore[union-attr]
+        return {"month": None, "by": "client", "losing": False}, errors
+
+
+def _month(args: dict):
+    if args.get("month"):
+        return parse_month(args["month"])
+    return today_in(g.actor.agency.time_zone).replace(day=1)
+
+
+@bp.get("/<agency_slug>/margin")
+@roles(*MANAGERS)
+def report(agency_slug: str) -> ResponseReturnValue:
+    """Billed, cost and margin of the month by client, person or SOP."""
+    _authorize(policy.can_see_margin(g.actor))
+    args, errors = _args()
+    month = _month(args)
+    data = margin_report(month, args["by"], losing_only=args["losing"])
+    lang = reader_locale()
+    chart = {
+        "labels": [month_label(f"{p.month:%Y-%m}", lang) for p in data.chart],
+        "currency": data.base_currency,
+        "series": [
+            {
+                "key": "billed",
+                "label": _("Billed"),
+                "values": [_major(p.billed_base, data) for p in data.chart],
+            },
+            {
+                "key": "cost",
+                "label": _("Cost"),
+                "values": [_major(p.cost_base, data) for p in data.chart],
+            },
+            {
+                "key": "margin",
+                "label": _("Margin"),
+                "values": [_major(p.margin_base, data) for p in data.chart],
+            },
+        ],
+    }
+    return render_template(
+        "margin/report.html",
+        data=data,
+        rows=data.rows[:200],
+        more=max(0, len(data.rows) - 200),
+        month=month,
+        month_text=f"{month:%Y-%m}",
+        previous=f"{add_months(month, -1):%Y-%m}",
+        following=f"{add_months(month, 1):%Y-%m}",
+        month_name=month_label(f"{month:%Y-%m}", lang),
+        by=args["by"],
+        losing=args["losing"],
+        errors=errors,
+        chart_json=json.dumps(chart),
+        format_day=format_day,
+    ), (422 if errors else 200)
+
+
+def _major(minor: int | None, data) -> float | None:
+    from app.core.money import from_minor
+
+    return None if minor is None else float(from_minor(minor, data.base_currency))
+
+
+def _as_tenant(agency_id: int, chunks):
+    with tenant(agency_id):
+        yield from chunks
+
+
+@bp.get("/<agency_slug>/margin.csv")
+@roles(*MANAGERS)
+def report_csv(agency_slug: str) -> ResponseReturnValue:
+    """The month's margin as CSV (formula-safe, streamed)."""
+    _authorize(policy.can_see_margin(g.actor))
+    args, errors = _args()
+    if errors:
+        return Response(
+            "\n".join(f"{k}: {' '.join(v)}" for k, v in errors.items()),
+            status=422,
+            mimetype="text/plain",
+        )
+    month = _month(args)
+    data = margin_report(month, args["by"], losing_only=args["losing"], chart_months=1)
+    chunks = margin_csv(data)
+    header = next(chunks)
+    name = f"margin-{g.actor.agency.slug}-{month:%Y-%m}-{args['by']}.csv"
+    return Response(
+        itertools.chain([header], stream_with_context(_as_tenant(g.actor.agency_id, chunks))),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
