@@ -86,6 +86,7 @@ DATE_SENSITIVE = [
     "tests/time",
     "tests/retainers",
     "tests/timesheets",
+    "tests/payouts",
     "tests/test_demo_data.py",
 ]
 MOVED_CLOCKS = [
