@@ -46,6 +46,20 @@ class PayoutSettings(TenantScoped, db.Model):
     fortnight_anchor: Mapped[dt.date | None] = mapped_column(sa.Date)
 
 
+class PayoutRun(TenantScoped, db.Model):
+    """A period whose statements have been generated (by the button or the job), even if
+    it made none. Once a later period is generated, this one is closed: no new statement
+    is made in it, and costs of its days found later are carried forward."""
+
+    __tablename__ = "payout_runs"
+    __table_args__ = (sa.UniqueConstraint("agency_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_start: Mapped[dt.date] = mapped_column(sa.Date)
+    period_end: Mapped[dt.date] = mapped_column(sa.Date)
+    generated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class PayoutStatement(TenantScoped, db.Model):
     __tablename__ = "payout_statements"
     __table_args__ = (

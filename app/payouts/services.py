@@ -4,12 +4,14 @@ adjustments, accepting unpriced time, review and marking paid (which locks).
 
 Carrying late costs (design). Every line keeps the days its cost came from
 (`source_start`, `source_end`) and the cost group's key, so the lines of a person's
-statements are a ledger of what has been put on a statement for which days. A period is
-*closed* for a person and currency once a statement of theirs for it is paid. Generating a
-statement of period P also looks at the person's closed periods before P (at most a year
-back): the cost of those days now (`cost_groups` again) minus what every other statement
-holds for them is put on P's statement as "carried from <period>" lines (negative for a
-correction that lowers a cost). A carry counts as covered as soon as it is on any
+statements are a ledger of what has been put on a statement for which days. Each generation
+records its period (`PayoutRun`); a period is *closed* once a later period has been
+generated or one of its statements is paid: no new statement is made in it any more.
+Generating the statements of period P also looks at the generated periods before P (at
+most a year back): the cost of those days now (`cost_groups` again, one aggregate per
+period) minus what the statements hold for them is put on P's statements as "carried from
+<period>" lines (negative for a correction that lowers a cost), except for a person and
+currency whose statement of those days is not paid yet (that draft holds them itself). A carry counts as covered as soon as it is on any
 statement, so the next generation finds no difference: nothing is paid twice; and a
 difference stays until some statement holds it: nothing is lost. Paid statements are
 never regenerated; drafts are regenerated whole (lines replaced, adjustments kept);
@@ -40,7 +42,13 @@ from app.core.permissions import Actor
 from app.core.schemas import amount_to_minor
 from app.core.translation import gettext as _
 from app.extensions import db
-from app.payouts.models import PayoutAdjustment, PayoutLine, PayoutSettings, PayoutStatement
+from app.payouts.models import (
+    PayoutAdjustment,
+    PayoutLine,
+    PayoutRun,
+    PayoutSettings,
+    PayoutStatement,
+)
 from app.payouts.queries import (
     SETTINGS_DEFAULTS,
     Period,
@@ -151,25 +159,31 @@ def _line(member_id: int, source: Period, g: Any) -> PayoutLine:
 def _carries(
     agency: Agency, period: Period, members: dict[int, Membership], regenerating: set[int]
 ) -> dict[tuple[int, str], list[PayoutLine]]:
-    """Lines to carry into `period`'s statements: per closed earlier period of a person,
-    its cost now minus what the other statements hold for it (see the module)."""
+    """Lines to carry into `period`'s statements: per earlier generated period (closed now),
+    everyone's cost of its days now minus what the statements hold for them, except where
+    an unpaid statement of those days holds that person and currency itself."""
     since = period.start - CARRY_LOOKBACK
-    rows = db.session.execute(
-        sa.select(
-            PayoutStatement.membership_id,
-            PayoutStatement.period_start,
-            PayoutStatement.period_end,
-            PayoutStatement.currency,
-            PayoutStatement.state,
-        ).where(PayoutStatement.period_start < period.start, PayoutStatement.period_end > since)
-    ).all()
-    closed: dict[tuple[int, dt.date, dt.date], set[str]] = defaultdict(set)
-    open_: dict[tuple[int, dt.date, dt.date], set[str]] = defaultdict(set)
-    for member_id, start, end, currency, state in rows:
-        (closed if state == "paid" else open_)[(member_id, start, end)].add(currency)
+    closed = set(
+        db.session.execute(
+            sa.select(PayoutRun.period_start, PayoutRun.period_end).where(
+                PayoutRun.period_start < period.start, PayoutRun.period_end > since
+            )
+        ).all()
+    )
     if not closed:
         return {}
-    members.update(_members({m for m, _s, _e in closed} - set(members)))
+    open_ = set(
+        db.session.execute(
+            sa.select(
+                PayoutStatement.membership_id,
+                PayoutStatement.period_start,
+                PayoutStatement.currency,
+            ).where(
+                PayoutStatement.period_start.in_(sorted(start for start, _e in closed)),
+                PayoutStatement.state != "paid",
+            )
+        ).all()
+    )
     # What the statements hold for those days (the drafts being regenerated excluded).
     held: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     line_rows = db.session.execute(
@@ -189,8 +203,7 @@ def _carries(
         )
         .join(PayoutStatement, PayoutStatement.id == PayoutLine.statement_id)
         .where(
-            PayoutLine.source_start < period.start,
-            PayoutLine.source_end > since,
+            PayoutLine.source_start.in_(sorted(start for start, _e in closed)),
             PayoutLine.statement_id.not_in(sorted(regenerating) or [0]),
         )
     ).all()
@@ -199,26 +212,23 @@ def _carries(
         acc[0] += seconds
         acc[1] += items
         acc[2] += amount
-    by_range: dict[tuple[dt.date, dt.date], set[int]] = defaultdict(set)
-    for member_id, start, end in closed:
-        by_range[(start, end)].add(member_id)
     out: dict[tuple[int, str], list[PayoutLine]] = defaultdict(list)
-    for (start, end), member_ids in sorted(by_range.items()):
+    for start, end in sorted(closed):
         source = Period(start, end)
+        groups = cost_groups(start, end, agency.time_zone)
+        members.update(_members({g.membership_id for g in groups} - set(members)))
         now: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for g in cost_groups(start, end, agency.time_zone, membership_ids=member_ids):
+        for g in groups:
             cur = _statement_currency(g, _primary_currency(members[g.membership_id], agency))
             acc = now[(g.membership_id, start, cur, *_key(g))]
             acc[0] += g.seconds
             acc[1] += g.items
             acc[2] += g.amount_minor
-        keys = {k for k in now if k[0] in member_ids} | {
-            k for k in held if k[1] == start and k[0] in member_ids
-        }
+        keys = set(now) | {k for k in held if k[1] == start}
         for k in sorted(keys, key=repr):
-            member_id, _src, cur = k[0], k[1], k[2]
-            if cur in open_.get((member_id, start, end), set()):
-                continue  # an unpaid statement of those days holds that currency itself
+            member_id, cur = k[0], k[2]
+            if (member_id, start, cur) in open_:
+                continue  # an unpaid statement of those days holds them itself
             n, h = now.get(k, [0, 0, 0]), held.get(k, [0, 0, 0])
             diff = (n[0] - h[0], n[1] - h[1], n[2] - h[2])
             if diff == (0, 0, 0):
@@ -252,7 +262,18 @@ def generate_period(
     carries = _carries(agency, period, members, regenerating)
     if only is not None:
         carries = {k: v for k, v in carries.items() if k[0] in only}
-    closed_here = {m for (m, _c), s in existing.items() if s.state == "paid"}
+    # A period is closed once a later one is generated or one of its statements is paid:
+    # no new statement is made in it (its new costs are carried), its drafts are refreshed.
+    later_run = sa.select(PayoutRun.id).where(PayoutRun.period_start >= period.end).limit(1)
+    paid_here = (
+        sa.select(PayoutStatement.id)
+        .where(PayoutStatement.period_start == period.start, PayoutStatement.state == "paid")
+        .limit(1)
+    )
+    closed_here = any(s.state == "paid" for s in existing.values()) or any(
+        db.session.scalar(q) is not None for q in (later_run, paid_here)
+    )
+    _record_run(period)
 
     current: dict[tuple[int, str], list[PayoutLine]] = defaultdict(list)
     for g in groups:
@@ -265,8 +286,8 @@ def generate_period(
         statement = existing.get(key)
         if statement is not None and statement.state != "draft":
             continue  # reviewed keeps what was reviewed; paid is locked
-        if statement is None and member_id in closed_here:
-            continue  # the period is paid for this person: new cost is carried later
+        if statement is None and closed_here:
+            continue  # the period is closed: new cost is carried to the next one
         lines = current.get(key, []) + carries.get(key, [])
         if statement is None:
             if not lines:
@@ -307,6 +328,17 @@ def generate_period(
     return touched
 
 
+def _record_run(period: Period) -> None:
+    if db.session.scalar(sa.select(PayoutRun.id).where(PayoutRun.period_start == period.start)):
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(PayoutRun(period_start=period.start, period_end=period.end))
+            db.session.flush()
+    except IntegrityError:
+        pass  # recorded by a run that did not hold the lock (not PostgreSQL)
+
+
 def generate_due(agency_id: int) -> int:
     """The periodic job's work for one agency (tenant set by the caller): statements of
     the period that ended last, made once (a period with statements is left to the
@@ -314,9 +346,7 @@ def generate_due(agency_id: int) -> int:
     agency = db.session.get(Agency, agency_id)
     settings = payout_settings()
     period = previous_period(period_of(today_in(agency.time_zone), settings), settings)
-    done = db.session.scalar(
-        sa.select(PayoutStatement.id).where(PayoutStatement.period_start == period.start).limit(1)
-    )
+    done = db.session.scalar(sa.select(PayoutRun.id).where(PayoutRun.period_start == period.start))
     if done is not None:
         return 0
     actor = Actor(user=None, agency=agency, via="job")

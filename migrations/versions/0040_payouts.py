@@ -43,6 +43,17 @@ def upgrade():
     )
     op.create_index("ix_payout_settings_agency_id", "payout_settings", ["agency_id"])
     op.create_table(
+        "payout_runs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
+        _dt("generated_at", False),
+        *_agency(),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("agency_id", "period_start"),
+    )
+    op.create_index("ix_payout_runs_agency_id", "payout_runs", ["agency_id"])
+    op.create_table(
         "payout_statements",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("membership_id", sa.Integer(), nullable=False),
@@ -131,4 +142,5 @@ def downgrade():
     op.drop_table("payout_adjustments")
     op.drop_table("payout_lines")
     op.drop_table("payout_statements")
+    op.drop_table("payout_runs")
     op.drop_table("payout_settings")
