@@ -160,12 +160,12 @@ def line_names(lines: list[PayoutLine]) -> tuple[dict[int, str], dict[int, str]]
     client_ids = {ln.client_id for ln in lines if ln.client_id}
     sop_ids = {ln.sop_id for ln in lines if ln.sop_id}
     clients = (
-        dict(db.session.execute(sa.select(Client.id, Client.name).where(Client.id.in_(client_ids))))
+        dict(db.session.execute(sa.select(Client.id, Client.name).where(Client.id.in_(client_ids))).all())
         if client_ids
         else {}
     )
     sops = (
-        dict(db.session.execute(sa.select(Sop.id, Sop.title).where(Sop.id.in_(sop_ids))))
+        dict(db.session.execute(sa.select(Sop.id, Sop.title).where(Sop.id.in_(sop_ids))).all())
         if sop_ids
         else {}
     )
