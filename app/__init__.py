@@ -98,6 +98,7 @@ def _import_models() -> None:
     import app.fx.models  # noqa: F401
     import app.invoices.models  # noqa: F401
     import app.payments.models  # noqa: F401
+    import app.payouts.models  # noqa: F401
     import app.portal.models  # noqa: F401
     import app.rates.models  # noqa: F401
     import app.reminders.models  # noqa: F401
@@ -203,6 +204,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(calendar_bp)
     csrf.exempt(calendar_api)
     api.register_blueprint(calendar_api)
+    from app.payouts.api import blp as payouts_api
+    from app.payouts.views import bp as payouts_bp
+
+    app.register_blueprint(payouts_bp)
+    csrf.exempt(payouts_api)
+    api.register_blueprint(payouts_api)
     from app.reports.api import blp as reports_api
     from app.reports.views import bp as reports_bp
 

@@ -90,6 +90,7 @@ DATE_SENSITIVE = [
     "tests/fx",
     "tests/margin",
     "tests/forecast",
+    "tests/payouts",
     "tests/test_demo_data.py",
 ]
 MOVED_CLOCKS = [

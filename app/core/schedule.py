@@ -53,6 +53,9 @@ PERIODIC: list[Periodic] = [
         dt.timedelta(minutes=15),
         "app.timesheets.reminders.sweep_timesheet_reminders",
     ),
+    # Payout statements of the period that just ended (agency zone), once per agency and
+    # period: idempotent by the unique key per person, period and currency.
+    Periodic("payout_statements", dt.timedelta(hours=1), "app.payouts.services.sweep_payouts"),
 ]
 
 

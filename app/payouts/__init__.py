@@ -1,0 +1,1 @@
+"""Subcontractor payouts: statements of what each person is owed per period."""
