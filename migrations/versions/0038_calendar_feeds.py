@@ -2,7 +2,7 @@
 revocable; at most one live feed per membership).
 
 Revision ID: 0038_calendar_feeds
-Revises: 0036_report_indexes
+Revises: 0037_capacity
 Create Date: 2026-12-07 05:30:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 import app.core.db
 
 revision = "0038_calendar_feeds"
-down_revision = "0036_report_indexes"
+down_revision = "0037_capacity"
 branch_labels = None
 depends_on = None
 

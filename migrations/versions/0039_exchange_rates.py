@@ -1,7 +1,7 @@
 """Exchange rates: per agency, 1 unit of a currency in the base currency from a day on.
 
 Revision ID: 0039_exchange_rates
-Revises: 0036_report_indexes
+Revises: 0038_calendar_feeds
 Create Date: 2026-12-07 06:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import app.core.db
 
 revision = "0039_exchange_rates"
-down_revision = "0036_report_indexes"
+down_revision = "0038_calendar_feeds"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ currency, their lines (a ledger of which days' costs each statement covered) and
 adjustments.
 
 Revision ID: 0040_payouts
-Revises: 0036_report_indexes
+Revises: 0039_exchange_rates
 Create Date: 2026-12-07 05:30:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 import app.core.db
 
 revision = "0040_payouts"
-down_revision = "0036_report_indexes"
+down_revision = "0039_exchange_rates"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ figures and the cockpit's first-pass yield read an agency's approvals of the las
 days, then the rework rounds of those items only.
 
 Revision ID: 0041_review_quality_index
-Revises: 0036_report_indexes
+Revises: 0040_payouts
 Create Date: 2026-12-07 06:00:00
 
 """
@@ -11,7 +11,7 @@ Create Date: 2026-12-07 06:00:00
 from alembic import op
 
 revision = "0041_review_quality_index"
-down_revision = "0036_report_indexes"
+down_revision = "0040_payouts"
 branch_labels = None
 depends_on = None
 
