@@ -88,7 +88,8 @@ def add_cockpit_data(url: str) -> dict:
                     f"FROM generate_series(1::bigint, {INVOICES}) g CROSS JOIN n "
                     f"JOIN cl ON cl.rn = 1 + (g * 7919) % n.n "
                     f"LEFT JOIN fx ON fx.currency = cl.currency "
-                    f"CROSS JOIN LATERAL (SELECT CAST(:newest AS date) - CAST(g % 365 AS int) AS d, "
+                    f"CROSS JOIN LATERAL (SELECT "
+                    f"CAST(:newest AS date) - CAST(g % 365 AS int) AS d, "
                     f"20000 + (g * 104729) % 400000 AS amt) v"
                 ),
                 params,
