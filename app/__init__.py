@@ -87,8 +87,8 @@ def _import_models() -> None:
     """Import every models module so metadata (and Alembic) sees all tables."""
     import app.agencies.models  # noqa: F401
     import app.audit.models  # noqa: F401
-    import app.capacity.models  # noqa: F401
     import app.calendar.models  # noqa: F401
+    import app.capacity.models  # noqa: F401
     import app.clients.models  # noqa: F401
     import app.core.idempotency  # noqa: F401
     import app.core.jobs  # noqa: F401
