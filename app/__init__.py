@@ -118,16 +118,19 @@ def _import_route_modules() -> None:
     import app.capacity.views  # noqa: F401
     import app.clients.package_views  # noqa: F401
     import app.clients.views  # noqa: F401
+    import app.forecast.cockpit  # noqa: F401
     import app.forecast.views  # noqa: F401
     import app.fx.views  # noqa: F401
     import app.invoices.api  # noqa: F401
     import app.invoices.settings_api  # noqa: F401
     import app.invoices.settings_views  # noqa: F401
     import app.invoices.views  # noqa: F401
+    import app.margin.cockpit  # noqa: F401
     import app.margin.views  # noqa: F401
     import app.payments.api  # noqa: F401
     import app.payments.cockpit  # noqa: F401
     import app.payments.views  # noqa: F401
+    import app.payouts.cockpit  # noqa: F401
     import app.rates.billing  # noqa: F401
     import app.rates.views  # noqa: F401
     import app.retainers.api  # noqa: F401
