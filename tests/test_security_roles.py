@@ -360,6 +360,8 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
     # requests and handle clients' business hours and meetings
     ("GET", "/{slug}/capacity/me", dict(owner=OK, manager=OK, va=OK, qa=OK, client=403)),
     ("GET", "/{slug}/capacity/team", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    ("GET", "/{slug}/capacity/workload", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    ("GET", "/{slug}/capacity/my-workload", dict(owner=OK, manager=OK, va=OK, qa=OK, client=403)),
     (
         "GET",
         "/{slug}/capacity/members/{membership_id}/hours",

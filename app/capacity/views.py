@@ -57,6 +57,7 @@ from app.capacity.services import (
     save_client_hours,
     save_hours,
 )
+from app.capacity.workload import workload
 from app.clients.queries import get_client_or_404
 from app.core.clock import today_in
 from app.core.errors import Conflict, DomainError, ValidationFailed
@@ -382,3 +383,28 @@ def remove_slot(agency_slug: str, slot_id: int) -> ResponseReturnValue:
     commit()
     flash(_("Meeting slot removed."), "success")
     return redirect(url_for("capacity.client_hours", agency_slug=agency_slug, client_id=client_id))
+
+
+def _workload_page(people: list, personal: bool) -> ResponseReturnValue:
+    today = today_in(g.actor.agency.time_zone)
+    first = _monday(today)
+    weeks = _weeks(first)
+    cells = workload([m.id for m in people], first, WEEKS_SHOWN)
+    return render_template(
+        "capacity/workload.html", people=people, weeks=weeks, cells=cells, personal=personal
+    )
+
+
+@bp.get("/<agency_slug>/capacity/workload")
+@roles(*MANAGERS)
+def team_workload(agency_slug: str) -> ResponseReturnValue:
+    """Workload: planned hours against capacity, person by week, with the flags."""
+    _authorize(can_decide(g.actor))
+    return _workload_page(staff_members(), personal=False)
+
+
+@bp.get("/<agency_slug>/capacity/my-workload")
+@roles(*PEOPLE)
+def my_workload(agency_slug: str) -> ResponseReturnValue:
+    """One's own planned hours against capacity for the next weeks."""
+    return _workload_page([g.actor.membership], personal=True)

@@ -1,0 +1,110 @@
+"""Workload: planned hours against capacity, per person and week (the heat map).
+
+Planned minutes of a week = the remaining estimate of each open work item assigned to the
+person (estimate less the time recorded on it), spread evenly over the weeks from the first
+week shown up to the week the item is due (all in the first week when overdue; over every
+week shown when it has no due date), plus whatever the `PLANNED_BLOCKS` hooks add (time
+blocks, not built yet). Retainer commitments are not counted yet.
+
+Flags: over capacity (planned > capacity) and under 15 % buffer (free < 15 % of capacity).
+Three statements whatever the number of people and items.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.capacity.queries import weekly_capacity
+from app.extensions import db
+from app.time.models import TimeEntry
+from app.work.models import OPEN_STATES, WorkItem
+
+BUFFER = 0.15
+# Hooks: fn(member_ids, first_week_start, weeks) -> {(membership_id, week_start): minutes}.
+# Time blocks (a VA's week planner) register here when they exist.
+PLANNED_BLOCKS: list[Callable[[list[int], dt.date, int], dict[tuple[int, dt.date], int]]] = []
+
+
+@dataclass(frozen=True)
+class Cell:
+    planned: int  # minutes
+    capacity: int  # minutes
+
+    @property
+    def over(self) -> bool:
+        return self.planned > self.capacity
+
+    @property
+    def low_buffer(self) -> bool:
+        return not self.over and self.capacity - self.planned < BUFFER * self.capacity
+
+    @property
+    def load_percent(self) -> int:
+        if not self.capacity:
+            return 100 if self.planned else 0
+        return round(100 * self.planned / self.capacity)
+
+
+def planned_minutes(
+    member_ids: Iterable[int], first_week_start: dt.date, weeks: int
+) -> dict[tuple[int, dt.date], int]:
+    ids = sorted(set(member_ids))
+    out: dict[tuple[int, dt.date], int] = defaultdict(int)
+    if not ids or weeks <= 0:
+        return out
+    open_items = sa.select(WorkItem.id).where(
+        WorkItem.assignee_id.in_(ids), WorkItem.state.in_(OPEN_STATES)
+    )
+    logged = (
+        sa.select(
+            TimeEntry.work_item_id.label("item_id"),
+            sa.func.coalesce(sa.func.sum(TimeEntry.duration_seconds), 0).label("seconds"),
+        )
+        .where(TimeEntry.work_item_id.in_(open_items.scalar_subquery()))
+        .group_by(TimeEntry.work_item_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            WorkItem.assignee_id,
+            WorkItem.estimate_minutes,
+            WorkItem.due_at,
+            sa.func.coalesce(logged.c.seconds, 0),
+        )
+        .outerjoin(logged, logged.c.item_id == WorkItem.id)
+        .where(
+            WorkItem.assignee_id.in_(ids),
+            WorkItem.state.in_(OPEN_STATES),
+            WorkItem.estimate_minutes.is_not(None),
+        )
+    )
+    starts = [first_week_start + dt.timedelta(days=7 * w) for w in range(weeks)]
+    for member_id, estimate, due_at, seconds in rows:
+        remaining = max(0, int(estimate) - int(seconds) // 60)
+        if not remaining:
+            continue
+        if due_at is None:
+            last = weeks - 1
+        else:
+            last = min(max((due_at.date() - first_week_start).days // 7, 0), weeks - 1)
+        share, extra = divmod(remaining, last + 1)
+        for w in range(last + 1):
+            out[(member_id, starts[w])] += share + (extra if w == 0 else 0)
+    for hook in PLANNED_BLOCKS:
+        for key, minutes in hook(ids, first_week_start, weeks).items():
+            out[key] += minutes
+    return out
+
+
+def workload(
+    member_ids: Iterable[int], first_week_start: dt.date, weeks: int
+) -> dict[tuple[int, dt.date], Cell]:
+    ids = sorted(set(member_ids))
+    caps = weekly_capacity(ids, first_week_start, weeks)
+    planned = planned_minutes(ids, first_week_start, weeks)
+    return {key: Cell(planned.get(key, 0), cap) for key, cap in caps.items()}
