@@ -205,6 +205,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.calendar.views import bp as calendar_bp
 
     app.register_blueprint(calendar_bp)
+    # capacity's kinds (time off, holidays, meetings) after the calendar's own
+    from app.capacity.calendar_sources import register_capacity_sources
+
+    register_capacity_sources()
     csrf.exempt(calendar_api)
     api.register_blueprint(calendar_api)
     from app.payouts.api import blp as payouts_api

@@ -28,14 +28,14 @@ def _holidays(actor, start, end, filters):
     if filters.member_id is not None and filters.member_id != actor.membership.id:
         return []
     yield CalendarEvent(
-        kind="holiday",
+        kind="plugged",
         uid="holiday-2026-03-17",
         title="St Patrick's Day",
         all_day=dt.date(2026, 3, 17),
         membership_id=actor.membership.id,
     )
     yield CalendarEvent(
-        kind="holiday",
+        kind="plugged",
         uid="meeting-1-2026-03-18",
         title="Weekly call",
         starts_at=at(18, 14),
@@ -47,25 +47,25 @@ def _holidays(actor, start, end, filters):
 
 @pytest.fixture
 def holidays():
-    register_source("holiday", _holidays, label="Holidays", color="warning")
+    register_source("plugged", _holidays, label="Holidays", color="warning")
     CALLS.clear()
     yield
-    unregister_source("holiday")
+    unregister_source("plugged")
 
 
 @pytest.mark.usefixtures("holidays")
 def test_a_plugged_source_shows_everywhere_and_filters_by_kind(app, ct):
     assert registered_kinds()[:3] == ["work_due", "stage_due", "invoice_due"]
-    html = web(app, ct.va).get(f"/{ct.slug}/calendar?kind=holiday").get_data(as_text=True)
+    html = web(app, ct.va).get(f"/{ct.slug}/calendar?kind=plugged").get_data(as_text=True)
     assert "St Patrick" in html and "Weekly call" in html and "Payroll run" not in html
     assert "(10:00 EDT)" in html  # the client's time beside the meeting
-    body = api(app, ct.va).get("/calendar/events?start=2026-03-01&end=2026-03-31&kind=holiday")
+    body = api(app, ct.va).get("/calendar/events?start=2026-03-01&end=2026-03-31&kind=plugged")
     events = body.get_json()["events"]
     assert [(e["title"], e["all_day"]) for e in events] == [
         ("St Patrick's Day", "2026-03-17"),
         ("Weekly call", None),
     ]
-    assert CALLS[-1][0] == "va" and CALLS[-1][3] == CalendarFilters(kinds=frozenset({"holiday"}))
+    assert CALLS[-1][0] == "va" and CALLS[-1][3] == CalendarFilters(kinds=frozenset({"plugged"}))
     url = api(app, ct.va).post("/calendar/feed").get_json()["url"]
     cal = Calendar.from_ical(app.test_client().get(url[url.index("/calendar/") :]).get_data())
     by_uid = {str(e["UID"]): e for e in cal.walk("VEVENT")}
@@ -77,7 +77,7 @@ def test_a_plugged_source_shows_everywhere_and_filters_by_kind(app, ct):
 
 
 def test_an_unregistered_kind_is_refused(app, ct):
-    resp = api(app, ct.owner).get("/calendar/events?kind=holiday")
+    resp = api(app, ct.owner).get("/calendar/events?kind=plugged")
     assert resp.status_code == 422 and "kind" in resp.get_json()["errors"]
 
 
