@@ -105,6 +105,7 @@ def test_every_endpoint_declares_access(app, rule_str, method):
 BEHIND_COSTS_SWITCH = {
     "/<agency_slug>/margin",
     "/<agency_slug>/margin.csv",
+    "/<agency_slug>/margin/chart.json",
     "/api/v1/<agency_slug>/margin",
 }
 
@@ -326,6 +327,11 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
     # margin: owners; managers only when the agency lets them see costs (off here)
     ("GET", "/{slug}/margin", dict(owner=OK, manager=403, va=403, qa=403, client=403)),
     ("GET", "/{slug}/margin.csv", dict(owner=OK, manager=403, va=403, qa=403, client=403)),
+    (
+        "GET",
+        "/{slug}/margin/chart.json",
+        dict(owner=OK, manager=403, va=403, qa=403, client=403),
+    ),
     ("GET", "/api/v1/{slug}/margin", dict(owner=OK, manager=403, va=403, qa=403, client=403)),
     # forecast: owners and managers
     ("GET", "/{slug}/forecast", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),

@@ -44,6 +44,8 @@ from app.users.models import Membership, User
 from app.work.models import WorkItem
 
 BY = ("client", "va", "sop")
+# The dimension of the cost (app.rates.costs) behind each grouping of the table.
+COST_DIMENSION = {"client": "client", "va": "membership", "sop": "sop"}
 CHART_MONTHS = 12
 TOP = 100  # rows the page shows (the totals and the CSV have them all)
 COUNTED = ("draft", "void")  # statuses that are not billed
@@ -217,13 +219,21 @@ def _key_order(item: tuple) -> tuple:
     return (member is None, member or 0, sop is None, sop or 0)
 
 
-def atoms(start: dt.date, end: dt.date, zone: str, base_currency: str):
+def atoms(
+    start: dt.date,
+    end: dt.date,
+    zone: str,
+    base_currency: str,
+    cost_by: tuple[str, ...] = ("client", "membership", "sop", "month"),
+):
     """Billed and cost per (client, person, SOP, month, currency) for months [start, end),
-    converted to the base currency; and the missing rates."""
+    converted to the base currency; and the missing rates. Cost is grouped by `cost_by`
+    only (the dimensions left out are None in its atoms): a table by client needs no
+    person or SOP of the cost, and an agency's month has tens of thousands of them."""
     out: dict[AtomKey, Atom] = defaultdict(Atom)
     for client, member, sop, month, currency, amount in billed_parts(start, end, zone):
         out[(client, member, sop, month, currency)].billed += amount
-    for g in cost_groups(start, end, zone):
+    for g in cost_groups(start, end, zone, by=cost_by):
         atom = out[(g.client_id, g.membership_id, g.sop_id, g.month, g.currency)]
         if g.kind == "unpriced":
             atom.unpriced_seconds += g.seconds
@@ -407,22 +417,20 @@ def margin_report(
     if by not in BY:
         raise ValueError(f"by must be one of {BY}")
     agency = _agency(agency)
-    first = add_months(month, 1 - chart_months)
-    found, missing = atoms(first, add_months(month, 1), agency.time_zone, agency.base_currency)
+    found, missing = atoms(
+        month,
+        add_months(month, 1),
+        agency.time_zone,
+        agency.base_currency,
+        cost_by=(COST_DIMENSION[by], "month"),
+    )
     rows: dict[int | None, MarginRow] = {}
     total = MarginRow(None)
-    chart = {
-        add_months(first, i): MonthPoint(add_months(first, i), 0, 0) for i in range(chart_months)
-    }
     for k, atom in found.items():
-        point = chart[k[3]]
-        point.billed_base = _add(point.billed_base, atom.billed_base)
-        point.cost_base = _add(point.cost_base, atom.cost_base)
-        if k[3] != month:
-            continue
         key = _group_key(by, k)
         rows.setdefault(key, MarginRow(key)).take(k, atom)
         total.take(k, atom)
+    chart = margin_chart(month, chart_months, agency=agency) if chart_months > 1 else []
     names = _names(by, rows)
     for key, row in rows.items():
         row.name = names.get(key, "") if key is not None else ""
@@ -434,9 +442,66 @@ def margin_report(
         base_currency=agency.base_currency,
         rows=sorted(shown, key=_sort_key),
         total=total,
-        chart=list(chart.values()),
+        chart=chart or [MonthPoint(month, total.billed_base, total.cost_base)],
         missing=month_missing,
     )
+
+
+def margin_chart(
+    month: dt.date, months: int = CHART_MONTHS, *, agency: Agency | None = None
+) -> list[MonthPoint]:
+    """Billed, cost and margin of the agency per month in base currency, the last `months`
+    ending with `month`: billed summed per month and currency (no attribution needed), cost
+    grouped by month alone, each converted at its month's last day. Far cheaper than the
+    table's atoms, it may differ from a month's table total by the rounding of the table's
+    finer conversions (under a minor unit per client, person or SOP)."""
+    agency = _agency(agency)
+    first = add_months(month, 1 - months)
+    end = add_months(month, 1)
+    zone = agency.time_zone
+    lo, hi = _range_utc(first, end, zone)
+    local_month = sa.cast(
+        sa.func.date_trunc("month", sa.func.timezone(zone, Invoice.issued_at)), sa.Date
+    )
+    billed = db.session.execute(
+        sa.select(local_month, Invoice.currency, sa.func.sum(Invoice.subtotal_minor))
+        .where(
+            Invoice.status.not_in(COUNTED),
+            Invoice.issued_at >= lo,
+            Invoice.issued_at < hi,
+        )
+        .group_by(local_month, Invoice.currency)
+    ).all()
+    undated = db.session.execute(
+        sa.select(Invoice.issue_date, Invoice.currency, Invoice.subtotal_minor).where(
+            Invoice.status.not_in(COUNTED),
+            Invoice.issued_at.is_(None),
+            Invoice.issue_date >= first,
+            Invoice.issue_date < end,
+        )
+    ).all()
+    sums: dict[tuple[dt.date, str], list[int]] = defaultdict(lambda: [0, 0])
+    for m, currency, amount in billed:
+        sums[(m, currency)][0] += int(amount or 0)
+    for day, currency, amount in undated:
+        sums[(day.replace(day=1), currency)][0] += int(amount or 0)
+    for g in cost_groups(first, end, zone, by=("month",)):
+        if g.currency and g.amount_minor:
+            sums[(g.month, g.currency)][1] += g.amount_minor
+    conv = converter(
+        {c for _m, c in sums}, {month_end(m) for m, _c in sums}, base_currency=agency.base_currency
+    )
+    points = {add_months(first, i): MonthPoint(add_months(first, i), 0, 0) for i in range(months)}
+    for (m, currency), (billed_minor, cost_minor) in sums.items():
+        point = points.get(m)
+        if point is None:
+            continue
+        day = month_end(m)
+        if billed_minor:
+            point.billed_base = _add(point.billed_base, conv.to_base(billed_minor, currency, day))
+        if cost_minor:
+            point.cost_base = _add(point.cost_base, conv.to_base(cost_minor, currency, day))
+    return list(points.values())
 
 
 def month_margin(month: dt.date | str, *, agency: Agency | None = None) -> MarginSummary:
@@ -466,6 +531,7 @@ __all__ = [
     "MarginRow",
     "MarginSummary",
     "MonthPoint",
+    "margin_chart",
     "add_months",
     "billed_parts",
     "margin_report",

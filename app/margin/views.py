@@ -4,9 +4,8 @@ months in a chart. Owners; managers when the agency lets them see costs."""
 from __future__ import annotations
 
 import itertools
-import json
 
-from flask import Response, g, render_template, request, stream_with_context
+from flask import Response, g, render_template, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
@@ -20,7 +19,7 @@ from app.margin import policy
 from app.margin.blueprint import bp
 from app.margin.presenters import margin_csv
 from app.margin.schemas import MarginArgs
-from app.margin.services import add_months, margin_report, parse_month
+from app.margin.services import add_months, margin_chart, margin_report, parse_month
 
 
 def _args() -> tuple[dict, dict]:
@@ -47,29 +46,8 @@ def report(agency_slug: str) -> ResponseReturnValue:
     _authorize(policy.can_see_margin(g.actor))
     args, errors = _args()
     month = _month(args)
-    data = margin_report(month, args["by"], losing_only=args["losing"])
+    data = margin_report(month, args["by"], losing_only=args["losing"], chart_months=1)
     lang = reader_locale()
-    chart = {
-        "labels": [month_label(f"{p.month:%Y-%m}", lang) for p in data.chart],
-        "currency": data.base_currency,
-        "series": [
-            {
-                "key": "billed",
-                "label": _("Billed"),
-                "values": [_major(p.billed_base, data) for p in data.chart],
-            },
-            {
-                "key": "cost",
-                "label": _("Cost"),
-                "values": [_major(p.cost_base, data) for p in data.chart],
-            },
-            {
-                "key": "margin",
-                "label": _("Margin"),
-                "values": [_major(p.margin_base, data) for p in data.chart],
-            },
-        ],
-    }
     return render_template(
         "margin/report.html",
         data=data,
@@ -83,15 +61,44 @@ def report(agency_slug: str) -> ResponseReturnValue:
         by=args["by"],
         losing=args["losing"],
         errors=errors,
-        chart_json=json.dumps(chart),
+        chart_url=url_for("margin.chart", agency_slug=agency_slug, month=f"{month:%Y-%m}"),
         format_day=format_day,
     ), (422 if errors else 200)
 
 
-def _major(minor: int | None, data) -> float | None:
+@bp.get("/<agency_slug>/margin/chart.json")
+@roles(*MANAGERS)
+def chart(agency_slug: str) -> ResponseReturnValue:
+    """The last twelve months of the whole agency for the page's chart, fetched after the
+    page (twelve months of an agency's time take longer than a month's table)."""
+    _authorize(policy.can_see_margin(g.actor))
+    args, errors = _args()
+    if errors:
+        return {"errors": errors}, 422
+    month = _month(args)
+    points = margin_chart(month, agency=g.actor.agency)
+    lang = reader_locale()
+    base = g.actor.agency.base_currency
+
+    def series(key: str, label: str) -> dict:
+        values = [_major(getattr(p, f"{key}_base"), base) for p in points]
+        return {"key": key, "label": label, "values": values}
+
+    return {
+        "labels": [month_label(f"{p.month:%Y-%m}", lang) for p in points],
+        "currency": base,
+        "series": [
+            series("billed", _("Billed")),
+            series("cost", _("Cost")),
+            series("margin", _("Margin")),
+        ],
+    }
+
+
+def _major(minor: int | None, currency: str) -> float | None:
     from app.core.money import from_minor
 
-    return None if minor is None else float(from_minor(minor, data.base_currency))
+    return None if minor is None else float(from_minor(minor, currency))
 
 
 def _as_tenant(agency_id: int, chunks):

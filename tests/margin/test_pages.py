@@ -33,7 +33,13 @@ def test_owner_sees_the_losing_client_flagged_and_the_chart(app, tt):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'data-testid="losing-badge"' in html and "Harbour Bakery" in html
-    assert "data-series-chart=" in html and "js/series_charts.js" in html
+    assert f'data-series-chart-url="/{tt.slug}/margin/chart.json?month=2026-03"' in html
+    assert "js/series_charts.js" in html
+    chart = owner.get(f"/{tt.slug}/margin/chart.json?month=2026-03").get_json()
+    assert len(chart["labels"]) == 12 and chart["currency"] == "USD"
+    billed, cost, margin = (s["values"][-1] for s in chart["series"])
+    assert (billed, cost, margin) == (650.0, 210.0, 440.0)
+    assert owner.get(f"/{tt.slug}/margin/chart.json?month=2026-13").status_code == 422
     only = owner.get(f"/{tt.slug}/margin?month=2026-03&losing=true").get_data(as_text=True)
     assert "Harbour Bakery" in only and "Cedar Dental" not in only
     for by in ("va", "sop"):

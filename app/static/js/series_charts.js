@@ -1,6 +1,8 @@
 // Charts of money per month with several series, from the canvas's data-series-chart JSON
-// ({labels, currency, series: [{key, label, values}]}): the margin page (billed and cost as
-// bars, margin as a line) and the forecast (payments received, cash expected, revenue).
+// ({labels, currency, series: [{key, label, values}]}), or fetched from its
+// data-series-chart-url after the page (the margin page's twelve months): the margin page
+// (billed and cost as bars, margin as a line) and the forecast (payments received, cash
+// expected, revenue).
 // Right to left pages read the months from the right; numbers follow the reader's locale
 // (see charts.js). A null value leaves a gap.
 (function () {
@@ -9,11 +11,10 @@
     billed: "#6366f1", cost: "#f59e0b", margin: "#10b981",
     received: "#6366f1", cash: "#0ea5e9", revenue: "#10b981",
   };
-  document.querySelectorAll("canvas[data-series-chart]").forEach((canvas) => {
+  function draw(canvas, data) {
     if (typeof Chart === "undefined") return;
     const rtl = document.documentElement.dir === "rtl";
     const lang = document.documentElement.dataset.locale || document.documentElement.lang || "en";
-    const data = JSON.parse(canvas.dataset.seriesChart);
     const numbers = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
     new Chart(canvas, {
       data: {
@@ -44,5 +45,21 @@
         },
       },
     });
+  }
+  document.querySelectorAll("canvas[data-series-chart]").forEach((canvas) => {
+    draw(canvas, JSON.parse(canvas.dataset.seriesChart));
+  });
+  document.querySelectorAll("canvas[data-series-chart-url]").forEach((canvas) => {
+    const loading = canvas.parentElement.querySelector("[data-chart-loading]");
+    fetch(canvas.dataset.seriesChartUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+      .then((data) => {
+        if (loading) loading.remove();
+        draw(canvas, data);
+        canvas.dataset.loaded = "true";
+      })
+      .catch(() => {
+        if (loading) loading.textContent = canvas.dataset.chartFailed || loading.textContent;
+      });
   });
 })();
