@@ -29,8 +29,7 @@ import datetime as dt
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -45,8 +44,7 @@ KINDS = ("time", "covered", "unpriced", "fee")
 DIMENSIONS = ("membership", "client", "sop", "month")
 
 
-@dataclass(frozen=True)
-class CostGroup:
+class CostGroup(NamedTuple):
     """Cost of one person's work for one client, SOP and month at one rate.
 
     kind "time": approved time at an hourly rate; "covered": approved time on items paid by
