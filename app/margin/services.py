@@ -47,6 +47,7 @@ BY = ("client", "va", "sop")
 # The dimension of the cost (app.rates.costs) behind each grouping of the table.
 COST_DIMENSION = {"client": "client", "va": "membership", "sop": "sop"}
 CHART_MONTHS = 12
+NAMES_BY_ID = 1000  # above this many clients, their names are read without an id list
 TOP = 100  # rows the page shows (the totals and the CSV have them all)
 COUNTED = ("draft", "void")  # statuses that are not billed
 
@@ -377,6 +378,9 @@ def _names(by: str, keys: Iterable[int | None]) -> dict[int, str]:
     ids = [k for k in keys if k is not None]
     if not ids:
         return {}
+    if by == "client" and len(ids) > NAMES_BY_ID:
+        # thousands of clients: every name of the agency, rather than a huge IN list
+        return dict(db.session.execute(sa.select(Client.id, Client.name)).all())
     if by == "client":
         stmt = sa.select(Client.id, Client.name).where(Client.id.in_(ids))
     elif by == "va":
