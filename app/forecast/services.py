@@ -23,6 +23,7 @@ that contain it unknown (None) and the rate is listed as missing, never counted 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -101,19 +102,26 @@ def _bump(target: dict[str, int], currency: str, amount: int) -> None:
 
 
 def days_to_pay() -> dict[int, int]:
-    """Each client's average days from issue to payment over its paid invoices (rounded)."""
-    paid_day = sa.cast(sa.func.timezone(Invoice.client_time_zone, Invoice.paid_at), sa.Date)
-    rows = db.session.execute(
-        sa.select(Invoice.client_id, sa.func.avg(paid_day - Invoice.issue_date))
-        .where(
+    """Each client's average days from issue to payment over its paid invoices (rounded;
+    the payment's day in the client's zone, worked out here: the embedded database has no
+    time zones)."""
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for client, zone, paid_at, issued in db.session.execute(
+        sa.select(
+            Invoice.client_id, Invoice.client_time_zone, Invoice.paid_at, Invoice.issue_date
+        ).where(
             Invoice.kind == "invoice",
             Invoice.status == "paid",
             Invoice.paid_at.is_not(None),
             Invoice.issue_date.is_not(None),
         )
-        .group_by(Invoice.client_id)
-    ).all()
-    return {client: max(0, int(round(float(avg)))) for client, avg in rows if avg is not None}
+    ):
+        if paid_at.tzinfo is None:
+            paid_at = paid_at.replace(tzinfo=dt.UTC)
+        paid_day = paid_at.astimezone(zoneinfo.ZoneInfo(zone or "UTC")).date()
+        totals[client][0] += (paid_day - issued).days
+        totals[client][1] += 1
+    return {client: max(0, round(days / n)) for client, (days, n) in totals.items()}
 
 
 def _month_of(day: dt.date) -> dt.date:
@@ -165,14 +173,14 @@ def forecast(*, agency: Agency | None = None, today: dt.date | None = None) -> F
     # actuals: payments of the last twelve months (this one included)
     start = add_months(first, 1 - MONTHS)
     actuals = {add_months(start, i): ActualMonth(add_months(start, i)) for i in range(MONTHS)}
-    paid_month = sa.func.date_trunc("month", sa.cast(Payment.paid_on, sa.DateTime))
     signed = sa.case((Payment.kind == "refund", -Payment.amount_minor), else_=Payment.amount_minor)
-    for month, currency, amount in db.session.execute(
-        sa.select(sa.cast(paid_month, sa.Date), Invoice.currency, sa.func.sum(signed))
+    for day, currency, amount in db.session.execute(
+        sa.select(Payment.paid_on, Invoice.currency, sa.func.sum(signed))
         .join(Invoice, Invoice.id == Payment.invoice_id)
         .where(Payment.paid_on >= start, Payment.paid_on < add_months(first, 1))
-        .group_by(paid_month, Invoice.currency)
+        .group_by(Payment.paid_on, Invoice.currency)
     ):
+        month = _month_of(day)
         if month in actuals:
             _bump(actuals[month].received, currency, int(amount or 0))
     # base currency

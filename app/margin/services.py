@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -111,6 +112,27 @@ def _range_utc(start: dt.date, end: dt.date, zone: str) -> tuple[dt.datetime, dt
     return lo, hi
 
 
+class _Issued(NamedTuple):
+    id: int
+    kind: str
+    credited_invoice_id: int | None
+    client_id: int
+    currency: str
+    month: dt.date
+    in_range: bool
+    subtotal_minor: int
+
+
+def _local_month(issued_at: dt.datetime | None, issue_date: dt.date | None, zone: str) -> dt.date:
+    """The first day of the month an invoice was issued in, in the agency's zone (in Python:
+    the embedded database has no time zones)."""
+    if issued_at is not None:
+        if issued_at.tzinfo is None:
+            issued_at = issued_at.replace(tzinfo=dt.UTC)
+        return issued_at.astimezone(zoneinfo.ZoneInfo(zone)).date().replace(day=1)
+    return (issue_date or dt.date.min).replace(day=1)
+
+
 def billed_parts(
     start: dt.date, end: dt.date, zone: str
 ) -> list[tuple[int, int | None, int | None, dt.date, str, int]]:
@@ -129,24 +151,23 @@ def billed_parts(
         .where(Invoice.credited_invoice_id.is_not(None))
         .scalar_subquery()
     )
-    local = sa.func.timezone(zone, Invoice.issued_at)
-    month = sa.func.coalesce(
-        sa.cast(sa.func.date_trunc("month", local), sa.Date),
-        sa.cast(sa.func.date_trunc("month", sa.cast(Invoice.issue_date, sa.DateTime)), sa.Date),
-    )
     wanted = sa.or_(in_range, Invoice.id.in_(credited))
-    invoices = db.session.execute(
-        sa.select(
-            Invoice.id,
-            Invoice.kind,
-            Invoice.credited_invoice_id,
-            Invoice.client_id,
-            Invoice.currency,
-            month.label("month"),
-            in_range.label("in_range"),
-            Invoice.subtotal_minor,
-        ).where(counted, wanted)
-    ).all()
+    invoices = [
+        _Issued(*row[:5], _local_month(row[5], row[6], zone), *row[7:])
+        for row in db.session.execute(
+            sa.select(
+                Invoice.id,
+                Invoice.kind,
+                Invoice.credited_invoice_id,
+                Invoice.client_id,
+                Invoice.currency,
+                Invoice.issued_at,
+                Invoice.issue_date,
+                in_range.label("in_range"),
+                Invoice.subtotal_minor,
+            ).where(counted, wanted)
+        )
+    ]
     if not invoices:
         return []
     ids = sa.select(Invoice.id).where(counted, wanted).scalar_subquery()
@@ -464,17 +485,12 @@ def margin_chart(
     end = add_months(month, 1)
     zone = agency.time_zone
     lo, hi = _range_utc(first, end, zone)
-    local_month = sa.cast(
-        sa.func.date_trunc("month", sa.func.timezone(zone, Invoice.issued_at)), sa.Date
-    )
     billed = db.session.execute(
-        sa.select(local_month, Invoice.currency, sa.func.sum(Invoice.subtotal_minor))
-        .where(
+        sa.select(Invoice.issued_at, Invoice.currency, Invoice.subtotal_minor).where(
             Invoice.status.not_in(COUNTED),
             Invoice.issued_at >= lo,
             Invoice.issued_at < hi,
         )
-        .group_by(local_month, Invoice.currency)
     ).all()
     undated = db.session.execute(
         sa.select(Invoice.issue_date, Invoice.currency, Invoice.subtotal_minor).where(
@@ -485,8 +501,8 @@ def margin_chart(
         )
     ).all()
     sums: dict[tuple[dt.date, str], list[int]] = defaultdict(lambda: [0, 0])
-    for m, currency, amount in billed:
-        sums[(m, currency)][0] += int(amount or 0)
+    for issued_at, currency, amount in billed:
+        sums[(_local_month(issued_at, None, zone), currency)][0] += int(amount or 0)
     for day, currency, amount in undated:
         sums[(day.replace(day=1), currency)][0] += int(amount or 0)
     for g in cost_groups(first, end, zone, by=("month",)):
