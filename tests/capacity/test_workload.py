@@ -11,7 +11,7 @@ from app.core.tenancy import tenant
 from app.extensions import db
 from app.time.models import TimeEntry
 from tests.capacity.support import MONDAY, add_time_off
-from tests.clients.support import web
+from tests.clients.support import api, web
 from tests.factories import MembershipFactory, WorkItemFactory
 
 UTC = dt.UTC
@@ -84,3 +84,17 @@ def test_workload_statements_do_not_grow_with_people(team, count_queries):
             cells = workload([m.id for m in many], MONDAY, 8)
     assert len(small) == len(large) == 3
     assert cells[(many[0].id, MONDAY)].planned == 100
+
+
+def test_workload_api_shows_a_va_their_own_and_managers_everyone(app, team):
+    _item(team, team.va, 60 * 60, dt.datetime(2026, 3, 6, 17, tzinfo=UTC))
+    mine = api(app, team.va).get("/workload?weeks=2").json["items"]
+    assert [row["membership_id"] for row in mine] == [team.va.id]
+    assert mine[0]["weeks"][0]["over_capacity"] is True
+    assert mine[0]["weeks"][0]["planned_minutes"] == 3600
+    everyone = api(app, team.manager).get("/workload").json["items"]
+    assert len(everyone) == 4 and len(everyone[0]["weeks"]) == 8
+    one = api(app, team.manager).get(f"/workload?member_id={team.qa.id}").json["items"]
+    assert [row["membership_id"] for row in one] == [team.qa.id]
+    assert api(app, team.va).get("/workload?weeks=27").status_code == 422
+    assert api(app, team.contact).get("/workload").status_code == 403
