@@ -29,6 +29,7 @@ from app.capacity.queries import (
     get_time_off_or_404,
     member_holidays,
     profile,
+    staff_members,
     time_off_query,
     weekly_capacity,
 )
@@ -51,6 +52,8 @@ from app.capacity.schemas import (
     TimeOffPageOut,
     WorkingHoursIn,
     WorkingHoursOut,
+    WorkloadArgs,
+    WorkloadOut,
     days_schedule,
     schedule_days,
 )
@@ -64,6 +67,7 @@ from app.capacity.services import (
     save_client_hours,
     save_hours,
 )
+from app.capacity.workload import workload
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
 from app.core.clock import today_in
@@ -342,3 +346,44 @@ class ProposalResource(MethodView):
             duration=args["duration_minutes"],
         )
         return {"membership_id": va_id, "items": items}
+
+
+@blp.route("/workload")
+class WorkloadResource(MethodView):
+    @roles(*PEOPLE)
+    @blp.arguments(WorkloadArgs, location="query")
+    @blp.response(200, WorkloadOut)
+    def get(self, args: dict, agency_slug: str) -> dict:
+        """Planned minutes (open work items' remaining estimate spread up to their due
+        weeks) against capacity, per person and week (1-26 weeks from this week, Monday
+        first): everyone's for owners and managers (`member_id` to pick one), one's own
+        for everyone else."""
+        if g.actor.is_manager:
+            people = staff_members()
+            if args.get("member_id"):
+                people = [m for m in people if m.id == args["member_id"]]
+        else:
+            people = [g.actor.membership]
+        today = today_in(g.actor.agency.time_zone)
+        first = today - dt.timedelta(days=today.weekday())
+        cells = workload([m.id for m in people], first, args["weeks"])
+        weeks = [first + dt.timedelta(days=7 * w) for w in range(args["weeks"])]
+        return {
+            "items": [
+                {
+                    "membership_id": m.id,
+                    "name": m.user.name,
+                    "weeks": [
+                        {
+                            "week_start": w,
+                            "planned_minutes": cells[(m.id, w)].planned,
+                            "capacity_minutes": cells[(m.id, w)].capacity,
+                            "over_capacity": cells[(m.id, w)].over,
+                            "low_buffer": cells[(m.id, w)].low_buffer,
+                        }
+                        for w in weeks
+                    ],
+                }
+                for m in people
+            ]
+        }

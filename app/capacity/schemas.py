@@ -399,3 +399,26 @@ class MeetingProposalOut(BaseSchema):
 class MeetingProposalsOut(BaseSchema):
     membership_id = fields.Integer(allow_none=True)
     items = fields.List(fields.Nested(MeetingProposalOut))
+
+
+class WorkloadArgs(BaseSchema):
+    weeks = fields.Integer(load_default=8, validate=validate.Range(min=1, max=MAX_WEEKS))
+    member_id = Id(metadata={"description": "A membership id (owners and managers)."})
+
+
+class WorkloadCellOut(BaseSchema):
+    week_start = fields.Date()
+    planned_minutes = fields.Integer()
+    capacity_minutes = fields.Integer()
+    over_capacity = fields.Boolean()
+    low_buffer = fields.Boolean()
+
+
+class WorkloadRowOut(BaseSchema):
+    membership_id = fields.Integer()
+    name = fields.String()
+    weeks = fields.List(fields.Nested(WorkloadCellOut))
+
+
+class WorkloadOut(BaseSchema):
+    items = fields.List(fields.Nested(WorkloadRowOut))

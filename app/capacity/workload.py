@@ -3,11 +3,13 @@
 Planned minutes of a week = the remaining estimate of each open work item assigned to the
 person (estimate less the time recorded on it), spread evenly over the weeks from the first
 week shown up to the week the item is due (all in the first week when overdue; over every
-week shown when it has no due date), plus whatever the `PLANNED_BLOCKS` hooks add (time
-blocks, not built yet). Retainer commitments are not counted yet.
+week shown when it has no due date), plus retainer commitments (an active plan's included
+hours a month, as 12/52 of them a week, carried by the client's current primary VA, split
+evenly when there are several), plus whatever the `PLANNED_BLOCKS` hooks add (time blocks,
+not built yet).
 
 Flags: over capacity (planned > capacity) and under 15 % buffer (free < 15 % of capacity).
-Three statements whatever the number of people and items.
+Four statements whatever the number of people and items.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.capacity.queries import weekly_capacity
+from app.clients.models import Assignment
 from app.extensions import db
+from app.retainers.models import RetainerPlan
 from app.time.models import TimeEntry
 from app.work.models import OPEN_STATES, WorkItem
 
@@ -95,9 +99,43 @@ def planned_minutes(
         share, extra = divmod(remaining, last + 1)
         for w in range(last + 1):
             out[(member_id, starts[w])] += share + (extra if w == 0 else 0)
+    for member_id, minutes in retainer_minutes_per_week(ids, first_week_start).items():
+        for start in starts:
+            out[(member_id, start)] += minutes
     for hook in PLANNED_BLOCKS:
         for key, minutes in hook(ids, first_week_start, weeks).items():
             out[key] += minutes
+    return out
+
+
+def retainer_minutes_per_week(member_ids: list[int], today: dt.date) -> dict[int, int]:
+    """Minutes a week of the retainer hours of the clients each member is the current
+    primary VA of (a month's included hours x 12 / 52), in one statement."""
+    current = sa.and_(
+        Assignment.kind == "primary",
+        Assignment.starts_on <= today,
+        sa.or_(Assignment.ends_on.is_(None), Assignment.ends_on > today),
+    )
+    primaries = (
+        sa.select(Assignment.client_id, sa.func.count().label("n"))
+        .where(current)
+        .group_by(Assignment.client_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Assignment.membership_id, RetainerPlan.included_hours, primaries.c.n)
+        .join(RetainerPlan, RetainerPlan.client_id == Assignment.client_id)
+        .join(primaries, primaries.c.client_id == Assignment.client_id)
+        .where(
+            current,
+            Assignment.membership_id.in_(member_ids),
+            RetainerPlan.active.is_(True),
+            RetainerPlan.included_hours.is_not(None),
+        )
+    )
+    out: dict[int, int] = defaultdict(int)
+    for member_id, hours, sharing in rows:
+        out[member_id] += round(float(hours) * 60 * 12 / 52 / max(int(sharing), 1))
     return out
 
 

@@ -11,7 +11,7 @@ from app.core.tenancy import tenant
 from app.extensions import db
 from app.time.models import TimeEntry
 from tests.capacity.support import MONDAY, add_time_off
-from tests.clients.support import web
+from tests.clients.support import api, web
 from tests.factories import MembershipFactory, WorkItemFactory
 
 UTC = dt.UTC
@@ -82,5 +82,42 @@ def test_workload_statements_do_not_grow_with_people(team, count_queries):
             workload([m.id for m in few], MONDAY, 8)
         with count_queries() as large:
             cells = workload([m.id for m in many], MONDAY, 8)
-    assert len(small) == len(large) == 3
+    assert len(small) == len(large) == 4
     assert cells[(many[0].id, MONDAY)].planned == 100
+
+
+def test_workload_api_shows_a_va_their_own_and_managers_everyone(app, team):
+    _item(team, team.va, 60 * 60, dt.datetime(2026, 3, 6, 17, tzinfo=UTC))
+    mine = api(app, team.va).get("/workload?weeks=2").json["items"]
+    assert [row["membership_id"] for row in mine] == [team.va.id]
+    assert mine[0]["weeks"][0]["over_capacity"] is True
+    assert mine[0]["weeks"][0]["planned_minutes"] == 3600
+    everyone = api(app, team.manager).get("/workload").json["items"]
+    assert len(everyone) == 4 and len(everyone[0]["weeks"]) == 8
+    one = api(app, team.manager).get(f"/workload?member_id={team.qa.id}").json["items"]
+    assert [row["membership_id"] for row in one] == [team.qa.id]
+    assert api(app, team.va).get("/workload?weeks=27").status_code == 422
+    assert api(app, team.contact).get("/workload").status_code == 403
+
+
+def test_retainer_hours_are_planned_for_the_primary_va(team):
+    from app.retainers.models import RetainerPlan
+    from tests.factories import AssignmentFactory
+
+    AssignmentFactory(client=team.client, membership=team.va, starts_on=dt.date(2026, 1, 1))
+    with tenant(team.agency.id):
+        db.session.add(
+            RetainerPlan(
+                client_id=team.client.id,
+                description="Monthly support",
+                monthly_amount_minor=100000,
+                currency="USD",
+                included_hours=52,
+                active=True,
+            )
+        )
+        db.session.flush()
+        cells = workload([team.va.id, team.qa.id], MONDAY, 2)
+    assert cells[(team.va.id, MONDAY)].planned == 12 * 60  # 52 h a month = 12 h a week
+    assert cells[(team.va.id, MONDAY + dt.timedelta(days=7))].planned == 12 * 60
+    assert cells[(team.qa.id, MONDAY)].planned == 0
