@@ -115,6 +115,7 @@ def _import_route_modules() -> None:
     app.work.blueprint, app.invoices.blueprint): their routes must be on it before it is
     registered. (A plain function-level import binds the name `app`, so this takes none.)"""
     import app.boards.cockpit  # noqa: F401 - the cockpit's tiles register at import
+    import app.capacity.cockpit  # noqa: F401
     import app.capacity.views  # noqa: F401
     import app.clients.package_views  # noqa: F401
     import app.clients.views  # noqa: F401

@@ -121,3 +121,15 @@ def test_retainer_hours_are_planned_for_the_primary_va(team):
     assert cells[(team.va.id, MONDAY)].planned == 12 * 60  # 52 h a month = 12 h a week
     assert cells[(team.va.id, MONDAY + dt.timedelta(days=7))].planned == 12 * 60
     assert cells[(team.qa.id, MONDAY)].planned == 0
+
+
+def test_the_cockpit_counts_who_is_over_capacity_this_week(app, team):
+    add_time_off(team.va, MONDAY, MONDAY + dt.timedelta(days=2))  # 16 h left this week
+    _item(team, team.va, 20 * 60, dt.datetime(2026, 3, 6, 17, tzinfo=UTC))  # over
+    _item(team, team.qa, 36 * 60, dt.datetime(2026, 3, 6, 17, tzinfo=UTC))  # under 15 % free
+    html = web(app, team.owner).get(f"/{team.slug}/").get_data(as_text=True)
+    tile = html[html.index('data-testid="tile-workload"') :].split("</a>")[0]
+    assert "1 of 4" in tile and "1 more with under 15 % free" in tile
+    assert f'href="/{team.slug}/capacity/workload"' in html
+    va = web(app, team.va).get(f"/{team.slug}/").get_data(as_text=True)
+    assert 'data-testid="tile-workload"' not in va

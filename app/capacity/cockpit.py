@@ -1,0 +1,41 @@
+"""The cockpit's workload tile: people over capacity this week (planned hours of their open
+work and retainers against their working hours, time off and holidays)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import url_for
+
+from app.capacity.policy import can_decide
+from app.capacity.queries import staff_members
+from app.capacity.workload import workload
+from app.core.clock import today_in
+from app.core.cockpit import Tile, cockpit_tile
+from app.core.permissions import Actor
+from app.core.translation import gettext, ngettext
+
+
+@cockpit_tile(10)
+def workload_tile(actor: Actor) -> Tile | None:
+    if not can_decide(actor):
+        return None
+    today = today_in(actor.agency.time_zone)
+    monday = today - dt.timedelta(days=today.weekday())
+    people = staff_members()
+    cells = workload([m.id for m in people], monday, 1)
+    over = sum(1 for cell in cells.values() if cell.over)
+    tight = sum(1 for cell in cells.values() if cell.low_buffer)
+    return Tile(
+        key="workload",
+        label=gettext("Over capacity this week"),
+        value=gettext("%(over)d of %(people)d", over=over, people=len(people)),
+        detail=ngettext(
+            "%(num)d more with under 15 %% free", "%(num)d more with under 15 %% free", tight
+        )
+        if tight
+        else gettext("Everyone else has room"),
+        tone="danger" if over else ("warning" if tight else ""),
+        icon="people",
+        href=url_for("capacity.team_workload", agency_slug=actor.agency.slug),
+    )
