@@ -36,22 +36,24 @@ RESULTS = Path(__file__).resolve().parent / "results"
 # data set's newest month and day. Generating payout statements is part of the setup.
 PAGES = {
     "dashboard with the cockpit": ("agencies.dashboard", {}),
-    "workload heat map, 8 weeks": ("capacity.workload", {}),
+    "workload heat map, 8 weeks": ("capacity.team_workload", {}),
     "calendar month (owner)": ("calendar.calendar", {"view": "month", "date": "{day}"}),
-    "margin by client, a month": ("margin.margin_page", {"month": "{month}", "by": "client"}),
-    "payout statements of a period": ("payouts.statements", {}),
+    "margin by client, a month": ("margin.report", {"month": "{month}", "by": "client"}),
+    "margin chart, 12 months (fetched)": ("margin.chart", {"month": "{month}"}),
+    "payout statements of a period": ("payouts.index", {"period": "{period}"}),
 }
 
 
-def _prepare_payouts(app, newest) -> None:  # noqa: ANN001 - the Flask app
-    """Statements of the last full period, made once (the page lists them)."""
+def _prepare_payouts(app) -> str | None:  # noqa: ANN001 - the Flask app
+    """Statements of the period that ended last, made once (the page lists them); returns
+    a day of that period."""
     try:
-        from app.payouts import services
+        from app.payouts.generation import generate_due
+        from app.payouts.queries import payout_settings, period_of, previous_period
     except ImportError:
-        return
-    generate_period = getattr(services, "generate_for_day", None)
-    if generate_period is None:
-        return
+        return None
+    from app.agencies.models import Agency
+    from app.core.clock import today_in
     from app.core.tenancy import tenant
     from app.extensions import db
 
@@ -61,8 +63,12 @@ def _prepare_payouts(app, newest) -> None:  # noqa: ANN001 - the Flask app
                 sa.text("SELECT id FROM agencies WHERE slug = 'bench-large'")
             ).scalar_one()
         with tenant(agency_id):
-            generate_period(agency_id, newest)
+            generate_due(agency_id)
             db.session.commit()
+            agency = db.session.get(Agency, agency_id)
+            settings = payout_settings()
+            period = previous_period(period_of(today_in(agency.time_zone), settings), settings)
+            return period.start.isoformat()
 
 
 def bench_size(scale: float, requests: int, reuse: bool = False) -> dict:
@@ -87,7 +93,7 @@ def bench_size(scale: float, requests: int, reuse: bool = False) -> dict:
         }
     )
     newest = who["newest"]
-    _prepare_payouts(app, newest)
+    period = _prepare_payouts(app) or newest.isoformat()
     owner = app.test_client()
     resp = owner.post("/login", data={"email": info["owner_email"], "password": BENCH_PASSWORD})
     assert resp.status_code == 302, resp.status_code
@@ -102,7 +108,7 @@ def bench_size(scale: float, requests: int, reuse: bool = False) -> dict:
                 missing.append(label)
                 continue
             values = {
-                k: v.format(month=newest.strftime("%Y-%m"), day=newest.isoformat())
+                k: v.format(month=newest.strftime("%Y-%m"), day=newest.isoformat(), period=period)
                 for k, v in args.items()
             }
             pages[label] = (owner, url_for(endpoint, agency_slug=slug, **values))
