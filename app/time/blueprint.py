@@ -98,4 +98,9 @@ def time_zone_abbr(value: dt.datetime | None, zone: str) -> str:
 
 @bp.app_template_global()
 def time_activity(activity: object) -> str:
-    return activity_label(activity)  # type: ignore[arg-type]
+    # A week's rows name the same few activities: each label is translated once a request.
+    labels = g.setdefault("_time_activity_labels", {})
+    name = getattr(activity, "name", None)
+    if name not in labels:
+        labels[name] = activity_label(activity)  # type: ignore[arg-type]
+    return labels[name]

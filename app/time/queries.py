@@ -24,6 +24,7 @@ from app.extensions import db
 from app.time.models import DEFAULT_ACTIVITIES, Activity, TimeEntry
 from app.time.policy import TRACKERS
 from app.users.models import Membership, User
+from app.work.models import WorkItem
 
 
 def person_zone(membership: Membership) -> str:
@@ -210,6 +211,18 @@ def _ordered(stmt: sa.Select) -> sa.Select:
     )
 
 
+# What a week's rows show, and no more: the person is the week's (from the session's
+# identity map), the client's name and zone, the work item's title. A busy week is 150 rows.
+WEEK_ROW_OPTIONS = (
+    sa.orm.lazyload(TimeEntry.member),
+    sa.orm.joinedload(TimeEntry.client, innerjoin=True).options(
+        sa.orm.load_only(Client.id, Client.name, Client.time_zone),
+        sa.orm.lazyload(Client.service_package),
+    ),
+    sa.orm.joinedload(TimeEntry.work_item).load_only(WorkItem.id, WorkItem.title),
+)
+
+
 def week_of(actor: Actor, membership: Membership, any_day: dt.date | None = None) -> Week:
     """A member's entries of one week (from the agency's first day of the week, days in the
     person's zone), with per-day and week totals (a running timer counts up to now)."""
@@ -221,7 +234,7 @@ def week_of(actor: Actor, membership: Membership, any_day: dt.date | None = None
         TimeEntry.membership_id == membership.id,
         TimeEntry.entry_date.between(start, end),
     )
-    entries = list(db.session.scalars(_ordered(stmt)))
+    entries = list(db.session.scalars(_ordered(stmt).options(*WEEK_ROW_OPTIONS)))
     now = utcnow()
     days = [Day(start + dt.timedelta(days=i)) for i in range(7)]
     for entry in entries:
