@@ -80,8 +80,10 @@ def _statement_url(statement: PayoutStatement) -> str:
 @bp.get("/<agency_slug>/payouts")
 @roles(*MANAGING)
 def index(agency_slug: str) -> ResponseReturnValue:
-    """A period's statements with totals per state, the generate button, CSV."""
-    authorize(can_see_all_payouts(g.actor))
+    """A period's statements with totals per state, the generate button, CSV. A manager
+    who does not see costs has their own statements only: My payouts."""
+    if not can_see_all_payouts(g.actor):
+        return redirect(url_for("payouts.mine", agency_slug=agency_slug)), 303
     try:
         args = load_form(PayoutPeriodArgs(), MultiDict(request.args.items()))
     except ValidationFailed:
@@ -124,7 +126,8 @@ def generate(agency_slug: str) -> ResponseReturnValue:
 @bp.get("/<agency_slug>/payouts/period.csv")
 @roles(*MANAGING)
 def period_csv(agency_slug: str) -> ResponseReturnValue:
-    authorize(can_see_all_payouts(g.actor))
+    """Every statement of the period the actor may see (a manager who does not see costs:
+    their own reviewed and paid ones)."""
     try:
         args = load_form(PayoutPeriodArgs(), MultiDict(request.args.items()))
     except ValidationFailed:
@@ -265,7 +268,8 @@ def render_again(agency_slug: str, statement_id: int) -> ResponseReturnValue:
 def pdf(agency_slug: str, statement_id: int) -> ResponseReturnValue:
     row = get_statement_or_404(g.actor, statement_id)
     if not row.pdf_key:
-        raise NotFound(_("No PDF has been made for this statement yet."))
+        flash(_("The PDF of this statement is not ready yet."), "info")
+        return redirect(_statement_url(row)), 303
     try:
         data = storage.get(row.pdf_key, row.pdf_sha256)
     except (ValueError, OSError) as exc:
