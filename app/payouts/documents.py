@@ -55,7 +55,8 @@ def email_key(statement_id: int) -> str:
 
 
 def pdf_filename(statement: Any) -> str:
-    return f"payout-{statement.period_start.isoformat()}-{statement.currency.lower()}-{statement.id}.pdf"
+    start, currency = statement.period_start.isoformat(), statement.currency.lower()
+    return f"payout-{start}-{currency}-{statement.id}.pdf"
 
 
 def statement_context(statement: Any) -> dict[str, Any]:
@@ -70,7 +71,9 @@ def statement_context(statement: Any) -> dict[str, Any]:
     has_logo = bool(branding and branding.logo_key and branding.logo_sha256)
 
     def money(minor: int | None, currency: str | None = None) -> str:
-        return format_money(minor, currency or statement.currency, locale) if minor is not None else ""
+        return (
+            format_money(minor, currency or statement.currency, locale) if minor is not None else ""
+        )
 
     def day(value: Any) -> str:
         return format_long_date(value, locale) if value else ""
@@ -78,19 +81,20 @@ def statement_context(statement: Any) -> dict[str, Any]:
     rows = []
     for r in line_rows(statement):
         what = str(KIND_LABELS[r.kind])
-        if r.kind == "fee":
-            qty = str(r.items)
-        else:
-            qty = str(r.hours)
+        qty = str(r.items) if r.kind == "fee" else str(r.hours)
         rows.append(
             {
                 "client": r.client,
                 "sop": r.sop,
                 "what": what,
                 "carried": (
-                    gettext("carried from %(start)s – %(end)s",
-                            start=day(r.carried_from[0]), end=day(r.carried_from[1]))
-                    if r.carried_from else ""
+                    gettext(
+                        "carried from %(start)s – %(end)s",
+                        start=day(r.carried_from[0]),
+                        end=day(r.carried_from[1]),
+                    )
+                    if r.carried_from
+                    else ""
                 ),  # fmt: skip
                 "quantity": qty,
                 "rate": money(r.rate_minor, r.currency) if r.rate_minor is not None else "",
@@ -98,21 +102,33 @@ def statement_context(statement: Any) -> dict[str, Any]:
             }
         )
     adjustments = [
-        {"what": str(ADJUSTMENT_LABELS[a.kind]), "reason": a.reason, "amount": money(a.amount_minor)}
+        {
+            "what": str(ADJUSTMENT_LABELS[a.kind]),
+            "reason": a.reason,
+            "amount": money(a.amount_minor),
+        }
         for a in adjustment_rows(statement)
     ]
     return {
-        "doc": {"lang": language, "dir": doc_dir, "locale": locale,
-                "font_stack": font_stack(values["font"], doc_dir, locale)},  # fmt: skip
+        "doc": {
+            "lang": language,
+            "dir": doc_dir,
+            "locale": locale,
+            "font_stack": font_stack(values["font"], doc_dir, locale),
+        },  # fmt: skip
         "agency": {"name": agency.name if agency else ""},
         "brand": {
             "primary_color": values["primary_color"] or DEFAULTS["primary_color"],
             "accent_color": values["accent_color"] or DEFAULTS["accent_color"],
             "font": values["font"] if values["font"] in FONT_STACKS else DEFAULTS["font"],
-            "address_lines": [x.strip() for x in (values["address"] or "").splitlines() if x.strip()],
+            "address_lines": [
+                x.strip() for x in (values["address"] or "").splitlines() if x.strip()
+            ],
             "footer_text": values["footer_text"] or "",
             "has_logo": has_logo,
-            "logo_name": "logo.png" if has_logo and branding.logo_content_type == "image/png" else "logo.jpg",
+            "logo_name": "logo.png"
+            if has_logo and branding.logo_content_type == "image/png"
+            else "logo.jpg",
             "logo_key": branding.logo_key if has_logo else None,
             "logo_sha256": branding.logo_sha256 if has_logo else None,
         },
@@ -127,7 +143,9 @@ def statement_context(statement: Any) -> dict[str, Any]:
             "lines_total": money(statement.lines_minor),
             "adjustments_total": money(statement.adjustments_minor),
             "total": money(statement.total_minor),
-            "unpriced_hours": str(hours(statement.unpriced_seconds)) if statement.unpriced_seconds else "",
+            "unpriced_hours": str(hours(statement.unpriced_seconds))
+            if statement.unpriced_seconds
+            else "",
             "paid_on": day(statement.paid_on),
             "paid_method": str(METHOD_LABELS.get(statement.paid_method or "", "")),
             "paid_reference": statement.paid_reference or "",

@@ -11,8 +11,8 @@ Generating the statements of period P also looks at the generated periods before
 most a year back): the cost of those days now (`cost_groups` again, one aggregate per
 period) minus what the statements hold for them is put on P's statements as "carried from
 <period>" lines (negative for a correction that lowers a cost), except for a person and
-currency whose statement of those days is not paid yet (that draft holds them itself). A carry counts as covered as soon as it is on any
-statement, so the next generation finds no difference: nothing is paid twice; and a
+currency whose statement of those days is not paid yet (that draft holds them itself). A
+carry counts as covered as soon as it is on any statement, so the next generation finds no difference: nothing is paid twice; and a
 difference stays until some statement holds it: nothing is lost. Paid statements are
 never regenerated; drafts are regenerated whole (lines replaced, adjustments kept);
 reviewed statements keep what was reviewed (a difference found later is carried).
@@ -87,9 +87,7 @@ def update_settings(actor: Actor, data: dict) -> PayoutSettings:
         row = PayoutSettings(**SETTINGS_DEFAULTS)
         db.session.add(row)
     if data.get("period") == "fortnightly" and not data.get("fortnight_anchor"):
-        raise ValidationFailed(
-            {"fortnight_anchor": [_("Pick the day a fortnight starts on.")]}
-        )
+        raise ValidationFailed({"fortnight_anchor": [_("Pick the day a fortnight starts on.")]})
     before = snapshot(row, SETTINGS_FIELDS)
     row.period = data["period"]
     row.week_start = data.get("week_start") or "monday"
@@ -118,7 +116,9 @@ def _members(ids: Iterable[int]) -> dict[int, Membership]:
     ids = set(ids)
     if not ids:
         return {}
-    return {m.id: m for m in db.session.scalars(sa.select(Membership).where(Membership.id.in_(ids)))}
+    return {
+        m.id: m for m in db.session.scalars(sa.select(Membership).where(Membership.id.in_(ids)))
+    }
 
 
 def _lock_agency(agency_id: int) -> None:
@@ -435,8 +435,8 @@ def accept_unpriced(actor: Actor, statement: PayoutStatement) -> PayoutStatement
     statement.unpriced_accepted_at = utcnow()
     statement.unpriced_accepted_by_id = actor.user_id
     db.session.flush()
-    record(actor, "payout.unpriced_accepted", statement,
-           summary=_summary(statement, f"{statement.unpriced_seconds}s unpriced accepted"))  # fmt: skip
+    what = f"{statement.unpriced_seconds}s unpriced accepted"
+    record(actor, "payout.unpriced_accepted", statement, summary=_summary(statement, what))
     return statement
 
 

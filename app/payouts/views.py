@@ -24,6 +24,7 @@ from app.core.money import input_value
 from app.core.permissions import authorize, roles
 from app.core.schemas import load_form
 from app.core.translation import gettext as _
+from app.core.translation import ngettext
 from app.core.uow import commit
 from app.extensions import db
 from app.payouts.blueprint import WEEK_START_LABELS, bp
@@ -48,7 +49,13 @@ from app.payouts.queries import (
     totals_by_state,
     visible_statements,
 )
-from app.payouts.schemas import PayoutAdjustmentIn, PayoutGenerateIn, PayoutPaidIn, PayoutPeriodArgs, PayoutSettingsIn
+from app.payouts.schemas import (
+    PayoutAdjustmentIn,
+    PayoutGenerateIn,
+    PayoutPaidIn,
+    PayoutPeriodArgs,
+    PayoutSettingsIn,
+)
 from app.payouts.services import (
     accept_unpriced,
     add_adjustment,
@@ -119,7 +126,14 @@ def generate(agency_slug: str) -> ResponseReturnValue:
     period = period_of(data["period"])
     made = generate_period(g.actor, period)
     commit()
-    flash(_("%(count)s statements made or refreshed.", count=len(made)), "success")
+    flash(
+        ngettext(
+            "%(num)d statement made or refreshed.",
+            "%(num)d statements made or refreshed.",
+            len(made),
+        ),
+        "success",
+    )
     return redirect(url_for("payouts.index", agency_slug=agency_slug, period=period.start))
 
 
@@ -236,7 +250,9 @@ def paid(agency_slug: str, statement_id: int) -> ResponseReturnValue:
     form = _form()
     data = form.to_dict()
     if "amount_paid" in data:  # the page's field name (the API's is `amount`)
-        form = MultiDict([("amount" if k == "amount_paid" else k, v) for k, v in form.items(multi=True)])
+        form = MultiDict(
+            [("amount" if k == "amount_paid" else k, v) for k, v in form.items(multi=True)]
+        )
     try:
         mark_paid(g.actor, row, load_form(PayoutPaidIn(), form))
         commit()

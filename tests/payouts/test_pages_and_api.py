@@ -14,7 +14,7 @@ from app.extensions import db
 from app.payouts.services import review_statement
 from tests.clients.support import api, web
 from tests.factories import ClientFactory, MembershipFactory
-from tests.payouts.support import MAR, actor_of, cost_rate, entry, generate, pay, statements
+from tests.payouts.support import MAR, actor_of, cost_rate, entry, generate, statements
 from tests.time.support import make_time_team
 
 
