@@ -12,8 +12,8 @@ most a year back): the cost of those days now (`cost_groups` again, one aggregat
 period) minus what the statements hold for them is put on P's statements as "carried from
 <period>" lines (negative for a correction that lowers a cost), except for a person and
 currency whose statement of those days is not paid yet (that draft holds them itself). A
-carry counts as covered as soon as it is on any statement, so the next generation finds no difference: nothing is paid twice; and a
-difference stays until some statement holds it: nothing is lost. Paid statements are
+carry counts as covered as soon as it is on any statement, so the next generation finds no
+difference: nothing is paid twice; and a difference stays until some statement holds it: nothing is lost. Paid statements are
 never regenerated; drafts are regenerated whole (lines replaced, adjustments kept);
 reviewed statements keep what was reviewed (a difference found later is carried).
 
