@@ -1,7 +1,7 @@
 """The payout statement PDF and its email: the job `render_statement` runs on the pdf
 queue, renders with the shared renderer (`app.core.pdf.render_pdf`, the invoice's bundled
 CSS, the agency's branding and fonts from `app.documents.rendering`), stores the bytes
-(`agency/<a>/payout/<id>/<sha>.pdf`) and, for a paid statement, queues one email to the
+(`agency/<a>/payout/<id>/<sha256 prefix>.pdf`) and, for a paid statement, queues one email to the
 person in their language with the PDF attached (key `payout:<id>:paid`, unique in the
 outbox: a second run sends nothing). Rendering is deterministic, so a re-run stores the
 same file again.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 from typing import Any
 
 import sqlalchemy as sa
@@ -187,9 +188,10 @@ def render_statement(agency_id: int, statement_id: int, email: bool = False) -> 
     statement = statement_with_details(statement_id)
     context = statement_context(statement)
     data = render_statement_pdf(context)
-    stored = storage.put(
-        storage.make_key("agency", agency_id, "payout", statement.id, "statement.pdf"), data
-    )
+    # One file per content: a PDF an email already points to is never overwritten.
+    digest = hashlib.sha256(data).hexdigest()
+    key = storage.make_key("agency", agency_id, "payout", statement.id, f"{digest[:32]}.pdf")
+    stored = storage.put(key, data)
     statement.pdf_key, statement.pdf_sha256 = stored.key, stored.sha256
     result: dict[str, Any] = {"statement_id": statement_id, "sha256": stored.sha256, "emails": 0}
     if email and statement.state == "paid" and statement.member.user.email:
