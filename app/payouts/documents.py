@@ -20,7 +20,7 @@ from flask_babel import force_locale
 
 from app.agencies.models import Agency
 from app.core import storage
-from app.core.formatting import format_long_date
+from app.core.formatting import format_long_date, format_number
 from app.core.i18n import language_of, speaking_locale
 from app.core.mail import Attachment, OutboundEmail, queue_email
 from app.core.money import format_money
@@ -82,7 +82,11 @@ def statement_context(statement: Any) -> dict[str, Any]:
     rows = []
     for r in line_rows(statement):
         what = str(KIND_LABELS[r.kind])
-        qty = str(r.items) if r.kind == "fee" else str(r.hours)
+        qty = (
+            format_number(r.items, locale)
+            if r.kind == "fee"
+            else format_number(r.hours, locale, pattern="#,##0.00")
+        )
         rows.append(
             {
                 "client": r.client,
@@ -144,7 +148,9 @@ def statement_context(statement: Any) -> dict[str, Any]:
             "lines_total": money(statement.lines_minor),
             "adjustments_total": money(statement.adjustments_minor),
             "total": money(statement.total_minor),
-            "unpriced_hours": str(hours(statement.unpriced_seconds))
+            "unpriced_hours": format_number(
+                hours(statement.unpriced_seconds), locale, pattern="#,##0.00"
+            )
             if statement.unpriced_seconds
             else "",
             "paid_on": day(statement.paid_on),
