@@ -84,6 +84,7 @@ ID_PARAMS: dict[str, str] = {
     "time_off_id": "time_off_id",
     "slot_id": "meeting_slot_id",
     "fx_rate_id": "fx_rate_id",
+    "statement_id": "payout_statement_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -148,6 +149,7 @@ class World:
     timesheet_id: int
     time_off_id: int
     meeting_slot_id: int
+    payout_statement_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
     calendar_feed_token: str = ""  # the owner's secret iCalendar feed token (raw)
 
@@ -264,6 +266,7 @@ def build_agency(label: str) -> World:
         time_ids.update(_walker_rates(agency.id, client.id, members))
         time_ids["timesheet_id"] = _walker_timesheet(agency.id, members)
         time_ids.update(_walker_capacity(agency.id, client.id, members))
+        time_ids["payout_statement_id"] = _walker_payout_statement(agency.id, client.id, members)
     money = _walker_invoices(agency.id, client.id, owner.user_id, label)
     money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
     money.update(_walker_pdfs(agency.id, money["invoice_id"], owner.id, label))
@@ -406,6 +409,45 @@ def _walker_capacity(agency_id: int, client_id: int, members: dict) -> dict:
     db.session.add_all([off, slot])
     db.session.flush()
     return {"time_off_id": off.id, "meeting_slot_id": slot.id}
+def _walker_payout_statement(agency_id: int, client_id: int, members: dict) -> int:
+    """The VA's reviewed payout statement of two months ago (one hour at 15.00 USD), so the
+    VA reads it and owners handle it; not paid, so it can still be changed."""
+    from app.payouts.models import PayoutLine, PayoutStatement
+
+    start = (utcnow().date().replace(day=1) - dt.timedelta(days=40)).replace(day=1)
+    end = (start + dt.timedelta(days=32)).replace(day=1)
+    statement = PayoutStatement(
+        agency_id=agency_id,
+        membership_id=members["va"].id,
+        period_start=start,
+        period_end=end,
+        currency="USD",
+        state="reviewed",
+        lines_minor=1500,
+        adjustments_minor=0,
+        total_minor=1500,
+        unpriced_seconds=0,
+        reviewed_at=utcnow(),
+    )
+    statement.lines.append(
+        PayoutLine(
+            agency_id=agency_id,
+            membership_id=members["va"].id,
+            source_start=start,
+            source_end=end,
+            client_id=client_id,
+            month=start,
+            kind="time",
+            rate_minor=1500,
+            currency="USD",
+            seconds=3600,
+            items=0,
+            amount_minor=1500,
+        )
+    )
+    db.session.add(statement)
+    db.session.flush()
+    return statement.id
 
 
 def _walker_rates(agency_id: int, client_id: int, members: dict) -> dict:

@@ -123,6 +123,17 @@ GET_CASES = [
 ]
 
 
+# Routes a declared role reaches only when an agency setting allows it, off in the walker
+# world: a manager sees other people's payout statements only with `managers_see_costs`
+# (otherwise 404, as for any statement they may not see).
+SETTING_GATED = {
+    ("manager", "/<agency_slug>/payouts/<int:statement_id>"),
+    ("manager", "/<agency_slug>/payouts/<int:statement_id>/csv"),
+    ("manager", "/<agency_slug>/payouts/<int:statement_id>/pdf"),
+    ("manager", "/api/v1/<agency_slug>/payouts/<int:statement_id>"),
+}
+
+
 @pytest.mark.parametrize("rule_str", GET_CASES)
 def test_every_role_gets_what_the_declaration_says(app, rule_str):
     rule = _rule(app, rule_str)
@@ -139,7 +150,8 @@ def test_every_role_gets_what_the_declaration_says(app, rule_str):
     for role in ROLES:
         headers = bearer(world.token(role)) if is_api(rule) else {}
         resp = clients[role].get(url, headers=headers)
-        if role in allowed and not _is_ok(resp):
+        gated = (role, rule_str) in SETTING_GATED and resp.status_code == 404
+        if role in allowed and not _is_ok(resp) and not gated:
             failures.append(f"{role} (declared): GET {url} -> {_describe(resp)}")
         elif role not in allowed and resp.status_code != 403:
             failures.append(f"{role} (not declared): GET {url} -> {_describe(resp)}")
@@ -422,6 +434,47 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/api/v1/{slug}/calendar/feed", dict(owner=OK, manager=OK, va=OK, qa=OK, client=403)),
     ("POST", "/api/v1/{slug}/calendar/feed", dict(client=403)),
     ("DELETE", "/api/v1/{slug}/calendar/feed", dict(client=403)),
+    # payouts: owners handle every statement (managers only when the agency lets them see
+    # costs, off in the walker agency); a VA reads their own reviewed statements
+    ("GET", "/{slug}/payouts", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
+    (
+        "GET",
+        "/{slug}/payouts/settings",
+        dict(owner=OK, manager=403, va=403, qa=403, client=403),
+    ),
+    ("GET", "/{slug}/my/payouts", dict(owner=OK, manager=OK, va=OK, qa=403, client=403)),
+    (
+        "GET",
+        "/{slug}/payouts/{statement_id}",
+        dict(owner=OK, manager=404, va=OK, qa=403, client=403),
+    ),
+    (
+        "GET",
+        "/{slug}/payouts/{statement_id}/csv",
+        dict(owner=OK, manager=404, va=OK, qa=403, client=403),
+    ),
+    ("POST", "/{slug}/payouts/generate", dict(manager=403, va=403, qa=403, client=403)),
+    (
+        "POST",
+        "/{slug}/payouts/{statement_id}/paid",
+        dict(manager=403, va=403, qa=403, client=403),
+    ),
+    ("GET", "/api/v1/{slug}/payouts", dict(owner=OK, manager=OK, va=OK, qa=403, client=403)),
+    (
+        "GET",
+        "/api/v1/{slug}/payouts/{statement_id}",
+        dict(owner=OK, manager=404, va=OK, qa=403, client=403),
+    ),
+    (
+        "POST",
+        "/api/v1/{slug}/payouts/{statement_id}/adjustments",
+        dict(manager=404, va=403, qa=403, client=403),
+    ),
+    (
+        "POST",
+        "/api/v1/{slug}/payouts/{statement_id}/paid",
+        dict(manager=403, va=403, qa=403, client=403),
+    ),
     ("PATCH", "/api/v1/{slug}/clients/{client_id}", dict(va=403, qa=403, client=403)),
     ("POST", "/api/v1/{slug}/clients", dict(va=403, qa=403, client=403)),
     ("POST", "/api/v1/{slug}/invitations", dict(va=403, qa=403, client=403)),
@@ -445,6 +498,7 @@ def _table_url(template: str, world) -> str:
         timesheet_id=world.timesheet_id,
         time_off_id=world.time_off_id,
         slot_id=world.meeting_slot_id,
+        statement_id=world.payout_statement_id,
     )
 
 
@@ -512,6 +566,7 @@ def test_the_intent_table_names_existing_routes(app):
             "time_off_id",
             "slot_id",
             "membership_id",
+            "statement_id",
         ):
             rule = rule.replace("{" + name + "}", f"<{name}>")
         rule = rule.replace("{other_client_id}", "<client_id>")

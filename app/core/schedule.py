@@ -55,7 +55,7 @@ PERIODIC: list[Periodic] = [
     ),
     # Payout statements of the period that just ended (agency zone), once per agency and
     # period: idempotent by the unique key per person, period and currency.
-    Periodic("payout_statements", dt.timedelta(hours=1), "app.payouts.services.sweep_payouts"),
+    Periodic("payout_statements", dt.timedelta(hours=1), "app.payouts.generation.sweep_payouts"),
 ]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from app.core.money import page_money
+from app.core.translation import lazy_gettext
 from app.payouts.presenting import (
     ADJUSTMENT_LABELS,
     KIND_LABELS,
@@ -13,8 +15,6 @@ from app.payouts.presenting import (
     STATE_BADGES,
     STATE_LABELS,
 )
-from app.core.money import page_money
-from app.core.translation import lazy_gettext
 
 bp = Blueprint("payouts", __name__, template_folder="templates")
 

@@ -5,7 +5,6 @@ in the statement's currency (exact: from the minor units)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from collections.abc import Iterator
 
@@ -48,7 +47,7 @@ def _rows(statement_ids: sa.Select) -> Iterator[list]:
     for s, person, ln, client, sop in db.session.execute(lines):
         carried = "" if ln.source_start == s.period_start else ln.source_start.isoformat()
         yield [
-            s.id, safe_cell(person), s.period_start.isoformat(), (s.period_end - dt.timedelta(days=1)).isoformat(),
+            s.id, safe_cell(person), s.period_start.isoformat(), s.last_day.isoformat(),
             s.currency, s.state, ln.kind, safe_cell(client or ""), safe_cell(sop or ""),
             carried, str(hours(ln.seconds)) if ln.kind != "fee" else "", ln.items or "",
             _money(ln.rate_minor, ln.currency), _money(ln.amount_minor, s.currency), "",
@@ -64,7 +63,7 @@ def _rows(statement_ids: sa.Select) -> Iterator[list]:
     )
     for s, person, a in db.session.execute(adjustments):
         yield [
-            s.id, safe_cell(person), s.period_start.isoformat(), (s.period_end - dt.timedelta(days=1)).isoformat(),
+            s.id, safe_cell(person), s.period_start.isoformat(), s.last_day.isoformat(),
             s.currency, s.state, a.kind, "", "", "", "", "", "",
             _money(a.signed_minor, s.currency), safe_cell(a.reason),
         ]  # fmt: skip

@@ -1,7 +1,7 @@
 """The payout statement PDF and its email: the job `render_statement` runs on the pdf
 queue, renders with the shared renderer (`app.core.pdf.render_pdf`, the invoice's bundled
 CSS, the agency's branding and fonts from `app.documents.rendering`), stores the bytes
-(`agency/<a>/payout/<id>/<sha>.pdf`) and, for a paid statement, queues one email to the
+(`agency/<a>/payout/<id>/<sha256 prefix>.pdf`) and, for a paid statement, queues one email to the
 person in their language with the PDF attached (key `payout:<id>:paid`, unique in the
 outbox: a second run sends nothing). Rendering is deterministic, so a re-run stores the
 same file again.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ from flask_babel import force_locale
 
 from app.agencies.models import Agency
 from app.core import storage
-from app.core.formatting import format_long_date
+from app.core.formatting import format_long_date, format_number
 from app.core.i18n import language_of, speaking_locale
 from app.core.mail import Attachment, OutboundEmail, queue_email
 from app.core.money import format_money
@@ -55,7 +56,8 @@ def email_key(statement_id: int) -> str:
 
 
 def pdf_filename(statement: Any) -> str:
-    return f"payout-{statement.period_start.isoformat()}-{statement.currency.lower()}-{statement.id}.pdf"
+    start, currency = statement.period_start.isoformat(), statement.currency.lower()
+    return f"payout-{start}-{currency}-{statement.id}.pdf"
 
 
 def statement_context(statement: Any) -> dict[str, Any]:
@@ -70,7 +72,9 @@ def statement_context(statement: Any) -> dict[str, Any]:
     has_logo = bool(branding and branding.logo_key and branding.logo_sha256)
 
     def money(minor: int | None, currency: str | None = None) -> str:
-        return format_money(minor, currency or statement.currency, locale) if minor is not None else ""
+        return (
+            format_money(minor, currency or statement.currency, locale) if minor is not None else ""
+        )
 
     def day(value: Any) -> str:
         return format_long_date(value, locale) if value else ""
@@ -78,19 +82,24 @@ def statement_context(statement: Any) -> dict[str, Any]:
     rows = []
     for r in line_rows(statement):
         what = str(KIND_LABELS[r.kind])
-        if r.kind == "fee":
-            qty = str(r.items)
-        else:
-            qty = str(r.hours)
+        qty = (
+            format_number(r.items, locale)
+            if r.kind == "fee"
+            else format_number(r.hours, locale, pattern="#,##0.00")
+        )
         rows.append(
             {
                 "client": r.client,
                 "sop": r.sop,
                 "what": what,
                 "carried": (
-                    gettext("carried from %(start)s – %(end)s",
-                            start=day(r.carried_from[0]), end=day(r.carried_from[1]))
-                    if r.carried_from else ""
+                    gettext(
+                        "carried from %(start)s – %(end)s",
+                        start=day(r.carried_from[0]),
+                        end=day(r.carried_from[1]),
+                    )
+                    if r.carried_from
+                    else ""
                 ),  # fmt: skip
                 "quantity": qty,
                 "rate": money(r.rate_minor, r.currency) if r.rate_minor is not None else "",
@@ -98,21 +107,33 @@ def statement_context(statement: Any) -> dict[str, Any]:
             }
         )
     adjustments = [
-        {"what": str(ADJUSTMENT_LABELS[a.kind]), "reason": a.reason, "amount": money(a.amount_minor)}
+        {
+            "what": str(ADJUSTMENT_LABELS[a.kind]),
+            "reason": a.reason,
+            "amount": money(a.amount_minor),
+        }
         for a in adjustment_rows(statement)
     ]
     return {
-        "doc": {"lang": language, "dir": doc_dir, "locale": locale,
-                "font_stack": font_stack(values["font"], doc_dir, locale)},  # fmt: skip
+        "doc": {
+            "lang": language,
+            "dir": doc_dir,
+            "locale": locale,
+            "font_stack": font_stack(values["font"], doc_dir, locale),
+        },  # fmt: skip
         "agency": {"name": agency.name if agency else ""},
         "brand": {
             "primary_color": values["primary_color"] or DEFAULTS["primary_color"],
             "accent_color": values["accent_color"] or DEFAULTS["accent_color"],
             "font": values["font"] if values["font"] in FONT_STACKS else DEFAULTS["font"],
-            "address_lines": [x.strip() for x in (values["address"] or "").splitlines() if x.strip()],
+            "address_lines": [
+                x.strip() for x in (values["address"] or "").splitlines() if x.strip()
+            ],
             "footer_text": values["footer_text"] or "",
             "has_logo": has_logo,
-            "logo_name": "logo.png" if has_logo and branding.logo_content_type == "image/png" else "logo.jpg",
+            "logo_name": "logo.png"
+            if has_logo and branding.logo_content_type == "image/png"
+            else "logo.jpg",
             "logo_key": branding.logo_key if has_logo else None,
             "logo_sha256": branding.logo_sha256 if has_logo else None,
         },
@@ -127,7 +148,11 @@ def statement_context(statement: Any) -> dict[str, Any]:
             "lines_total": money(statement.lines_minor),
             "adjustments_total": money(statement.adjustments_minor),
             "total": money(statement.total_minor),
-            "unpriced_hours": str(hours(statement.unpriced_seconds)) if statement.unpriced_seconds else "",
+            "unpriced_hours": format_number(
+                hours(statement.unpriced_seconds), locale, pattern="#,##0.00"
+            )
+            if statement.unpriced_seconds
+            else "",
             "paid_on": day(statement.paid_on),
             "paid_method": str(METHOD_LABELS.get(statement.paid_method or "", "")),
             "paid_reference": statement.paid_reference or "",
@@ -169,9 +194,10 @@ def render_statement(agency_id: int, statement_id: int, email: bool = False) -> 
     statement = statement_with_details(statement_id)
     context = statement_context(statement)
     data = render_statement_pdf(context)
-    stored = storage.put(
-        storage.make_key("agency", agency_id, "payout", statement.id, "statement.pdf"), data
-    )
+    # One file per content: a PDF an email already points to is never overwritten.
+    digest = hashlib.sha256(data).hexdigest()
+    key = storage.make_key("agency", agency_id, "payout", statement.id, f"{digest[:32]}.pdf")
+    stored = storage.put(key, data)
     statement.pdf_key, statement.pdf_sha256 = stored.key, stored.sha256
     result: dict[str, Any] = {"statement_id": statement_id, "sha256": stored.sha256, "emails": 0}
     if email and statement.state == "paid" and statement.member.user.email:

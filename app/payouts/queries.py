@@ -160,7 +160,11 @@ def line_names(lines: list[PayoutLine]) -> tuple[dict[int, str], dict[int, str]]
     client_ids = {ln.client_id for ln in lines if ln.client_id}
     sop_ids = {ln.sop_id for ln in lines if ln.sop_id}
     clients = (
-        dict(db.session.execute(sa.select(Client.id, Client.name).where(Client.id.in_(client_ids))).all())
+        dict(
+            db.session.execute(
+                sa.select(Client.id, Client.name).where(Client.id.in_(client_ids))
+            ).all()
+        )
         if client_ids
         else {}
     )

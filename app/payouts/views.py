@@ -24,6 +24,7 @@ from app.core.money import input_value
 from app.core.permissions import authorize, roles
 from app.core.schemas import load_form
 from app.core.translation import gettext as _
+from app.core.translation import ngettext
 from app.core.uow import commit
 from app.extensions import db
 from app.payouts.blueprint import WEEK_START_LABELS, bp
@@ -48,7 +49,13 @@ from app.payouts.queries import (
     totals_by_state,
     visible_statements,
 )
-from app.payouts.schemas import PayoutAdjustmentIn, PayoutGenerateIn, PayoutPaidIn, PayoutPeriodArgs, PayoutSettingsIn
+from app.payouts.schemas import (
+    PayoutAdjustmentIn,
+    PayoutGenerateIn,
+    PayoutPaidIn,
+    PayoutPeriodArgs,
+    PayoutSettingsIn,
+)
 from app.payouts.services import (
     accept_unpriced,
     add_adjustment,
@@ -80,8 +87,10 @@ def _statement_url(statement: PayoutStatement) -> str:
 @bp.get("/<agency_slug>/payouts")
 @roles(*MANAGING)
 def index(agency_slug: str) -> ResponseReturnValue:
-    """A period's statements with totals per state, the generate button, CSV."""
-    authorize(can_see_all_payouts(g.actor))
+    """A period's statements with totals per state, the generate button, CSV. A manager
+    who does not see costs has their own statements only: My payouts."""
+    if not can_see_all_payouts(g.actor):
+        return redirect(url_for("payouts.mine", agency_slug=agency_slug)), 303
     try:
         args = load_form(PayoutPeriodArgs(), MultiDict(request.args.items()))
     except ValidationFailed:
@@ -117,14 +126,22 @@ def generate(agency_slug: str) -> ResponseReturnValue:
     period = period_of(data["period"])
     made = generate_period(g.actor, period)
     commit()
-    flash(_("%(count)s statements made or refreshed.", count=len(made)), "success")
+    flash(
+        ngettext(
+            "%(num)d statement made or refreshed.",
+            "%(num)d statements made or refreshed.",
+            len(made),
+        ),
+        "success",
+    )
     return redirect(url_for("payouts.index", agency_slug=agency_slug, period=period.start))
 
 
 @bp.get("/<agency_slug>/payouts/period.csv")
 @roles(*MANAGING)
 def period_csv(agency_slug: str) -> ResponseReturnValue:
-    authorize(can_see_all_payouts(g.actor))
+    """Every statement of the period the actor may see (a manager who does not see costs:
+    their own reviewed and paid ones)."""
     try:
         args = load_form(PayoutPeriodArgs(), MultiDict(request.args.items()))
     except ValidationFailed:
@@ -233,7 +250,9 @@ def paid(agency_slug: str, statement_id: int) -> ResponseReturnValue:
     form = _form()
     data = form.to_dict()
     if "amount_paid" in data:  # the page's field name (the API's is `amount`)
-        form = MultiDict([("amount" if k == "amount_paid" else k, v) for k, v in form.items(multi=True)])
+        form = MultiDict(
+            [("amount" if k == "amount_paid" else k, v) for k, v in form.items(multi=True)]
+        )
     try:
         mark_paid(g.actor, row, load_form(PayoutPaidIn(), form))
         commit()
@@ -265,7 +284,8 @@ def render_again(agency_slug: str, statement_id: int) -> ResponseReturnValue:
 def pdf(agency_slug: str, statement_id: int) -> ResponseReturnValue:
     row = get_statement_or_404(g.actor, statement_id)
     if not row.pdf_key:
-        raise NotFound(_("No PDF has been made for this statement yet."))
+        flash(_("The PDF of this statement is not ready yet."), "info")
+        return redirect(_statement_url(row)), 303
     try:
         data = storage.get(row.pdf_key, row.pdf_sha256)
     except (ValueError, OSError) as exc:

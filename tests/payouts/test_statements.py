@@ -192,3 +192,17 @@ def test_someone_paid_in_february_with_no_time_in_march_gets_a_statement_of_the_
     entry(a, va, tt.client_id, day=dt.date(2026, 2, 11), seconds=3600)
     made = generate_period(actor_of(tt.owner), MAR)
     assert [(s.period_start, s.total_minor) for s in made] == [(MAR.start, 1000)]
+
+
+def test_the_pdf_html_is_in_the_persons_language_with_their_digits(app, in_agency):
+    from app.payouts.documents import render_statement_html, statement_context
+    from app.payouts.queries import statement_with_details
+
+    tt = in_agency
+    tt.va.user.locale = "ar_EG"
+    cost_rate(tt.agency.id, tt.va.id, 1000)
+    entry(tt.agency.id, tt.va.id, tt.client_id, day=dt.date(2026, 3, 2), seconds=5400)
+    (s,) = generate(tt, MAR)
+    html = render_statement_html(statement_context(statement_with_details(s.id)))
+    assert 'dir="rtl"' in html and "كشف الدفع" in html
+    assert "١٫٥٠" in html  # 1.50 hours in Eastern Arabic digits
