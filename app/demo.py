@@ -24,6 +24,7 @@ from app.core.security import hash_password
 from app.core.tenancy import tenant
 from app.core.uow import commit
 from app.demo_billing import seed_demo_billing, settle_demo_billing
+from app.demo_cockpit import seed_demo_cockpit
 from app.demo_rates import seed_demo_rates
 from app.demo_time import seed_demo_time
 from app.demo_timesheets import seed_demo_timesheets
@@ -257,6 +258,7 @@ def seed_demo_agency(force: bool = False) -> bool:
         with _history_jobs():
             commit()  # and run its jobs: emails, the invoices' PDFs (then marked sent)
         settle_demo_billing(agency, billing)
+        seed_demo_cockpit(agency, clients, vas, members["amira@northwind.example"])
         with _history_jobs():
             commit()  # the reminder emails
         invoices = db.session.scalar(sa.select(sa.func.count(Invoice.id)))

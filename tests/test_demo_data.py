@@ -22,6 +22,7 @@ from app.documents.models import InvoiceDocument
 from app.extensions import db
 from app.invoices.models import Invoice
 from app.payments.models import Payment
+from app.payouts.models import PayoutStatement
 from app.reminders.models import ReminderSend
 from app.retainers.hours import agency_month, bank_for
 from app.retainers.models import RetainerPlan
@@ -303,3 +304,16 @@ def test_the_demo_has_an_approved_and_a_submitted_week(app, demo):
     assert queue.count('data-testid="timesheet-row"') == 1
     dashboard = page(app, demo, OWNER, "/")
     assert "Mateo" in dashboard.split('data-testid="late-timesheets"')[1].split("</ul>")[0]
+
+
+def test_the_cockpit_has_a_va_over_capacity_a_losing_client_and_payouts(app, demo):
+    html = page(app, demo, OWNER, "/")
+    for key in ("workload", "deadlines", "quality", "receivables", "margin", "payouts", "forecast"):
+        assert f'data-testid="tile-{key}"' in html, key
+    workload = html[html.index('data-testid="tile-workload"') :].split("</a>")[0]
+    assert "1 of " in workload or "2 of " in workload
+    margin = html[html.index('data-testid="tile-margin"') :].split("</a>")[0]
+    assert "losing money" in margin
+    with tenant(demo.id):
+        states = sorted(db.session.scalars(sa.select(PayoutStatement.state)).all())
+    assert "paid" in states and any(s != "paid" for s in states), states
