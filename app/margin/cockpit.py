@@ -12,7 +12,7 @@ from app.core.money import page_money
 from app.core.permissions import Actor
 from app.core.translation import gettext, ngettext
 from app.margin.policy import can_see_margin
-from app.margin.services import month_margin
+from app.margin.summary import month_margin
 
 
 @cockpit_tile(50)

@@ -372,21 +372,6 @@ class MarginReport:
         return sum(1 for r in self.rows if r.losing)
 
 
-@dataclass(frozen=True)
-class MarginSummary:
-    """The month in one line, for the owner's cockpit tile."""
-
-    month: dt.date
-    base_currency: str
-    billed_base: int | None
-    cost_base: int | None
-    margin_base: int | None
-    margin_percent: Decimal | None
-    losing_clients: int
-    unpriced_seconds: int
-    missing: tuple[MissingRate, ...]
-
-
 def _group_key(by: str, k: AtomKey) -> int | None:
     if by == "client":
         return k[0]
@@ -455,6 +440,8 @@ def margin_report(
         key = _group_key(by, k)
         rows.setdefault(key, MarginRow(key)).take(k, atom)
         total.take(k, atom)
+    from app.margin.summary import margin_chart  # the chart's module builds on this one
+
     chart = margin_chart(month, chart_months, agency=agency) if chart_months > 1 else []
     names = _names(by, rows)
     for key, row in rows.items():
@@ -472,90 +459,14 @@ def margin_report(
     )
 
 
-def margin_chart(
-    month: dt.date, months: int = CHART_MONTHS, *, agency: Agency | None = None
-) -> list[MonthPoint]:
-    """Billed, cost and margin of the agency per month in base currency, the last `months`
-    ending with `month`: billed summed per month and currency (no attribution needed), cost
-    grouped by month alone, each converted at its month's last day. Far cheaper than the
-    table's atoms, it may differ from a month's table total by the rounding of the table's
-    finer conversions (under a minor unit per client, person or SOP)."""
-    agency = _agency(agency)
-    first = add_months(month, 1 - months)
-    end = add_months(month, 1)
-    zone = agency.time_zone
-    lo, hi = _range_utc(first, end, zone)
-    billed = db.session.execute(
-        sa.select(Invoice.issued_at, Invoice.currency, Invoice.subtotal_minor).where(
-            Invoice.status.not_in(COUNTED),
-            Invoice.issued_at >= lo,
-            Invoice.issued_at < hi,
-        )
-    ).all()
-    undated = db.session.execute(
-        sa.select(Invoice.issue_date, Invoice.currency, Invoice.subtotal_minor).where(
-            Invoice.status.not_in(COUNTED),
-            Invoice.issued_at.is_(None),
-            Invoice.issue_date >= first,
-            Invoice.issue_date < end,
-        )
-    ).all()
-    sums: dict[tuple[dt.date, str], list[int]] = defaultdict(lambda: [0, 0])
-    for issued_at, currency, amount in billed:
-        sums[(_local_month(issued_at, None, zone), currency)][0] += int(amount or 0)
-    for day, currency, amount in undated:
-        sums[(day.replace(day=1), currency)][0] += int(amount or 0)
-    for g in cost_groups(first, end, zone, by=("month",)):
-        if g.currency and g.amount_minor:
-            sums[(g.month, g.currency)][1] += g.amount_minor
-    conv = converter(
-        {c for _m, c in sums}, {month_end(m) for m, _c in sums}, base_currency=agency.base_currency
-    )
-    points = {add_months(first, i): MonthPoint(add_months(first, i), 0, 0) for i in range(months)}
-    for (m, currency), (billed_minor, cost_minor) in sums.items():
-        point = points.get(m)
-        if point is None:
-            continue
-        day = month_end(m)
-        if billed_minor:
-            point.billed_base = _add(point.billed_base, conv.to_base(billed_minor, currency, day))
-        if cost_minor:
-            point.cost_base = _add(point.cost_base, conv.to_base(cost_minor, currency, day))
-    return list(points.values())
-
-
-def month_margin(month: dt.date | str, *, agency: Agency | None = None) -> MarginSummary:
-    """The month's totals in base currency and how many clients lose money (the cockpit's
-    tile); `month` a date (its month) or "YYYY-MM"."""
-    if isinstance(month, str):
-        month = parse_month(month)
-    month = month.replace(day=1)
-    report = margin_report(month, "client", agency=agency, chart_months=1)
-    t = report.total
-    return MarginSummary(
-        month=month,
-        base_currency=report.base_currency,
-        billed_base=t.billed_base,
-        cost_base=t.cost_base,
-        margin_base=t.margin_base,
-        margin_percent=t.margin_percent,
-        losing_clients=report.losing_count,
-        unpriced_seconds=t.unpriced_seconds,
-        missing=tuple(report.missing),
-    )
-
-
 __all__ = [
     "BY",
     "MarginReport",
     "MarginRow",
-    "MarginSummary",
     "MonthPoint",
-    "margin_chart",
     "add_months",
     "billed_parts",
     "margin_report",
     "month_end",
-    "month_margin",
     "parse_month",
 ]

@@ -19,7 +19,8 @@ from app.margin import policy
 from app.margin.blueprint import bp
 from app.margin.presenters import margin_csv
 from app.margin.schemas import MarginArgs
-from app.margin.services import add_months, margin_chart, margin_report, parse_month
+from app.margin.services import add_months, margin_report, parse_month
+from app.margin.summary import margin_chart
 
 
 def _args() -> tuple[dict, dict]:

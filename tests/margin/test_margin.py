@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from app.extensions import db
 from app.fx.convert import MissingRate
-from app.margin.services import margin_report, month_margin
+from app.margin.services import margin_report
+from app.margin.summary import month_margin
 from app.work.models import WorkItem
 from tests.factories import ClientFactory, MembershipFactory
 from tests.margin.support import ISSUED, MONTH, bill_entries, fx_rate, invoice

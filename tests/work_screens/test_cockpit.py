@@ -59,7 +59,7 @@ def test_the_owner_sees_this_weeks_deadlines_quality_and_late_invoices(app):
     deadlines = _tile(html, "deadlines")
     assert _value(deadlines) == "3", deadlines
     assert "1 already late" in deadlines and "border-danger" in deadlines
-    assert f'href="/{team.slug}/work?sort=due"' in deadlines
+    assert f'href="/{team.slug}/calendar?view=week"' in deadlines
     quality = _tile(html, "quality")
     assert _value(quality) == "75%" and "4 items approved" in quality
     assert 'aria-valuenow="75"' in quality and "border-warning" in quality
