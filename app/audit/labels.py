@@ -260,6 +260,7 @@ VALUE_LABELS = {
     "revoked": lazy_gettext("Revoked"),
     "expired": lazy_gettext("Expired"),
     "draft": lazy_gettext("Draft"),
+    "reviewed": lazy_gettext("Reviewed"),
     "issued": lazy_gettext("Issued"),
     "sent": lazy_gettext("Sent"),
     "partially_paid": lazy_gettext("Partially paid"),

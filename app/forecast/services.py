@@ -93,7 +93,7 @@ class Forecast:
     recurring_work: bool = RECURRING_WORK
 
 
-def _add(a: int | None, b: int | None) -> int | None:
+def add_known(a: int | None, b: int | None) -> int | None:
     return None if a is None or b is None else a + b
 
 
@@ -193,7 +193,7 @@ def forecast(*, agency: Agency | None = None, today: dt.date | None = None) -> F
     def base(amounts: dict[str, int], day: dt.date) -> int | None:
         total: int | None = 0
         for c, v in sorted(amounts.items()):
-            total = _add(total, conv.to_base(v, c, day) if v else 0)
+            total = add_known(total, conv.to_base(v, c, day) if v else 0)
         return total
 
     for point in months.values():
@@ -213,8 +213,8 @@ def forecast(*, agency: Agency | None = None, today: dt.date | None = None) -> F
                 revenue[c] += v
             for c, v in point.cash.items():
                 cash[c] += v
-            revenue_base = _add(revenue_base, point.revenue_base)
-            cash_base = _add(cash_base, point.cash_base)
+            revenue_base = add_known(revenue_base, point.revenue_base)
+            cash_base = add_known(cash_base, point.cash_base)
         horizons.append(Horizon(n, dict(revenue), dict(cash), revenue_base, cash_base))
     return Forecast(
         today=today,

@@ -105,7 +105,7 @@ def _split(total: int, weights: list[tuple[object, int]]) -> list[tuple[object, 
     return [(weights[i][0], sign * floors[i]) for i in range(len(weights))]
 
 
-def _range_utc(start: dt.date, end: dt.date, zone: str) -> tuple[dt.datetime, dt.datetime]:
+def range_utc(start: dt.date, end: dt.date, zone: str) -> tuple[dt.datetime, dt.datetime]:
     tz = zoneinfo.ZoneInfo(zone)
     lo = dt.datetime.combine(start, dt.time(), tz).astimezone(dt.UTC)
     hi = dt.datetime.combine(end, dt.time(), tz).astimezone(dt.UTC)
@@ -123,7 +123,7 @@ class _Issued(NamedTuple):
     subtotal_minor: int
 
 
-def _local_month(issued_at: dt.datetime | None, issue_date: dt.date | None, zone: str) -> dt.date:
+def local_month(issued_at: dt.datetime | None, issue_date: dt.date | None, zone: str) -> dt.date:
     """The first day of the month an invoice was issued in, in the agency's zone (in Python:
     the embedded database has no time zones)."""
     if issued_at is not None:
@@ -139,7 +139,7 @@ def billed_parts(
     """Billed money of invoices and credit notes issued on days [start, end) of `zone`:
     (client, person or None, SOP or None, month, currency, amount) parts, tax excluded.
     Three queries whatever the number of invoices."""
-    lo, hi = _range_utc(start, end, zone)
+    lo, hi = range_utc(start, end, zone)
     in_range = sa.or_(
         sa.and_(Invoice.issued_at >= lo, Invoice.issued_at < hi),
         sa.and_(Invoice.issued_at.is_(None), Invoice.issue_date >= start, Invoice.issue_date < end),
@@ -153,7 +153,7 @@ def billed_parts(
     )
     wanted = sa.or_(in_range, Invoice.id.in_(credited))
     invoices = [
-        _Issued(*row[:5], _local_month(row[5], row[6], zone), *row[7:])
+        _Issued(*row[:5], local_month(row[5], row[6], zone), *row[7:])
         for row in db.session.execute(
             sa.select(
                 Invoice.id,
@@ -276,7 +276,7 @@ def atoms(
 # --- rows ----------------------------------------------------------------------------------------
 
 
-def _add(a: int | None, b: int | None) -> int | None:
+def add_known(a: int | None, b: int | None) -> int | None:
     return None if a is None or b is None else a + b
 
 
@@ -303,10 +303,10 @@ class MarginRow:
                 self.cost[currency] = self.cost.get(currency, 0) + atom.cost
             if atom.billed and k[1] is None and k[2] is None:
                 self.unattributed[currency] = self.unattributed.get(currency, 0) + atom.billed
-                self.unattributed_base = _add(self.unattributed_base, atom.billed_base)
+                self.unattributed_base = add_known(self.unattributed_base, atom.billed_base)
         self.unpriced_seconds += atom.unpriced_seconds
-        self.billed_base = _add(self.billed_base, atom.billed_base)
-        self.cost_base = _add(self.cost_base, atom.cost_base)
+        self.billed_base = add_known(self.billed_base, atom.billed_base)
+        self.cost_base = add_known(self.cost_base, atom.cost_base)
 
     @property
     def currencies(self) -> list[str]:
@@ -405,7 +405,7 @@ def _sort_key(row: MarginRow) -> tuple:
     return (row.key is None, -base, row.name.lower(), row.key or 0)
 
 
-def _agency(agency: Agency | None) -> Agency:
+def agency_of(agency: Agency | None) -> Agency:
     if agency is not None:
         return agency
     found = db.session.get(Agency, current_agency_id())
@@ -426,7 +426,7 @@ def margin_report(
     months (ending with this one) of the whole agency in base currency."""
     if by not in BY:
         raise ValueError(f"by must be one of {BY}")
-    agency = _agency(agency)
+    agency = agency_of(agency)
     found, missing = atoms(
         month,
         add_months(month, 1),

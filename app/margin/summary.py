@@ -18,14 +18,14 @@ from app.margin.services import (
     CHART_MONTHS,
     COUNTED,
     MonthPoint,
-    _add,
-    _agency,
-    _local_month,
-    _range_utc,
+    add_known,
     add_months,
+    agency_of,
+    local_month,
     margin_report,
     month_end,
     parse_month,
+    range_utc,
 )
 from app.rates.costs import cost_groups
 
@@ -53,11 +53,11 @@ def margin_chart(
     grouped by month alone, each converted at its month's last day. Far cheaper than the
     table's atoms, it may differ from a month's table total by the rounding of the table's
     finer conversions (under a minor unit per client, person or SOP)."""
-    agency = _agency(agency)
+    agency = agency_of(agency)
     first = add_months(month, 1 - months)
     end = add_months(month, 1)
     zone = agency.time_zone
-    lo, hi = _range_utc(first, end, zone)
+    lo, hi = range_utc(first, end, zone)
     billed = db.session.execute(
         sa.select(Invoice.issued_at, Invoice.currency, Invoice.subtotal_minor).where(
             Invoice.status.not_in(COUNTED),
@@ -75,7 +75,7 @@ def margin_chart(
     ).all()
     sums: dict[tuple[dt.date, str], list[int]] = defaultdict(lambda: [0, 0])
     for issued_at, currency, amount in billed:
-        sums[(_local_month(issued_at, None, zone), currency)][0] += int(amount or 0)
+        sums[(local_month(issued_at, None, zone), currency)][0] += int(amount or 0)
     for day, currency, amount in undated:
         sums[(day.replace(day=1), currency)][0] += int(amount or 0)
     for g in cost_groups(first, end, zone, by=("month",)):
@@ -91,9 +91,11 @@ def margin_chart(
             continue
         day = month_end(m)
         if billed_minor:
-            point.billed_base = _add(point.billed_base, conv.to_base(billed_minor, currency, day))
+            point.billed_base = add_known(
+                point.billed_base, conv.to_base(billed_minor, currency, day)
+            )
         if cost_minor:
-            point.cost_base = _add(point.cost_base, conv.to_base(cost_minor, currency, day))
+            point.cost_base = add_known(point.cost_base, conv.to_base(cost_minor, currency, day))
     return list(points.values())
 
 

@@ -94,7 +94,7 @@ def test_the_owner_opens_the_cockpit_the_calendar_and_a_payout_pdf(
     page.reload()
     link = page.locator("[data-testid=statement-pdf]")
     expect(link).to_be_visible()
-    response = page.request.get(link.get_attribute("href"))
+    response = page.request.get(live_server.url + link.get_attribute("href"))
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF")
     owner.context.close()
