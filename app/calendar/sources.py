@@ -129,6 +129,20 @@ def work_due_events(
         )
 
 
+def _lookback() -> dt.timedelta:
+    """How long before a range work must have started for one of its stages to fall in it:
+    the agency's longest stage offset (business days, so a week of calendar days for every
+    five, and a weekend), at most STAGE_LOOKBACK."""
+    longest = 0
+    for (definition,) in db.session.execute(sa.select(SopVersion.definition)):
+        for stage in (definition or {}).get("stages") or []:
+            offset = stage.get("due_offset_days")
+            if isinstance(offset, int) and offset > longest:
+                longest = offset
+    days = (longest // 5 + 1) * 7 + 3
+    return min(STAGE_LOOKBACK, dt.timedelta(days=days))
+
+
 def stage_due_events(
     actor: Any, start: dt.datetime, end: dt.datetime, filters: CalendarFilters
 ) -> Iterable[CalendarEvent]:
@@ -137,7 +151,7 @@ def stage_due_events(
     stages (what makes a past stage overdue)."""
     began = sa.func.coalesce(WorkItem.started_at, WorkItem.created_at)
     base = calendar_work_items(actor, filters).where(
-        WorkItem.state.in_(OPEN_STATES), began < end, began >= start - STAGE_LOOKBACK
+        WorkItem.state.in_(OPEN_STATES), began < end, began >= start - _lookback()
     )
     stmt = _item_rows(base, began.label("began"), SopVersion.definition).join(
         SopVersion, SopVersion.id == WorkItem.sop_version_id
@@ -147,7 +161,9 @@ def stage_due_events(
         return
     open_stages: dict[int, set[str]] = defaultdict(set)
     pending = sa.select(ChecklistState.work_item_id, ChecklistState.stage_key).where(
-        ChecklistState.work_item_id.in_([r.id for r in rows]),
+        # the same items, as a subquery: a large agency has more than a statement's
+        # parameters can hold
+        ChecklistState.work_item_id.in_(base.with_only_columns(WorkItem.id).order_by(None)),
         ChecklistState.required.is_(True),
         ChecklistState.done.is_(False),
     )
