@@ -409,6 +409,8 @@ def _walker_capacity(agency_id: int, client_id: int, members: dict) -> dict:
     db.session.add_all([off, slot])
     db.session.flush()
     return {"time_off_id": off.id, "meeting_slot_id": slot.id}
+
+
 def _walker_payout_statement(agency_id: int, client_id: int, members: dict) -> int:
     """The VA's reviewed payout statement of two months ago (one hour at 15.00 USD), so the
     VA reads it and owners handle it; not paid, so it can still be changed."""

@@ -203,4 +203,3 @@ def register_capacity_sources() -> None:
     register_source(TIME_OFF, time_off_events, label=lazy_gettext("Time off"), color="warning")
     register_source(HOLIDAY, holiday_events, label=lazy_gettext("Holidays"), color="secondary")
     register_source(MEETING, meeting_events, label=lazy_gettext("Meetings"), color="success")
-
