@@ -64,28 +64,30 @@ def _losing_client(agency: Agency, clients: list[Client], va: Membership) -> Non
 
 
 def _payouts(agency: Agency, owner: Membership) -> None:
-    """Last period's statements, the first reviewed and paid; this period's so far, drafts
-    waiting for the owner."""
+    """Statements of last period and of this one so far: the first with approved time (on
+    whatever day the demo is seeded) is reviewed and paid, the others wait for the owner."""
     actor = Actor(user=owner.user, agency=agency, membership=owner)
     settings = payout_settings()
     current = period_of(today_in(agency.time_zone), settings)
-    period = previous_period(current, settings)
-    statements = [s for s in generate_period(actor, period) if s.total_minor > 0]
-    generate_period(actor, current)
-    if not statements or statements[0].blocked_by_unpriced:
-        return
-    first = statements[0]
-    review_statement(actor, first)
-    mark_paid(
-        actor,
-        first,
-        {
-            "amount": str(from_minor(first.total_minor, first.currency)),
-            "paid_on": period.end,
-            "method": "bank_transfer",
-            "reference": f"PAY-{period.start:%Y%m%d}-1",
-        },
-    )
+    paid = False
+    for period in (previous_period(current, settings), current):
+        made = [s for s in generate_period(actor, period) if s.total_minor > 0]
+        payable = [s for s in made if not s.blocked_by_unpriced]
+        if paid or not payable:
+            continue
+        first = payable[0]
+        review_statement(actor, first)
+        mark_paid(
+            actor,
+            first,
+            {
+                "amount": str(from_minor(first.total_minor, first.currency)),
+                "paid_on": min(period.end, today_in(agency.time_zone)),
+                "method": "bank_transfer",
+                "reference": f"PAY-{period.start:%Y%m%d}-1",
+            },
+        )
+        paid = True
 
 
 def seed_demo_cockpit(
