@@ -108,6 +108,7 @@ def _import_models() -> None:
     import app.timesheets.models  # noqa: F401
     import app.users.models  # noqa: F401
     import app.work.models  # noqa: F401
+    import app.work.stage_index  # noqa: F401 - stage rows, kept by mapper events
 
 
 def _import_route_modules() -> None:

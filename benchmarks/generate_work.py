@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from app.work.stage_index import backfill_sql
 from benchmarks.generate import _copy, fill, migrate, recreate_database, shape_for
 
 SOPS = [
@@ -210,6 +211,8 @@ def fill_work(url: str, shape: WorkShape, seed: int = 11) -> dict:
             "SELECT setval(pg_get_serial_sequence('work_items', 'id'), %s)",
             (first_id + shape.items,),
         )
+        # the stored stage due moments of the open items (the app keeps them on ORM writes)
+        cur.execute(backfill_sql())
 
         def checklist_rows():
             for item_id, v_index, state in checklists:

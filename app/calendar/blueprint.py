@@ -9,8 +9,8 @@ import zoneinfo
 from babel.dates import format_date as babel_format_date
 from flask import Blueprint
 
+from app.calendar.capped import register_builtin_sources
 from app.calendar.registry import kind_color, kind_label, registered_kinds
-from app.calendar.sources import register_builtin_sources
 from app.core.formatting import babel_locale, localise_digits, month_label, reader_locale
 from app.core.translation import gettext as _
 

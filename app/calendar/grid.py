@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from app.calendar.registry import CalendarEvent
+from app.calendar.registry import CalendarEvent, local_day
 
 VIEWS = ("month", "week")
 
@@ -24,6 +24,7 @@ class Day:
     in_period: bool
     is_today: bool
     events: list[CalendarEvent] = field(default_factory=list)
+    hidden: int = 0  # events of the day not shown (the view shows a few a day)
 
 
 @dataclass
@@ -45,7 +46,7 @@ class Grid:
     @property
     def agenda(self) -> list[Day]:
         """The days of the period that have events (the phone's list)."""
-        return [d for d in self.days if d.in_period and d.events]
+        return [d for d in self.days if d.in_period and (d.events or d.hidden)]
 
 
 def local_midnight(day: dt.date, zone: str) -> dt.datetime:
@@ -83,14 +84,6 @@ def utc_range(
     return local_midnight(first, zone), local_midnight(last + dt.timedelta(days=1), zone)
 
 
-def local_day(event: CalendarEvent, zone: str) -> dt.date:
-    """The day an event falls on in the viewer's zone (an all-day event: its own date)."""
-    if event.all_day is not None:
-        return event.all_day
-    assert event.starts_at is not None
-    return event.starts_at.astimezone(zoneinfo.ZoneInfo(zone)).date()
-
-
 def build_grid(
     view: str,
     anchor: dt.date,
@@ -98,7 +91,10 @@ def build_grid(
     today: dt.date,
     events: Iterable[CalendarEvent],
     first_weekday: int = 0,
+    hidden: dict[dt.date, int] | None = None,
 ) -> Grid:
+    """The view's days with their events; `hidden` says per day how many more events the
+    day has than `events` holds."""
     first, last, start, end = period(view, anchor, first_weekday)
     by_day: dict[dt.date, list[CalendarEvent]] = defaultdict(list)
     for event in events:
@@ -108,7 +104,15 @@ def build_grid(
     while day <= last:
         week = []
         for _ in range(7):
-            week.append(Day(day, start <= day <= end, day == today, by_day.get(day, [])))
+            week.append(
+                Day(
+                    day,
+                    start <= day <= end,
+                    day == today,
+                    by_day.get(day, []),
+                    (hidden or {}).get(day, 0),
+                )
+            )
             day += dt.timedelta(days=1)
         weeks.append(week)
     if view == "month":

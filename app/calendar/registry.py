@@ -9,13 +9,21 @@ staff member of the agency: owner, manager, VA or QA reviewer; the tenant is alr
 registry skips a source whose kind is not in `filters.kinds`. A source must run a fixed
 number of SQL statements whatever the number of events (bulk queries, no per-row loads).
 
-The month and week views, the JSON API and the iCalendar feed all read `collect_events`,
-so a source plugged in here shows up everywhere with the same visibility.
+The JSON API and the iCalendar feed read `collect_events`; the month and week views read
+`collect_day_page`, which shows at most a number of events a day (a large agency has
+thousands of deadlines in a month) and counts the rest. A source whose kind can have that
+many events registers a `capped` function as well: `capped(actor, start, end, filters, cap)`
+returns the first `cap.per_day` events of each day of `cap.zone` (in time order) and every
+day's total, in a fixed number of statements, or None when it cannot (e.g. the embedded
+SQLite database, which has no time zones); the registry then caps the full list itself.
+A source plugged in here shows up everywhere with the same visibility.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,7 +83,36 @@ class CalendarFilters:
     kinds: frozenset[str] = frozenset()  # empty: every registered kind
 
 
+@dataclass(frozen=True)
+class DayCap:
+    """Show at most `per_day` events on each day of `zone` (the viewer's)."""
+
+    zone: str
+    per_day: int
+
+
+@dataclass
+class DayPage:
+    """What a capped view shows: the events kept (in time order) and, per day, how many
+    events the day has in all (kept or not)."""
+
+    events: list[CalendarEvent]
+    totals: dict[dt.date, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals.values())
+
+    def hidden(self, zone: str) -> dict[dt.date, int]:
+        """Per day, how many events were left out."""
+        shown: dict[dt.date, int] = defaultdict(int)
+        for event in self.events:
+            shown[local_day(event, zone)] += 1
+        return {day: n - shown[day] for day, n in self.totals.items() if n > shown[day]}
+
+
 Source = Callable[[Any, dt.datetime, dt.datetime, CalendarFilters], Iterable[CalendarEvent]]
+Capped = Callable[[Any, dt.datetime, dt.datetime, CalendarFilters, DayCap], DayPage | None]
 
 
 @dataclass(frozen=True)
@@ -84,16 +121,25 @@ class _Registered:
     fn: Source
     label: Any
     color: str
+    capped: Capped | None = None
 
 
 _SOURCES: dict[str, _Registered] = {}
 
 
-def register_source(kind: str, fn: Source, *, label: Any = None, color: str = "secondary") -> None:
+def register_source(
+    kind: str,
+    fn: Source,
+    *,
+    label: Any = None,
+    color: str = "secondary",
+    capped: Capped | None = None,
+) -> None:
     """Add (or replace) the source of `kind`. `label` is the kind's name shown in the
     filter and the legend (a lazy_gettext string); `color` a Bootstrap colour name
-    ("primary", "danger", ...) of its badges. Registering the same kind again replaces it."""
-    _SOURCES[kind] = _Registered(kind, fn, label if label is not None else kind, color)
+    ("primary", "danger", ...) of its badges; `capped` its per-day capped form (see the
+    module). Registering the same kind again replaces it."""
+    _SOURCES[kind] = _Registered(kind, fn, label if label is not None else kind, color, capped)
 
 
 def unregister_source(kind: str) -> None:
@@ -129,3 +175,44 @@ def collect_events(
             continue
         events.extend(source.fn(actor, start_utc, end_utc, filters))
     return sorted(events, key=CalendarEvent.sort_key)
+
+
+def local_day(event: CalendarEvent, zone: str) -> dt.date:
+    """The day an event falls on in the viewer's zone (an all-day event: its own date)."""
+    if event.all_day is not None:
+        return event.all_day
+    assert event.starts_at is not None
+    return event.starts_at.astimezone(zoneinfo.ZoneInfo(zone)).date()
+
+
+def cap_events(events: Iterable[CalendarEvent], cap: DayCap) -> DayPage:
+    """The first `cap.per_day` events of each day (time order) and each day's total."""
+    by_day: dict[dt.date, list[CalendarEvent]] = defaultdict(list)
+    for event in events:
+        by_day[local_day(event, cap.zone)].append(event)
+    kept: list[CalendarEvent] = []
+    for day_events in by_day.values():
+        kept.extend(sorted(day_events, key=CalendarEvent.sort_key)[: cap.per_day])
+    return DayPage(sorted(kept, key=CalendarEvent.sort_key), {d: len(v) for d, v in by_day.items()})
+
+
+def collect_day_page(
+    actor: Any, start_utc: dt.datetime, end_utc: dt.datetime, filters: CalendarFilters, cap: DayCap
+) -> DayPage:
+    """Like `collect_events`, but at most `cap.per_day` events a day of `cap.zone` (the
+    first in time order, whatever their kind), with each day's total."""
+    if start_utc.tzinfo is None or end_utc.tzinfo is None:
+        raise ValueError("The calendar range must be aware datetimes (UTC).")
+    events: list[CalendarEvent] = []
+    totals: dict[dt.date, int] = defaultdict(int)
+    for kind, source in _SOURCES.items():
+        if filters.kinds and kind not in filters.kinds:
+            continue
+        page = source.capped(actor, start_utc, end_utc, filters, cap) if source.capped else None
+        if page is None:
+            page = cap_events(source.fn(actor, start_utc, end_utc, filters), cap)
+        events.extend(page.events)
+        for day, n in page.totals.items():
+            totals[day] += n
+    merged = cap_events(events, cap)
+    return DayPage(merged.events, dict(totals))

@@ -9,7 +9,8 @@ finds, and returns only what the actor may see:
   that see invoices (`app.invoices.policy.can_see_invoices`), never for a member filter
   (an invoice belongs to no person).
 
-`register_builtin_sources()` registers them (the calendar blueprint calls it).
+Their per-day capped forms are in `app.calendar.capped`, which registers both
+(`register_builtin_sources()`, called by the calendar blueprint).
 """
 
 from __future__ import annotations
@@ -22,29 +23,23 @@ from typing import Any
 import sqlalchemy as sa
 from flask import url_for
 
-from app.calendar.registry import CalendarEvent, CalendarFilters, register_source
+from app.calendar.registry import CalendarEvent, CalendarFilters
 from app.clients.models import Client
 from app.core.clock import today_in, utcnow
 from app.core.translation import gettext as _
-from app.core.translation import lazy_gettext
 from app.extensions import db
 from app.invoices.models import Invoice
 from app.invoices.policy import can_see_invoices
 from app.invoices.queries import visible_invoices
-from app.sops.models import SopVersion
 from app.users.models import Membership, User
-from app.work.models import OPEN_STATES, STATES, ChecklistState, WorkItem
+from app.work.models import OPEN_STATES, ChecklistState, WorkItem
 from app.work.queries import visible_work_items
-from app.work.stage_dates import stage_schedule
+from app.work.stage_index import WorkStageDue
 
 WORK_DUE = "work_due"
 STAGE_DUE = "stage_due"
 INVOICE_DUE = "invoice_due"
 UNPAID_STATUSES = ("issued", "sent", "partially_paid")
-SHOWN_STATES = tuple(s for s in STATES if s != "cancelled")
-# Stages are due at most this long after the work started (SOP offsets are business days):
-# older open work is not searched for stage dates, which keeps the query bounded.
-STAGE_LOOKBACK = dt.timedelta(days=400)
 
 
 def calendar_work_items(actor: Any, filters: CalendarFilters) -> sa.Select:
@@ -70,24 +65,26 @@ def calendar_work_items(actor: Any, filters: CalendarFilters) -> sa.Select:
     return stmt
 
 
-_ITEM_COLUMNS = (
-    WorkItem.id,
-    WorkItem.title,
-    WorkItem.state,
-    WorkItem.due_at,
-    WorkItem.client_id,
-    WorkItem.assignee_id,
-    Client.name.label("client_name"),
-    Client.time_zone.label("client_zone"),
-    User.name.label("person"),
-)
+def item_columns() -> tuple:
+    """What an event of a work item shows: the item, its client and its assignee's name."""
+    return (
+        WorkItem.id,
+        WorkItem.title,
+        WorkItem.state,
+        WorkItem.due_at,
+        WorkItem.client_id,
+        WorkItem.assignee_id,
+        Client.name.label("client_name"),
+        Client.time_zone.label("client_zone"),
+        User.name.label("person"),
+    )
 
 
 def _item_rows(stmt: sa.Select, *extra: Any) -> sa.Select:
     """One row per item of `stmt` with its client and assignee's name (one statement)."""
     ids = stmt.with_only_columns(WorkItem.id)
     return (
-        sa.select(*_ITEM_COLUMNS, *extra)
+        sa.select(*item_columns(), *extra)
         .select_from(WorkItem)
         .join(Client, Client.id == WorkItem.client_id)
         .outerjoin(Membership, Membership.id == WorkItem.assignee_id)
@@ -100,102 +97,123 @@ def _item_url(actor: Any, item_id: int) -> str:
     return url_for("work.show_work_item", agency_slug=actor.agency.slug, work_item_id=item_id)
 
 
-def work_due_events(
+def work_due_base(
     actor: Any, start: dt.datetime, end: dt.datetime, filters: CalendarFilters
-) -> Iterable[CalendarEvent]:
-    """Due moments of work items (not cancelled) in the range; open ones past due are
-    overdue."""
-    base = calendar_work_items(actor, filters).where(
-        # IN (every state but cancelled) lets ix_work_items_agency_state_due serve the range
-        WorkItem.state.in_(SHOWN_STATES),
+) -> sa.Select:
+    """The work items (not cancelled) due in the range that the actor sees."""
+    return calendar_work_items(actor, filters).where(
+        # the predicate of ix_work_items_shown_due: a day's first few read in index order
+        WorkItem.state != "cancelled",
         WorkItem.due_at >= start,
         WorkItem.due_at < end,
     )
+
+
+def work_event(actor: Any, row: Any, now: dt.datetime) -> CalendarEvent:
+    """The due moment of a work item (a row of `item_columns`); open ones past due are
+    overdue."""
+    return CalendarEvent(
+        kind=WORK_DUE,
+        uid=f"{WORK_DUE}-{row.id}",
+        title=row.title,
+        starts_at=row.due_at,
+        client_id=row.client_id,
+        client_name=row.client_name,
+        client_zone=row.client_zone,
+        membership_id=row.assignee_id,
+        person=row.person,
+        url=_item_url(actor, row.id),
+        overdue=row.state in OPEN_STATES and row.due_at < now,
+        extra={"work_item_id": row.id, "state": row.state},
+    )
+
+
+def work_due_events(
+    actor: Any, start: dt.datetime, end: dt.datetime, filters: CalendarFilters
+) -> Iterable[CalendarEvent]:
+    """Due moments of work items (not cancelled) in the range."""
     now = utcnow()
-    for row in db.session.execute(_item_rows(base)):
+    for row in db.session.execute(_item_rows(work_due_base(actor, start, end, filters))):
+        yield work_event(actor, row, now)
+
+
+def stage_range(
+    actor: Any, filters: CalendarFilters, start: dt.datetime, end: dt.datetime
+) -> list[Any]:
+    """Conditions on the stored stage due moments (`app.work.stage_index`, open work only)
+    for the range and what the actor sees (no join for a manager's unfiltered calendar)."""
+    where = [WorkStageDue.due_at >= start, WorkStageDue.due_at < end]
+    if not actor.is_manager or filters.client_id is not None or filters.member_id is not None:
+        seen = calendar_work_items(actor, filters).with_only_columns(WorkItem.id).order_by(None)
+        where.append(WorkStageDue.work_item_id.in_(seen))
+    return where
+
+
+def open_required_stages(item_ids: Any) -> dict[int, set[str]]:
+    """The stages of these items (ids, or a select of them) with open required checklist
+    items, in one statement."""
+    out: dict[int, set[str]] = defaultdict(set)
+    pending = sa.select(ChecklistState.work_item_id, ChecklistState.stage_key).where(
+        ChecklistState.work_item_id.in_(item_ids),
+        ChecklistState.required.is_(True),
+        ChecklistState.done.is_(False),
+    )
+    for item_id, stage_key in db.session.execute(pending.distinct()):
+        out[item_id].add(stage_key)
+    return out
+
+
+def stage_events(
+    actor: Any, rows: Iterable[Any], open_stages: dict[int, set[str]]
+) -> Iterable[CalendarEvent]:
+    """Events of stage rows (`item_columns` with stage_key, stage_title, stage_due); a past
+    stage with open required checklist items is overdue."""
+    now = utcnow()
+    for row in rows:
         yield CalendarEvent(
-            kind=WORK_DUE,
-            uid=f"{WORK_DUE}-{row.id}",
-            title=row.title,
-            starts_at=row.due_at,
+            kind=STAGE_DUE,
+            uid=f"{STAGE_DUE}-{row.id}-{row.stage_key}",
+            title=_("%(stage)s: %(title)s", stage=row.stage_title, title=row.title),
+            starts_at=row.stage_due,
             client_id=row.client_id,
             client_name=row.client_name,
             client_zone=row.client_zone,
             membership_id=row.assignee_id,
             person=row.person,
             url=_item_url(actor, row.id),
-            overdue=row.state in OPEN_STATES and row.due_at < now,
-            extra={"work_item_id": row.id, "state": row.state},
+            overdue=row.stage_key in open_stages.get(row.id, ()) and row.stage_due < now,
+            extra={"work_item_id": row.id, "stage": row.stage_key},
         )
-
-
-def _lookback() -> dt.timedelta:
-    """How long before a range work must have started for one of its stages to fall in it:
-    the agency's longest stage offset (business days, so a week of calendar days for every
-    five, and a weekend), at most STAGE_LOOKBACK."""
-    longest = 0
-    for (definition,) in db.session.execute(sa.select(SopVersion.definition)):
-        for stage in (definition or {}).get("stages") or []:
-            offset = stage.get("due_offset_days")
-            if isinstance(offset, int) and offset > longest:
-                longest = offset
-    days = (longest // 5 + 1) * 7 + 3
-    return min(STAGE_LOOKBACK, dt.timedelta(days=days))
 
 
 def stage_due_events(
     actor: Any, start: dt.datetime, end: dt.datetime, filters: CalendarFilters
 ) -> Iterable[CalendarEvent]:
-    """Due moments of the SOP stages of open work items (app.work.stage_dates), in two
-    statements: the items with their SOP definitions, then their open required checklist
-    stages (what makes a past stage overdue)."""
-    began = sa.func.coalesce(WorkItem.started_at, WorkItem.created_at)
-    base = calendar_work_items(actor, filters).where(
-        WorkItem.state.in_(OPEN_STATES), began < end, began >= start - _lookback()
+    """Due moments of the SOP stages of open work items, from the stored moments
+    (`app.work.stage_index`, the rule of `app.work.stage_dates`), in two statements: the
+    stages with their items, then the open required checklist stages of the items with a
+    past stage (what makes it overdue)."""
+    where = stage_range(actor, filters, start, end)
+    stmt = (
+        sa.select(
+            *item_columns(),
+            WorkStageDue.stage_key,
+            WorkStageDue.stage_title,
+            WorkStageDue.due_at.label("stage_due"),
+        )
+        .select_from(WorkStageDue)
+        .join(WorkItem, WorkItem.id == WorkStageDue.work_item_id)
+        .join(Client, Client.id == WorkItem.client_id)
+        .outerjoin(Membership, Membership.id == WorkItem.assignee_id)
+        .outerjoin(User, User.id == Membership.user_id)
+        .where(*where)
     )
-    stmt = _item_rows(base, began.label("began"), SopVersion.definition).join(
-        SopVersion, SopVersion.id == WorkItem.sop_version_id
-    )
-    rows = [r for r in db.session.execute(stmt) if (r.definition or {}).get("stages")]
+    rows = list(db.session.execute(stmt))
     if not rows:
         return
-    open_stages: dict[int, set[str]] = defaultdict(set)
-    pending = sa.select(ChecklistState.work_item_id, ChecklistState.stage_key).where(
-        # the same items, as a subquery: a large agency has more than a statement's
-        # parameters can hold
-        ChecklistState.work_item_id.in_(base.with_only_columns(WorkItem.id).order_by(None)),
-        ChecklistState.required.is_(True),
-        ChecklistState.done.is_(False),
-    )
-    for item_id, stage_key in db.session.execute(pending.distinct()):
-        open_stages[item_id].add(stage_key)
-    now = utcnow()
-    for row in rows:
-        schedule = stage_schedule(
-            row.began,
-            row.client_zone,
-            row.definition["stages"],
-            open_required=open_stages.get(row.id, set()),
-            closed=False,
-            now=now,
-        )
-        for stage in schedule:
-            if not start <= stage.due_at < end:
-                continue
-            yield CalendarEvent(
-                kind=STAGE_DUE,
-                uid=f"{STAGE_DUE}-{row.id}-{stage.key}",
-                title=_("%(stage)s: %(title)s", stage=stage.title, title=row.title),
-                starts_at=stage.due_at,
-                client_id=row.client_id,
-                client_name=row.client_name,
-                client_zone=row.client_zone,
-                membership_id=row.assignee_id,
-                person=row.person,
-                url=_item_url(actor, row.id),
-                overdue=stage.overdue,
-                extra={"work_item_id": row.id, "stage": stage.key},
-            )
+    # a subquery, not the ids: a large agency has more than a statement's parameters hold
+    past = sa.select(WorkStageDue.work_item_id).where(*where, WorkStageDue.due_at < utcnow())
+    yield from stage_events(actor, rows, open_required_stages(past))
 
 
 def invoice_due_events(
@@ -247,11 +265,3 @@ def invoice_due_events(
                 "balance_minor": row.total_minor - row.paid_minor - row.credited_minor,
             },
         )
-
-
-def register_builtin_sources() -> None:
-    register_source(WORK_DUE, work_due_events, label=lazy_gettext("Work due"), color="primary")
-    register_source(STAGE_DUE, stage_due_events, label=lazy_gettext("Stage due"), color="info")
-    register_source(
-        INVOICE_DUE, invoice_due_events, label=lazy_gettext("Invoice due"), color="success"
-    )

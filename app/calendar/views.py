@@ -17,7 +17,7 @@ from app.calendar.blueprint import bp
 from app.calendar.grid import build_grid, utc_range
 from app.calendar.policy import CALENDAR_ROLES, can_filter_by_member
 from app.calendar.queries import client_choices, feed_for_token, feed_window, member_choices
-from app.calendar.registry import CalendarFilters, collect_events
+from app.calendar.registry import CalendarFilters, DayCap, collect_day_page, collect_events
 from app.calendar.schemas import CalendarArgs
 from app.calendar.services import (
     FEED_DAYS_AHEAD,
@@ -40,6 +40,10 @@ from app.core.uow import commit
 from app.core.web import viewer_zone
 from app.extensions import limiter
 from app.time.queries import my_week_start
+
+# Events shown a day: a large agency has thousands of deadlines in a month; the rest of a
+# day is a count and a link (the week of that day, or narrowing by client or person).
+PER_DAY = {"month": 4, "week": 15}
 
 
 def _first_weekday() -> int:
@@ -64,8 +68,8 @@ def _page(*, feed_url: str | None = None, status: int = 200) -> ResponseReturnVa
     anchor = args.get("date") or today
     first_weekday = _first_weekday()
     start, end = utc_range(view, anchor, zone, first_weekday)
-    events = collect_events(actor, start, end, filters)
-    grid = build_grid(view, anchor, zone, today, events, first_weekday)
+    page = collect_day_page(actor, start, end, filters, DayCap(zone, PER_DAY[view]))
+    grid = build_grid(view, anchor, zone, today, page.events, first_weekday, page.hidden(zone))
     keep = {k: args[k] for k in ("client", "member", "kind") if args.get(k) is not None}
     return render_template(
         "calendar/calendar.html",
@@ -77,7 +81,7 @@ def _page(*, feed_url: str | None = None, status: int = 200) -> ResponseReturnVa
         errors=errors,
         clients=client_choices(actor, args.get("client")),
         members=member_choices(actor) if can_filter_by_member(actor) else [],
-        event_count=len(events),
+        event_count=page.total,
         feed=feed_status(actor),
         feed_url=feed_url,
     ), status

@@ -1,0 +1,167 @@
+"""Per-day capped forms of the work sources (see `app.calendar.registry`): a large agency
+has thousands of work and stage deadlines in a month, and the month view shows a few a day.
+
+On PostgreSQL each runs a fixed number of statements whatever the number of deadlines:
+the totals per day of the viewer's zone (counted from an index), then, for each day that
+has any, its first `per_day` deadlines in time order (a LATERAL range with a LIMIT, read
+in index order) with their items. Stage deadlines come from the stored due moments
+(`app.work.stage_index`). Elsewhere (the embedded SQLite database has no time zones)
+they return None and the registry caps the full list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.calendar.grid import local_midnight
+from app.calendar.registry import CalendarFilters, DayCap, DayPage, register_source
+from app.calendar.sources import (
+    INVOICE_DUE,
+    STAGE_DUE,
+    WORK_DUE,
+    invoice_due_events,
+    item_columns,
+    open_required_stages,
+    stage_due_events,
+    stage_events,
+    stage_range,
+    work_due_base,
+    work_due_events,
+    work_event,
+)
+from app.clients.models import Client
+from app.core.clock import utcnow
+from app.core.translation import lazy_gettext
+from app.extensions import db
+from app.users.models import Membership, User
+from app.work.models import WorkItem
+from app.work.stage_index import WorkStageDue
+
+
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _days(start: dt.datetime, end: dt.datetime, zone: str) -> list[tuple]:
+    """The local days of [start, end) in `zone` (start is a local midnight), each with its
+    UTC bounds."""
+    day = start.astimezone(zoneinfo.ZoneInfo(zone)).date()
+    out = []
+    while (lo := local_midnight(day, zone)) < end:
+        nxt = day + dt.timedelta(days=1)
+        out.append((day, lo, min(local_midnight(nxt, zone), end)))
+        day = nxt
+    return out
+
+
+def _count_by_day(when: Any, zone: str, *where: Any) -> dict[dt.date, int]:
+    """How many rows each day of `zone` has (one statement)."""
+    day = sa.cast(sa.func.timezone(zone, when), sa.Date)
+    stmt = sa.select(day, sa.func.count()).where(*where).group_by(day)
+    return {d: n for d, n in db.session.execute(stmt)}
+
+
+def _day_table(totals: dict[dt.date, int], start: dt.datetime, end: dt.datetime, zone: str) -> Any:
+    """The days that have rows, with their UTC bounds, as a VALUES list."""
+    return sa.values(
+        sa.column("day", sa.Date),
+        sa.column("lo", sa.DateTime(timezone=True)),
+        sa.column("hi", sa.DateTime(timezone=True)),
+        name="days",
+    ).data([d for d in _days(start, end, zone) if d[0] in totals])
+
+
+def _with_details(days: Any, first: Any, *extra: Any) -> sa.Select:
+    """Each day's first rows (`first`, a lateral with `item_id`) with their work item's
+    event columns."""
+    return (
+        sa.select(*item_columns(), *extra)
+        .select_from(days)
+        .join(first, sa.true())
+        .join(WorkItem, WorkItem.id == first.c.item_id)
+        .join(Client, Client.id == WorkItem.client_id)
+        .outerjoin(Membership, Membership.id == WorkItem.assignee_id)
+        .outerjoin(User, User.id == Membership.user_id)
+    )
+
+
+def work_due_capped(
+    actor: Any, start: dt.datetime, end: dt.datetime, filters: CalendarFilters, cap: DayCap
+) -> DayPage | None:
+    """The first deadlines of work items of each day: the days' totals, then the first of
+    each day with their details (two statements, each an index range)."""
+    if not _postgres():
+        return None
+    base = work_due_base(actor, start, end, filters).order_by(None)
+    due = base.with_only_columns(WorkItem.due_at.label("due")).subquery()
+    totals = _count_by_day(due.c.due, cap.zone)
+    if not totals:
+        return DayPage([], {})
+    days = _day_table(totals, start, end, cap.zone)
+    first = (
+        base.with_only_columns(WorkItem.id.label("item_id"))
+        .where(WorkItem.due_at >= days.c.lo, WorkItem.due_at < days.c.hi)
+        .order_by(WorkItem.due_at, WorkItem.id)
+        .limit(cap.per_day)
+        .correlate(days)
+        .lateral("first")
+    )
+    now = utcnow()
+    rows = db.session.execute(_with_details(days, first))
+    return DayPage([work_event(actor, row, now) for row in rows], totals)
+
+
+def stage_due_capped(
+    actor: Any, start: dt.datetime, end: dt.datetime, filters: CalendarFilters, cap: DayCap
+) -> DayPage | None:
+    """The first stage deadlines of open work of each day, from the stored due moments
+    (`app.work.stage_index`): the days' totals, the first of each day with their items,
+    then the open required stages of those items (what makes a past stage overdue)."""
+    if not _postgres():
+        return None
+    where = [*stage_range(actor, filters, start, end)]
+    totals = _count_by_day(WorkStageDue.due_at, cap.zone, *where)
+    if not totals:
+        return DayPage([], {})
+    days = _day_table(totals, start, end, cap.zone)
+    first = (
+        sa.select(
+            WorkStageDue.work_item_id.label("item_id"),
+            WorkStageDue.stage_key,
+            WorkStageDue.stage_title,
+            WorkStageDue.due_at.label("stage_due"),
+        )
+        .where(*where, WorkStageDue.due_at >= days.c.lo, WorkStageDue.due_at < days.c.hi)
+        .order_by(WorkStageDue.due_at, WorkStageDue.work_item_id, WorkStageDue.place)
+        .limit(cap.per_day)
+        .correlate(days)
+        .lateral("first")
+    )
+    stmt = _with_details(days, first, first.c.stage_key, first.c.stage_title, first.c.stage_due)
+    rows = list(db.session.execute(stmt))
+    events = list(stage_events(actor, rows, open_required_stages({r.id for r in rows})))
+    return DayPage(events, totals)
+
+
+def register_builtin_sources() -> None:
+    register_source(
+        WORK_DUE,
+        work_due_events,
+        label=lazy_gettext("Work due"),
+        color="primary",
+        capped=work_due_capped,
+    )
+    register_source(
+        STAGE_DUE,
+        stage_due_events,
+        label=lazy_gettext("Stage due"),
+        color="info",
+        capped=stage_due_capped,
+    )
+    register_source(
+        INVOICE_DUE, invoice_due_events, label=lazy_gettext("Invoice due"), color="success"
+    )
