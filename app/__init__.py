@@ -104,6 +104,7 @@ def _import_models() -> None:
     import app.reminders.models  # noqa: F401
     import app.retainers.models  # noqa: F401
     import app.sops.models  # noqa: F401
+    import app.time.logged  # noqa: F401 - time logged on work items, kept by mapper events
     import app.time.models  # noqa: F401
     import app.timesheets.models  # noqa: F401
     import app.users.models  # noqa: F401

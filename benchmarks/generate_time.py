@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from app.time.logged import RECOUNT_SQL
 from benchmarks.generate import fill, migrate, recreate_database, shape_for
 from benchmarks.generate_work import fill_work, work_shape_for
 
@@ -115,6 +116,7 @@ def fill_time(url: str, shape: TimeShape, seed: int = 13) -> dict:
              "approved_by_id"),
             rows(),
         )  # fmt: skip
+        cur.execute(RECOUNT_SQL)  # the app keeps it on ORM writes
         conn.commit()
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE time_entries")

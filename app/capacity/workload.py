@@ -9,7 +9,8 @@ evenly when there are several), plus whatever the `PLANNED_BLOCKS` hooks add (ti
 not built yet).
 
 Flags: over capacity (planned > capacity) and under 15 % buffer (free < 15 % of capacity).
-Four statements whatever the number of people and items.
+Four statements whatever the number of people and items; the time recorded on an item is
+its `logged_seconds` (app.time.logged), not a sum over its entries.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from app.capacity.queries import weekly_capacity
 from app.clients.models import Assignment
 from app.extensions import db
 from app.retainers.models import RetainerPlan
-from app.time.models import TimeEntry
 from app.work.models import OPEN_STATES, WorkItem
 
 BUFFER = 0.15
@@ -54,6 +54,21 @@ class Cell:
         return round(100 * self.planned / self.capacity)
 
 
+def _week_of_due(first_week_start: dt.date, weeks: int) -> sa.ColumnElement[int]:
+    """The index of the last week an item's estimate is spread over: the week it is due
+    (its UTC date), the first when overdue, the last shown when later or with no due date;
+    a CASE over the weeks' UTC midnights, so it is plain SQL on every database."""
+    whens = []
+    for w in range(1, weeks):
+        day = first_week_start + dt.timedelta(days=7 * w)
+        whens.append(
+            (WorkItem.due_at < dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC), w - 1)
+        )
+    if not whens:
+        return sa.literal(0)
+    return sa.case(*whens, else_=weeks - 1)
+
+
 def planned_minutes(
     member_ids: Iterable[int], first_week_start: dt.date, weeks: int
 ) -> dict[tuple[int, dt.date], int]:
@@ -61,44 +76,39 @@ def planned_minutes(
     out: dict[tuple[int, dt.date], int] = defaultdict(int)
     if not ids or weeks <= 0:
         return out
-    open_items = sa.select(WorkItem.id).where(
-        WorkItem.assignee_id.in_(ids), WorkItem.state.in_(OPEN_STATES)
-    )
-    logged = (
+    # Each item's remaining estimate, spread evenly over its weeks (0..last), the odd
+    # minutes in the first: summed per person and last week in SQL, so a few hundred rows
+    # come back however many items there are.
+    left = WorkItem.estimate_minutes - WorkItem.logged_seconds // 60
+    remaining = sa.case((left > 0, left), else_=0)
+    last = _week_of_due(first_week_start, weeks)
+    spread = (
         sa.select(
-            TimeEntry.work_item_id.label("item_id"),
-            sa.func.coalesce(sa.func.sum(TimeEntry.duration_seconds), 0).label("seconds"),
+            WorkItem.assignee_id.label("member_id"),
+            last.label("last"),
+            remaining.label("remaining"),
         )
-        .where(TimeEntry.work_item_id.in_(open_items.scalar_subquery()))
-        .group_by(TimeEntry.work_item_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(
-            WorkItem.assignee_id,
-            WorkItem.estimate_minutes,
-            WorkItem.due_at,
-            sa.func.coalesce(logged.c.seconds, 0),
-        )
-        .outerjoin(logged, logged.c.item_id == WorkItem.id)
         .where(
             WorkItem.assignee_id.in_(ids),
             WorkItem.state.in_(OPEN_STATES),
             WorkItem.estimate_minutes.is_not(None),
         )
+        .subquery()
+    )
+    n = spread.c.last + 1
+    share = spread.c.remaining // n
+    rows = db.session.execute(
+        sa.select(
+            spread.c.member_id,
+            spread.c.last,
+            sa.func.sum(share),
+            sa.func.sum(spread.c.remaining - share * n),
+        ).group_by(spread.c.member_id, spread.c.last)
     )
     starts = [first_week_start + dt.timedelta(days=7 * w) for w in range(weeks)]
-    for member_id, estimate, due_at, seconds in rows:
-        remaining = max(0, int(estimate) - int(seconds) // 60)
-        if not remaining:
-            continue
-        if due_at is None:
-            last = weeks - 1
-        else:
-            last = min(max((due_at.date() - first_week_start).days // 7, 0), weeks - 1)
-        share, extra = divmod(remaining, last + 1)
-        for w in range(last + 1):
-            out[(member_id, starts[w])] += share + (extra if w == 0 else 0)
+    for member_id, last_week, shares, extra in rows:
+        for w in range(int(last_week) + 1):
+            out[(member_id, starts[w])] += int(shares or 0) + (int(extra or 0) if w == 0 else 0)
     for member_id, minutes in retainer_minutes_per_week(ids, first_week_start).items():
         for start in starts:
             out[(member_id, start)] += minutes

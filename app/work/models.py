@@ -66,6 +66,16 @@ class WorkItem(TenantScoped, db.Model):
             postgresql_where=sa.text(_OPEN_SQL),
             sqlite_where=sa.text(_OPEN_SQL),
         ),
+        # A team's open work with what the workload needs (due, estimate, time logged),
+        # read from the index alone.
+        sa.Index(
+            "ix_work_items_open_plan",
+            "agency_id",
+            "assignee_id",
+            postgresql_include=["due_at", "estimate_minutes", "logged_seconds"],
+            postgresql_where=sa.text(_OPEN_SQL),
+            sqlite_where=sa.text(_OPEN_SQL),
+        ),
         # Deadlines of work not cancelled (the master calendar): a day's first few read in
         # order, a range's count from the index alone.
         sa.Index(
@@ -115,6 +125,8 @@ class WorkItem(TenantScoped, db.Model):
     important: Mapped[bool] = mapped_column(default=True)
     due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     estimate_minutes: Mapped[int | None] = mapped_column()
+    # Seconds of time entries on the item (app.time.logged keeps it).
+    logged_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     rework_rounds: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
