@@ -257,16 +257,30 @@ def weekly_capacity(
     profs = profiles(ids)
     offs = approved_time_off(ids, first_week_start, last)
     out: dict[tuple[int, dt.date], int] = {}
+    # A whole working day's minutes depend only on the hours, the zone and the date (a DST
+    # change shortens or lengthens it): a team shares a few of those, worked out once.
+    full_days: dict[tuple[str, str, dt.date], int] = {}
     for mid in ids:
         prof = profs.get(mid)
         off_days, partial = _absences(offs.get(mid, []))
+        hours = repr(prof.schedule) if prof is not None else ""
         for w in range(weeks):
             start = first_week_start + dt.timedelta(days=7 * w)
             total = 0
             if prof is not None:
                 for d in range(7):
                     day = start + dt.timedelta(days=d)
-                    total += total_minutes(_day_working(prof, day, off_days, partial))
+                    if day.toordinal() in partial or day in off_days:
+                        total += total_minutes(_day_working(prof, day, off_days, partial))
+                        continue
+                    if is_holiday(prof.country, prof.subdivision, day):
+                        continue
+                    key = (prof.zone_name, hours, day)
+                    if key not in full_days:
+                        full_days[key] = total_minutes(
+                            normalize(day_intervals_utc(prof.schedule, prof.zone, day))
+                        )
+                    total += full_days[key]
             out[(mid, start)] = total
     return out
 
