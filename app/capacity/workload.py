@@ -5,11 +5,12 @@ person (estimate less the time recorded on it), spread evenly over the weeks fro
 week shown up to the week the item is due (all in the first week when overdue; over every
 week shown when it has no due date), plus retainer commitments (an active plan's included
 hours a month, as 12/52 of them a week, carried by the client's current primary VA, split
-evenly when there are several), plus whatever the `PLANNED_BLOCKS` hooks add (time blocks,
-not built yet).
+evenly when there are several), plus the time blocks of the `PLANNED_BLOCKS` hooks (the week
+planner): blocks count in the weeks they are in, and the minutes of an item's blocks still to
+come are taken off its remaining estimate before the rest is spread (never counted twice).
 
 Flags: over capacity (planned > capacity) and under 15 % buffer (free < 15 % of capacity).
-Four statements whatever the number of people and items.
+Four statements whatever the number of people and items, plus one per hook.
 """
 
 from __future__ import annotations
@@ -29,9 +30,20 @@ from app.time.models import TimeEntry
 from app.work.models import OPEN_STATES, WorkItem
 
 BUFFER = 0.15
-# Hooks: fn(member_ids, first_week_start, weeks) -> {(membership_id, week_start): minutes}.
-# Time blocks (a VA's week planner) register here when they exist.
-PLANNED_BLOCKS: list[Callable[[list[int], dt.date, int], dict[tuple[int, dt.date], int]]] = []
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """What a `PLANNED_BLOCKS` hook returns: minutes blocked per (membership_id, week_start)
+    of the weeks asked for, and per work item the minutes of its blocks still to come (taken
+    off the item's remaining estimate before the rest is spread)."""
+
+    by_week: dict[tuple[int, dt.date], int]
+    by_item: dict[int, int]
+
+
+# Hooks: fn(member_ids, first_week_start, weeks) -> Blocked. The week planner registers here.
+PLANNED_BLOCKS: list[Callable[[list[int], dt.date, int], Blocked]] = []
 
 
 @dataclass(frozen=True)
@@ -73,8 +85,14 @@ def planned_minutes(
         .group_by(TimeEntry.work_item_id)
         .subquery()
     )
+    blocked = [hook(ids, first_week_start, weeks) for hook in PLANNED_BLOCKS]
+    taken: dict[int, int] = defaultdict(int)
+    for result in blocked:
+        for item_id, minutes in result.by_item.items():
+            taken[item_id] += minutes
     rows = db.session.execute(
         sa.select(
+            WorkItem.id,
             WorkItem.assignee_id,
             WorkItem.estimate_minutes,
             WorkItem.due_at,
@@ -88,8 +106,8 @@ def planned_minutes(
         )
     )
     starts = [first_week_start + dt.timedelta(days=7 * w) for w in range(weeks)]
-    for member_id, estimate, due_at, seconds in rows:
-        remaining = max(0, int(estimate) - int(seconds) // 60)
+    for item_id, member_id, estimate, due_at, seconds in rows:
+        remaining = max(0, int(estimate) - int(seconds) // 60 - taken.get(item_id, 0))
         if not remaining:
             continue
         if due_at is None:
@@ -102,8 +120,8 @@ def planned_minutes(
     for member_id, minutes in retainer_minutes_per_week(ids, first_week_start).items():
         for start in starts:
             out[(member_id, start)] += minutes
-    for hook in PLANNED_BLOCKS:
-        for key, minutes in hook(ids, first_week_start, weeks).items():
+    for result in blocked:
+        for key, minutes in result.by_week.items():
             out[key] += minutes
     return out
 
