@@ -92,9 +92,7 @@ class WeekBlocksResource(MethodView):
             "over_capacity": bool(cell and cell.over),
             "low_buffer": bool(cell and cell.low_buffer),
             "warnings": cell_warnings(cell),
-            "items": [
-                _out(v, prof.zone_name, []) for v in week_blocks(prof, monday)
-            ],
+            "items": [_out(v, prof.zone_name, []) for v in week_blocks(prof, monday)],
         }
 
     @roles(*PLANNERS)

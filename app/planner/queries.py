@@ -52,9 +52,7 @@ def get_planner_member_or_404(actor: Actor, membership_id: int) -> Membership:
     """A member who has a planner (owner, manager, VA), visible to the actor (404 for no such
     member; 403 for someone else's planner when not an owner or manager)."""
     member = db.session.scalar(
-        sa.select(Membership).where(
-            Membership.id == membership_id, Membership.role.in_(PLANNERS)
-        )
+        sa.select(Membership).where(Membership.id == membership_id, Membership.role.in_(PLANNERS))
     )
     if member is None or actor.role not in PLANNERS:
         raise NotFound()
@@ -209,9 +207,7 @@ def week_days(prof: Profile, monday: dt.date, blocks: list[BlockView]) -> list[D
         day = days.get(block.local_day)
         if day is None:
             continue
-        slot = next(
-            (s for s in day.slots if s.start <= block.starts_at < s.start + step), None
-        )
+        slot = next((s for s in day.slots if s.start <= block.starts_at < s.start + step), None)
         (slot.blocks if slot is not None else day.stray).append(block)
     return [days[d] for d in sorted(days)]
 

@@ -85,7 +85,10 @@ class TimeBlockPatch(BaseSchema):
 class WeekArgs(BaseSchema):
     week = fields.Date(
         load_default=None,
-        metadata={"description": "Any day of the week (Monday to Sunday in the member's zone); default: this week."},
+        metadata={
+            "description": "Any day of the week (Monday to Sunday in the member's zone); "
+            "default: this week."
+        },
     )
 
     @validates_schema

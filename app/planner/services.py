@@ -51,9 +51,7 @@ def _time_problem(
     if total_minutes(working) < minutes:
         return _("On time off or a public holiday.")
     # Serialise the member's planning so two requests cannot book the same time.
-    db.session.execute(
-        sa.select(Membership.id).where(Membership.id == member.id).with_for_update()
-    )
+    db.session.execute(sa.select(Membership.id).where(Membership.id == member.id).with_for_update())
     stmt = sa.select(TimeBlock).where(
         TimeBlock.membership_id == member.id,
         TimeBlock.starts_at < ends_at,
@@ -101,9 +99,7 @@ def create_block(
     if not can_plan_for(actor, member.id):
         raise Forbidden(_("You can only plan your own week."))
     starts_at, minutes = data["starts_at"], data["minutes"]
-    _check(
-        member, starts_at, minutes, time_field=time_field, work_item_id=data["work_item_id"]
-    )
+    _check(member, starts_at, minutes, time_field=time_field, work_item_id=data["work_item_id"])
     block = TimeBlock(
         membership_id=member.id,
         work_item_id=data["work_item_id"],
@@ -192,12 +188,16 @@ def cell_warnings(cell: Cell | None) -> list[str]:
     load = format_percent(Decimal(cell.load_percent) / 100)
     if cell.over:
         return [
-            _("This week is over capacity: %(percent)s of the working time is planned.", percent=load)
+            _(
+                "This week is over capacity: %(percent)s of the working time is planned.",
+                percent=load,
+            )
         ]
     if cell.low_buffer:
         return [
             _(
-                "This week has under %(buffer)s buffer: %(percent)s of the working time is planned.",
+                "This week has under %(buffer)s buffer: "
+                "%(percent)s of the working time is planned.",
                 buffer=format_percent(BUFFER),
                 percent=load,
             )

@@ -35,7 +35,9 @@ def test_plan_list_move_and_remove(app, team):
     assert week["week_start"] == "2026-03-02" and week["time_zone"] == "Asia/Manila"
     assert [b["id"] for b in week["items"]] == [body["id"]]
     assert week["planned_minutes"] == 300  # 210 left of the estimate, spread, and the block
-    moved = va.patch(f"/time-blocks/{body['id']}", json={"starts_at": "2026-03-05T05:00:00Z", "minutes": 60})
+    moved = va.patch(
+        f"/time-blocks/{body['id']}", json={"starts_at": "2026-03-05T05:00:00Z", "minutes": 60}
+    )
     assert moved.status_code == 200 and moved.json["minutes"] == 60
     assert va.get(f"/time-blocks/{body['id']}").json["starts_at"].startswith("2026-03-05T05:00:00")
     assert va.delete(f"/time-blocks/{body['id']}").status_code == 204
@@ -57,9 +59,13 @@ def test_the_same_rules_as_the_page(app, team):
         assert resp.status_code == 422
         assert message in resp.json["errors"]["starts_at"][0]
     other = item(team, MembershipFactory(agency=team.agency, role="va"))
-    resp = va.post(url, json={"work_item_id": other.id, "starts_at": "2026-03-05T04:00:00Z", "minutes": 60})
+    resp = va.post(
+        url, json={"work_item_id": other.id, "starts_at": "2026-03-05T04:00:00Z", "minutes": 60}
+    )
     assert resp.status_code == 422 and "work_item_id" in resp.json["errors"]
-    resp = va.post(url, json={"work_item_id": work.id, "starts_at": "2026-03-05T04:00:00Z", "minutes": 10})
+    resp = va.post(
+        url, json={"work_item_id": work.id, "starts_at": "2026-03-05T04:00:00Z", "minutes": 10}
+    )
     assert resp.status_code == 422 and "minutes" in resp.json["errors"]
     resp = va.get(f"{url}?week=someday")
     assert resp.status_code == 422 and "week" in resp.json["errors"]

@@ -52,7 +52,9 @@ def test_planning_a_block_through_the_form(app, team):
     _manila(team)
     work = item(team, minutes=300)
     http = web(app, team.va)
-    resp = _plan(http, team, team.va, work_item_id=work.id, day=THURSDAY, start="10:00", minutes="90")
+    resp = _plan(
+        http, team, team.va, work_item_id=work.id, day=THURSDAY, start="10:00", minutes="90"
+    )
     assert resp.status_code == 302
     assert "/planner?week=2026-03-02" in resp.headers["Location"]
     [row] = blocks_of(team.va)
@@ -71,7 +73,9 @@ def test_a_block_must_be_inside_working_hours(app, team):
         (THURSDAY, "08:00", "60"),  # before the day starts
         ("2026-03-07", "10:00", "60"),  # a Saturday
     ):
-        resp = _plan(http, team, team.va, work_item_id=work.id, day=day, start=start, minutes=minutes)
+        resp = _plan(
+            http, team, team.va, work_item_id=work.id, day=day, start=start, minutes=minutes
+        )
         html = resp.get_data(as_text=True)
         assert resp.status_code == 422, (day, start)
         assert 'data-field-error="start"' in html
@@ -84,16 +88,22 @@ def test_a_block_may_not_fall_on_time_off_or_a_public_holiday(app, team):
     add_time_off(team.va, dt.date(2026, 3, 5))
     work = item(team, due=dt.datetime(2026, 5, 29, tzinfo=UTC))
     http = web(app, team.va)
-    resp = _plan(http, team, team.va, work_item_id=work.id, day=THURSDAY, start="10:00", minutes="60")
+    resp = _plan(
+        http, team, team.va, work_item_id=work.id, day=THURSDAY, start="10:00", minutes="60"
+    )
     assert resp.status_code == 422
     assert "On time off or a public holiday." in resp.get_data(as_text=True)
     # 1 May is Labour Day in France
-    resp = _plan(http, team, team.va, work_item_id=work.id, day="2026-05-01", start="10:00", minutes="60")
+    resp = _plan(
+        http, team, team.va, work_item_id=work.id, day="2026-05-01", start="10:00", minutes="60"
+    )
     assert resp.status_code == 422
     assert "On time off or a public holiday." in resp.get_data(as_text=True)
     # a pending request does not block the day
     add_time_off(team.va, dt.date(2026, 3, 6), state="pending")
-    resp = _plan(http, team, team.va, work_item_id=work.id, day="2026-03-06", start="10:00", minutes="60")
+    resp = _plan(
+        http, team, team.va, work_item_id=work.id, day="2026-03-06", start="10:00", minutes="60"
+    )
     assert resp.status_code == 302
     page = http.get(f"/{team.slug}/planner?week=2026-03-05").get_data(as_text=True)
     assert page.count("Time off</span>") == 1  # the approved day is marked
@@ -104,11 +114,15 @@ def test_blocks_may_not_overlap(app, team):
     work = item(team)
     block(team.va, work, dt.datetime(2026, 3, 5, 2, tzinfo=UTC), 60)  # 10:00-11:00 Manila
     http = web(app, team.va)
-    resp = _plan(http, team, team.va, work_item_id=work.id, day=THURSDAY, start="09:30", minutes="60")
+    resp = _plan(
+        http, team, team.va, work_item_id=work.id, day=THURSDAY, start="09:30", minutes="60"
+    )
     assert resp.status_code == 422
     assert "Overlaps another block" in resp.get_data(as_text=True)
     # touching is fine
-    resp = _plan(http, team, team.va, work_item_id=work.id, day=THURSDAY, start="11:00", minutes="60")
+    resp = _plan(
+        http, team, team.va, work_item_id=work.id, day=THURSDAY, start="11:00", minutes="60"
+    )
     assert resp.status_code == 302
     assert len(blocks_of(team.va)) == 2
 
@@ -118,7 +132,13 @@ def test_only_open_items_assigned_to_the_va(app, team):
     other = MembershipFactory(agency=team.agency, role="va")
     for work in (item(team, other), item(team, state="delivered")):
         resp = _plan(
-            web(app, team.va), team, team.va, work_item_id=work.id, day=THURSDAY, start="10:00", minutes="60"
+            web(app, team.va),
+            team,
+            team.va,
+            work_item_id=work.id,
+            day=THURSDAY,
+            start="10:00",
+            minutes="60",
         )
         assert resp.status_code == 422
         assert 'data-field-error="work_item_id"' in resp.get_data(as_text=True)
@@ -148,7 +168,9 @@ def test_warnings_do_not_stop_a_block(app, team):
     # due Thursday noon; 41 h estimate: the 40 h week is over capacity
     work = item(team, minutes=41 * 60, due=dt.datetime(2026, 3, 5, 12, tzinfo=UTC))
     http = web(app, team.va)
-    resp = _plan(http, team, team.va, work_item_id=work.id, day=THURSDAY, start="11:00", minutes="120")
+    resp = _plan(
+        http, team, team.va, work_item_id=work.id, day=THURSDAY, start="11:00", minutes="120"
+    )
     assert resp.status_code == 302
     page = http.get(resp.headers["Location"]).get_data(as_text=True)
     assert "This block ends after the work item is due" in page
@@ -224,14 +246,18 @@ def test_a_week_with_a_dst_change_in_the_vas_zone(app, team):
     work = item(team, due=dt.datetime(2026, 4, 30, tzinfo=UTC))
     http = web(app, team.va)
     for day in ("2026-03-28", "2026-03-29"):
-        resp = _plan(http, team, team.va, work_item_id=work.id, day=day, start="09:00", minutes="60")
+        resp = _plan(
+            http, team, team.va, work_item_id=work.id, day=day, start="09:00", minutes="60"
+        )
         assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
     assert [b.starts_at for b in blocks_of(team.va)] == [
         dt.datetime(2026, 3, 28, 8, tzinfo=UTC),
         dt.datetime(2026, 3, 29, 7, tzinfo=UTC),
     ]
     # 16:30 + 60 min runs past 17:00 local on the short day as on any other
-    resp = _plan(http, team, team.va, work_item_id=work.id, day="2026-03-29", start="16:30", minutes="60")
+    resp = _plan(
+        http, team, team.va, work_item_id=work.id, day="2026-03-29", start="16:30", minutes="60"
+    )
     assert resp.status_code == 422
     page = http.get(f"/{team.slug}/planner?week=2026-03-25").get_data(as_text=True)
     assert page.count('data-testid="planner-slot"') == 7 * 16
