@@ -99,6 +99,7 @@ def _import_models() -> None:
     import app.invoices.models  # noqa: F401
     import app.payments.models  # noqa: F401
     import app.payouts.models  # noqa: F401
+    import app.planner.models  # noqa: F401
     import app.portal.models  # noqa: F401
     import app.rates.models  # noqa: F401
     import app.reminders.models  # noqa: F401
@@ -134,6 +135,7 @@ def _import_route_modules() -> None:
     import app.payments.cockpit  # noqa: F401
     import app.payments.views  # noqa: F401
     import app.payouts.cockpit  # noqa: F401
+    import app.planner.views  # noqa: F401
     import app.rates.billing  # noqa: F401
     import app.rates.views  # noqa: F401
     import app.retainers.api  # noqa: F401
@@ -220,6 +222,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(payouts_bp)
     csrf.exempt(payouts_api)
     api.register_blueprint(payouts_api)
+    from app.planner.api import blp as planner_api
+    from app.planner.blueprint import bp as planner_bp
+    from app.planner.hooks import register_planner_hooks
+
+    app.register_blueprint(planner_bp)
+    csrf.exempt(planner_api)
+    api.register_blueprint(planner_api)
+    # time blocks count as planned hours in the workload
+    register_planner_hooks()
     from app.reports.api import blp as reports_api
     from app.reports.views import bp as reports_bp
 

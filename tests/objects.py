@@ -85,6 +85,7 @@ ID_PARAMS: dict[str, str] = {
     "slot_id": "meeting_slot_id",
     "fx_rate_id": "fx_rate_id",
     "statement_id": "payout_statement_id",
+    "block_id": "time_block_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -150,6 +151,7 @@ class World:
     time_off_id: int
     meeting_slot_id: int
     payout_statement_id: int
+    time_block_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
     calendar_feed_token: str = ""  # the owner's secret iCalendar feed token (raw)
 
@@ -267,6 +269,7 @@ def build_agency(label: str) -> World:
         time_ids["timesheet_id"] = _walker_timesheet(agency.id, members)
         time_ids.update(_walker_capacity(agency.id, client.id, members))
         time_ids["payout_statement_id"] = _walker_payout_statement(agency.id, client.id, members)
+        time_ids["time_block_id"] = _walker_time_block(agency.id, work["work_item_id"], members)
     money = _walker_invoices(agency.id, client.id, owner.user_id, label)
     money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
     money.update(_walker_pdfs(agency.id, money["invoice_id"], owner.id, label))
@@ -409,6 +412,23 @@ def _walker_capacity(agency_id: int, client_id: int, members: dict) -> dict:
     db.session.add_all([off, slot])
     db.session.flush()
     return {"time_off_id": off.id, "meeting_slot_id": slot.id}
+
+
+def _walker_time_block(agency_id: int, work_item_id: int, members: dict) -> int:
+    """The VA's hour planned on the walker work item tomorrow morning."""
+    from app.planner.models import TimeBlock
+
+    start = (utcnow() + dt.timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    block = TimeBlock(
+        agency_id=agency_id,
+        membership_id=members["va"].id,
+        work_item_id=work_item_id,
+        starts_at=start,
+        minutes=60,
+    )
+    db.session.add(block)
+    db.session.flush()
+    return block.id
 
 
 def _walker_payout_statement(agency_id: int, client_id: int, members: dict) -> int:

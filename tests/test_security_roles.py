@@ -478,6 +478,21 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
     ("PATCH", "/api/v1/{slug}/clients/{client_id}", dict(va=403, qa=403, client=403)),
     ("POST", "/api/v1/{slug}/clients", dict(va=403, qa=403, client=403)),
     ("POST", "/api/v1/{slug}/invitations", dict(va=403, qa=403, client=403)),
+    # week planner: a VA plans their own week, owners and managers anyone's; QA reviewers
+    # and client contacts have none
+    ("GET", "/{slug}/planner", dict(owner=OK, manager=OK, va=OK, qa=403, client=403)),
+    (
+        "GET",
+        "/{slug}/planner/{membership_id}",
+        dict(owner=OK, manager=OK, va=OK, qa=403, client=403),
+    ),
+    ("POST", "/{slug}/planner/blocks/{block_id}/delete", dict(qa=403, client=403)),
+    (
+        "GET",
+        "/api/v1/{slug}/members/{membership_id}/time-blocks",
+        dict(owner=OK, manager=OK, va=OK, qa=403, client=403),
+    ),
+    ("DELETE", "/api/v1/{slug}/time-blocks/{block_id}", dict(qa=403, client=403)),
 ]
 
 
@@ -499,6 +514,7 @@ def _table_url(template: str, world) -> str:
         time_off_id=world.time_off_id,
         slot_id=world.meeting_slot_id,
         statement_id=world.payout_statement_id,
+        block_id=world.time_block_id,
     )
 
 
@@ -567,6 +583,7 @@ def test_the_intent_table_names_existing_routes(app):
             "slot_id",
             "membership_id",
             "statement_id",
+            "block_id",
         ):
             rule = rule.replace("{" + name + "}", f"<{name}>")
         rule = rule.replace("{other_client_id}", "<client_id>")

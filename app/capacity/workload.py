@@ -5,12 +5,13 @@ person (estimate less the time recorded on it), spread evenly over the weeks fro
 week shown up to the week the item is due (all in the first week when overdue; over every
 week shown when it has no due date), plus retainer commitments (an active plan's included
 hours a month, as 12/52 of them a week, carried by the client's current primary VA, split
-evenly when there are several), plus whatever the `PLANNED_BLOCKS` hooks add (time blocks,
-not built yet).
+evenly when there are several), plus the time blocks of the `PLANNED_BLOCKS` hooks (the week
+planner): blocks count in the weeks they are in, and the minutes of an item's blocks still to
+come are taken off its remaining estimate before the rest is spread (never counted twice).
 
 Flags: over capacity (planned > capacity) and under 15 % buffer (free < 15 % of capacity).
-Four statements whatever the number of people and items; the time recorded on an item is
-its `logged_seconds` (app.time.logged), not a sum over its entries.
+Four statements whatever the number of people and items, plus one per hook; the time
+recorded on an item is its `logged_seconds` (app.time.logged), not a sum over its entries.
 """
 
 from __future__ import annotations
@@ -29,9 +30,20 @@ from app.retainers.models import RetainerPlan
 from app.work.models import OPEN_STATES, WorkItem
 
 BUFFER = 0.15
-# Hooks: fn(member_ids, first_week_start, weeks) -> {(membership_id, week_start): minutes}.
-# Time blocks (a VA's week planner) register here when they exist.
-PLANNED_BLOCKS: list[Callable[[list[int], dt.date, int], dict[tuple[int, dt.date], int]]] = []
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """What a `PLANNED_BLOCKS` hook returns: minutes blocked per (membership_id, week_start)
+    of the weeks asked for, and per work item the minutes of its blocks still to come (taken
+    off the item's remaining estimate before the rest is spread)."""
+
+    by_week: dict[tuple[int, dt.date], int]
+    by_item: dict[int, int]
+
+
+# Hooks: fn(member_ids, first_week_start, weeks) -> Blocked. The week planner registers here.
+PLANNED_BLOCKS: list[Callable[[list[int], dt.date, int], Blocked]] = []
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,17 @@ def planned_minutes(
     # Each item's remaining estimate, spread evenly over its weeks (0..last), the odd
     # minutes in the first: summed per person and last week in SQL, so a few hundred rows
     # come back however many items there are.
+    blocked = [hook(ids, first_week_start, weeks) for hook in PLANNED_BLOCKS]
+    taken: dict[int, int] = defaultdict(int)
+    for result in blocked:
+        for item_id, minutes in result.by_item.items():
+            taken[item_id] += minutes
     left = WorkItem.estimate_minutes - WorkItem.logged_seconds // 60
+    if taken:  # the items' blocks still to come, as a VALUES list joined on the item
+        ahead = sa.values(
+            sa.column("item_id", sa.Integer), sa.column("minutes", sa.Integer), name="ahead"
+        ).data(sorted(taken.items()))
+        left = left - sa.func.coalesce(ahead.c.minutes, 0)
     remaining = sa.case((left > 0, left), else_=0)
     last = _week_of_due(first_week_start, weeks)
     spread = (
@@ -88,13 +110,16 @@ def planned_minutes(
             last.label("last"),
             remaining.label("remaining"),
         )
+        .select_from(WorkItem)
         .where(
             WorkItem.assignee_id.in_(ids),
             WorkItem.state.in_(OPEN_STATES),
             WorkItem.estimate_minutes.is_not(None),
         )
-        .subquery()
     )
+    if taken:
+        spread = spread.outerjoin(ahead, ahead.c.item_id == WorkItem.id)
+    spread = spread.subquery()
     n = spread.c.last + 1
     share = spread.c.remaining // n
     rows = db.session.execute(
@@ -112,8 +137,8 @@ def planned_minutes(
     for member_id, minutes in retainer_minutes_per_week(ids, first_week_start).items():
         for start in starts:
             out[(member_id, start)] += minutes
-    for hook in PLANNED_BLOCKS:
-        for key, minutes in hook(ids, first_week_start, weeks).items():
+    for result in blocked:
+        for key, minutes in result.by_week.items():
             out[key] += minutes
     return out
 

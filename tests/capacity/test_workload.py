@@ -82,7 +82,7 @@ def test_workload_statements_do_not_grow_with_people(team, count_queries):
             workload([m.id for m in few], MONDAY, 8)
         with count_queries() as large:
             cells = workload([m.id for m in many], MONDAY, 8)
-    assert len(small) == len(large) == 4
+    assert len(small) == len(large) == 5  # four, and one for the time blocks hook
     assert cells[(many[0].id, MONDAY)].planned == 100
 
 
@@ -133,3 +133,22 @@ def test_the_cockpit_counts_who_is_over_capacity_this_week(app, team):
     assert f'href="/{team.slug}/capacity/workload"' in html
     va = web(app, team.va).get(f"/{team.slug}/").get_data(as_text=True)
     assert 'data-testid="tile-workload"' not in va
+
+
+def test_planned_blocks_hooks_count_blocks_and_take_them_off_the_estimate(team, monkeypatch):
+    """The hook contract: minutes blocked per member and week are added, and per work item
+    the minutes of blocks still to come are taken off its remaining estimate first."""
+    from app.capacity import workload as workload_module
+
+    item = _item(team, team.va, 600, dt.datetime(2026, 3, 18, 17, tzinfo=UTC))
+
+    def hook(ids, first, weeks):
+        return workload_module.Blocked(
+            {(team.va.id, first + dt.timedelta(days=7)): 90}, {item.id: 90}
+        )
+
+    monkeypatch.setattr(workload_module, "PLANNED_BLOCKS", [hook])
+    with tenant(team.agency.id):
+        cells = workload([team.va.id], MONDAY, 4)
+    weeks = [MONDAY + dt.timedelta(days=7 * w) for w in range(4)]
+    assert [cells[(team.va.id, w)].planned for w in weeks] == [170, 260, 170, 0]
