@@ -104,6 +104,7 @@ def _import_models() -> None:
     import app.reminders.models  # noqa: F401
     import app.retainers.models  # noqa: F401
     import app.sops.models  # noqa: F401
+    import app.suggestions.models  # noqa: F401
     import app.time.models  # noqa: F401
     import app.timesheets.models  # noqa: F401
     import app.users.models  # noqa: F401
@@ -218,6 +219,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(payouts_bp)
     csrf.exempt(payouts_api)
     api.register_blueprint(payouts_api)
+    from app.suggestions.api import blp as suggestions_api
+    from app.suggestions.views import bp as suggestions_bp
+
+    app.register_blueprint(suggestions_bp)
+    csrf.exempt(suggestions_api)
+    api.register_blueprint(suggestions_api)
     from app.reports.api import blp as reports_api
     from app.reports.views import bp as reports_bp
 
