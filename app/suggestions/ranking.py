@@ -6,9 +6,9 @@ gets four figures and a score out of 100:
 - **skills** (40 points): the share of the wanted tags (the SOP's and the client's, as one
   set) the VA carries; no wanted tags gives nobody points;
 - **free capacity** (25 points): working minutes less planned minutes (app.capacity's
-  workload) from today to the due date (14 days when there is none), each week weighted by
-  its days inside that window, never below zero; points relative to the candidate with the
-  most free hours;
+  workload, per week, never below zero) from today to the due date (14 days when there is
+  none); a week partly inside that window counts for the share of the VA's scheduled hours
+  that fall on its days inside; points relative to the candidate with the most free hours;
 - **overlap** (20 points): hours a day the VA's working hours overlap the client's
   business hours (app.capacity), as a share of the client's business hours a day;
 - **first-pass yield** (15 points): items approved by QA in the last 90 days that passed
@@ -26,8 +26,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from app.boards.quality import approval_cells
-from app.capacity.intervals import weekly_minutes
-from app.capacity.queries import client_profile, overlap_of_profiles, profiles
+from app.capacity.intervals import day_minutes, weekly_minutes
+from app.capacity.queries import Profile, client_profile, overlap_of_profiles, profiles
 from app.capacity.workload import workload
 from app.clients.models import Client
 from app.clients.queries import agency_today
@@ -88,24 +88,33 @@ def _window(today: dt.date, due: dt.date | None) -> tuple[dt.date, dt.date, int]
 
 
 def free_minutes(
-    cells: dict, member_id: int, monday: dt.date, weeks: int, today: dt.date, last: dt.date
+    cells: dict,
+    prof: Profile | None,
+    monday: dt.date,
+    weeks: int,
+    today: dt.date,
+    last: dt.date,
 ) -> tuple[int, int]:
     """(free, capacity) minutes of a member between `today` and `last` (both included):
-    each week's free minutes (capacity - planned, at least 0) times the share of its seven
-    days inside the window."""
+    each week's free minutes (capacity - planned, at least 0) times the share of the
+    member's scheduled minutes of that week falling on its days inside the window."""
+    if prof is None:
+        return 0, 0
     free = capacity = 0.0
     for w in range(weeks):
         start = monday + dt.timedelta(days=7 * w)
-        cell = cells.get((member_id, start))
+        cell = cells.get((prof.membership_id, start))
         if cell is None:
             continue
-        first_day = max(start, today)
-        last_day = min(start + dt.timedelta(days=6), last)
-        days = (last_day - first_day).days + 1
-        if days <= 0:
+        days = [start + dt.timedelta(days=d) for d in range(7)]
+        minutes = [day_minutes(prof.schedule, prof.zone, day) for day in days]
+        week_total = sum(minutes)
+        if not week_total:
             continue
-        free += max(0, cell.capacity - cell.planned) * days / 7
-        capacity += cell.capacity * days / 7
+        inside = sum(m for day, m in zip(days, minutes, strict=True) if today <= day <= last)
+        share = inside / week_total
+        free += max(0, cell.capacity - cell.planned) * share
+        capacity += cell.capacity * share
     return round(free), round(capacity)
 
 
@@ -155,8 +164,8 @@ def rank_candidates(
         got[1] += cell.first_pass
     out: list[Suggestion] = []
     for mid, name, on_client in candidates:
-        free, capacity = free_minutes(cells, mid, monday, weeks, today, last)
         prof = profs.get(mid)
+        free, capacity = free_minutes(cells, prof, monday, weeks, today, last)
         approved, first_pass = quality.get(mid, (0, 0))
         out.append(
             Suggestion(
