@@ -175,17 +175,22 @@ def suggest(agency_slug: str, client_id: int) -> ResponseReturnValue:
     except ValidationFailed as exc:
         errors = exc.errors
     rows = [(s, reasons(s), _pick_url(client, args, s.membership_id)) for s in items]
-    template = "suggestions/_list.html" if args.get("fragment") else "suggestions/page.html"
+    htmx = request.headers.get("HX-Request") == "true"
+    if args.get("fragment") or htmx:
+        # htmx swaps only 2xx answers: the list shows its own messages either way.
+        status = 422 if errors and not htmx else 200
+        return render_template("suggestions/_list.html", rows=rows, errors=errors), status
+    sops = db.session.execute(
+        visible_sops(g.actor).with_only_columns(Sop.id, Sop.title).order_by(Sop.title, Sop.id)
+    ).all()
     return render_template(
-        template,
+        "suggestions/page.html",
         client=client,
         sop=sop,
         due=due,
         rows=rows,
         weights=WEIGHTS,
         errors=errors,
-        values={k: v for k, v in request.args.items()},
-        sops=[
-            (s.id, s.title) for s in db.session.scalars(visible_sops(g.actor).order_by(Sop.title))
-        ],
+        values=dict(request.args.items()),
+        sops=[(row.id, row.title) for row in sops],
     ), (422 if errors else 200)
