@@ -29,7 +29,7 @@ from app.suggestions.blueprint import KIND_LABELS, bp
 from app.suggestions.policy import can_manage_tags, can_see_suggestions
 from app.suggestions.presenting import reasons
 from app.suggestions.queries import get_tag_target_or_404, tags_of
-from app.suggestions.ranking import WEIGHTS, rank_candidates
+from app.suggestions.ranking import QUALITY_DAYS, WEIGHTS, rank_candidates
 from app.suggestions.schemas import SkillTagsFormIn, SuggestionPageArgs
 from app.suggestions.services import set_tags, split_tags
 
@@ -190,6 +190,7 @@ def suggest(agency_slug: str, client_id: int) -> ResponseReturnValue:
         due=due,
         rows=rows,
         weights=WEIGHTS,
+        quality_days=QUALITY_DAYS,
         errors=errors,
         values=dict(request.args.items()),
         sops=[(row.id, row.title) for row in sops],
