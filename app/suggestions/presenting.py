@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from app.core.formatting import format_day
+from app.core.formatting import format_day, format_number
 from app.core.translation import gettext, ngettext
 from app.suggestions.ranking import Suggestion
+
+
+def _one_decimal(value: float) -> str:
+    """Hours with one decimal, in the reader's digits and separator."""
+    return format_number(round(value, 1), pattern="#,##0.0")
 
 
 def reasons(s: Suggestion) -> list[str]:
@@ -25,12 +30,12 @@ def reasons(s: Suggestion) -> list[str]:
         out.append(gettext("No matching skills"))
     out.append(
         gettext(
-            "%(hours).1f h free until %(day)s",
-            hours=s.free_hours,
+            "%(hours)s h free until %(day)s",
+            hours=_one_decimal(s.free_hours),
             day=format_day(s.window_end),
         )
     )
-    out.append(gettext("%(hours).1f h/day overlap", hours=round(s.overlap_hours, 1)))
+    out.append(gettext("%(hours)s h/day overlap", hours=_one_decimal(s.overlap_hours)))
     if s.fpy_percent is None:
         out.append(gettext("No QA approvals yet"))
     else:
