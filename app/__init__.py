@@ -105,6 +105,7 @@ def _import_models() -> None:
     import app.reminders.models  # noqa: F401
     import app.retainers.models  # noqa: F401
     import app.sops.models  # noqa: F401
+    import app.suggestions.models  # noqa: F401
     import app.time.logged  # noqa: F401 - time logged on work items, kept by mapper events
     import app.time.models  # noqa: F401
     import app.timesheets.models  # noqa: F401
@@ -231,6 +232,12 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(planner_api)
     # time blocks count as planned hours in the workload
     register_planner_hooks()
+    from app.suggestions.api import blp as suggestions_api
+    from app.suggestions.views import bp as suggestions_bp
+
+    app.register_blueprint(suggestions_bp)
+    csrf.exempt(suggestions_api)
+    api.register_blueprint(suggestions_api)
     from app.reports.api import blp as reports_api
     from app.reports.views import bp as reports_bp
 

@@ -338,9 +338,13 @@ def overlap_hours_per_day(
     """Average daily overlap, in hours, of a VA's working hours and a client's business
     hours over the (Monday-to-Sunday, UTC) week around `around_date`, holidays and time off
     aside: the week's overlap divided by the client's business days (days with hours)."""
+    return overlap_of_profiles(profile(member), client_profile(client), around_date)
+
+
+def overlap_of_profiles(prof: Profile, cprof: ClientProfile, around_date: dt.date) -> float:
+    """`overlap_hours_per_day` from profiles already read (no statement: callers ranking
+    many VAs read their profiles in bulk with `profiles()`)."""
     start, end = _typical_week(around_date)
-    prof = profile(member)
-    cprof = client_profile(client)
     va = schedule_intervals_utc(prof.schedule, prof.zone, start, end)
     biz = schedule_intervals_utc(cprof.schedule, cprof.zone, start, end)
     days = sum(1 for day in cprof.schedule if day) or 1

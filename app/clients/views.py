@@ -200,7 +200,9 @@ def _render_detail(
         vas=active_vas(actor) if can_assign_client(actor, client) else [],
         contact_values=contact_values or {"preferred_channel": "email"},
         contact_errors=contact_errors or {},
-        assignment_values=assignment_values or {"kind": "primary"},
+        # `va`: a suggested VA chosen on the suggestions page, selected in the form.
+        assignment_values=assignment_values
+        or {"kind": "primary", "membership_id": request.args.get("va", "")},
         assignment_errors=assignment_errors or {},
         end_errors=end_errors or {},
     ), status

@@ -119,9 +119,11 @@ def _render_form(
 
 
 def _prefill(client: Client) -> dict:
-    """Values from the query string: `title`, `description`, `due_at`, or a client's
+    """Values from the query string: `title`, `description`, `due_at`, `sop_version_id`,
+    `assignee_id` (a suggested VA chosen on the suggestions page), or a client's
     `request_id` (its title, details and wanted-by day, at 17:00 client time)."""
-    values = {k: request.args[k] for k in ("title", "description", "due_at") if k in request.args}
+    keys = ("title", "description", "due_at", "sop_version_id", "assignee_id")
+    values = {k: request.args[k] for k in keys if k in request.args}
     raw_id = request.args.get("request_id", "")
     if raw_id.isdigit():
         work_request = db.session.scalar(
