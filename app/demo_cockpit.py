@@ -1,7 +1,8 @@
 """The demo agency's cockpit: a VA over capacity this week (an overdue item that needs 46
 hours), a client that loses money this month (approved time at cost, nothing
-billed to it yet this month), and last period's payout statements, one paid and the rest
-waiting for the owner."""
+billed to it yet this month), last period's payout statements, one paid and the rest
+waiting for the owner, and skill tags on the VAs, SOPs and clients (so assignment
+suggestions have skills to match)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,23 @@ from app.extensions import db
 from app.payouts.generation import generate_period
 from app.payouts.queries import payout_settings, period_of, previous_period
 from app.payouts.services import mark_paid, review_statement
+from app.sops.models import Sop
+from app.suggestions.services import set_tags
 from app.time.models import TimeEntry
 from app.users.models import Membership
 from app.work.models import OPEN_STATES, WorkItem
 
+# SOP slug -> skills; each VA's skills in turn; clients get their SOPs' first skill.
+SOP_SKILLS = {
+    "month-end-bookkeeping-close": ["bookkeeping", "xero"],
+    "daily-inbox-management": ["inbox", "calendar"],
+    "monthly-social-media": ["social-media", "canva"],
+    "weekly-client-status-report": ["reporting"],
+}
+VA_SKILLS = (
+    ["bookkeeping", "xero", "reporting"],
+    ["inbox", "calendar", "social-media", "canva"],
+)
 BIG_ESTIMATE_MINUTES = 46 * 60  # more than a 40-hour week
 LOSS_HOURS = 9
 
@@ -98,3 +112,17 @@ def seed_demo_cockpit(
     db.session.flush()
     _payouts(agency, owner)
     db.session.flush()
+    _skills(agency, clients, vas, owner)
+
+
+def _skills(
+    agency: Agency, clients: list[Client], vas: list[Membership], owner: Membership
+) -> None:
+    actor = Actor(user=owner.user, agency=agency, membership=owner)
+    for sop in db.session.scalars(sa.select(Sop).where(Sop.slug.in_(SOP_SKILLS))):
+        set_tags(actor, "sop", sop, SOP_SKILLS[sop.slug])
+    for va, skills in zip(vas, VA_SKILLS, strict=False):
+        set_tags(actor, "member", va, skills)
+    wanted = [skills[0] for skills in SOP_SKILLS.values()]
+    for client, skill in zip(clients, wanted, strict=False):
+        set_tags(actor, "client", client, [skill])

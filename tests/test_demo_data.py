@@ -317,3 +317,22 @@ def test_the_cockpit_has_a_va_over_capacity_a_losing_client_and_payouts(app, dem
     with tenant(demo.id):
         states = sorted(db.session.scalars(sa.select(PayoutStatement.state)).all())
     assert "paid" in states and any(s != "paid" for s in states), states
+
+
+def test_assignment_suggestions_match_skills_in_the_demo(app, demo):
+    """The demo's VAs, SOPs and clients carry skill tags: a bookkeeping client's suggestions
+    put the VA with bookkeeping skills first, with the skill named beside them."""
+    from app.clients.models import Client
+    from app.suggestions.models import ClientSkillTag
+
+    with tenant(demo.id):
+        client_id = db.session.scalar(
+            sa.select(ClientSkillTag.client_id).where(ClientSkillTag.tag == "bookkeeping")
+        )
+        assert client_id is not None
+        assert db.session.get(Client, client_id) is not None
+    html = page(app, demo, OWNER, f"/clients/{client_id}/suggestions")
+    first = html.index("Priya")
+    assert first < html.index("Mateo")
+    assert "matching skill" in html[first : first + 3000]
+    assert "bookkeeping" in html[first : first + 3000]
