@@ -122,7 +122,18 @@ def _strained_va(team):
 
 def test_the_heat_map_shows_strain_to_owners_and_managers_only(app, team):
     _strained_va(team)
+    WorkItemFactory(
+        client=team.client,
+        assignee_id=team.va.id,
+        estimate_minutes=100 * 60,
+        due_at=dt.datetime(2026, 3, 11, 17, tzinfo=UTC),
+        state="todo",
+    )
+    _entry(team, team.va, dt.datetime(2026, 3, 2, 19, tzinfo=UTC), 4)  # 19:00-23:00 UTC
     db.session.commit()
+    html = web(app, team.owner).get(f"/{team.slug}/capacity/workload").get_data(as_text=True)
+    assert 'data-testid="strain-over"' in html and "2 weeks over" in html
+    assert 'data-testid="strain-outside"' in html
     for who in (team.owner, team.manager):
         html = web(app, who).get(f"/{team.slug}/capacity/workload").get_data(as_text=True)
         assert 'data-testid="strain-overdue"' in html
