@@ -381,6 +381,7 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/{slug}/capacity/workload", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
     ("GET", "/{slug}/capacity/my-workload", dict(owner=OK, manager=OK, va=OK, qa=OK, client=403)),
     ("GET", "/api/v1/{slug}/workload", dict(owner=OK, manager=OK, va=OK, qa=OK, client=403)),
+    ("GET", "/api/v1/{slug}/strain", dict(owner=OK, manager=OK, va=403, qa=403, client=403)),
     (
         "GET",
         "/{slug}/capacity/members/{membership_id}/hours",

@@ -45,6 +45,7 @@ from app.capacity.schemas import (
     MeetingSlotArgs,
     MeetingSlotIn,
     MeetingSlotOut,
+    StrainOut,
     TimeOffArgs,
     TimeOffDeclineIn,
     TimeOffIn,
@@ -67,10 +68,11 @@ from app.capacity.services import (
     save_client_hours,
     save_hours,
 )
+from app.capacity.strain import HORIZON_WEEKS, LIMITS, strain
 from app.capacity.workload import workload
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
-from app.core.clock import today_in
+from app.core.clock import today_in, utcnow
 from app.core.errors import ValidationFailed
 from app.core.pagination import paginate
 from app.core.permissions import MANAGERS, authorize, loads, roles
@@ -386,4 +388,42 @@ class WorkloadResource(MethodView):
                 }
                 for m in people
             ]
+        }
+
+
+@blp.route("/strain")
+class StrainResource(MethodView):
+    @roles(*MANAGERS)
+    @blp.response(200, StrainOut)
+    def get(self, agency_slug: str) -> dict:
+        """Strain signals of every staff member (owners and managers only): weeks over
+        capacity in a row (planned from this week, logged in the past 4 weeks), time logged
+        outside working hours in the last 14 days, overdue work items against a week ago.
+        `thresholds` are the values from which a signal is raised."""
+        authorize(can_decide(g.actor))
+        people = staff_members()
+        ids = [m.id for m in people]
+        today = today_in(g.actor.agency.time_zone)
+        first = today - dt.timedelta(days=today.weekday())
+        cells = workload(ids, first, HORIZON_WEEKS)
+        signals = strain(ids, first, utcnow(), cells)
+        fields = (
+            "weeks_over_ahead",
+            "weeks_over_past",
+            "over_capacity",
+            "outside_minutes",
+            "outside_hours",
+            "overdue",
+            "overdue_week_ago",
+            "overdue_piling",
+            "overdue_growing",
+            "signals",
+        )
+        return {
+            "thresholds": LIMITS,
+            "items": [
+                {"membership_id": m.id, "name": m.user.name}
+                | {f: getattr(signals[m.id], f) for f in fields}
+                for m in people
+            ],
         }

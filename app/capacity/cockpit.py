@@ -1,5 +1,6 @@
 """The cockpit's workload tile: people over capacity this week (planned hours of their open
-work and retainers against their working hours, time off and holidays)."""
+work and retainers against their working hours, time off and holidays), and how many show
+strain signals (app.capacity.strain)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from flask import url_for
 
 from app.capacity.policy import can_decide
 from app.capacity.queries import staff_members
+from app.capacity.strain import HORIZON_WEEKS, strain
 from app.capacity.workload import workload
-from app.core.clock import today_in
+from app.core.clock import today_in, utcnow
 from app.core.cockpit import Tile, cockpit_tile
 from app.core.permissions import Actor
 from app.core.translation import gettext, ngettext
@@ -23,19 +25,29 @@ def workload_tile(actor: Actor) -> Tile | None:
     today = today_in(actor.agency.time_zone)
     monday = today - dt.timedelta(days=today.weekday())
     people = staff_members()
-    cells = workload([m.id for m in people], monday, 1)
-    over = sum(1 for cell in cells.values() if cell.over)
-    tight = sum(1 for cell in cells.values() if cell.low_buffer)
+    ids = [m.id for m in people]
+    cells = workload(ids, monday, HORIZON_WEEKS)
+    this_week = [cell for (_, week), cell in cells.items() if week == monday]
+    over = sum(1 for cell in this_week if cell.over)
+    tight = sum(1 for cell in this_week if cell.low_buffer)
+    strained = sum(1 for s in strain(ids, monday, utcnow(), cells).values() if s.signals)
+    room = (
+        ngettext("%(num)d more with under 15 %% free", "%(num)d more with under 15 %% free", tight)
+        if tight
+        else gettext("Everyone else has room")
+    )
+    if strained:
+        room = gettext(
+            "%(room)s · %(strain)s",
+            room=room,
+            strain=ngettext("%(num)d showing strain", "%(num)d showing strain", strained),
+        )
     return Tile(
         key="workload",
         label=gettext("Over capacity this week"),
         value=gettext("%(over)d of %(people)d", over=over, people=len(people)),
-        detail=ngettext(
-            "%(num)d more with under 15 %% free", "%(num)d more with under 15 %% free", tight
-        )
-        if tight
-        else gettext("Everyone else has room"),
-        tone="danger" if over else ("warning" if tight else ""),
+        detail=room,
+        tone="danger" if over else ("warning" if tight or strained else ""),
         icon="people",
         href=url_for("capacity.team_workload", agency_slug=actor.agency.slug),
     )

@@ -422,3 +422,29 @@ class WorkloadRowOut(BaseSchema):
 
 class WorkloadOut(BaseSchema):
     items = fields.List(fields.Nested(WorkloadRowOut))
+
+
+class StrainRowOut(BaseSchema):
+    membership_id = fields.Integer()
+    name = fields.String()
+    weeks_over_ahead = fields.Integer(
+        metadata={"description": "Longest run of weeks over capacity from this week on."}
+    )
+    weeks_over_past = fields.Integer(
+        metadata={"description": "Past weeks in a row (to last week) logged over capacity."}
+    )
+    over_capacity = fields.Boolean()
+    outside_minutes = fields.Integer(
+        metadata={"description": "Logged outside working hours in the last 14 days."}
+    )
+    outside_hours = fields.Boolean()
+    overdue = fields.Integer()
+    overdue_week_ago = fields.Integer()
+    overdue_piling = fields.Boolean()
+    overdue_growing = fields.Boolean()
+    signals = fields.Integer()
+
+
+class StrainOut(BaseSchema):
+    thresholds = fields.Dict(keys=fields.String(), values=fields.Integer())
+    items = fields.List(fields.Nested(StrainRowOut))

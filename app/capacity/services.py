@@ -2,8 +2,8 @@
 approve, decline, cancel) and meeting slots.
 
 Services take the actor explicitly, flush but never commit, and record an audit event.
-Owners and managers are told of requests in the app: the Time off queue and its count on
-the dashboard (no email).
+Owners and managers are told of requests in the app (the Time off queue and its count on
+the dashboard) and by email; the person is emailed the decision (app.capacity.notices).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from app.audit.services import changed, record, snapshot
 from app.capacity.intervals import to_json
 from app.capacity.models import ClientHours, MeetingSlot, TimeOff, WorkingHours
+from app.capacity.notices import notify_decided, notify_requested
 from app.capacity.policy import PEOPLE, can_cancel, can_decide, can_edit_hours
 from app.capacity.queries import overlapping_time_off
 from app.clients.models import Client
@@ -129,6 +130,8 @@ def request_time_off(actor: Actor, data: dict) -> TimeOff:
         ),
         after=snapshot(row),
     )
+    if not entered:
+        notify_requested(row)
     return row
 
 
@@ -152,6 +155,7 @@ def _decide(actor: Actor, row: TimeOff, state: str, reason: str | None = None) -
         before=old,
         after=new,
     )
+    notify_decided(row)
     return row
 
 

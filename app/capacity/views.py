@@ -57,9 +57,10 @@ from app.capacity.services import (
     save_client_hours,
     save_hours,
 )
+from app.capacity.strain import LIMITS, strain
 from app.capacity.workload import workload
 from app.clients.queries import get_client_or_404
-from app.core.clock import today_in
+from app.core.clock import today_in, utcnow
 from app.core.errors import Conflict, DomainError, ValidationFailed
 from app.core.permissions import MANAGERS, roles
 from app.core.permissions import authorize as _authorize
@@ -389,9 +390,18 @@ def _workload_page(people: list, personal: bool) -> ResponseReturnValue:
     today = today_in(g.actor.agency.time_zone)
     first = _monday(today)
     weeks = _weeks(first)
-    cells = workload([m.id for m in people], first, WEEKS_SHOWN)
+    ids = [m.id for m in people]
+    cells = workload(ids, first, WEEKS_SHOWN)
+    # Strain signals are for owners and managers, never on one's own view.
+    signals = {} if personal else strain(ids, first, utcnow(), cells, WEEKS_SHOWN)
     return render_template(
-        "capacity/workload.html", people=people, weeks=weeks, cells=cells, personal=personal
+        "capacity/workload.html",
+        people=people,
+        weeks=weeks,
+        cells=cells,
+        personal=personal,
+        strain=signals,
+        strain_limits=LIMITS,
     )
 
 

@@ -7,15 +7,15 @@ statements are a ledger of what has been put on a statement for which days. Each
 records its period (`PayoutRun`); a period is *closed* once a later period has been
 generated or one of its statements is paid: no new statement is made in it any more.
 Generating the statements of period P also looks at the generated periods before P (at
-most a year back): the cost of those days now (`cost_groups` again, one aggregate per
-period) minus what the statements hold for them is put on P's statements as "carried from
-<period>" lines (negative for a correction that lowers a cost), except for a person and
-currency whose statement of those days is not paid yet (that draft holds them itself). A
-carry counts as covered as soon as it is on any statement, so the next generation finds no
-difference: nothing is paid twice; and a difference stays until some statement holds it:
-nothing is lost. Paid statements are never regenerated; drafts are regenerated whole
-(lines replaced, adjustments kept); reviewed statements keep what was reviewed (a
-difference found later is carried).
+most a year back): the cost of those days now (`cost_groups_by_period`: the aggregate of
+all those periods at once, grouped by period) minus what the statements hold for them is
+put on P's statements as "carried from <period>" lines (negative for a correction that
+lowers a cost), except for a person and currency whose statement of those days is not paid
+yet (that draft holds them itself). A carry counts as covered as soon as it is on any
+statement, so the next generation finds no difference: nothing is paid twice; and a
+difference stays until some statement holds it: nothing is lost. Paid statements are never
+regenerated; drafts are regenerated whole (lines replaced, adjustments kept); reviewed
+statements keep what was reviewed (a difference found later is carried).
 
 Generation takes a transaction-level advisory lock per agency, so two runs at once make
 one set of statements (and the unique key per person, period and currency backs it).
@@ -47,7 +47,7 @@ from app.payouts.queries import (
     period_of,
     previous_period,
 )
-from app.rates.costs import CostGroup, cost_groups
+from app.rates.costs import CostGroup, cost_groups, cost_groups_by_period
 from app.users.models import Membership
 
 CARRY_LOOKBACK = dt.timedelta(days=366)
@@ -180,10 +180,14 @@ def _carries(
         acc[1] += items
         acc[2] += amount
     out: dict[tuple[int, str], list[PayoutLine]] = defaultdict(list)
+    # The cost of every closed period's days now, all periods at once (one aggregate each
+    # of time and fees, grouped by period: statements do not grow with the periods).
+    costs = cost_groups_by_period(closed, agency.time_zone)
+    found = {g.membership_id for groups in costs.values() for g in groups}
+    members.update(_members(found - set(members)))
     for start, end in sorted(closed):
         source = Period(start, end)
-        groups = cost_groups(start, end, agency.time_zone)
-        members.update(_members({g.membership_id for g in groups} - set(members)))
+        groups = costs[(start, end)]
         now: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
         for g in groups:
             cur = _statement_currency(g, _primary_currency(members[g.membership_id], agency))

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -41,6 +41,7 @@ from app.users.models import Membership
 from app.work.models import WorkItem
 
 KINDS = ("time", "covered", "unpriced", "fee")
+Span = tuple[dt.date, dt.date]  # days [start, end)
 DIMENSIONS = ("membership", "client", "sop", "month")
 
 
@@ -118,6 +119,26 @@ def time_cost_groups(
 ) -> list[CostGroup]:
     """Approved time with entry days in [start, end), grouped by the dimensions `by` (of
     DIMENSIONS; the others are None in the groups) and priced (see the module)."""
+    filters = {"membership_ids": membership_ids, "client_ids": client_ids, "by": by}
+    return _time_groups([(start, end)], **filters).get((start, end), [])
+
+
+def _time_groups(
+    periods: Sequence[Span],
+    *,
+    membership_ids: Iterable[int] | None = None,
+    client_ids: Iterable[int] | None = None,
+    by: Collection[str] = DIMENSIONS,
+) -> dict[Span, list[CostGroup]]:
+    """`time_cost_groups` of each period in one statement: the entries are joined to the
+    periods (a VALUES list), grouped by period as well, and each period rounds its own
+    groups, as a call per period would."""
+    spans = sorted(set(periods))
+    if not spans:
+        return {}
+    span = sa.values(
+        sa.column("span_start", sa.Date), sa.column("span_end", sa.Date), name="cost_spans"
+    ).data(spans)
     fee = _segments()
     hourly = _segments()
     # The work item (its SOP) matters for a per-item fee, or when grouping by SOP: without
@@ -149,6 +170,8 @@ def time_cost_groups(
     columns = [c for name in DIMENSIONS if name in by for c in keys[name]]
     stmt = (
         sa.select(
+            span.c.span_start,
+            span.c.span_end,
             *columns,
             covered,
             rate,
@@ -173,12 +196,18 @@ def time_cost_groups(
                 _in_force(hourly, TimeEntry.entry_date),
             ),
         )
+        .join(
+            span,
+            sa.and_(
+                TimeEntry.entry_date >= span.c.span_start, TimeEntry.entry_date < span.c.span_end
+            ),
+        )
         .where(
-            TimeEntry.entry_date >= start,
-            TimeEntry.entry_date < end,
+            TimeEntry.entry_date >= min(s for s, _e in spans),
+            TimeEntry.entry_date < max(e for _s, e in spans),
             TimeEntry.approved_at.is_not(None),
         )
-        .group_by(*columns, covered, rate, currency)
+        .group_by(span.c.span_start, span.c.span_end, *columns, covered, rate, currency)
     )
     if membership_ids is not None:
         stmt = stmt.where(TimeEntry.membership_id.in_(list(membership_ids)))
@@ -186,9 +215,10 @@ def time_cost_groups(
         stmt = stmt.where(TimeEntry.client_id.in_(list(client_ids)))
     # Covered and unpriced time lose their rate: SQL's groups of them at two hourly rates
     # are one group here.
-    seconds_of: dict[tuple, int] = defaultdict(int)
+    seconds_of: dict[Span, dict[tuple, int]] = {p: defaultdict(int) for p in spans}
     for row in db.session.execute(stmt):
         values = iter(row)
+        period = (next(values), next(values))
         found = {name: [next(values) for _c in keys[name]] for name in DIMENSIONS if name in by}
         is_covered, rate_minor, cur, seconds = values
         month = _month(*found["month"]) if "month" in found else None
@@ -205,14 +235,17 @@ def time_cost_groups(
             kind, rate_minor, cur = "unpriced", None, None
         else:
             kind, rate_minor = "time", int(rate_minor)
-        seconds_of[(*dims, kind, rate_minor, cur)] += int(seconds or 0)
-    return [
-        CostGroup(
-            member, client, sop, month, kind, rate, cur, seconds, 0,
-            _amount(rate, seconds) if kind == "time" else 0,
-        )
-        for (member, client, sop, month, kind, rate, cur), seconds in seconds_of.items()
-    ]  # fmt: skip
+        seconds_of[period][(*dims, kind, rate_minor, cur)] += int(seconds or 0)
+    return {
+        period: [
+            CostGroup(
+                member, client, sop, month, kind, rate, cur, seconds, 0,
+                _amount(rate, seconds) if kind == "time" else 0,
+            )
+            for (member, client, sop, month, kind, rate, cur), seconds in groups.items()
+        ]
+        for period, groups in seconds_of.items()
+    }  # fmt: skip
 
 
 def fee_cost_groups(
@@ -227,9 +260,26 @@ def fee_cost_groups(
     """Fees of the work items delivered on days [start, end) of `zone` (the agency's): one
     per item, at the assignee's fee for the item's SOP on the delivery day; grouped by the
     dimensions `by`."""
+    filters = {"membership_ids": membership_ids, "client_ids": client_ids, "by": by}
+    return _fee_groups([(start, end)], zone, **filters).get((start, end), [])
+
+
+def _fee_groups(
+    periods: Sequence[Span],
+    zone: str,
+    *,
+    membership_ids: Iterable[int] | None = None,
+    client_ids: Iterable[int] | None = None,
+    by: Collection[str] = DIMENSIONS,
+) -> dict[Span, list[CostGroup]]:
+    """`fee_cost_groups` of each period: the items delivered over all of them read at once,
+    then counted in each period whose days hold the delivery day."""
+    spans = sorted(set(periods))
+    if not spans:
+        return {}
     tz = zoneinfo.ZoneInfo(zone)
-    lo = dt.datetime.combine(start, dt.time(), tz).astimezone(dt.UTC)
-    hi = dt.datetime.combine(end, dt.time(), tz).astimezone(dt.UTC)
+    lo = dt.datetime.combine(min(s for s, _e in spans), dt.time(), tz).astimezone(dt.UTC)
+    hi = dt.datetime.combine(max(e for _s, e in spans), dt.time(), tz).astimezone(dt.UTC)
     stmt = sa.select(
         WorkItem.assignee_id, WorkItem.client_id, WorkItem.sop_id, WorkItem.delivered_at
     ).where(
@@ -246,17 +296,23 @@ def fee_cost_groups(
         stmt = stmt.where(WorkItem.client_id.in_(list(client_ids)))
     rows = db.session.execute(stmt).all()
     lines = cost_timelines(cost_rate_rows({r[0] for r in rows}))
-    counts: dict[tuple, int] = defaultdict(int)
+    counts: dict[Span, dict[tuple, int]] = {p: defaultdict(int) for p in spans}
     for member, client, sop, delivered_at in rows:
         day = delivered_at.astimezone(tz).date()
         row = lines[(member, f"sop:{sop}")].on(day)
-        if row is not None:
-            key = _keep(by, member, client, sop, day.replace(day=1))
-            counts[(*key, row.rate_minor, row.currency)] += 1
-    return [
-        CostGroup(member, client, sop, month, "fee", rate, cur, 0, n, rate * n)
-        for (member, client, sop, month, rate, cur), n in counts.items()
-    ]
+        if row is None:
+            continue
+        key = (*_keep(by, member, client, sop, day.replace(day=1)), row.rate_minor, row.currency)
+        for start, end in spans:
+            if start <= day < end:
+                counts[(start, end)][key] += 1
+    return {
+        period: [
+            CostGroup(member, client, sop, month, "fee", rate, cur, 0, n, rate * n)
+            for (member, client, sop, month, rate, cur), n in found.items()
+        ]
+        for period, found in counts.items()
+    }
 
 
 def cost_groups(
@@ -275,6 +331,23 @@ def cost_groups(
     return time_cost_groups(start, end, **filters) + fee_cost_groups(start, end, zone, **filters)
 
 
+def cost_groups_by_period(
+    periods: Iterable[Span],
+    zone: str,
+    *,
+    membership_ids: Iterable[int] | None = None,
+    client_ids: Iterable[int] | None = None,
+    by: Collection[str] = DIMENSIONS,
+) -> dict[Span, list[CostGroup]]:
+    """`cost_groups` of each (start, end) period, every period at once: a bounded number of
+    statements however many periods, the same groups and amounts as a call per period."""
+    spans = sorted(set(periods))
+    filters = {"membership_ids": membership_ids, "client_ids": client_ids, "by": by}
+    time = _time_groups(spans, **filters)
+    fees = _fee_groups(spans, zone, **filters)
+    return {p: time.get(p, []) + fees.get(p, []) for p in spans}
+
+
 def totals_by_currency(groups: Iterable[CostGroup]) -> dict[str, int]:
     """Sum of the groups' amounts per currency (unpriced and covered time adds nothing)."""
     out: dict[str, int] = defaultdict(int)
@@ -289,6 +362,7 @@ __all__ = [
     "KINDS",
     "CostGroup",
     "cost_groups",
+    "cost_groups_by_period",
     "fee_cost_groups",
     "time_cost_groups",
     "totals_by_currency",

@@ -1,0 +1,232 @@
+"""Strain signals of each staff member, for owners and managers only (never shown to the
+person themselves, never to clients).
+
+Three signals, each with a documented threshold:
+
+- Weeks over capacity in a row (`OVER_WEEKS`, 2): the longest run of consecutive weeks
+  over capacity in the heat-map horizon starting this week (planned against capacity, the
+  workload cells), and the run of past weeks, up to `PAST_WEEKS` (4) and ending last week,
+  in which the time logged was more than the capacity.
+- Time outside working hours (`OUTSIDE_MINUTES`, 3 h): time entries with a start time in
+  the last `OUTSIDE_DAYS` (14) days, the part of them outside the person's working hours
+  in their own zone (public holidays of their country and whole days of approved time off
+  count as outside). Entries without a start time (a duration only) are left out.
+- Overdue work (`OVERDUE_ITEMS`, 3): open work items assigned to the person whose due time
+  is past, and whether there are more than a week ago (items that were due and open then:
+  still open, or delivered or cancelled since).
+
+A fixed number of statements whatever the number of people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.capacity.holidays_cache import is_holiday
+from app.capacity.intervals import Interval, schedule_intervals_utc, subtract, total_minutes
+from app.capacity.queries import approved_time_off, profiles, weekly_capacity
+from app.capacity.workload import Cell
+from app.extensions import db
+from app.time.models import TimeEntry
+from app.work.models import OPEN_STATES, WorkItem
+
+HORIZON_WEEKS = 8
+OVER_WEEKS = 2
+PAST_WEEKS = 4
+OUTSIDE_DAYS = 14
+OUTSIDE_MINUTES = 180
+OVERDUE_ITEMS = 3
+
+
+@dataclass(frozen=True)
+class Strain:
+    membership_id: int
+    weeks_over_ahead: int  # longest run of weeks over capacity from this week on
+    weeks_over_past: int  # past weeks in a row (ending last week) with more logged than capacity
+    outside_minutes: int  # logged outside working hours in the last OUTSIDE_DAYS days
+    overdue: int  # open items past due now
+    overdue_week_ago: int  # items that were open and past due a week ago
+
+    @property
+    def over_capacity(self) -> bool:
+        return max(self.weeks_over_ahead, self.weeks_over_past) >= OVER_WEEKS
+
+    @property
+    def outside_hours(self) -> bool:
+        return self.outside_minutes >= OUTSIDE_MINUTES
+
+    @property
+    def overdue_piling(self) -> bool:
+        return self.overdue >= OVERDUE_ITEMS
+
+    @property
+    def overdue_growing(self) -> bool:
+        return self.overdue > self.overdue_week_ago
+
+    @property
+    def signals(self) -> int:
+        return sum((self.over_capacity, self.outside_hours, self.overdue_piling))
+
+
+def longest_run(flags: Iterable[bool]) -> int:
+    best = run = 0
+    for flag in flags:
+        run = run + 1 if flag else 0
+        best = max(best, run)
+    return best
+
+
+def leading_run(flags: Iterable[bool]) -> int:
+    run = 0
+    for flag in flags:
+        if not flag:
+            break
+        run += 1
+    return run
+
+
+def logged_minutes_by_week(
+    member_ids: list[int], first_week_start: dt.date, weeks: int
+) -> dict[tuple[int, dt.date], int]:
+    """Minutes logged by each member in each week (by entry date), in one statement."""
+    if not member_ids or weeks <= 0:
+        return {}
+    last = first_week_start + dt.timedelta(days=7 * weeks)
+    week = sa.cast(sa.func.date_trunc("week", TimeEntry.entry_date), sa.Date).label("week")
+    rows = db.session.execute(
+        sa.select(
+            TimeEntry.membership_id,
+            week,
+            sa.func.coalesce(sa.func.sum(TimeEntry.duration_seconds), 0),
+        )
+        .where(
+            TimeEntry.membership_id.in_(member_ids),
+            TimeEntry.entry_date >= first_week_start,
+            TimeEntry.entry_date < last,
+        )
+        .group_by(TimeEntry.membership_id, week)
+    )
+    return {(mid, start): int(seconds) // 60 for mid, start, seconds in rows}
+
+
+def past_runs(member_ids: list[int], this_week: dt.date) -> dict[int, int]:
+    """Past weeks in a row, ending last week, in which each member logged more than their
+    capacity (at most PAST_WEEKS)."""
+    first = this_week - dt.timedelta(days=7 * PAST_WEEKS)
+    caps = weekly_capacity(member_ids, first, PAST_WEEKS)
+    logged = logged_minutes_by_week(member_ids, first, PAST_WEEKS)
+    starts = [this_week - dt.timedelta(days=7 * (w + 1)) for w in range(PAST_WEEKS)]
+    return {
+        mid: leading_run(logged.get((mid, s), 0) > caps.get((mid, s), 0) for s in starts)
+        for mid in member_ids
+    }
+
+
+def outside_minutes(member_ids: list[int], now: dt.datetime) -> dict[int, int]:
+    """Minutes of time entries started in the last OUTSIDE_DAYS days that fall outside each
+    member's working hours (their zone, holidays and whole days off as outside)."""
+    since = now - dt.timedelta(days=OUTSIDE_DAYS)
+    rows = db.session.execute(
+        sa.select(
+            TimeEntry.membership_id,
+            TimeEntry.started_at,
+            TimeEntry.ended_at,
+            TimeEntry.duration_seconds,
+        ).where(
+            TimeEntry.membership_id.in_(member_ids),
+            TimeEntry.started_at.is_not(None),
+            TimeEntry.started_at >= since,
+            TimeEntry.started_at < now,
+        )
+    )
+    entries: dict[int, list[Interval]] = defaultdict(list)
+    for mid, started, ended, seconds in rows:
+        if ended is None:
+            ended = started + dt.timedelta(seconds=seconds) if seconds is not None else now
+        entries[mid].append((started, min(max(ended, started), now)))
+    if not entries:
+        return {mid: 0 for mid in member_ids}
+    profs = profiles(entries)
+    offs = approved_time_off(entries, since.date() - dt.timedelta(days=1), now.date())
+    out = {mid: 0 for mid in member_ids}
+    for mid, spans in entries.items():
+        prof = profs.get(mid)
+        if prof is None:
+            continue
+        days_off = {
+            off.starts_on + dt.timedelta(days=d)
+            for off in offs.get(mid, [])
+            if not off.minutes
+            for d in range(off.days)
+        }
+
+        def skip(day: dt.date, prof=prof, days_off=days_off) -> bool:
+            return day in days_off or is_holiday(prof.country, prof.subdivision, day)
+
+        start = min(s for s, _ in spans)
+        end = max(e for _, e in spans)
+        working = schedule_intervals_utc(prof.schedule, prof.zone, start, end, skip)
+        out[mid] = total_minutes(subtract(spans, working))
+    return out
+
+
+def overdue_counts(member_ids: list[int], now: dt.datetime) -> dict[int, tuple[int, int]]:
+    """(open items past due now, items open and past due a week ago) per member."""
+    week_ago = now - dt.timedelta(days=7)
+    is_open = WorkItem.state.in_(OPEN_STATES)
+    open_then = sa.and_(
+        WorkItem.due_at < week_ago,
+        WorkItem.created_at <= week_ago,
+        sa.or_(
+            is_open,
+            WorkItem.delivered_at > week_ago,
+            WorkItem.cancelled_at > week_ago,
+        ),
+    )
+    rows = db.session.execute(
+        sa.select(
+            WorkItem.assignee_id,
+            sa.func.count().filter(is_open),
+            sa.func.count().filter(open_then),
+        )
+        .where(WorkItem.assignee_id.in_(member_ids), WorkItem.due_at < now)
+        .group_by(WorkItem.assignee_id)
+    )
+    return {mid: (int(now_n), int(then_n)) for mid, now_n, then_n in rows}
+
+
+def strain(
+    member_ids: Iterable[int],
+    this_week: dt.date,
+    now: dt.datetime,
+    cells: dict[tuple[int, dt.date], Cell],
+    weeks: int = HORIZON_WEEKS,
+) -> dict[int, Strain]:
+    """The strain signals of each member; `cells` are the workload cells of `weeks` weeks
+    from `this_week` (the Monday of this week)."""
+    ids = sorted(set(member_ids))
+    if not ids:
+        return {}
+    starts = [this_week + dt.timedelta(days=7 * w) for w in range(weeks)]
+    past = past_runs(ids, this_week)
+    outside = outside_minutes(ids, now)
+    overdue = overdue_counts(ids, now)
+    out: dict[int, Strain] = {}
+    for mid in ids:
+        ahead = longest_run(cells[(mid, s)].over for s in starts if (mid, s) in cells)
+        late, late_then = overdue.get(mid, (0, 0))
+        out[mid] = Strain(mid, ahead, past.get(mid, 0), outside.get(mid, 0), late, late_then)
+    return out
+
+
+LIMITS = {
+    "weeks": OVER_WEEKS,
+    "days": OUTSIDE_DAYS,
+    "minutes": OUTSIDE_MINUTES,
+    "items": OVERDUE_ITEMS,
+}
