@@ -163,6 +163,9 @@ def user_data(keep: re.Pattern = ENGLISH, token: re.Pattern = WORD) -> People:
                     collect(value)
         # The reminder settings preview their messages with sample values (names, a date).
         found.update(str(sample) for _, sample in VARIABLES.values())
+        # Skill tags are people's words, even when they look like codes ("bookkeeping").
+        for table in ("member_skill_tags", "sop_skill_tags", "client_skill_tags"):
+            found.update(t for (t,) in db.session.execute(sa.text(f"SELECT tag FROM {table}")))  # noqa: S608
         # A greeting uses a person's first name.
         for table in ("users", "contacts"):
             for (name,) in db.session.execute(sa.text(f"SELECT name FROM {table}")):  # noqa: S608
