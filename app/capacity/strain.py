@@ -97,11 +97,10 @@ def logged_minutes_by_week(
     if not member_ids or weeks <= 0:
         return {}
     last = first_week_start + dt.timedelta(days=7 * weeks)
-    week = sa.cast(sa.func.date_trunc("week", TimeEntry.entry_date), sa.Date).label("week")
     rows = db.session.execute(
         sa.select(
             TimeEntry.membership_id,
-            week,
+            TimeEntry.entry_date,
             sa.func.coalesce(sa.func.sum(TimeEntry.duration_seconds), 0),
         )
         .where(
@@ -109,9 +108,14 @@ def logged_minutes_by_week(
             TimeEntry.entry_date >= first_week_start,
             TimeEntry.entry_date < last,
         )
-        .group_by(TimeEntry.membership_id, week)
+        .group_by(TimeEntry.membership_id, TimeEntry.entry_date)
     )
-    return {(mid, start): int(seconds) // 60 for mid, start, seconds in rows}
+    # summed per day in SQL (any database), into the weeks from `first_week_start` here
+    seconds: dict[tuple[int, dt.date], int] = defaultdict(int)
+    for mid, day, total in rows:
+        start = first_week_start + dt.timedelta(days=7 * ((day - first_week_start).days // 7))
+        seconds[(mid, start)] += int(total)
+    return {key: total // 60 for key, total in seconds.items()}
 
 
 def past_runs(member_ids: list[int], this_week: dt.date) -> dict[int, int]:

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from app.capacity.queries import weekly_capacity
 from app.clients.models import Assignment
+from app.core.db import values_table
 from app.extensions import db
 from app.retainers.models import RetainerPlan
 from app.work.models import OPEN_STATES, WorkItem
@@ -98,9 +99,12 @@ def planned_minutes(
             taken[item_id] += minutes
     left = WorkItem.estimate_minutes - WorkItem.logged_seconds // 60
     if taken:  # the items' blocks still to come, as a VALUES list joined on the item
-        ahead = sa.values(
-            sa.column("item_id", sa.Integer), sa.column("minutes", sa.Integer), name="ahead"
-        ).data(sorted(taken.items()))
+        ahead = values_table(
+            "ahead",
+            [("item_id", sa.Integer()), ("minutes", sa.Integer())],
+            sorted(taken.items()),
+            db.session.get_bind().dialect.name,
+        )
         left = left - sa.func.coalesce(ahead.c.minutes, 0)
     remaining = sa.case((left > 0, left), else_=0)
     last = _week_of_due(first_week_start, weeks)

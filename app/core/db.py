@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,3 +39,30 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+def values_table(
+    name: str,
+    columns: Sequence[tuple[str, sa.types.TypeEngine]],
+    rows: Sequence[Sequence[Any]],
+    dialect: str,
+) -> sa.FromClause:
+    """A small table of literal rows to join against, named `name` with `columns`
+    ((name, type) pairs): a VALUES list with named columns, or on SQLite (which cannot name
+    a VALUES list's columns) a SELECT renaming its column1, column2, ... `rows` must not be
+    empty."""
+    if not rows:
+        raise ValueError("A values table needs at least one row.")
+    if dialect != "sqlite":
+        return sa.values(*(sa.column(n, t) for n, t in columns), name=name).data(list(rows))
+    params, tuples = [], []
+    for r, row in enumerate(rows):
+        keys = []
+        for c, ((_n, type_), value) in enumerate(zip(columns, row, strict=True)):
+            key = f"{name}_{r}_{c}"
+            params.append(sa.bindparam(key, value, type_=type_))
+            keys.append(f":{key}")
+        tuples.append("(" + ", ".join(keys) + ")")
+    renamed = ", ".join(f"column{i + 1} AS {n}" for i, (n, _t) in enumerate(columns))
+    text = sa.text(f"SELECT {renamed} FROM (VALUES {', '.join(tuples)})")  # noqa: S608 - names are ours, values bound
+    return text.bindparams(*params).columns(*(sa.column(n, t) for n, t in columns)).subquery(name)

@@ -27,9 +27,8 @@ from app.clients.models import Client
 from app.core.clock import utcnow
 from app.core.permissions import Actor, authorize
 from app.extensions import db
-from app.planner.models import TimeBlock
+from app.planner.models import MAX_MINUTES, TimeBlock
 from app.planner.policy import PLANNERS, can_plan_for
-from app.time.models import TimeEntry
 from app.users.models import Membership
 from app.work.models import OPEN_STATES, WorkItem
 
@@ -240,30 +239,20 @@ class OpenItem:
 
 
 def open_items(membership_id: int) -> list[OpenItem]:
-    """The member's open work items, soonest due first, with time logged and the minutes
-    of their blocks still to come (one statement)."""
-    logged = (
-        sa.select(
-            TimeEntry.work_item_id.label("item_id"),
-            sa.func.sum(TimeEntry.duration_seconds).label("seconds"),
-        )
-        .where(TimeEntry.work_item_id.is_not(None))
-        .group_by(TimeEntry.work_item_id)
-        .subquery()
-    )
-    blocked = (
-        sa.select(
-            TimeBlock.work_item_id.label("item_id"),
-            sa.func.sum(TimeBlock.minutes).label("minutes"),
-        )
-        .where(
+    """The member's open work items, soonest due first, with time logged (the item's own
+    total, app.time.logged) and the minutes of their blocks still to come (two statements:
+    the items, then the member's blocks that may not have ended, at most a block's longest
+    length ago)."""
+    now = utcnow()
+    ahead: dict[int, int] = defaultdict(int)
+    for item_id, starts_at, minutes in db.session.execute(
+        sa.select(TimeBlock.work_item_id, TimeBlock.starts_at, TimeBlock.minutes).where(
             TimeBlock.membership_id == membership_id,
-            TimeBlock.starts_at + sa.func.make_interval(0, 0, 0, 0, 0, TimeBlock.minutes)
-            > utcnow(),
+            TimeBlock.starts_at > now - dt.timedelta(minutes=MAX_MINUTES),
         )
-        .group_by(TimeBlock.work_item_id)
-        .subquery()
-    )
+    ):
+        if starts_at + dt.timedelta(minutes=minutes) > now:
+            ahead[item_id] += minutes
     rows = db.session.execute(
         sa.select(
             WorkItem.id,
@@ -271,15 +260,13 @@ def open_items(membership_id: int) -> list[OpenItem]:
             Client.name,
             WorkItem.due_at,
             WorkItem.estimate_minutes,
-            sa.func.coalesce(logged.c.seconds, 0),
-            sa.func.coalesce(blocked.c.minutes, 0),
+            WorkItem.logged_seconds,
         )
         .join(Client, Client.id == WorkItem.client_id)
-        .outerjoin(logged, logged.c.item_id == WorkItem.id)
-        .outerjoin(blocked, blocked.c.item_id == WorkItem.id)
         .where(WorkItem.assignee_id == membership_id, WorkItem.state.in_(OPEN_STATES))
         .order_by(WorkItem.due_at.asc().nulls_last(), WorkItem.id)
     )
+    rows = [(*row, ahead.get(row[0], 0)) for row in rows]
     return [
         OpenItem(i, t, c, due, est, int(sec) // 60, int(mins))
         for i, t, c, due, est, sec, mins in rows

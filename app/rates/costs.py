@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
+from app.core.db import values_table
 from app.extensions import db
 from app.rates.models import CostRate
 from app.rates.pricing import cost_rate_rows, cost_timelines
@@ -136,9 +137,12 @@ def _time_groups(
     spans = sorted(set(periods))
     if not spans:
         return {}
-    span = sa.values(
-        sa.column("span_start", sa.Date), sa.column("span_end", sa.Date), name="cost_spans"
-    ).data(spans)
+    span = values_table(
+        "cost_spans",
+        [("span_start", sa.Date()), ("span_end", sa.Date())],
+        spans,
+        db.session.get_bind().dialect.name,
+    )
     fee = _segments()
     hourly = _segments()
     # The work item (its SOP) matters for a per-item fee, or when grouping by SOP: without
