@@ -149,7 +149,9 @@ def add_cockpit_data(url: str) -> dict:
             ).all()
         )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("invoices", "invoice_lines", "payments", "cost_rates"):
+        # work_items too: a migration run on a reused data set (0043 filled logged_seconds)
+        # rewrites its rows, and a live database's autovacuum would have caught up since.
+        for table in ("invoices", "invoice_lines", "payments", "cost_rates", "work_items"):
             conn.execute(sa.text(f"VACUUM ANALYZE {table}"))
     engine.dispose()
     return counts

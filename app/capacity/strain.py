@@ -27,9 +27,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from app.capacity.holidays_cache import is_holiday
-from app.capacity.intervals import Interval, schedule_intervals_utc, subtract, total_minutes
-from app.capacity.queries import approved_time_off, profiles, weekly_capacity
+from app.capacity.outside_hours import outside_minutes
+from app.capacity.queries import weekly_capacity
 from app.capacity.workload import Cell
 from app.extensions import db
 from app.time.models import TimeEntry
@@ -131,54 +130,6 @@ def past_runs(member_ids: list[int], this_week: dt.date) -> dict[int, int]:
     }
 
 
-def outside_minutes(member_ids: list[int], now: dt.datetime) -> dict[int, int]:
-    """Minutes of time entries started in the last OUTSIDE_DAYS days that fall outside each
-    member's working hours (their zone, holidays and whole days off as outside)."""
-    since = now - dt.timedelta(days=OUTSIDE_DAYS)
-    rows = db.session.execute(
-        sa.select(
-            TimeEntry.membership_id,
-            TimeEntry.started_at,
-            TimeEntry.ended_at,
-            TimeEntry.duration_seconds,
-        ).where(
-            TimeEntry.membership_id.in_(member_ids),
-            TimeEntry.started_at.is_not(None),
-            TimeEntry.started_at >= since,
-            TimeEntry.started_at < now,
-        )
-    )
-    entries: dict[int, list[Interval]] = defaultdict(list)
-    for mid, started, ended, seconds in rows:
-        if ended is None:
-            ended = started + dt.timedelta(seconds=seconds) if seconds is not None else now
-        entries[mid].append((started, min(max(ended, started), now)))
-    if not entries:
-        return {mid: 0 for mid in member_ids}
-    profs = profiles(entries)
-    offs = approved_time_off(entries, since.date() - dt.timedelta(days=1), now.date())
-    out = {mid: 0 for mid in member_ids}
-    for mid, spans in entries.items():
-        prof = profs.get(mid)
-        if prof is None:
-            continue
-        days_off = {
-            off.starts_on + dt.timedelta(days=d)
-            for off in offs.get(mid, [])
-            if not off.minutes
-            for d in range(off.days)
-        }
-
-        def skip(day: dt.date, prof=prof, days_off=days_off) -> bool:
-            return day in days_off or is_holiday(prof.country, prof.subdivision, day)
-
-        start = min(s for s, _ in spans)
-        end = max(e for _, e in spans)
-        working = schedule_intervals_utc(prof.schedule, prof.zone, start, end, skip)
-        out[mid] = total_minutes(subtract(spans, working))
-    return out
-
-
 def overdue_counts(member_ids: list[int], now: dt.datetime) -> dict[int, tuple[int, int]]:
     """(open items past due now, items open and past due a week ago) per member."""
     week_ago = now - dt.timedelta(days=7)
@@ -198,7 +149,12 @@ def overdue_counts(member_ids: list[int], now: dt.datetime) -> dict[int, tuple[i
             sa.func.count().filter(is_open),
             sa.func.count().filter(open_then),
         )
-        .where(WorkItem.assignee_id.in_(member_ids), WorkItem.due_at < now)
+        .where(
+            WorkItem.assignee_id.in_(member_ids),
+            WorkItem.due_at < now,
+            # open now, or closed within the week: read from their indexes, not every item
+            sa.or_(is_open, WorkItem.delivered_at > week_ago, WorkItem.cancelled_at > week_ago),
+        )
         .group_by(WorkItem.assignee_id)
     )
     return {mid: (int(now_n), int(then_n)) for mid, now_n, then_n in rows}
@@ -218,7 +174,7 @@ def strain(
         return {}
     starts = [this_week + dt.timedelta(days=7 * w) for w in range(weeks)]
     past = past_runs(ids, this_week)
-    outside = outside_minutes(ids, now)
+    outside = outside_minutes(ids, now - dt.timedelta(days=OUTSIDE_DAYS), now)
     overdue = overdue_counts(ids, now)
     out: dict[int, Strain] = {}
     for mid in ids:

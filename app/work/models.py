@@ -105,6 +105,21 @@ class WorkItem(TenantScoped, db.Model):
             postgresql_where=sa.text("state IN ('submitted', 'in_review')"),
             sqlite_where=sa.text("state IN ('submitted', 'in_review')"),
         ),
+        # Items delivered or cancelled lately (strain: what was overdue a week ago).
+        sa.Index(
+            "ix_work_items_delivered_at",
+            "agency_id",
+            "delivered_at",
+            postgresql_where=sa.text("delivered_at IS NOT NULL"),
+            sqlite_where=sa.text("delivered_at IS NOT NULL"),
+        ),
+        sa.Index(
+            "ix_work_items_cancelled_at",
+            "agency_id",
+            "cancelled_at",
+            postgresql_where=sa.text("cancelled_at IS NOT NULL"),
+            sqlite_where=sa.text("cancelled_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,33 @@
+"""Indexes of work items by when they were delivered and cancelled (each partial: only
+items that were), so the strain signals count what was overdue a week ago from the items
+open now and the few closed since, not from every item an agency ever had.
+
+Revision ID: 0046_work_closed_at
+Revises: 0045_skill_tags
+Create Date: 2026-12-07 13:00:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0046_work_closed_at"
+down_revision = "0045_skill_tags"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    for column in ("delivered_at", "cancelled_at"):
+        op.create_index(
+            f"ix_work_items_{column}",
+            "work_items",
+            ["agency_id", column],
+            postgresql_where=sa.text(f"{column} IS NOT NULL"),
+            sqlite_where=sa.text(f"{column} IS NOT NULL"),
+        )
+
+
+def downgrade() -> None:
+    for column in ("delivered_at", "cancelled_at"):
+        op.drop_index(f"ix_work_items_{column}", table_name="work_items")
