@@ -398,3 +398,36 @@ def test_api_docs_load_every_asset_from_baton_itself(app):
         else:
             assert asset.data and asset.mimetype.startswith("image/"), url
     assert "/api/v1/openapi.json" in page
+
+
+@pytest.mark.no_db
+def test_the_web_process_entry_point_serves_baton_with_its_startup_heap_frozen(tmp_path):
+    """`gunicorn app.wsgi:app` (Procfile, Dockerfile): the module makes the app and moves
+    what exists at start out of the collector's generations; /healthz answers."""
+    probe = (
+        "import gc, json\n"
+        "from app.wsgi import app\n"
+        "frozen = gc.get_freeze_count()\n"
+        "resp = app.test_client().get('/healthz')\n"
+        "print(json.dumps({'frozen': frozen, 'status': resp.status_code}))\n"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "BATON_ENV": "development",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'baton.db'}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["frozen"] > 10_000
+    assert result["status"] in (200, 503)  # answers (503: this empty database is not migrated)
+    assert "app.wsgi:app" in (ROOT / "Procfile").read_text()
+    assert "app.wsgi:app" in (ROOT / "docker" / "Dockerfile").read_text()

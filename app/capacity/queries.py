@@ -260,28 +260,41 @@ def weekly_capacity(
     # A whole working day's minutes depend only on the hours, the zone and the date (a DST
     # change shortens or lengthens it): a team shares a few of those, worked out once.
     full_days: dict[tuple[str, str, dt.date], int] = {}
+    # Members with the same zone, hours and holidays and no time off in the range (most of
+    # a team) have the same weeks: those are worked out once per kind of member.
+    shared: dict[tuple[str, str, str | None, str | None], list[int]] = {}
+    starts = [first_week_start + dt.timedelta(days=7 * w) for w in range(weeks)]
     for mid in ids:
         prof = profs.get(mid)
+        if prof is None:
+            out.update({(mid, start): 0 for start in starts})
+            continue
         off_days, partial = _absences(offs.get(mid, []))
-        hours = repr(prof.schedule) if prof is not None else ""
-        for w in range(weeks):
-            start = first_week_start + dt.timedelta(days=7 * w)
+        hours = repr(prof.schedule)
+        kind = (prof.zone_name, hours, prof.country, prof.subdivision)
+        if not off_days and not partial and kind in shared:
+            out.update(zip(((mid, start) for start in starts), shared[kind], strict=True))
+            continue
+        totals = []
+        for start in starts:
             total = 0
-            if prof is not None:
-                for d in range(7):
-                    day = start + dt.timedelta(days=d)
-                    if day.toordinal() in partial or day in off_days:
-                        total += total_minutes(_day_working(prof, day, off_days, partial))
-                        continue
-                    if is_holiday(prof.country, prof.subdivision, day):
-                        continue
-                    key = (prof.zone_name, hours, day)
-                    if key not in full_days:
-                        full_days[key] = total_minutes(
-                            normalize(day_intervals_utc(prof.schedule, prof.zone, day))
-                        )
-                    total += full_days[key]
-            out[(mid, start)] = total
+            for d in range(7):
+                day = start + dt.timedelta(days=d)
+                if day.toordinal() in partial or day in off_days:
+                    total += total_minutes(_day_working(prof, day, off_days, partial))
+                    continue
+                if is_holiday(prof.country, prof.subdivision, day):
+                    continue
+                key = (prof.zone_name, hours, day)
+                if key not in full_days:
+                    full_days[key] = total_minutes(
+                        normalize(day_intervals_utc(prof.schedule, prof.zone, day))
+                    )
+                total += full_days[key]
+            totals.append(total)
+        if not off_days and not partial:
+            shared[kind] = totals
+        out.update(zip(((mid, start) for start in starts), totals, strict=True))
     return out
 
 

@@ -117,11 +117,16 @@ def logged_minutes_by_week(
     return {key: total // 60 for key, total in seconds.items()}
 
 
-def past_runs(member_ids: list[int], this_week: dt.date) -> dict[int, int]:
+def past_runs(
+    member_ids: list[int],
+    this_week: dt.date,
+    capacity: dict[tuple[int, dt.date], int] | None = None,
+) -> dict[int, int]:
     """Past weeks in a row, ending last week, in which each member logged more than their
-    capacity (at most PAST_WEEKS)."""
+    capacity (at most PAST_WEEKS); `capacity` is their weekly capacity when already read
+    (covering those weeks)."""
     first = this_week - dt.timedelta(days=7 * PAST_WEEKS)
-    caps = weekly_capacity(member_ids, first, PAST_WEEKS)
+    caps = capacity if capacity is not None else weekly_capacity(member_ids, first, PAST_WEEKS)
     logged = logged_minutes_by_week(member_ids, first, PAST_WEEKS)
     starts = [this_week - dt.timedelta(days=7 * (w + 1)) for w in range(PAST_WEEKS)]
     return {
@@ -166,14 +171,16 @@ def strain(
     now: dt.datetime,
     cells: dict[tuple[int, dt.date], Cell],
     weeks: int = HORIZON_WEEKS,
+    capacity: dict[tuple[int, dt.date], int] | None = None,
 ) -> dict[int, Strain]:
     """The strain signals of each member; `cells` are the workload cells of `weeks` weeks
-    from `this_week` (the Monday of this week)."""
+    from `this_week` (the Monday of this week); `capacity`, when given, is the members'
+    weekly capacity read once for the page, covering the PAST_WEEKS before this week."""
     ids = sorted(set(member_ids))
     if not ids:
         return {}
     starts = [this_week + dt.timedelta(days=7 * w) for w in range(weeks)]
-    past = past_runs(ids, this_week)
+    past = past_runs(ids, this_week, capacity)
     outside = outside_minutes(ids, now - dt.timedelta(days=OUTSIDE_DAYS), now)
     overdue = overdue_counts(ids, now)
     out: dict[int, Strain] = {}

@@ -57,11 +57,13 @@ from app.capacity.services import (
     save_client_hours,
     save_hours,
 )
-from app.capacity.strain import LIMITS, strain
+from app.capacity.strain import LIMITS, PAST_WEEKS, strain
+from app.capacity.strain_words import strain_badges
 from app.capacity.workload import workload
 from app.clients.queries import get_client_or_404
 from app.core.clock import today_in, utcnow
 from app.core.errors import Conflict, DomainError, ValidationFailed
+from app.core.formatting import duration_formatter
 from app.core.permissions import MANAGERS, roles
 from app.core.permissions import authorize as _authorize
 from app.core.schemas import load_form
@@ -391,17 +393,26 @@ def _workload_page(people: list, personal: bool) -> ResponseReturnValue:
     first = _monday(today)
     weeks = _weeks(first)
     ids = [m.id for m in people]
-    cells = workload(ids, first, WEEKS_SHOWN)
-    # Strain signals are for owners and managers, never on one's own view.
-    signals = {} if personal else strain(ids, first, utcnow(), cells, WEEKS_SHOWN)
+    # Strain signals are for owners and managers, never on one's own view; they compare
+    # the past weeks' logged time with capacity, read here once with the weeks ahead.
+    capacity = None
+    if not personal:
+        capacity = weekly_capacity(
+            ids, first - dt.timedelta(days=7 * PAST_WEEKS), PAST_WEEKS + WEEKS_SHOWN
+        )
+    cells = workload(ids, first, WEEKS_SHOWN, capacity)
+    signals = {} if personal else strain(ids, first, utcnow(), cells, WEEKS_SHOWN, capacity)
+    dur = duration_formatter()
     return render_template(
         "capacity/workload.html",
         people=people,
         weeks=weeks,
         cells=cells,
         personal=personal,
-        strain=signals,
+        strain=strain_badges(signals, dur),
         strain_limits=LIMITS,
+        dur=dur,
+        week_dates=[w.isoformat() for w in weeks],
     )
 
 

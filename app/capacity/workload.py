@@ -179,9 +179,18 @@ def retainer_minutes_per_week(member_ids: list[int], today: dt.date) -> dict[int
 
 
 def workload(
-    member_ids: Iterable[int], first_week_start: dt.date, weeks: int
+    member_ids: Iterable[int],
+    first_week_start: dt.date,
+    weeks: int,
+    capacity: dict[tuple[int, dt.date], int] | None = None,
 ) -> dict[tuple[int, dt.date], Cell]:
+    """The cells of `weeks` weeks from `first_week_start`; `capacity` is the members'
+    weekly capacity when already read (covering those weeks, perhaps more)."""
     ids = sorted(set(member_ids))
-    caps = weekly_capacity(ids, first_week_start, weeks)
+    if capacity is None:
+        capacity = weekly_capacity(ids, first_week_start, weeks)
+    starts = {first_week_start + dt.timedelta(days=7 * w) for w in range(weeks)}
     planned = planned_minutes(ids, first_week_start, weeks)
-    return {key: Cell(planned.get(key, 0), cap) for key, cap in caps.items()}
+    return {
+        key: Cell(planned.get(key, 0), cap) for key, cap in capacity.items() if key[1] in starts
+    }

@@ -27,6 +27,7 @@ import datetime as dt
 import functools
 import unicodedata
 import zoneinfo
+from collections.abc import Callable
 from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
@@ -174,6 +175,28 @@ def format_percent(
     return _babel_number(babel_format_percent, value, locale, pattern)
 
 
+def _duration_patterns() -> tuple[str, str, str]:
+    """The three ways a duration is said, in the reader's language: minutes only, hours and
+    minutes, whole hours."""
+    return (
+        gettext("%(minutes)d min"),
+        gettext("%(hours)d h %(minutes)d min"),
+        gettext("%(hours)d h"),
+    )
+
+
+def _duration_text(minutes: int | float, patterns: tuple[str, str, str], locale: str) -> str:
+    minutes = max(0, int(round(minutes)))
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        text = patterns[0] % {"minutes": rest}
+    elif rest:
+        text = patterns[1] % {"hours": hours, "minutes": rest}
+    else:
+        text = patterns[2] % {"hours": hours}
+    return localise_digits(text, locale)
+
+
 def format_duration(
     minutes: int | float | None, empty: str = "—", locale: str | None = None
 ) -> str:
@@ -181,15 +204,25 @@ def format_duration(
     Estimates stay in hours past a day (a 40 h estimate is not "1 d 16 h" of work)."""
     if minutes is None:
         return empty
-    minutes = max(0, int(round(minutes)))
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        text = gettext("%(minutes)d min", minutes=rest)
-    elif rest:
-        text = gettext("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
-    else:
-        text = gettext("%(hours)d h", hours=hours)
-    return localise_digits(text, reader_locale(locale))
+    return _duration_text(minutes, _duration_patterns(), reader_locale(locale))
+
+
+def duration_formatter(locale: str | None = None) -> Callable[..., str]:
+    """`format_duration` for a page of many durations (a team's heat map): the reader's
+    locale and the three patterns are looked up once, each distinct value written once."""
+    loc = reader_locale(locale)
+    patterns = _duration_patterns()
+    seen: dict[int | float, str] = {}
+
+    def duration(minutes: int | float | None, empty: str = "—") -> str:
+        if minutes is None:
+            return empty
+        text = seen.get(minutes)
+        if text is None:
+            text = seen[minutes] = _duration_text(minutes, patterns, loc)
+        return text
+
+    return duration
 
 
 def format_day(value: dt.date | dt.datetime | None, locale: str | None = None) -> str:
