@@ -24,6 +24,8 @@ from app.calendar.sources import (
     STAGE_DUE,
     WORK_DUE,
     invoice_due_events,
+    invoice_due_rows,
+    invoice_event,
     item_columns,
     open_required_stages,
     stage_due_events,
@@ -37,6 +39,7 @@ from app.clients.models import Client
 from app.core.clock import utcnow
 from app.core.translation import lazy_gettext
 from app.extensions import db
+from app.invoices.models import Invoice
 from app.users.models import Membership, User
 from app.work.models import WorkItem
 from app.work.stage_index import WorkStageDue
@@ -147,6 +150,26 @@ def stage_due_capped(
     return DayPage(events, totals)
 
 
+def invoice_due_capped(
+    actor: Any, start: dt.datetime, end: dt.datetime, filters: CalendarFilters, cap: DayCap
+) -> DayPage | None:
+    """The first invoices due on each date (by number) and each date's total, in one
+    statement (window functions, on every database): an invoice's due date is a date, the
+    same in every zone."""
+    stmt = invoice_due_rows(actor, start, end, filters)
+    if stmt is None:
+        return DayPage([], {})
+    by_date = {"partition_by": Invoice.due_date}
+    ranked = stmt.add_columns(
+        sa.func.count().over(**by_date).label("day_total"),
+        sa.func.row_number().over(**by_date, order_by=(Invoice.number, Invoice.id)).label("rank"),
+    ).subquery()
+    rows = list(db.session.execute(sa.select(ranked).where(ranked.c.rank <= cap.per_day)))
+    return DayPage(
+        [invoice_event(actor, row) for row in rows], {r.due_date: r.day_total for r in rows}
+    )
+
+
 def register_builtin_sources() -> None:
     register_source(
         WORK_DUE,
@@ -163,5 +186,9 @@ def register_builtin_sources() -> None:
         capped=stage_due_capped,
     )
     register_source(
-        INVOICE_DUE, invoice_due_events, label=lazy_gettext("Invoice due"), color="success"
+        INVOICE_DUE,
+        invoice_due_events,
+        label=lazy_gettext("Invoice due"),
+        color="success",
+        capped=invoice_due_capped,
     )

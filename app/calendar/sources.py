@@ -216,12 +216,12 @@ def stage_due_events(
     yield from stage_events(actor, rows, open_required_stages(past))
 
 
-def invoice_due_events(
+def invoice_due_rows(
     actor: Any, start: dt.datetime, end: dt.datetime, filters: CalendarFilters
-) -> Iterable[CalendarEvent]:
-    """Due dates (all-day, the client's date) of issued invoices not paid in full."""
+) -> sa.Select | None:
+    """The rows of the invoice-due events (None when the actor sees no invoices here)."""
     if not can_see_invoices(actor) or filters.member_id is not None:
-        return
+        return None
     invoices = visible_invoices(actor).where(
         Invoice.kind == "invoice",
         Invoice.status.in_(UNPAID_STATUSES),
@@ -232,7 +232,7 @@ def invoice_due_events(
     if filters.client_id is not None:
         invoices = invoices.where(Invoice.client_id == filters.client_id)
     ids = invoices.with_only_columns(Invoice.id)
-    stmt = (
+    return (
         sa.select(
             Invoice.id,
             Invoice.number,
@@ -248,20 +248,33 @@ def invoice_due_events(
         .join(Client, Client.id == Invoice.client_id)
         .where(Invoice.id.in_(ids))
     )
+
+
+def invoice_event(actor: Any, row: Any) -> CalendarEvent:
+    return CalendarEvent(
+        kind=INVOICE_DUE,
+        uid=f"{INVOICE_DUE}-{row.id}",
+        title=_("Invoice %(number)s due", number=row.number or ""),
+        all_day=row.due_date,
+        client_id=row.client_id,
+        client_name=row.client_name,
+        client_zone=row.client_zone,
+        url=url_for("invoices.show_invoice", agency_slug=actor.agency.slug, invoice_id=row.id),
+        overdue=row.due_date < today_in(row.client_zone),
+        extra={
+            "invoice_id": row.id,
+            "currency": row.currency,
+            "balance_minor": row.total_minor - row.paid_minor - row.credited_minor,
+        },
+    )
+
+
+def invoice_due_events(
+    actor: Any, start: dt.datetime, end: dt.datetime, filters: CalendarFilters
+) -> Iterable[CalendarEvent]:
+    """Due dates (all-day, the client's date) of issued invoices not paid in full."""
+    stmt = invoice_due_rows(actor, start, end, filters)
+    if stmt is None:
+        return
     for row in db.session.execute(stmt):
-        yield CalendarEvent(
-            kind=INVOICE_DUE,
-            uid=f"{INVOICE_DUE}-{row.id}",
-            title=_("Invoice %(number)s due", number=row.number or ""),
-            all_day=row.due_date,
-            client_id=row.client_id,
-            client_name=row.client_name,
-            client_zone=row.client_zone,
-            url=url_for("invoices.show_invoice", agency_slug=actor.agency.slug, invoice_id=row.id),
-            overdue=row.due_date < today_in(row.client_zone),
-            extra={
-                "invoice_id": row.id,
-                "currency": row.currency,
-                "balance_minor": row.total_minor - row.paid_minor - row.credited_minor,
-            },
-        )
+        yield invoice_event(actor, row)
