@@ -112,6 +112,7 @@ def bar_entries(actor: Actor, limit: int = 8) -> list[TimeEntry]:
         )
         .order_by(sa.case((running, 0), else_=1), last.desc(), TimeEntry.id.desc())
         .limit(limit)
+        .options(sa.orm.defaultload(TimeEntry.client).lazyload(Client.contacts))
     )
     return list(db.session.scalars(stmt))
 
@@ -218,6 +219,7 @@ WEEK_ROW_OPTIONS = (
     sa.orm.joinedload(TimeEntry.client, innerjoin=True).options(
         sa.orm.load_only(Client.id, Client.name, Client.time_zone),
         sa.orm.lazyload(Client.service_package),
+        sa.orm.lazyload(Client.contacts),
     ),
     sa.orm.joinedload(TimeEntry.work_item).load_only(WorkItem.id, WorkItem.title),
 )
