@@ -9,7 +9,7 @@ import zoneinfo
 import sqlalchemy as sa
 from flask import current_app, url_for
 
-from app.boards.quality import approval_cells, period_start, roll_up
+from app.boards.quality import approval_totals, period_start, roll_up
 from app.boards.queries import visible_items
 from app.core.clock import utcnow
 from app.core.cockpit import Tile, cockpit_tile
@@ -76,7 +76,7 @@ def quality_tile(actor: Actor) -> Tile | None:
     """First-pass yield of the last 30 days: items that passed QA the first time."""
     if not actor.is_manager:
         return None
-    overall, _by_va, _by_sop = roll_up(approval_cells(actor, period_start(QUALITY_DAYS)))
+    overall, _by_va, _by_sop = roll_up([approval_totals(actor, period_start(QUALITY_DAYS))])
     percent = overall.fpy_percent
     return Tile(
         key="quality",

@@ -23,6 +23,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -154,10 +155,9 @@ def period_start(days: int, now: dt.datetime | None = None) -> dt.datetime:
     return (now or utcnow()) - dt.timedelta(days=days)
 
 
-def approval_cells(actor: Actor, since: dt.datetime) -> list[Cell]:
-    """One statement: items approved since `since`, counted per (VA, SOP), with the rework
-    rounds (changes requested) each went through. The rounds are counted once, for the
-    approved items only, and joined (no subquery per item)."""
+def _approved_with_rework(since: dt.datetime) -> tuple[Any, Any]:
+    """The items approved since `since` (a CTE) and the rework rounds (changes requested)
+    of those items only (a subquery on them, joined; no subquery per item)."""
     approved = (
         sa.select(Review.work_item_id)
         .where(Review.outcome == "approved", Review.created_at >= since)
@@ -171,6 +171,13 @@ def approval_cells(actor: Actor, since: dt.datetime) -> list[Cell]:
         .group_by(Review.work_item_id)
         .subquery("rework")
     )
+    return approved, rework
+
+
+def approval_cells(actor: Actor, since: dt.datetime) -> list[Cell]:
+    """One statement: items approved since `since`, counted per (VA, SOP), with the rework
+    rounds each went through."""
+    approved, rework = _approved_with_rework(since)
     rows = db.session.execute(
         sa.select(
             WorkItem.assignee_id,
@@ -185,6 +192,23 @@ def approval_cells(actor: Actor, since: dt.datetime) -> list[Cell]:
         .group_by(WorkItem.assignee_id, WorkItem.sop_id)
     ).all()
     return [Cell(a, s, n, int(fp or 0), int(rw or 0)) for a, s, n, fp, rw in rows]
+
+
+def approval_totals(actor: Actor, since: dt.datetime) -> Cell:
+    """One statement: the agency's items approved since `since`, how many the first time and
+    their rework rounds, all together (the cockpit's tile: from the reviews alone, without
+    reading the items)."""
+    approved, rework = _approved_with_rework(since)
+    n, fp, rw = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count().filter(rework.c.rounds.is_(None)),
+            sa.func.coalesce(sa.func.sum(rework.c.rounds), 0),
+        )
+        .select_from(approved)
+        .outerjoin(rework, rework.c.work_item_id == approved.c.work_item_id)
+    ).one()
+    return Cell(None, None, int(n or 0), int(fp or 0), int(rw or 0))
 
 
 def _group_column(grouping: str | None) -> sa.ColumnElement | None:
