@@ -122,23 +122,47 @@ def _in_sql(
         .group_by(TimeEntry.membership_id)
         .cte("spans")
     )
-    rows = [(mid, s, e) for mid, found in windows.items() for s, e in found]
+    # Most of a team shares a few working patterns (working_windows shares their lists): each
+    # pattern goes to the database once, as a multirange, and each member points at theirs.
+    pattern_of: dict[int, int] = {}
+    members, patterns, los, his = [], [], [], []
+    for mid, found in windows.items():
+        if id(found) not in pattern_of:
+            number = pattern_of[id(found)] = len(pattern_of)
+            for lo, hi in found:
+                patterns.append(number)
+                los.append(lo)
+                his.append(hi)
+        members.append((mid, pattern_of[id(found)]))
     stamp = pg.ARRAY(sa.DateTime(timezone=True))
+    integers = pg.ARRAY(sa.Integer())
     listed = (
         sa.func.unnest(
-            sa.literal([r[0] for r in rows], pg.ARRAY(sa.Integer())),
-            sa.literal([r[1] for r in rows], stamp),
-            sa.literal([r[2] for r in rows], stamp),
+            sa.literal(patterns, integers), sa.literal(los, stamp), sa.literal(his, stamp)
         )
-        .table_valued("mid", "lo", "hi")
+        .table_valued("pattern", "lo", "hi")
         .render_derived(name="w")
     )
-    work = (
+    shapes = (
         sa.select(
-            listed.c.mid,
+            listed.c.pattern,
             sa.func.range_agg(sa.func.tstzrange(listed.c.lo, listed.c.hi)).label("mr"),
         )
-        .group_by(listed.c.mid)
+        .group_by(listed.c.pattern)
+        .subquery("shapes")
+    )
+    whose = (
+        sa.func.unnest(
+            sa.literal([m for m, _ in members], integers),
+            sa.literal([n for _, n in members], integers),
+        )
+        .table_valued("mid", "pattern")
+        .render_derived(name="whose")
+    )
+    work = (
+        sa.select(whose.c.mid, shapes.c.mr)
+        .select_from(whose)
+        .join(shapes, shapes.c.pattern == whose.c.pattern)
         .cte("work")
     )
     left = spans.c.mr.op("-")(

@@ -21,7 +21,6 @@ A fixed number of statements whatever the number of people.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -92,14 +91,23 @@ def leading_run(flags: Iterable[bool]) -> int:
 def logged_minutes_by_week(
     member_ids: list[int], first_week_start: dt.date, weeks: int
 ) -> dict[tuple[int, dt.date], int]:
-    """Minutes logged by each member in each week (by entry date), in one statement."""
+    """Minutes logged by each member in each week (by entry date), in one statement that
+    sums them per person and week (a CASE over the weeks' first days: plain SQL anywhere)."""
     if not member_ids or weeks <= 0:
         return {}
+    starts = [first_week_start + dt.timedelta(days=7 * w) for w in range(weeks)]
     last = first_week_start + dt.timedelta(days=7 * weeks)
+    week = (
+        sa.case(
+            *((TimeEntry.entry_date < s, w - 1) for w, s in enumerate(starts) if w), else_=weeks - 1
+        )
+        if weeks > 1
+        else sa.literal(0)
+    )
     rows = db.session.execute(
         sa.select(
             TimeEntry.membership_id,
-            TimeEntry.entry_date,
+            week,
             sa.func.coalesce(sa.func.sum(TimeEntry.duration_seconds), 0),
         )
         .where(
@@ -107,14 +115,9 @@ def logged_minutes_by_week(
             TimeEntry.entry_date >= first_week_start,
             TimeEntry.entry_date < last,
         )
-        .group_by(TimeEntry.membership_id, TimeEntry.entry_date)
+        .group_by(TimeEntry.membership_id, week)
     )
-    # summed per day in SQL (any database), into the weeks from `first_week_start` here
-    seconds: dict[tuple[int, dt.date], int] = defaultdict(int)
-    for mid, day, total in rows:
-        start = first_week_start + dt.timedelta(days=7 * ((day - first_week_start).days // 7))
-        seconds[(mid, start)] += int(total)
-    return {key: total // 60 for key, total in seconds.items()}
+    return {(mid, starts[int(w)]): int(total) // 60 for mid, w, total in rows}
 
 
 def past_runs(
@@ -136,33 +139,38 @@ def past_runs(
 
 
 def overdue_counts(member_ids: list[int], now: dt.datetime) -> dict[int, tuple[int, int]]:
-    """(open items past due now, items open and past due a week ago) per member."""
+    """(open items past due now, items open and past due a week ago) per member, in one
+    statement: the open items past due (from the open items' index by person and due time)
+    and the items closed within the week that were past due then (from the indexes of
+    delivery and cancellation), each read without the rest of the agency's items."""
     week_ago = now - dt.timedelta(days=7)
     is_open = WorkItem.state.in_(OPEN_STATES)
-    open_then = sa.and_(
-        WorkItem.due_at < week_ago,
-        WorkItem.created_at <= week_ago,
-        sa.or_(
-            is_open,
-            WorkItem.delivered_at > week_ago,
-            WorkItem.cancelled_at > week_ago,
-        ),
+    late_then = sa.and_(WorkItem.due_at < week_ago, WorkItem.created_at <= week_ago)
+    still_open = sa.select(
+        WorkItem.assignee_id.label("member_id"),
+        sa.func.count().label("late"),
+        sa.func.count().filter(late_then).label("late_then"),
+    ).where(WorkItem.assignee_id.in_(member_ids), is_open, WorkItem.due_at < now)
+    closed_since = sa.select(
+        WorkItem.assignee_id.label("member_id"),
+        sa.literal(0).label("late"),
+        sa.func.count().label("late_then"),
+    ).where(
+        WorkItem.assignee_id.in_(member_ids),
+        sa.or_(WorkItem.delivered_at > week_ago, WorkItem.cancelled_at > week_ago),
+        sa.not_(is_open),
+        late_then,
     )
     rows = db.session.execute(
-        sa.select(
-            WorkItem.assignee_id,
-            sa.func.count().filter(is_open),
-            sa.func.count().filter(open_then),
+        sa.union_all(
+            still_open.group_by(WorkItem.assignee_id), closed_since.group_by(WorkItem.assignee_id)
         )
-        .where(
-            WorkItem.assignee_id.in_(member_ids),
-            WorkItem.due_at < now,
-            # open now, or closed within the week: read from their indexes, not every item
-            sa.or_(is_open, WorkItem.delivered_at > week_ago, WorkItem.cancelled_at > week_ago),
-        )
-        .group_by(WorkItem.assignee_id)
     )
-    return {mid: (int(now_n), int(then_n)) for mid, now_n, then_n in rows}
+    out: dict[int, tuple[int, int]] = {}
+    for mid, late, then in rows:
+        was = out.get(mid, (0, 0))
+        out[mid] = (was[0] + int(late), was[1] + int(then))
+    return out
 
 
 def strain(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlsplit
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
@@ -402,18 +402,50 @@ def _workload_page(people: list, personal: bool) -> ResponseReturnValue:
         )
     cells = workload(ids, first, WEEKS_SHOWN, capacity)
     signals = {} if personal else strain(ids, first, utcnow(), cells, WEEKS_SHOWN, capacity)
-    dur = duration_formatter()
     return render_template(
         "capacity/workload.html",
         people=people,
         weeks=weeks,
-        cells=cells,
+        rows=_heat_rows(people, weeks, cells, personal),
         personal=personal,
-        strain=strain_badges(signals, dur),
+        strain=strain_badges(signals, duration_formatter()),
         strain_limits=LIMITS,
-        dur=dur,
-        week_dates=[w.isoformat() for w in weeks],
     )
+
+
+def _heat_rows(people: list, weeks: list[dt.date], cells: dict, personal: bool) -> list:
+    """Each person with their week cells as (planner link or "", colour, test id, "planned
+    / capacity"); empty strings where there is no cell. Worked out here once per page: the
+    planner's URL but for the person and the week, each duration written once."""
+    dur = duration_formatter()
+    plannable_roles = ("owner", "manager", "va")
+    can_plan = "planner.member_planner" in current_app.view_functions and (
+        not personal or g.actor.role in plannable_roles
+    )
+    person, week = "2147483647", "1999-12-27"
+    pattern = ""
+    if can_plan:
+        pattern = url_for(
+            "planner.member_planner",
+            agency_slug=g.actor.agency.slug,
+            membership_id=person,
+            week=week,
+        )
+    dates = [w.isoformat() for w in weeks]
+    rows = []
+    for m in people:
+        mine = pattern.replace(person, str(m.id)) if can_plan and m.role in plannable_roles else ""
+        row = []
+        for w, day in zip(weeks, dates, strict=True):
+            c = cells.get((m.id, w))
+            if c is None:
+                row.append(("", "", "", ""))
+                continue
+            tone, testid = c.tone
+            text = f"{dur(c.planned)} / {dur(c.capacity)}"
+            row.append((mine.replace(week, day) if mine else "", tone, testid, text))
+        rows.append((m, row))
+    return rows
 
 
 @bp.get("/<agency_slug>/capacity/workload")

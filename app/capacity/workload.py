@@ -61,6 +61,15 @@ class Cell:
         return not self.over and self.capacity - self.planned < BUFFER * self.capacity
 
     @property
+    def tone(self) -> tuple[str, str]:
+        """(Bootstrap colour, test id) of the cell: over capacity, under the buffer, room."""
+        if self.over:
+            return "danger", "over-capacity"
+        if self.low_buffer:
+            return "warning", "low-buffer"
+        return "success", "room-left"
+
+    @property
     def load_percent(self) -> int:
         if not self.capacity:
             return 100 if self.planned else 0

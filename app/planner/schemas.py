@@ -31,19 +31,6 @@ def _year_ok(value: dt.date | dt.datetime | None, name: str) -> None:
         raise ValidationError({name: [str(lazy_gettext("Not a valid date."))]})
 
 
-class BlockFormIn(BaseSchema):
-    """The planner page's form: plan a block."""
-
-    work_item_id = Id(required=True)
-    day = fields.Date(required=True)
-    start = fields.Time(required=True)
-    minutes = _minutes(required=True)
-
-    @validates_schema
-    def _check(self, data: dict, **kwargs: Any) -> None:
-        _year_ok(data.get("day"), "day")
-
-
 class BlockMoveFormIn(BaseSchema):
     """A block's own form: move it to a day and start, and/or change its length."""
 
@@ -54,6 +41,12 @@ class BlockMoveFormIn(BaseSchema):
     @validates_schema
     def _check(self, data: dict, **kwargs: Any) -> None:
         _year_ok(data.get("day"), "day")
+
+
+class BlockFormIn(BlockMoveFormIn):
+    """The planner page's form: plan a block (the move form's fields and the work item)."""
+
+    work_item_id = Id(required=True)
 
 
 class TimeBlockIn(BaseSchema):

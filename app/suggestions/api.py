@@ -75,77 +75,62 @@ def _tags(kind: str, target: Any) -> dict:
     return {"kind": kind, "id": target.id, "tags": tags_of(kind, target.id)}
 
 
-def _member(actor: Any, member_id: int) -> Any:
-    return get_tag_target_or_404(actor, "member", member_id)
+def _skills_resource(kind: str, id_arg: str, read_doc: str, put_doc: str) -> type[MethodView]:
+    """The skill tags of one kind of object (member, SOP, client): read and replace, owners
+    and managers only, the object loaded (and its agency checked) before anything else."""
+
+    def target_of(actor: Any, object_id: int) -> Any:
+        return get_tag_target_or_404(actor, kind, object_id)
+
+    class SkillsResource(MethodView):
+        @roles(*MANAGERS)
+        @loads(target_of, id_arg, "target")
+        @blp.response(200, SkillTagsOut)
+        def get(self, agency_slug: str, target: Any) -> dict:
+            authorize(can_manage_tags(g.actor))
+            return _tags(kind, target)
+
+        @roles(*MANAGERS)
+        @loads(target_of, id_arg, "target")
+        @blp.arguments(SkillTagsIn)
+        @blp.response(200, SkillTagsOut)
+        def put(self, data: dict, agency_slug: str, target: Any) -> dict:
+            authorize(can_manage_tags(g.actor))
+            set_tags(g.actor, kind, target, data["tags"])
+            commit()
+            return _tags(kind, target)
+
+    SkillsResource.get.__doc__ = read_doc
+    SkillsResource.put.__doc__ = put_doc
+    return SkillsResource
 
 
-def _sop(actor: Any, sop_id: int) -> Any:
-    return get_tag_target_or_404(actor, "sop", sop_id)
-
-
-def _client(actor: Any, client_id: int) -> Any:
-    return get_tag_target_or_404(actor, "client", client_id)
-
-
-def _put(kind: str, target: Any, data: dict) -> dict:
-    authorize(can_manage_tags(g.actor))
-    set_tags(g.actor, kind, target, data["tags"])
-    commit()
-    return _tags(kind, target)
-
-
-@blp.route("/members/<int:member_id>/skills")
-class MemberSkillsResource(MethodView):
-    @roles(*MANAGERS)
-    @loads(_member, "member_id", "target")
-    @blp.response(200, SkillTagsOut)
-    def get(self, agency_slug: str, target: Any) -> dict:
-        """A team member's skill tags."""
-        authorize(can_manage_tags(g.actor))
-        return _tags("member", target)
-
-    @roles(*MANAGERS)
-    @loads(_member, "member_id", "target")
-    @blp.arguments(SkillTagsIn)
-    @blp.response(200, SkillTagsOut)
-    def put(self, data: dict, agency_slug: str, target: Any) -> dict:
-        """Replace a team member's skill tags (lowercase; spaces become hyphens)."""
-        return _put("member", target, data)
-
-
-@blp.route("/sops/<int:sop_id>/skills")
-class SopSkillsResource(MethodView):
-    @roles(*MANAGERS)
-    @loads(_sop, "sop_id", "target")
-    @blp.response(200, SkillTagsOut)
-    def get(self, agency_slug: str, target: Any) -> dict:
-        """The skill tags an SOP asks for."""
-        authorize(can_manage_tags(g.actor))
-        return _tags("sop", target)
-
-    @roles(*MANAGERS)
-    @loads(_sop, "sop_id", "target")
-    @blp.arguments(SkillTagsIn)
-    @blp.response(200, SkillTagsOut)
-    def put(self, data: dict, agency_slug: str, target: Any) -> dict:
-        """Replace the skill tags of an SOP."""
-        return _put("sop", target, data)
-
-
-@blp.route("/clients/<int:client_id>/skills")
-class ClientSkillsResource(MethodView):
-    @roles(*MANAGERS)
-    @loads(_client, "client_id", "target")
-    @blp.response(200, SkillTagsOut)
-    def get(self, agency_slug: str, target: Any) -> dict:
-        """The skill tags a client's work asks for."""
-        authorize(can_manage_tags(g.actor))
-        return _tags("client", target)
-
-    @roles(*MANAGERS)
-    @loads(_client, "client_id", "target")
-    @blp.arguments(SkillTagsIn)
-    @blp.response(200, SkillTagsOut)
-    def put(self, data: dict, agency_slug: str, target: Any) -> dict:
-        """Replace the skill tags of a client."""
-        return _put("client", target, data)
+for _kind, _path, _id_arg, _name, _read, _put in (
+    (
+        "member",
+        "members",
+        "member_id",
+        "MemberSkillsResource",
+        "A team member's skill tags.",
+        "Replace a team member's skill tags (lowercase; spaces become hyphens).",
+    ),
+    (
+        "sop",
+        "sops",
+        "sop_id",
+        "SopSkillsResource",
+        "The skill tags an SOP asks for.",
+        "Replace the skill tags of an SOP.",
+    ),
+    (
+        "client",
+        "clients",
+        "client_id",
+        "ClientSkillsResource",
+        "The skill tags a client's work asks for.",
+        "Replace the skill tags of a client.",
+    ),
+):
+    blp.route(f"/{_path}/<int:{_id_arg}>/skills", endpoint=_name)(
+        _skills_resource(_kind, _id_arg, _read, _put)
+    )

@@ -105,6 +105,17 @@ class WorkItem(TenantScoped, db.Model):
             postgresql_where=sa.text("state IN ('submitted', 'in_review')"),
             sqlite_where=sa.text("state IN ('submitted', 'in_review')"),
         ),
+        # A person's open items by due time, with when they were made (strain: what is past
+        # due now and what was a week ago, from the index alone).
+        sa.Index(
+            "ix_work_items_open_late",
+            "agency_id",
+            "assignee_id",
+            "due_at",
+            postgresql_include=["created_at"],
+            postgresql_where=sa.text(_OPEN_SQL),
+            sqlite_where=sa.text(_OPEN_SQL),
+        ),
         # Items delivered or cancelled lately (strain: what was overdue a week ago).
         sa.Index(
             "ix_work_items_delivered_at",
