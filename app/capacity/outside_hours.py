@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql as pg
 from app.capacity.holidays_cache import is_holiday
 from app.capacity.intervals import Interval, schedule_intervals_utc, subtract, total_minutes
 from app.capacity.queries import approved_time_off, profiles
-from app.core.db import UTCDateTime
+from app.core.db import UTCDateTime, among
 from app.extensions import db
 from app.time.models import TimeEntry
 
@@ -60,7 +60,7 @@ def _entries_since(member_ids: list[int], since: dt.datetime, now: dt.datetime) 
     """The filter of entries started in [since, now): the entry date (the start's local
     date) bounds the read to the agency's date index; the start time decides."""
     return [
-        TimeEntry.membership_id.in_(member_ids),
+        among(TimeEntry.membership_id, member_ids),
         TimeEntry.entry_date >= since.date() - dt.timedelta(days=1),
         TimeEntry.entry_date <= now.date() + dt.timedelta(days=1),
         TimeEntry.started_at.is_not(None),

@@ -32,6 +32,7 @@ from app.capacity.intervals import (
 from app.capacity.models import ClientHours, MeetingSlot, TimeOff, WorkingHours
 from app.capacity.policy import PEOPLE, can_see_member
 from app.clients.models import Client
+from app.core.db import among
 from app.core.permissions import Actor, authorize
 from app.extensions import db
 from app.users.models import Membership, User
@@ -130,7 +131,7 @@ def profiles(member_ids: Iterable[int]) -> dict[int, Profile]:
         )
         .join(User, User.id == Membership.user_id)
         .outerjoin(WorkingHours, WorkingHours.membership_id == Membership.id)
-        .where(Membership.id.in_(ids))
+        .where(among(Membership.id, ids))
     )
     return {
         mid: Profile(
@@ -193,7 +194,7 @@ def approved_time_off(
     rows = db.session.scalars(
         sa.select(TimeOff)
         .where(
-            TimeOff.membership_id.in_(ids),
+            among(TimeOff.membership_id, ids),
             TimeOff.state == "approved",
             TimeOff.starts_on <= last,
             TimeOff.ends_on >= first,

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from app.capacity.outside_hours import outside_minutes
 from app.capacity.queries import weekly_capacity
 from app.capacity.workload import Cell
+from app.core.db import among
 from app.extensions import db
 from app.time.models import TimeEntry
 from app.work.models import OPEN_STATES, WorkItem
@@ -111,7 +112,7 @@ def logged_minutes_by_week(
             sa.func.coalesce(sa.func.sum(TimeEntry.duration_seconds), 0),
         )
         .where(
-            TimeEntry.membership_id.in_(member_ids),
+            among(TimeEntry.membership_id, member_ids),
             TimeEntry.entry_date >= first_week_start,
             TimeEntry.entry_date < last,
         )
@@ -150,13 +151,13 @@ def overdue_counts(member_ids: list[int], now: dt.datetime) -> dict[int, tuple[i
         WorkItem.assignee_id.label("member_id"),
         sa.func.count().label("late"),
         sa.func.count().filter(late_then).label("late_then"),
-    ).where(WorkItem.assignee_id.in_(member_ids), is_open, WorkItem.due_at < now)
+    ).where(among(WorkItem.assignee_id, member_ids), is_open, WorkItem.due_at < now)
     closed_since = sa.select(
         WorkItem.assignee_id.label("member_id"),
         sa.literal(0).label("late"),
         sa.func.count().label("late_then"),
     ).where(
-        WorkItem.assignee_id.in_(member_ids),
+        among(WorkItem.assignee_id, member_ids),
         sa.or_(WorkItem.delivered_at > week_ago, WorkItem.cancelled_at > week_ago),
         sa.not_(is_open),
         late_then,

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from app.capacity.queries import weekly_capacity
 from app.clients.models import Assignment
-from app.core.db import values_table
+from app.core.db import among, values_table
 from app.extensions import db
 from app.retainers.models import RetainerPlan
 from app.work.models import OPEN_STATES, WorkItem
@@ -125,7 +125,7 @@ def planned_minutes(
         )
         .select_from(WorkItem)
         .where(
-            WorkItem.assignee_id.in_(ids),
+            among(WorkItem.assignee_id, ids),
             WorkItem.state.in_(OPEN_STATES),
             WorkItem.estimate_minutes.is_not(None),
         )
@@ -176,7 +176,7 @@ def retainer_minutes_per_week(member_ids: list[int], today: dt.date) -> dict[int
         .join(primaries, primaries.c.client_id == Assignment.client_id)
         .where(
             current,
-            Assignment.membership_id.in_(member_ids),
+            among(Assignment.membership_id, member_ids),
             RetainerPlan.active.is_(True),
             RetainerPlan.included_hours.is_not(None),
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator
 
 
@@ -66,3 +67,15 @@ def values_table(
     renamed = ", ".join(f"column{i + 1} AS {n}" for i, (n, _t) in enumerate(columns))
     text = sa.text(f"SELECT {renamed} FROM (VALUES {', '.join(tuples)})")  # noqa: S608 - names are ours, values bound
     return text.bindparams(*params).columns(*(sa.column(n, t) for n, t in columns)).subquery(name)
+
+
+def among(column: sa.ColumnElement, ids: Sequence[int]) -> sa.ColumnElement[bool]:
+    """`column IN ids` for a long list of ids (a team of a few hundred): on PostgreSQL one
+    array parameter (`column = ANY(:ids)`), so the statement's text stays the same whatever
+    the number of ids and the driver sends one value, not one placeholder per id; an IN
+    list elsewhere."""
+    from app.extensions import db  # the session's engine decides (imported late: a cycle)
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.literal(list(ids), postgresql.ARRAY(sa.Integer())))
+    return column.in_(list(ids))

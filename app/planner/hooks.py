@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from app.capacity.intervals import zone_of
 from app.capacity.workload import PLANNED_BLOCKS, Blocked
 from app.core.clock import utcnow
+from app.core.db import among
 from app.extensions import db
 from app.planner.models import TimeBlock
 from app.users.models import Membership, User
@@ -54,7 +55,7 @@ def planned_blocks(member_ids: Iterable[int], first_week_start: dt.date, weeks: 
         .join(Membership, Membership.id == TimeBlock.membership_id)
         .join(User, User.id == Membership.user_id)
         .where(
-            TimeBlock.membership_id.in_(ids),
+            among(TimeBlock.membership_id, ids),
             TimeBlock.starts_at >= min(earliest, now - dt.timedelta(days=1)),
             WorkItem.state.in_(OPEN_STATES),
         )
