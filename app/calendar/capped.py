@@ -2,7 +2,7 @@
 has thousands of work and stage deadlines in a month, and the month view shows a few a day.
 
 On PostgreSQL each runs a fixed number of statements whatever the number of deadlines:
-the totals per day of the viewer's zone (counted from an index), then, for each day that
+the totals per day of the viewer's zone (a count of each day's index range), then, for each day that
 has any, its first `per_day` deadlines in time order (a LATERAL range with a LIMIT, read
 in index order) with their items. Stage deadlines come from the stored due moments
 (`app.work.stage_index`). Elsewhere (the embedded SQLite database has no time zones)
@@ -61,11 +61,26 @@ def _days(start: dt.datetime, end: dt.datetime, zone: str) -> list[tuple]:
     return out
 
 
-def _count_by_day(when: Any, zone: str, *where: Any) -> dict[dt.date, int]:
-    """How many rows each day of `zone` has (one statement)."""
-    day = sa.cast(sa.func.timezone(zone, when), sa.Date)
-    stmt = sa.select(day, sa.func.count()).where(*where).group_by(day)
-    return {d: n for d, n in db.session.execute(stmt)}
+def _count_by_day(
+    rows: sa.Select, when: Any, start: dt.datetime, end: dt.datetime, zone: str
+) -> dict[dt.date, int]:
+    """How many of `rows` (a SELECT of the source's rows) each day of `zone` has, in one
+    statement: a count of each day's range of `when` (an index range per day, no time
+    zone arithmetic per row); days without any are left out."""
+    days = sa.values(
+        sa.column("day", sa.Date),
+        sa.column("lo", sa.DateTime(timezone=True)),
+        sa.column("hi", sa.DateTime(timezone=True)),
+        name="all_days",
+    ).data(_days(start, end, zone))
+    n = (
+        rows.with_only_columns(sa.func.count())
+        .order_by(None)
+        .where(when >= days.c.lo, when < days.c.hi)
+        .correlate(days)
+        .scalar_subquery()
+    )
+    return {d: total for d, total in db.session.execute(sa.select(days.c.day, n)) if total}
 
 
 def _day_table(totals: dict[dt.date, int], start: dt.datetime, end: dt.datetime, zone: str) -> Any:
@@ -100,8 +115,7 @@ def work_due_capped(
     if not _postgres():
         return None
     base = work_due_base(actor, start, end, filters).order_by(None)
-    due = base.with_only_columns(WorkItem.due_at.label("due")).subquery()
-    totals = _count_by_day(due.c.due, cap.zone)
+    totals = _count_by_day(base, WorkItem.due_at, start, end, cap.zone)
     if not totals:
         return DayPage([], {})
     days = _day_table(totals, start, end, cap.zone)
@@ -127,7 +141,8 @@ def stage_due_capped(
     if not _postgres():
         return None
     where = [*stage_range(actor, filters, start, end)]
-    totals = _count_by_day(WorkStageDue.due_at, cap.zone, *where)
+    stages = sa.select(WorkStageDue.work_item_id).where(*where)
+    totals = _count_by_day(stages, WorkStageDue.due_at, start, end, cap.zone)
     if not totals:
         return DayPage([], {})
     days = _day_table(totals, start, end, cap.zone)
