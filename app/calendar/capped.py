@@ -2,10 +2,10 @@
 has thousands of work and stage deadlines in a month, and the month view shows a few a day.
 
 On PostgreSQL each runs a fixed number of statements whatever the number of deadlines:
-the totals per day of the viewer's zone (a count of each day's index range), then, for each day that
-has any, its first `per_day` deadlines in time order (a LATERAL range with a LIMIT, read
-in index order) with their items. Stage deadlines come from the stored due moments
-(`app.work.stage_index`). Elsewhere (the embedded SQLite database has no time zones)
+the totals per day of the viewer's zone (a count of each day's index range), then, for
+each day that has any, its first `per_day` deadlines in time order (a LATERAL range with a
+LIMIT, read in index order) with their items. Stage deadlines come from the stored due
+moments (`app.work.stage_index`). Elsewhere (the embedded SQLite database has no time zones)
 they return None and the registry caps the full list.
 """
 
