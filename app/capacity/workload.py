@@ -203,3 +203,16 @@ def workload(
     return {
         key: Cell(planned.get(key, 0), cap) for key, cap in capacity.items() if key[1] in starts
     }
+
+
+def week_cell(
+    member_id: int, monday: dt.date, this_monday: dt.date, horizon: int = 8
+) -> Cell | None:
+    """One person's week as the heat map shows it (a week planner's summary and warnings):
+    estimates are spread from this week on, as on the heat map (`horizon` weeks, or up to
+    the week asked when it is later), so both say the same planned time; a past week is its
+    own first week."""
+    if monday < this_monday:
+        return workload([member_id], monday, 1).get((member_id, monday))
+    weeks = max(horizon, (monday - this_monday).days // 7 + 1)
+    return workload([member_id], this_monday, weeks).get((member_id, monday))

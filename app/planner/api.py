@@ -13,7 +13,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.capacity.intervals import zone_of
-from app.capacity.workload import workload
+from app.capacity.workload import week_cell
 from app.core.clock import today_in
 from app.core.permissions import loads, roles
 from app.core.uow import commit
@@ -81,8 +81,9 @@ class WeekBlocksResource(MethodView):
         """The member's blocks of a week (Monday to Sunday in their zone), the week's
         planned minutes against capacity and its warnings."""
         prof = member_profile(member)
-        monday = monday_of(args.get("week") or today_in(prof.zone_name))
-        cell = workload([member.id], monday, 1).get((member.id, monday))
+        today = today_in(prof.zone_name)
+        monday = monday_of(args.get("week") or today)
+        cell = week_cell(member.id, monday, monday_of(today))
         return {
             "membership_id": member.id,
             "time_zone": prof.zone_name,

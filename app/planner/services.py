@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from app.audit.services import changed, record, snapshot
 from app.capacity.intervals import total_minutes
 from app.capacity.queries import profile, working_intervals_utc
-from app.capacity.workload import BUFFER, Cell, workload
+from app.capacity.workload import BUFFER, Cell, week_cell
+from app.core.clock import today_in
 from app.core.errors import Forbidden, ValidationFailed
 from app.core.formatting import format_datetime, format_percent
 from app.core.permissions import Actor
@@ -173,13 +174,15 @@ def block_warnings(block: TimeBlock) -> list[str]:
             )
         )
     monday = monday_of(block.starts_at.astimezone(prof.zone).date())
-    out.extend(week_warnings(block.membership_id, monday))
+    this_monday = monday_of(today_in(prof.zone_name))
+    out.extend(week_warnings(block.membership_id, monday, this_monday))
     return out
 
 
-def week_warnings(membership_id: int, monday: dt.date) -> list[str]:
-    """Over capacity, or under 15 % buffer, for the member's week from `monday`."""
-    return cell_warnings(workload([membership_id], monday, 1).get((membership_id, monday)))
+def week_warnings(membership_id: int, monday: dt.date, this_monday: dt.date) -> list[str]:
+    """Over capacity, or under 15 % buffer, for the member's week from `monday` (planned
+    time as the heat map counts it from this week, `this_monday`)."""
+    return cell_warnings(week_cell(membership_id, monday, this_monday))
 
 
 def cell_warnings(cell: Cell | None) -> list[str]:

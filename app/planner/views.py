@@ -17,7 +17,7 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from app.capacity.intervals import local_instant
-from app.capacity.workload import workload
+from app.capacity.workload import week_cell
 from app.core.clock import today_in
 from app.core.errors import ValidationFailed
 from app.core.permissions import roles
@@ -101,7 +101,7 @@ def _page(
     monday = monday or monday_of(_week_asked() or today)
     blocks = week_blocks(prof, monday)
     days = week_days(prof, monday, blocks)
-    cell = workload([member.id], monday, 1).get((member.id, monday))
+    cell = week_cell(member.id, monday, monday_of(today))
     open_items_list = open_items(member.id)
     first_day = next((d.date for d in days if d.slots and d.date >= today), monday)
     defaults = {"day": first_day.isoformat(), "start": "", "minutes": DEFAULT_MINUTES}

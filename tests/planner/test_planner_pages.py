@@ -278,3 +278,20 @@ def test_nav_and_workload_link_to_the_planner(app, team):
     assert f"/{team.slug}/planner/{team.qa.id}" not in heat
     qa = web(app, team.qa).get(f"/{team.slug}/capacity/my-workload").get_data(as_text=True)
     assert f'href="/{team.slug}/planner"' not in qa
+
+
+def test_the_planner_and_the_heat_map_count_a_week_alike(app, team):
+    """An item due in three weeks is spread over those weeks on the heat map; the planner
+    of each of those weeks says the same planned time (not the whole estimate at once)."""
+    set_hours(team.va, zone="UTC")
+    item(team, minutes=30 * 60, due=dt.datetime(2026, 3, 18, 17, tzinfo=UTC))  # 3 weeks
+    owner = web(app, team.owner)
+    heat = owner.get(f"/{team.slug}/capacity/workload").get_data(as_text=True)
+    row = next(r for r in heat.split('data-testid="workload-row"')[1:] if team.va.user.name in r)
+    assert ">10 h / 40 h<" in row  # 30 h over three weeks
+    for week in ("2026-03-02", "2026-03-09", "2026-03-16"):
+        page = owner.get(f"/{team.slug}/planner/{team.va.id}?week={week}").get_data(as_text=True)
+        assert "10 h planned of 40 h" in page, week
+        assert "This week is over capacity" not in page
+    later = owner.get(f"/{team.slug}/planner/{team.va.id}?week=2026-03-23")
+    assert "0 min planned of 40 h" in later.get_data(as_text=True)
