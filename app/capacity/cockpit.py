@@ -10,8 +10,7 @@ from flask import url_for
 
 from app.capacity.policy import can_decide
 from app.capacity.queries import staff_members
-from app.capacity.strain import HORIZON_WEEKS, strain
-from app.capacity.workload import workload
+from app.capacity.strain import team_load
 from app.core.clock import today_in, utcnow
 from app.core.cockpit import Tile, cockpit_tile
 from app.core.permissions import Actor
@@ -26,11 +25,11 @@ def workload_tile(actor: Actor) -> Tile | None:
     monday = today - dt.timedelta(days=today.weekday())
     people = staff_members()
     ids = [m.id for m in people]
-    cells = workload(ids, monday, HORIZON_WEEKS)
+    cells, signals = team_load(ids, monday, utcnow())
     this_week = [cell for (_, week), cell in cells.items() if week == monday]
     over = sum(1 for cell in this_week if cell.over)
     tight = sum(1 for cell in this_week if cell.low_buffer)
-    strained = sum(1 for s in strain(ids, monday, utcnow(), cells).values() if s.signals)
+    strained = sum(1 for s in signals.values() if s.signals)
     room = (
         ngettext("%(num)d more with under 15 %% free", "%(num)d more with under 15 %% free", tight)
         if tight

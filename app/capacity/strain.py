@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from app.capacity.outside_hours import outside_minutes
 from app.capacity.queries import weekly_capacity
-from app.capacity.workload import Cell
+from app.capacity.workload import Cell, workload
 from app.core.db import among
 from app.extensions import db
 from app.time.models import TimeEntry
@@ -206,3 +206,16 @@ LIMITS = {
     "minutes": OUTSIDE_MINUTES,
     "items": OVERDUE_ITEMS,
 }
+
+
+def team_load(
+    member_ids: list[int], this_week: dt.date, now: dt.datetime, weeks: int = HORIZON_WEEKS
+) -> tuple[dict[tuple[int, dt.date], Cell], dict[int, Strain]]:
+    """The workload cells of `weeks` weeks from this week and the strain signals of each
+    member (the heat map, the cockpit's tile): their capacity read once, for the weeks
+    ahead and the PAST_WEEKS before this week that strain compares with logged time."""
+    capacity = weekly_capacity(
+        member_ids, this_week - dt.timedelta(days=7 * PAST_WEEKS), PAST_WEEKS + weeks
+    )
+    cells = workload(member_ids, this_week, weeks, capacity)
+    return cells, strain(member_ids, this_week, now, cells, weeks, capacity)

@@ -57,7 +57,7 @@ from app.capacity.services import (
     save_client_hours,
     save_hours,
 )
-from app.capacity.strain import LIMITS, PAST_WEEKS, strain
+from app.capacity.strain import LIMITS, team_load
 from app.capacity.strain_words import strain_badges
 from app.capacity.workload import workload
 from app.clients.queries import get_client_or_404
@@ -393,15 +393,11 @@ def _workload_page(people: list, personal: bool) -> ResponseReturnValue:
     first = _monday(today)
     weeks = _weeks(first)
     ids = [m.id for m in people]
-    # Strain signals are for owners and managers, never on one's own view; they compare
-    # the past weeks' logged time with capacity, read here once with the weeks ahead.
-    capacity = None
-    if not personal:
-        capacity = weekly_capacity(
-            ids, first - dt.timedelta(days=7 * PAST_WEEKS), PAST_WEEKS + WEEKS_SHOWN
-        )
-    cells = workload(ids, first, WEEKS_SHOWN, capacity)
-    signals = {} if personal else strain(ids, first, utcnow(), cells, WEEKS_SHOWN, capacity)
+    # Strain signals are for owners and managers, never on one's own view.
+    if personal:
+        cells, signals = workload(ids, first, WEEKS_SHOWN), {}
+    else:
+        cells, signals = team_load(ids, first, utcnow(), WEEKS_SHOWN)
     return render_template(
         "capacity/workload.html",
         people=people,
