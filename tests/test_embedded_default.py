@@ -129,6 +129,16 @@ def test_demo_starts_on_sqlite_and_a_demo_login_reaches_the_dashboard(tmp_path):
             status, _, body = _get(browser, f"{base}{DEMO_SLUG}/{path}")
             assert status == 200, (path, body[:500])
         assert "delivered items" in body  # the SOP library's actual times
+        # The cockpit's pages, whose queries have a PostgreSQL form (arrays, multiranges,
+        # per-day index counts) and a portable one: the heat map with its strain signals,
+        # the calendar's month (invoices capped per day), the week planner.
+        for path, shown in (
+            ("capacity/workload", 'data-testid="workload-row"'),
+            ("calendar?view=month", 'data-testid="calendar-grid"'),
+            ("planner", 'data-testid="planner-week"'),
+        ):
+            status, _, body = _get(browser, f"{base}{DEMO_SLUG}/{path}")
+            assert status == 200 and shown in body, (path, body[:500])
         status, _, body = _get(browser, f"{base}{DEMO_SLUG}/reports/estimates")
         assert status == 200, body[:500]
         compared = re.search(r'data-testid="overall-items">(\d+)<', body)
