@@ -129,6 +129,18 @@ def test_a_secret_copied_to_another_entry_of_the_same_client_fails(agencies):
         _reveal(_reload(target.id, target.agency_id))
 
 
+def test_an_entry_row_moved_to_another_client_fails(agencies):
+    """Same row, same uid, same data key: only the client binding stops it (moving an
+    entry for real means revealing and storing it again)."""
+    entry = make_entry(agencies["a1"], SECRET)
+    db.session.execute(
+        sa.text("UPDATE vault_entries SET client_id = :c WHERE id = :id"),
+        {"c": agencies["a2"].id, "id": entry.id},
+    )
+    with pytest.raises(DecryptionFailed):
+        _reveal(_reload(entry.id, entry.agency_id))
+
+
 def test_a_secret_copied_to_another_agency_fails(agencies):
     source = make_entry(agencies["a1"], SECRET)
     target = make_entry(agencies["b1"], "agency B's password")
