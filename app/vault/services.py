@@ -85,9 +85,9 @@ def _insert_key(keys: MasterKeys, agency_id: int, version: int) -> bool:
     master_key_id, wrapped = wrap_data_key(keys, new_data_key(), agency_id, version)
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = VaultKey.__table__
+    # An ORM insert (not the bare table), so the tenancy guard checks the agency written.
     stmt = (
-        insert(table)
+        insert(VaultKey)
         .values(
             agency_id=agency_id,
             version=version,
@@ -96,7 +96,7 @@ def _insert_key(keys: MasterKeys, agency_id: int, version: int) -> bool:
             created_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["agency_id", "version"])
-        .returning(table.c.id)
+        .returning(VaultKey.id)
     )
     return db.session.execute(stmt).first() is not None
 

@@ -10,7 +10,7 @@ import logging
 import pytest
 import sqlalchemy as sa
 
-from app.core.tenancy import TenantContextMissing, all_tenants, tenant
+from app.core.tenancy import CrossTenantWrite, TenantContextMissing, all_tenants, tenant
 from app.extensions import db
 from app.vault import crypto
 from app.vault.crypto import DecryptionFailed, VaultError
@@ -174,6 +174,16 @@ def test_the_associated_data_alone_tells_agencies_apart():
             crypto.decrypt(key, sealed, other)
 
 
+def test_a_wrapped_data_key_is_bound_to_its_agency_and_version():
+    keys = crypto.MasterKeys("m1", {"m1": crypto.new_data_key()})
+    data_key = crypto.new_data_key()
+    master_key_id, wrapped = crypto.wrap_data_key(keys, data_key, 1, 1)
+    assert crypto.unwrap_data_key(keys, master_key_id, wrapped, 1, 1) == data_key
+    for agency_id, version in ((2, 1), (1, 2)):
+        with pytest.raises(DecryptionFailed):
+            crypto.unwrap_data_key(keys, master_key_id, wrapped, agency_id, version)
+
+
 # --- tenant isolation ------------------------------------------------------------------------
 
 
@@ -195,6 +205,15 @@ def test_another_agency_cannot_load_or_reveal_the_entry(agencies):
         db.session.get(VaultEntry, entry_id)
     with tenant(agencies["a"].id):
         assert reveal_secret(db.session.get(VaultEntry, entry_id)) == SECRET
+
+
+def test_an_entry_of_another_agency_cannot_be_sealed_from_this_one(agencies):
+    """Even its agency's first data key is not made from another tenant's context."""
+    entry = VaultEntry(client_id=agencies["a1"].id, agency_id=agencies["a"].id, name="Bank")
+    with tenant(agencies["b"].id), pytest.raises(CrossTenantWrite):
+        store_secret(entry, SECRET)
+    with all_tenants():
+        assert db.session.scalars(sa.select(VaultKey)).all() == []
 
 
 def test_storing_needs_the_client_and_an_agency(agencies):
