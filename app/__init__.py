@@ -110,6 +110,7 @@ def _import_models() -> None:
     import app.time.models  # noqa: F401
     import app.timesheets.models  # noqa: F401
     import app.users.models  # noqa: F401
+    import app.vault.models  # noqa: F401
     import app.work.models  # noqa: F401
     import app.work.stage_index  # noqa: F401 - stage rows, kept by mapper events
 

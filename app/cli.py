@@ -8,8 +8,10 @@ from flask import Flask
 
 def register_cli(app: Flask) -> None:
     from app.sops.cli import sops_cli
+    from app.vault.cli import vault_cli
 
     app.cli.add_command(sops_cli)
+    app.cli.add_command(vault_cli)
 
     @app.cli.command("seed-demo")
     @click.option("--force", is_flag=True, help="Seed even if the demo agency exists.")

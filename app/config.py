@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from app.vault.crypto import DEV_MASTER_KEY, MasterKeysInvalid, parse_master_keys
+
 DEFAULT_SECRET = "dev-insecure-change-me"  # noqa: S105 - a marker that production refuses
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
@@ -106,6 +108,9 @@ def load_config(overrides: dict | None = None) -> dict:
         ),
         "ARGON2_TIME_COST": int(env.get("ARGON2_TIME_COST", "0")) or None,
         "ARGON2_MEMORY_KIB": int(env.get("ARGON2_MEMORY_KIB", "0")) or None,
+        # The credential vault's master keys, "id:base64key,..." (app.vault.crypto); unset
+        # outside production means the public development key.
+        "VAULT_MASTER_KEYS": env.get("BATON_VAULT_MASTER_KEYS") or None,
         "PAGE_SIZE_DEFAULT": 25,
         "PAGE_SIZE_MAX": 100,
     }
@@ -116,11 +121,31 @@ def load_config(overrides: dict | None = None) -> dict:
 
 
 def check_config(cfg: dict) -> None:
-    """Refuse to run in production with settings that would make the deployment unsafe."""
-    if cfg.get("BATON_ENV") != "production":
+    """Refuse to run in production with settings that would make the deployment unsafe, and
+    anywhere with vault master keys that cannot be read."""
+    if cfg.get("BATON_ENV") == "production":
+        key = cfg.get("SECRET_KEY") or ""
+        if not key or key == DEFAULT_SECRET or len(key) < 32:
+            raise ConfigError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+    _check_vault_keys(cfg)
+
+
+def _check_vault_keys(cfg: dict) -> None:
+    """Malformed vault master keys stop the start everywhere (a typo would otherwise surface
+    as "cannot decrypt" later); production also needs them set, and not the development key."""
+    value = cfg.get("VAULT_MASTER_KEYS")
+    if not value:
+        if cfg.get("BATON_ENV") == "production":
+            raise ConfigError(
+                "BATON_VAULT_MASTER_KEYS must be set in production: 'id:base64key' with a "
+                "random 32-byte key (e.g. vault1:$(openssl rand -base64 32))"
+            )
         return
-    key = cfg.get("SECRET_KEY") or ""
-    if not key or key == DEFAULT_SECRET or len(key) < 32:
-        raise ConfigError(
-            "SECRET_KEY must be set to a random value of at least 32 characters in production"
-        )
+    try:
+        keys = parse_master_keys(value)
+    except MasterKeysInvalid as exc:
+        raise ConfigError(str(exc)) from None
+    if cfg.get("BATON_ENV") == "production" and DEV_MASTER_KEY in keys.keys.values():
+        raise ConfigError("BATON_VAULT_MASTER_KEYS must not contain the development key")

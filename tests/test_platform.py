@@ -59,6 +59,7 @@ def test_production_refuses_to_start_with_a_weak_secret_key(monkeypatch, key):
 def test_production_starts_with_a_good_secret_key_and_secure_cookies(monkeypatch):
     monkeypatch.setenv("BATON_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+    monkeypatch.setenv("BATON_VAULT_MASTER_KEYS", "vault1:" + "A" * 43 + "=")  # 32 bytes
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
     monkeypatch.delenv("SENTRY_DSN", raising=False)
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "RATELIMIT_STORAGE_URI": "memory://"})

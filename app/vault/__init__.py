@@ -1,0 +1,1 @@
+"""The client credential vault: secrets encrypted per agency (envelope encryption)."""
