@@ -138,6 +138,14 @@ def request_time_off(actor: Actor, data: dict) -> TimeOff:
 def _decide(actor: Actor, row: TimeOff, state: str, reason: str | None = None) -> TimeOff:
     if not can_decide(actor):
         raise Forbidden(_("Your role does not allow this."))
+    # Read it again, locked: a decision made meanwhile by someone else is seen (and a second
+    # one waits for the first to commit), so one decision stands and one email tells it.
+    db.session.scalars(
+        sa.select(TimeOff)
+        .where(TimeOff.id == row.id)
+        .with_for_update(of=TimeOff)
+        .execution_options(populate_existing=True)
+    ).one()
     if row.state != "pending":
         raise Conflict(_("Only a pending request can be decided."), code="time_off_not_pending")
     before = snapshot(row, TIME_OFF_FIELDS)
