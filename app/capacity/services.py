@@ -135,17 +135,22 @@ def request_time_off(actor: Actor, data: dict) -> TimeOff:
     return row
 
 
-def _decide(actor: Actor, row: TimeOff, state: str, reason: str | None = None) -> TimeOff:
-    if not can_decide(actor):
-        raise Forbidden(_("Your role does not allow this."))
-    # Read it again, locked: a decision made meanwhile by someone else is seen (and a second
-    # one waits for the first to commit), so one decision stands and one email tells it.
+def _lock(row: TimeOff) -> None:
+    """Read the request again, locked: a decision or cancellation made meanwhile by someone
+    else is seen (and a second one waits for the first to commit), so one change stands and
+    one email tells it."""
     db.session.scalars(
         sa.select(TimeOff)
         .where(TimeOff.id == row.id)
         .with_for_update(of=TimeOff)
         .execution_options(populate_existing=True)
     ).one()
+
+
+def _decide(actor: Actor, row: TimeOff, state: str, reason: str | None = None) -> TimeOff:
+    if not can_decide(actor):
+        raise Forbidden(_("Your role does not allow this."))
+    _lock(row)
     if row.state != "pending":
         raise Conflict(_("Only a pending request can be decided."), code="time_off_not_pending")
     before = snapshot(row, TIME_OFF_FIELDS)
@@ -178,6 +183,7 @@ def decline_time_off(actor: Actor, row: TimeOff, reason: str | None) -> TimeOff:
 
 
 def cancel_time_off(actor: Actor, row: TimeOff) -> TimeOff:
+    _lock(row)
     if not can_cancel(actor, row):
         if row.state in ("cancelled", "declined"):
             raise Conflict(_("This time off is already over."), code="time_off_closed")

@@ -60,6 +60,7 @@ class Team:
     manager_id: int
     va_email: str
     request_id: int
+    va_id: int
 
 
 def _team() -> Team:
@@ -71,7 +72,7 @@ def _team() -> Team:
     va = MembershipFactory(agency=agency, role="va")
     request_id = add_time_off(va, FIRST, LAST, state="pending").id
     db.session.commit()
-    return Team(agency.id, owner.id, manager.id, va.user.email.lower(), request_id)
+    return Team(agency.id, owner.id, manager.id, va.user.email.lower(), request_id, va.id)
 
 
 def _actor(member_id: int) -> Actor:
@@ -126,12 +127,12 @@ def _drain(workers) -> None:
 # --- 1. two processes decide the same request at the same moment ---------------------------
 
 
-def decide_in_process(config, agency_id, member_id, request_id, verdict, barrier, out):
+def decide_in_process(config, agency_id, member_id, request_id, verdict, barrier, out, lag=0.0):
     """A separate process with its own app and database connection: read the pending
     request, wait until the other process has read it too, decide it, hold the transaction
     open a moment (the other decision meets it), commit; report the outcome."""
     from app import create_app
-    from app.capacity.services import approve_time_off, decline_time_off
+    from app.capacity.services import approve_time_off, cancel_time_off, decline_time_off
     from app.core.errors import Conflict
     from tests.helpers import COMMITTED_DEFAULTS
 
@@ -141,9 +142,12 @@ def decide_in_process(config, agency_id, member_id, request_id, verdict, barrier
         row = db.session.get(TimeOff, request_id)
         seen = row.state
         barrier.wait(timeout=60)
+        time.sleep(lag)  # the second process acts a moment later, on what it read before
         try:
             if verdict == "approve":
                 approve_time_off(actor, row)
+            elif verdict == "cancel":  # the person takes their own request back
+                cancel_time_off(actor, row)
             else:
                 decline_time_off(actor, row, "Launch week")
             time.sleep(0.5)
@@ -159,8 +163,9 @@ def decide_in_process(config, agency_id, member_id, request_id, verdict, barrier
 @pytest.mark.parametrize(
     ("verdicts", "subjects"),
     [(("approve", "approve"), {"approve": APPROVED}),
-     (("approve", "decline"), {"approve": APPROVED, "decline": DECLINED})],
-    ids=["approve-approve", "approve-decline"],
+     (("approve", "decline"), {"approve": APPROVED, "decline": DECLINED}),
+     (("approve", "cancel"), {"approve": APPROVED, "cancel": None})],
+    ids=["approve-approve", "approve-decline", "approve-cancel"],
 )  # fmt: skip
 def test_two_processes_deciding_one_request_at_once_send_one_decision(
     rq_app, smtp, workers, database_url, private_redis, storage_dir, verdicts, subjects
@@ -179,9 +184,14 @@ def test_two_processes_deciding_one_request_at_once_send_one_decision(
     procs = [
         ctx.Process(
             target=decide_in_process,
-            args=(config, team.agency_id, decider, team.request_id, verdict, barrier, out),
+            args=(config, team.agency_id, decider, team.request_id, verdict, barrier, out, lag),
         )
-        for decider, verdict in zip((team.owner_id, team.manager_id), verdicts, strict=True)
+        for decider, verdict, lag in zip(
+            (team.owner_id, team.va_id if verdicts[1] == "cancel" else team.manager_id),
+            verdicts,
+            (0.0, 0.2),
+            strict=True,
+        )
     ]
     for proc in procs:
         proc.start()
@@ -201,11 +211,16 @@ def test_two_processes_deciding_one_request_at_once_send_one_decision(
         outcomes
     )
     winner = next(verdict for verdict, _, result in outcomes if result == "decided")
-    assert _state(team) == {"approve": "approved", "decline": "declined"}[winner]
+    assert (
+        _state(team)
+        == {"approve": "approved", "decline": "declined", "cancel": "cancelled"}[winner]
+    )
     _drain(workers)
-    # The person got exactly one email, and it tells the decision that stands.
-    assert _delivered(handler) == [(team.va_email, subjects[winner])]
-    assert handler.attempts == 1
+    # The person got exactly one email, and it tells the decision that stands (none when
+    # their own cancellation stands).
+    expected = [(team.va_email, subjects[winner])] if subjects[winner] else []
+    assert _delivered(handler) == expected
+    assert handler.attempts == len(expected)
 
 
 # --- 2. a rolled-back decision sends nothing -----------------------------------------------
