@@ -282,6 +282,21 @@ SENTRY_PROBE = textwrap.dedent(
 )
 
 
+def _probe(code: str, env: dict) -> dict:
+    """Run `code` in a fresh Python process (from the checkout, with `env` only) and return
+    the JSON it printed last."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 @pytest.mark.no_db
 def test_a_real_request_error_reaches_sentry_without_secrets(tmp_path):
     """End to end in a separate process (Sentry is process-global): a failing request with
@@ -292,16 +307,7 @@ def test_a_real_request_error_reaches_sentry_without_secrets(tmp_path):
         "BATON_ENV": "development",
         "PROBE_SECRETS": json.dumps(SECRETS),  # not argv: Sentry reports sys.argv
     }
-    done = subprocess.run(
-        [sys.executable, "-c", SENTRY_PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = _probe(SENTRY_PROBE, env)
     assert result["status"] == 500
     events = [e for e in result["events"] if "kaboom in a request" in json.dumps(e)]
     assert events, f"the error was not reported: {result['events']!r:.2000}"
@@ -418,16 +424,7 @@ def test_the_web_process_entry_point_serves_baton_with_its_startup_heap_frozen(t
         "BATON_ENV": "development",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'baton.db'}",
     }
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = _probe(probe, env)
     assert result["frozen"] > 10_000
     assert result["status"] in (200, 503)  # answers (503: this empty database is not migrated)
     assert "app.wsgi:app" in (ROOT / "Procfile").read_text()

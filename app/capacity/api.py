@@ -68,7 +68,7 @@ from app.capacity.services import (
     save_client_hours,
     save_hours,
 )
-from app.capacity.strain import HORIZON_WEEKS, LIMITS, strain
+from app.capacity.strain import LIMITS, team_load
 from app.capacity.workload import workload
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
@@ -405,8 +405,7 @@ class StrainResource(MethodView):
         ids = [m.id for m in people]
         today = today_in(g.actor.agency.time_zone)
         first = today - dt.timedelta(days=today.weekday())
-        cells = workload(ids, first, HORIZON_WEEKS)
-        signals = strain(ids, first, utcnow(), cells)
+        cells, signals = team_load(ids, first, utcnow())
         fields = (
             "weeks_over_ahead",
             "weeks_over_past",

@@ -9,6 +9,7 @@ domain schema (422 with messages beside the fields) -> service -> commit once ->
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
@@ -398,22 +399,24 @@ def _workload_page(people: list, personal: bool) -> ResponseReturnValue:
         cells, signals = workload(ids, first, WEEKS_SHOWN), {}
     else:
         cells, signals = team_load(ids, first, utcnow(), WEEKS_SHOWN)
+    dur = duration_formatter()
     return render_template(
         "capacity/workload.html",
         people=people,
         weeks=weeks,
-        rows=_heat_rows(people, weeks, cells, personal),
+        rows=_heat_rows(people, weeks, cells, personal, dur),
         personal=personal,
-        strain=strain_badges(signals, duration_formatter()),
+        strain=strain_badges(signals, dur),
         strain_limits=LIMITS,
     )
 
 
-def _heat_rows(people: list, weeks: list[dt.date], cells: dict, personal: bool) -> list:
+def _heat_rows(
+    people: list, weeks: list[dt.date], cells: dict, personal: bool, dur: Callable[..., str]
+) -> list:
     """Each person with their week cells as (planner link or "", colour, test id, "planned
     / capacity"); empty strings where there is no cell. Worked out here once per page: the
-    planner's URL but for the person and the week, each duration written once."""
-    dur = duration_formatter()
+    planner's URL but for the person and the week, each duration written once (`dur`)."""
     plannable_roles = ("owner", "manager", "va")
     can_plan = "planner.member_planner" in current_app.view_functions and (
         not personal or g.actor.role in plannable_roles
