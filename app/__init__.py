@@ -93,6 +93,7 @@ def _import_models() -> None:
     import app.core.idempotency  # noqa: F401
     import app.core.jobs  # noqa: F401
     import app.core.mail  # noqa: F401
+    import app.digests.models  # noqa: F401
     import app.documents.models  # noqa: F401
     import app.exports.models  # noqa: F401
     import app.fx.models  # noqa: F401
@@ -143,6 +144,7 @@ def _import_route_modules() -> None:
     import app.retainers.api  # noqa: F401
     import app.retainers.views  # noqa: F401
     import app.time.views  # noqa: F401
+    import app.digests.views  # noqa: F401
     import app.timesheets.views  # noqa: F401
     import app.users.profile_views  # noqa: F401
     import app.users.team_views  # noqa: F401
@@ -202,6 +204,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(timesheets_bp)
     csrf.exempt(timesheets_api)
     api.register_blueprint(timesheets_api)
+    from app.digests.api import blp as digests_api
+    from app.digests.blueprint import bp as digests_bp
+
+    app.register_blueprint(digests_bp)
+    csrf.exempt(digests_api)
+    api.register_blueprint(digests_api)
     from app.capacity.api import blp as capacity_api
     from app.capacity.blueprint import bp as capacity_bp
 

@@ -53,6 +53,9 @@ PERIODIC: list[Periodic] = [
         dt.timedelta(minutes=15),
         "app.timesheets.reminders.sweep_timesheet_reminders",
     ),
+    # Weekly client digests at the agency's day and time in each client's zone, once per
+    # client and week (unique digest row); a late clock catches up until the week ends.
+    Periodic("client_digests", dt.timedelta(minutes=15), "app.digests.sweep.sweep_client_digests"),
     # Payout statements of the period that just ended (agency zone), once per agency and
     # period: idempotent by the unique key per person, period and currency.
     Periodic("payout_statements", dt.timedelta(hours=1), "app.payouts.generation.sweep_payouts"),
