@@ -86,6 +86,7 @@ ID_PARAMS: dict[str, str] = {
     "fx_rate_id": "fx_rate_id",
     "statement_id": "payout_statement_id",
     "block_id": "time_block_id",
+    "digest_id": "digest_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -154,6 +155,7 @@ class World:
     time_block_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
     calendar_feed_token: str = ""  # the owner's secret iCalendar feed token (raw)
+    digest_id: int = 0  # a weekly digest sent to the walker client
 
     @property
     def va_member_id(self) -> int:
@@ -270,6 +272,7 @@ def build_agency(label: str) -> World:
         time_ids.update(_walker_capacity(agency.id, client.id, members))
         time_ids["payout_statement_id"] = _walker_payout_statement(agency.id, client.id, members)
         time_ids["time_block_id"] = _walker_time_block(agency.id, work["work_item_id"], members)
+        time_ids["digest_id"] = _walker_digest(agency.id, client.id)
     money = _walker_invoices(agency.id, client.id, owner.user_id, label)
     money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
     money.update(_walker_pdfs(agency.id, money["invoice_id"], owner.id, label))
@@ -383,6 +386,31 @@ def _walker_timesheet(agency_id: int, members: dict) -> int:
     db.session.add(sheet)
     db.session.flush()
     return sheet.id
+
+
+def _walker_digest(agency_id: int, client_id: int) -> int:
+    """Last week's digest of the walker client."""
+    from app.agencies.models import Agency
+    from app.clients.models import Client
+    from app.digests.figures import build_snapshot
+    from app.digests.models import ClientDigest
+
+    snapshot = build_snapshot(
+        db.session.get(Client, client_id), db.session.get(Agency, agency_id), utcnow()
+    )
+    day = utcnow().date() - dt.timedelta(days=7)
+    digest = ClientDigest(
+        agency_id=agency_id,
+        client_id=client_id,
+        week_start=day - dt.timedelta(days=day.weekday()),
+        sent_at=utcnow(),
+        locale="en",
+        recipients=["walker@client.test"],
+        snapshot=snapshot,
+    )
+    db.session.add(digest)
+    db.session.flush()
+    return digest.id
 
 
 def _walker_capacity(agency_id: int, client_id: int, members: dict) -> dict:

@@ -59,5 +59,12 @@ def update_digest_schedule(actor: Actor, data: dict) -> DigestSettings:
     db.session.flush()
     b, a = changed(before, snapshot(row, fields))
     if a:
-        record(actor, "digest_settings.changed", row, summary="Digest schedule changed", before=b, after=a)
+        record(
+            actor,
+            "digest_settings.changed",
+            row,
+            summary="Digest schedule changed",
+            before=b,
+            after=a,
+        )
     return row

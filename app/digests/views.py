@@ -81,7 +81,9 @@ def set_paused(agency_slug: str, client_id: int) -> ResponseReturnValue:
     """Pause or resume the client's weekly digest."""
     client = get_client_or_404(g.actor, client_id)
     authorize(can_pause_digest(g.actor))
-    back = url_for("clients.client_detail", agency_slug=agency_slug, client_id=client.id) + "#digest"
+    back = (
+        url_for("clients.client_detail", agency_slug=agency_slug, client_id=client.id) + "#digest"
+    )
     try:
         data = load_form(PausedIn(), request.form)
     except ValidationFailed:
