@@ -15,7 +15,7 @@ from app.core.uow import commit
 from app.digests.figures import preview_digest
 from app.digests.policy import MANAGERS, READERS, can_pause_digest, can_preview_digest
 from app.digests.queries import client_history, is_paused
-from app.digests.schemas import DigestHistoryOut, PausedIn, DigestPausedOut, DigestPreviewOut
+from app.digests.schemas import DigestHistoryOut, DigestPausedOut, DigestPreviewOut, PausedIn
 from app.digests.services import set_digest_paused
 
 blp = Blueprint(
