@@ -241,6 +241,10 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(planner_api)
     # time blocks count as planned hours in the workload
     register_planner_hooks()
+    # a client's deposit, where its terms ask for one, holds back the first start of its work
+    from app.payments.deposit_gate import register_deposit_gate
+
+    register_deposit_gate()
     from app.suggestions.api import blp as suggestions_api
     from app.suggestions.views import bp as suggestions_bp
 

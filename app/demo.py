@@ -28,10 +28,11 @@ from app.demo_cockpit import seed_demo_cockpit
 from app.demo_rates import seed_demo_rates
 from app.demo_time import seed_demo_time
 from app.demo_timesheets import seed_demo_timesheets
-from app.demo_work import seed_demo_work
+from app.demo_work import demo_actor, seed_demo_work
 from app.extensions import db
 from app.fx.demo import seed_demo_exchange_rates
 from app.invoices.models import Invoice
+from app.payments.deposit_gate import waive_deposit
 from app.sops.services import install_library
 from app.users.models import Membership, User
 
@@ -110,6 +111,20 @@ def _history_jobs() -> Iterator[None]:
     finally:
         mail_log.setLevel(level)
         config.update(saved)
+
+
+def _settled_deposits(agency: Agency, clients: list[Client]) -> None:
+    """Deposit terms in the demo: the active clients paid theirs before the agency used
+    Baton, and the owner let Atlas Logistics' onboarding start while its deposit invoice is
+    due. Each is an owner's waiver with its reason (the billing page shows it)."""
+    owner = demo_actor(agency, "amira@northwind.example")
+    reasons = {
+        "active": "Deposit paid before the agency moved to Baton.",
+        "onboarding": "Onboarding may start now: the deposit invoice is issued and due soon.",
+    }
+    for client in clients:
+        if client.deposit_percent and client.status in reasons:
+            waive_deposit(owner, client, reasons[client.status])
 
 
 def seed_demo_agency(force: bool = False) -> bool:
@@ -249,6 +264,7 @@ def seed_demo_agency(force: bool = False) -> bool:
             )
         )
         install_library(agency)  # the shipped SOPs
+        _settled_deposits(agency, clients)
         work = seed_demo_work(agency)
         seed_demo_time(clients, vas)
         seed_demo_timesheets(vas[0], members["amira@northwind.example"])

@@ -76,6 +76,11 @@ def can_manage_invoice_settings(actor: Actor) -> bool:
     return actor.role == "owner"
 
 
+def can_waive_deposit(actor: Actor, client: Any) -> bool:
+    """Letting a client's work start before its deposit is paid: owners only."""
+    return actor.role == "owner"
+
+
 def can_manage_billing(actor: Actor, client: Any) -> bool:
     """A client's billing page: retainers, deposit invoices, reminder pause."""
     return actor.is_manager

@@ -20,13 +20,22 @@ from app.invoices.blueprint import blp, fresh
 from app.invoices.models import Invoice
 from app.invoices.queries import get_invoice_or_404
 from app.invoices.schemas import InvoiceOut
+from app.payments.deposit_gate import (
+    deposit_hold,
+    deposit_waiver,
+    hold_sentence,
+    waive_deposit,
+    withdraw_deposit_waiver,
+)
 from app.payments.deposits import create_deposit_invoice, deduct_deposit
 from app.payments.models import Payment
 from app.payments.queries import get_payment_or_404, invoice_payments
 from app.payments.receivables import receivables
 from app.payments.schemas import (
     DeductDepositIn,
+    DepositGateOut,
     DepositIn,
+    DepositWaiverIn,
     PaymentIn,
     PaymentOut,
     PaymentPageOut,
@@ -146,3 +155,56 @@ class ClientDepositInvoices(MethodView):
         invoice = create_deposit_invoice(g.actor, client, data)
         commit()
         return fresh(invoice)
+
+
+def _gate(client: Client) -> dict:
+    hold = deposit_hold(client)
+    waiver = deposit_waiver(client)
+    return {
+        "client_id": client.id,
+        "held": hold is not None,
+        "reason": hold_sentence(hold) if hold else None,
+        "deposit_percent": client.deposit_percent or 0,
+        "invoice_id": hold.invoice_id if hold else None,
+        "invoice_number": hold.number if hold else None,
+        "balance_minor": hold.balance_minor if hold else None,
+        "currency": hold.currency if hold else None,
+        "waived": waiver is not None,
+        "waiver_reason": waiver.reason if waiver else None,
+    }
+
+
+@blp.route("/clients/<int:client_id>/deposit-gate")
+class ClientDepositGate(MethodView):
+    @roles(*MANAGERS)
+    @loads(get_client_or_404, "client_id", "client")
+    @blp.response(200, DepositGateOut)
+    def get(self, agency_slug: str, client: Client) -> dict:
+        """Whether the client's work waits for its deposit (`held`), why, and any waiver."""
+        _authorize(policy.can_manage_billing(g.actor, client))
+        return _gate(client)
+
+
+@blp.route("/clients/<int:client_id>/deposit-gate/waiver")
+class ClientDepositWaiver(MethodView):
+    @roles("owner")
+    @loads(get_client_or_404, "client_id", "client")
+    @blp.arguments(DepositWaiverIn)
+    @blp.response(200, DepositGateOut)
+    def put(self, data: dict, agency_slug: str, client: Client) -> dict:
+        """Owners: let the client's work start before its deposit is paid (reason audited;
+        409 when already waived)."""
+        _authorize(policy.can_waive_deposit(g.actor, client))
+        waive_deposit(g.actor, client, data["reason"])
+        commit()
+        return _gate(client)
+
+    @roles("owner")
+    @loads(get_client_or_404, "client_id", "client")
+    @blp.response(200, DepositGateOut)
+    def delete(self, agency_slug: str, client: Client) -> dict:
+        """Owners: withdraw the waiver (409 when there is none)."""
+        _authorize(policy.can_waive_deposit(g.actor, client))
+        withdraw_deposit_waiver(g.actor, client)
+        commit()
+        return _gate(client)

@@ -40,3 +40,18 @@ class Payment(TenantScoped, db.Model):
     def signed_minor(self) -> int:
         """What it adds to the invoice's paid amount (a refund takes it back)."""
         return -self.amount_minor if self.kind == "refund" else self.amount_minor
+
+
+class DepositWaiver(TenantScoped, db.Model):
+    """An owner's decision that a client's work may start before its deposit is paid: one per
+    client, with the reason (the decision and its withdrawal are in the audit log)."""
+
+    __tablename__ = "deposit_waivers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("clients.id", ondelete="CASCADE"), unique=True
+    )
+    reason: Mapped[str] = mapped_column(sa.String(2000))
+    waived_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -30,6 +30,31 @@ class DepositIn(BaseSchema):
     tax_rate_id = id_field()
 
 
+class DepositWaiverIn(BaseSchema):
+    """An owner lets the client's work start before its deposit is paid, saying why."""
+
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "Why the work may start without the deposit (audited)."},
+    )
+
+
+class DepositGateOut(BaseSchema):
+    """Whether a client's work waits for its deposit, and what lifts the hold."""
+
+    client_id = fields.Integer()
+    held = fields.Boolean()
+    reason = fields.String(allow_none=True)
+    deposit_percent = fields.Integer()
+    invoice_id = fields.Integer(allow_none=True)
+    invoice_number = fields.String(allow_none=True)
+    balance_minor = fields.Integer(allow_none=True)
+    currency = fields.String(allow_none=True)
+    waived = fields.Boolean()
+    waiver_reason = fields.String(allow_none=True)
+
+
 class DeductDepositIn(BaseSchema):
     deposit_invoice_id = Id(required=True)
 

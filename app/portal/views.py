@@ -15,6 +15,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from app.clients.models import Client
 from app.core.errors import DomainError, Forbidden
 from app.core.idempotency import once_per_form
 from app.core.money import format_money
@@ -25,6 +26,7 @@ from app.core.translation import lazy_gettext
 from app.core.uow import commit
 from app.extensions import db
 from app.invoices.blueprint import STATUS_LABELS
+from app.payments.deposit_gate import client_sentence, deposit_hold
 from app.portal import policy, services
 from app.portal.queries import portal_home
 from app.portal.schemas import DeclineIn, WorkRequestIn
@@ -57,8 +59,11 @@ REQUEST_STATUS_LABELS = {
 
 
 def _render_home(values: dict, errors: dict, status: int = 200) -> ResponseReturnValue:
+    client = db.session.get(Client, g.actor.membership.client_id)
+    hold = deposit_hold(client) if client is not None else None
     return render_template(
         "portal/home.html",
+        deposit_note=client_sentence(hold) if hold else None,
         home=portal_home(g.actor),
         hour_banks=portal_hour_banks(g.actor),
         hours=hours_of,

@@ -22,8 +22,15 @@ from app.invoices.blueprint import bp
 from app.invoices.csv_export import plain
 from app.invoices.queries import client_invoices, invoice_settings, tax_rate_list
 from app.invoices.schemas import EmptyIn
+from app.payments.deposit_gate import (
+    deposit_hold,
+    deposit_waiver,
+    hold_sentence,
+    waive_deposit,
+    withdraw_deposit_waiver,
+)
 from app.payments.deposits import create_deposit_invoice
-from app.payments.schemas import DepositIn
+from app.payments.schemas import DepositIn, DepositWaiverIn
 from app.retainers.blueprint import OVERAGE_MODE_LABELS, ROLLOVER_LABELS
 from app.retainers.hours import hours_of
 from app.retainers.queries import client_banks, client_retainers, get_retainer_or_404
@@ -47,6 +54,7 @@ def _billing_page(
     status: int = 200,
 ) -> ResponseReturnValue:
     actor = g.actor
+    hold = deposit_hold(client)
     return render_template(
         "invoices/billing.html",
         client=client,
@@ -57,6 +65,10 @@ def _billing_page(
         OVERAGE_MODE_LABELS=OVERAGE_MODE_LABELS,
         invoices=client_invoices(actor, client),
         tax_rates=tax_rate_list(actor, active_only=True),
+        deposit_hold=hold,
+        deposit_hold_text=hold_sentence(hold) if hold else None,
+        deposit_waiver=deposit_waiver(client),
+        can_waive=policy.can_waive_deposit(actor, client),
         settings=invoice_settings(),
         errors=errors or {},
         values=values or {},
@@ -198,3 +210,36 @@ def create_deposit(agency_slug: str, client_id: int) -> ResponseReturnValue:
     if not _done(result):
         return result
     return redirect(url_for("invoices.show_invoice", agency_slug=agency_slug, invoice_id=result.id))
+
+
+@bp.post("/<agency_slug>/clients/<int:client_id>/deposit-waiver")
+@roles("owner")
+def waive_client_deposit(agency_slug: str, client_id: int) -> ResponseReturnValue:
+    """An owner lets the client's work start before its deposit is paid (with a reason)."""
+    client = _client_for(client_id)
+    _authorize(policy.can_waive_deposit(g.actor, client))
+    result = _billing_act(
+        client,
+        "waiver",
+        DepositWaiverIn(),
+        lambda d: waive_deposit(g.actor, client, d["reason"]),
+        _("Deposit waived: the work may start."),
+        "deposit",
+    )
+    return redirect(_billing_url(client.id, "deposit")) if _done(result) else result
+
+
+@bp.post("/<agency_slug>/clients/<int:client_id>/deposit-waiver/withdraw")
+@roles("owner")
+def withdraw_client_deposit_waiver(agency_slug: str, client_id: int) -> ResponseReturnValue:
+    client = _client_for(client_id)
+    _authorize(policy.can_waive_deposit(g.actor, client))
+    result = _billing_act(
+        client,
+        "waiver",
+        EmptyIn(),
+        lambda d: withdraw_deposit_waiver(g.actor, client),
+        _("Waiver withdrawn: work not yet started waits for the deposit."),
+        "deposit",
+    )
+    return redirect(_billing_url(client.id, "deposit")) if _done(result) else result

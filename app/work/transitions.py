@@ -45,6 +45,7 @@ from app.work.services import (
     record_event,
     state_label,
 )
+from app.work.start_guards import start_blocker
 
 # Why an action is refused in the item's state (%(state)s: the state in words).
 REFUSALS = {
@@ -117,8 +118,12 @@ def _move(
 
 
 def start_work_item(actor: Actor, item: WorkItem, lock_version: int | None = None) -> WorkItem:
-    """Start (from to do) or resume (after changes were requested) the work."""
+    """Start (from to do) or resume (after changes were requested) the work; a first start
+    waits for what the start guards ask (e.g. a deposit the client's terms require)."""
     check_lock(item, lock_version)
+    blocker = start_blocker(item)
+    if blocker:
+        raise Conflict(blocker)
     _move(actor, item, "start", "in_progress")
     return item
 

@@ -61,6 +61,7 @@ from app.work.schemas import (
 )
 from app.work.services import EDIT_FIELDS
 from app.work.stage_dates import work_item_stages
+from app.work.start_guards import start_blocker
 
 
 def _local_input(value: Any, zone: str) -> str:
@@ -305,6 +306,7 @@ def render_item(
         reviews=reviews,
         rubric=shown["rubric"],
         actions=policy.available_actions(actor, item),
+        start_blocked=start_blocker(item) if staff else None,
         staff=staff,
         can_work=policy.can_work_checklist(actor, item) and item.state == "in_progress",
         can_comment=policy.can_comment_on_work_item(actor, item),
