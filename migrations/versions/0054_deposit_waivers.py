@@ -1,7 +1,7 @@
 """Deposit gate: an owner's waiver that lets a client's work start before the deposit is paid.
 
 Revision ID: 0054_deposit_waivers
-Revises: 0047_vault
+Revises: 0050_status_digest
 Create Date: 2026-12-07 16:20:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 from app.core.db import UTCDateTime
 
 revision = "0054_deposit_waivers"
-down_revision = "0047_vault"
+down_revision = "0050_status_digest"
 branch_labels = None
 depends_on = None
 
