@@ -185,6 +185,8 @@ ACTION_LABELS = {
     "branding.updated": lazy_gettext("Branding updated"),
     "client.archived": lazy_gettext("Client archived"),
     "client.created": lazy_gettext("Client created"),
+    "client_digest.paused": lazy_gettext("Weekly digest paused"),
+    "client_digest.resumed": lazy_gettext("Weekly digest resumed"),
     "client.deposit_waived": lazy_gettext("Client deposit waived"),
     "client.deposit_waiver_withdrawn": lazy_gettext("Client deposit waiver withdrawn"),
     "client.reminders_paused": lazy_gettext("Client reminders paused"),
