@@ -102,6 +102,7 @@ def _import_models() -> None:
     import app.payouts.models  # noqa: F401
     import app.planner.models  # noqa: F401
     import app.portal.models  # noqa: F401
+    import app.promises.models  # noqa: F401
     import app.rates.models  # noqa: F401
     import app.reminders.models  # noqa: F401
     import app.retainers.models  # noqa: F401
@@ -139,6 +140,8 @@ def _import_route_modules() -> None:
     import app.payments.views  # noqa: F401
     import app.payouts.cockpit  # noqa: F401
     import app.planner.views  # noqa: F401
+    import app.promises.cockpit  # noqa: F401
+    import app.promises.views  # noqa: F401
     import app.rates.billing  # noqa: F401
     import app.rates.views  # noqa: F401
     import app.retainers.api  # noqa: F401
@@ -192,6 +195,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(portal_bp)
     csrf.exempt(work_requests_api)
     api.register_blueprint(work_requests_api)
+    # Response clocks: the blueprint registers the work history hook at import.
+    from app.promises.api import blp as promises_api
+    from app.promises.blueprint import bp as promises_bp
+
+    app.register_blueprint(promises_bp)
+    csrf.exempt(promises_api)
+    api.register_blueprint(promises_api)
     from app.time.api import blp as time_api
     from app.time.blueprint import bp as time_bp
 

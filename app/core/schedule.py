@@ -58,6 +58,12 @@ PERIODIC: list[Periodic] = [
     Periodic("client_digests", dt.timedelta(minutes=15), "app.digests.sweep.sweep_client_digests"),
     # Payout statements of the period that just ended (agency zone), once per agency and
     # period: idempotent by the unique key per person, period and currency.
+    # Response-time promises: warn at 75 %, flag at 100 % (once per clock and occasion).
+    Periodic(
+        "response_promises",
+        dt.timedelta(minutes=5),
+        "app.promises.sweep.sweep_response_clocks",
+    ),
     Periodic("payout_statements", dt.timedelta(hours=1), "app.payouts.generation.sweep_payouts"),
 ]
 

@@ -28,6 +28,7 @@ from app.core.translation import lazy_gettext
 from app.extensions import db
 from app.portal import policy
 from app.portal.models import WorkRequest
+from app.promises.services import staff_replied, start_response_clock
 from app.users.models import Membership
 from app.work.models import WorkItem
 from app.work.richtext import sanitize_html
@@ -61,6 +62,8 @@ def create_work_request(actor: Actor, data: dict) -> WorkRequest:
     )
     db.session.add(work_request)
     db.session.flush()
+    # The request needs an answer within the client's promised response time.
+    start_response_clock(client.id, "work_request", work_request.id, work_request.created_at)
     record(
         actor,
         "work_request.created",
@@ -154,6 +157,7 @@ def decline_work_request(actor: Actor, work_request: WorkRequest, reason: str) -
     work_request.decided_by_id = actor.user_id
     work_request.decided_at = utcnow()
     db.session.flush()
+    staff_replied("work_request", work_request.id, work_request.decided_at, actor.user_id)
     record(
         actor,
         "work_request.declined",
@@ -216,6 +220,7 @@ def accept_work_request(actor: Actor, work_request: WorkRequest, item: WorkItem)
     work_request.decided_by_id = actor.user_id
     work_request.decided_at = utcnow()
     db.session.flush()
+    staff_replied("work_request", work_request.id, work_request.decided_at, actor.user_id)
     record(
         actor,
         "work_request.accepted",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from markupsafe import escape
@@ -58,6 +59,9 @@ STATE_LABELS = {
 }
 STATE_WORDS = STATE_LABELS
 EDIT_FIELDS = ("title", "description", "due_at", "urgent", "important", "estimate_minutes")
+# Other domains hear of every history entry as it is written (the response-time promise
+# registers here), so work never imports them: each is called (actor, item, event).
+EVENT_HOOKS: list[Callable[..., None]] = []
 EVIDENCE_NAMES = {"link": N_("a link"), "note": N_("a note"), "file": N_("a file")}
 
 
@@ -120,6 +124,8 @@ def record_event(
     )
     db.session.add(event)
     db.session.flush()
+    for hook in EVENT_HOOKS:
+        hook(actor, item, event)
     return event
 
 

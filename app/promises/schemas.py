@@ -1,0 +1,42 @@
+"""Schemas of the response-time promise's JSON API: open clocks and monthly figures."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from app.core.schemas import BaseSchema
+
+
+class ResponseClockOut(BaseSchema):
+    id = fields.Integer()
+    client_id = fields.Integer()
+    va_membership_id = fields.Integer(allow_none=True)
+    thread_kind = fields.String()
+    thread_id = fields.Integer()
+    source_kind = fields.String()
+    source_id = fields.Integer()
+    state = fields.String()
+    received_at = fields.DateTime()
+    promised_hours = fields.Integer()
+    used_business_seconds = fields.Integer()
+    due_at = fields.DateTime(allow_none=True)
+    warned_at = fields.DateTime(allow_none=True)
+    breached_at = fields.DateTime(allow_none=True)
+
+
+class ResponseClocksOut(BaseSchema):
+    items = fields.List(fields.Nested(ResponseClockOut))
+
+
+class PromiseMonthOut(BaseSchema):
+    month = fields.String(metadata={"description": "YYYY-MM, the agency's local month"})
+    answered = fields.Integer()
+    median_hours = fields.Float(allow_none=True, metadata={"description": "business hours"})
+    breaches = fields.Integer()
+
+
+class PromiseFiguresOut(BaseSchema):
+    client_id = fields.Integer(allow_none=True)
+    va_membership_id = fields.Integer(allow_none=True)
+    promised_hours = fields.Integer(allow_none=True)
+    months = fields.List(fields.Nested(PromiseMonthOut))
