@@ -190,6 +190,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(portal_bp)
     csrf.exempt(work_requests_api)
     api.register_blueprint(work_requests_api)
+    from app.vault.api import blp as vault_api
+    from app.vault.views import bp as vault_bp
+
+    app.register_blueprint(vault_bp)
+    csrf.exempt(vault_api)
+    api.register_blueprint(vault_api)
     from app.time.api import blp as time_api
     from app.time.blueprint import bp as time_bp
 
