@@ -7,6 +7,7 @@ import segno
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.formatting import role_label
 from app.core.permissions import login_only
@@ -15,7 +16,6 @@ from app.core.translation import gettext as _
 from app.core.translation import ngettext
 from app.core.uow import commit
 from app.extensions import db, limiter
-from app.core.clock import utcnow
 from app.users import api_tokens, queries, reauth, services, two_factor
 from app.users.blueprint import bp
 from app.users.models import UserSession

@@ -15,8 +15,8 @@ from flask_smorest import Blueprint
 from app.clients.models import Client
 from app.clients.queries import agency_today, get_client_or_404
 from app.core.errors import ValidationFailed
-from app.core.permissions import loads, roles
 from app.core.permissions import authorize as _authorize
+from app.core.permissions import loads, roles
 from app.core.translation import gettext as _
 from app.core.uow import commit
 from app.extensions import limiter

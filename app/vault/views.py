@@ -25,8 +25,8 @@ from app.clients.models import Client
 from app.clients.queries import agency_today, get_client_or_404
 from app.core.clock import utcnow
 from app.core.errors import ValidationFailed
-from app.core.permissions import roles
 from app.core.permissions import authorize as _authorize
+from app.core.permissions import roles
 from app.core.schemas import load_form
 from app.core.translation import gettext as _
 from app.core.uow import commit
