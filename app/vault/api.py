@@ -29,7 +29,7 @@ from app.vault.policy import (
     can_reveal_vault_entry,
     can_see_vault,
 )
-from app.vault.queries import client_vault_entries, get_vault_entry_or_404
+from app.vault.queries import client_vault_entries, get_vault_entry_or_404, with_assignments
 from app.vault.schemas import (
     RevealIn,
     RevealOut,
@@ -61,7 +61,7 @@ class ClientVault(MethodView):
     @blp.response(200, VaultEntryListOut)
     def get(self, agency_slug: str, client: Client) -> dict:
         """A client's stored logins by name, without their secrets."""
-        _authorize(can_see_vault(g.actor, client, agency_today(g.actor)))
+        _authorize(can_see_vault(g.actor, with_assignments(client), agency_today(g.actor)))
         return {"items": client_vault_entries(g.actor, client)}
 
     @roles(*VAULT_ROLES)
@@ -70,7 +70,7 @@ class ClientVault(MethodView):
     @blp.response(201, VaultEntryOut)
     def post(self, data: dict, agency_slug: str, client: Client) -> VaultEntry:
         """Store a login of a client (owners, managers, its current VAs, its contacts)."""
-        _authorize(can_add_vault_entry(g.actor, client, agency_today(g.actor)))
+        _authorize(can_add_vault_entry(g.actor, with_assignments(client), agency_today(g.actor)))
         entry = create_vault_entry(g.actor, client, data)
         commit()
         return entry

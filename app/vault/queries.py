@@ -8,10 +8,11 @@ through the client). The tenant filter is added by the data layer on top.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import NotFound
 
 from app.audit.models import AuditEvent
-from app.clients.models import Client
+from app.clients.models import Assignment, Client
 from app.clients.queries import visible_clients
 from app.core.permissions import Actor
 from app.extensions import db
@@ -26,6 +27,16 @@ VAULT_ACTIONS = (
 )
 
 
+def with_assignments(client: Client) -> Client:
+    """The client with its assignments loaded (one statement), which the vault's pure
+    policy reads to know who works on the client today."""
+    assignments = db.session.scalars(
+        sa.select(Assignment).where(Assignment.client_id == client.id).order_by(Assignment.id)
+    ).all()
+    set_committed_value(client, "assignments", list(assignments))
+    return client
+
+
 def visible_vault_entries(actor: Actor) -> sa.Select:
     """Entries of the clients the actor may see."""
     return sa.select(VaultEntry).where(
@@ -38,6 +49,7 @@ def get_vault_entry_or_404(actor: Actor, uid: str) -> VaultEntry:
     entry = db.session.scalar(visible_vault_entries(actor).where(VaultEntry.uid == uid))
     if entry is None:
         raise NotFound()
+    with_assignments(entry.client)
     return entry
 
 

@@ -41,7 +41,7 @@ from app.vault.policy import (
     can_see_vault,
     can_see_vault_activity,
 )
-from app.vault.queries import client_vault_entries, get_vault_entry_or_404
+from app.vault.queries import client_vault_entries, get_vault_entry_or_404, with_assignments
 from app.vault.schemas import VaultEntryIn, VaultEntryPatchIn
 from app.vault.services import (
     ENTRY_FIELDS,
@@ -90,7 +90,7 @@ def _render_list(
 @roles(*VAULT_ROLES)
 def list_entries(agency_slug: str, client_id: int) -> ResponseReturnValue:
     """A client's stored logins (never their secrets), and the form to add one."""
-    client = get_client_or_404(g.actor, client_id)
+    client = with_assignments(get_client_or_404(g.actor, client_id))
     today = agency_today(g.actor)
     _authorize(can_see_vault(g.actor, client, today))
     if request.method == "POST":
