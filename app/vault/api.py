@@ -110,7 +110,7 @@ class VaultEntryResource(MethodView):
 @blp.route("/vault/<entry_uid>/reveal")
 class VaultEntryReveal(MethodView):
     @roles("owner", "va")
-    @limiter.limit(REVEAL_LIMIT, key_func=reveal_limit_key)
+    @limiter.shared_limit(REVEAL_LIMIT, scope="vault-reveal", key_func=reveal_limit_key)
     @loads(get_vault_entry_or_404, "entry_uid", "entry")
     @blp.arguments(RevealIn)
     @blp.response(200, RevealOut)

@@ -147,7 +147,7 @@ def remove_entry(agency_slug: str, entry_uid: str) -> ResponseReturnValue:
 
 @bp.post("/<agency_slug>/logins/<entry_uid>/reveal")
 @roles("owner", "va")
-@limiter.limit(REVEAL_LIMIT, key_func=reveal_limit_key)
+@limiter.shared_limit(REVEAL_LIMIT, scope="vault-reveal", key_func=reveal_limit_key)
 def reveal_entry(agency_slug: str, entry_uid: str) -> ResponseReturnValue:
     """Show one secret once, to the owner or a VA assigned to the client today, who
     confirmed who they are in the last ten minutes; never cached, always audited."""
