@@ -368,3 +368,34 @@ def test_exports_and_audit_api_hold_no_secret(app, world):
     assert audit.status_code == 200
     assert "vault_entry.revealed" in audit.get_data(as_text=True)
     assert SECRET not in audit.get_data(as_text=True)
+
+
+def test_ending_an_assignment_today_stops_the_next_reveal(app, world):
+    from app.clients.models import Assignment
+
+    http = signed_in_client(app, world.users["va"])
+    _reauth(http)
+    assert http.post(_urls(world)["reveal"]).status_code == 200
+    with all_tenants():
+        assignment = db.session.get(Assignment, world.assignment_id)
+        assignment.ends_on = NOON.date()  # the first day off the client is today
+        db.session.commit()
+    # Same login session, still confirmed: the assignment is checked again at each reveal.
+    assert http.post(_urls(world)["reveal"]).status_code == 404
+    api = app.test_client()
+    r = api.post(
+        f"/api/v1/{world.slug}/vault/{world.entry_uid}/reveal",
+        json={"password": PASSWORD},
+        headers=bearer(world.token("va")),
+    )
+    assert r.status_code == 404
+
+
+def test_the_audit_log_names_vault_events(app, world):
+    owner = signed_in_client(app, world.users["owner"])
+    _reauth(owner)
+    owner.post(_urls(world)["reveal"])
+    owner.post(_urls(world)["edit"], data={"name": "Payroll portal", "secret": "Rotated-77"})
+    page = owner.get(f"/{world.slug}/audit").get_data(as_text=True)
+    assert "Password revealed" in page and "Login changed" in page
+    assert "Rotated-77" not in page and SECRET not in page
