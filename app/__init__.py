@@ -126,6 +126,7 @@ def _import_route_modules() -> None:
     import app.capacity.views  # noqa: F401
     import app.clients.package_views  # noqa: F401
     import app.clients.views  # noqa: F401
+    import app.digests.views  # noqa: F401
     import app.forecast.cockpit  # noqa: F401
     import app.forecast.views  # noqa: F401
     import app.fx.views  # noqa: F401
@@ -147,7 +148,6 @@ def _import_route_modules() -> None:
     import app.retainers.api  # noqa: F401
     import app.retainers.views  # noqa: F401
     import app.time.views  # noqa: F401
-    import app.digests.views  # noqa: F401
     import app.timesheets.views  # noqa: F401
     import app.users.profile_views  # noqa: F401
     import app.users.team_views  # noqa: F401
@@ -202,6 +202,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(promises_bp)
     csrf.exempt(promises_api)
     api.register_blueprint(promises_api)
+    from app.vault.api import blp as vault_api
+    from app.vault.views import bp as vault_bp
+
+    app.register_blueprint(vault_bp)
+    csrf.exempt(vault_api)
+    api.register_blueprint(vault_api)
     from app.time.api import blp as time_api
     from app.time.blueprint import bp as time_bp
 

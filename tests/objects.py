@@ -87,6 +87,7 @@ ID_PARAMS: dict[str, str] = {
     "statement_id": "payout_statement_id",
     "block_id": "time_block_id",
     "digest_id": "digest_id",
+    "entry_uid": "vault_entry_uid",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -153,6 +154,7 @@ class World:
     meeting_slot_id: int
     payout_statement_id: int
     time_block_id: int
+    vault_entry_uid: str
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
     calendar_feed_token: str = ""  # the owner's secret iCalendar feed token (raw)
     digest_id: int = 0  # a weekly digest sent to the walker client
@@ -274,6 +276,7 @@ def build_agency(label: str) -> World:
         time_ids["time_block_id"] = _walker_time_block(agency.id, work["work_item_id"], members)
         time_ids["digest_id"] = _walker_digest(agency.id, client.id)
     money = _walker_invoices(agency.id, client.id, owner.user_id, label)
+    vault_entry_uid = _walker_vault_entry(agency.id, client.id, label)
     money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
     money.update(_walker_pdfs(agency.id, money["invoice_id"], owner.id, label))
     tokens = {role: api_token(m, name=f"{role} token") for role, m in members.items()}
@@ -315,6 +318,7 @@ def build_agency(label: str) -> World:
         sent_email_id=sent_email.id,
         **time_ids,
         **money,
+        vault_entry_uid=vault_entry_uid,
         tokens=tokens,
         calendar_feed_token=calendar_feed_token,
     )
@@ -326,6 +330,20 @@ def build_agency(label: str) -> World:
 
 
 STAFF_ORDER = ("owner", "manager", "va", "qa")
+
+
+def _walker_vault_entry(agency_id: int, client_id: int, label: str) -> str:
+    """A stored login of the assigned client; its uid names it in URLs."""
+    from app.core.tenancy import tenant
+    from app.vault.models import VaultEntry
+    from app.vault.services import store_secret
+
+    with tenant(agency_id):
+        entry = VaultEntry(agency_id=agency_id, client_id=client_id, name=f"{label} Bank portal")
+        store_secret(entry, f"walker-secret-{label}")
+        db.session.add(entry)
+        db.session.flush()
+        return entry.uid
 
 
 def _walker_time(agency_id: int, client_id: int, work_item_id: int, members: dict, label: str):

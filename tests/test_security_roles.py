@@ -259,6 +259,42 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
         "/{slug}/clients/{client_id}/time",
         dict(owner=OK, manager=OK, va=OK, qa=403, client=403),
     ),
+    # the credential vault: owners, managers, the client's current VAs and its contacts see
+    # and add logins (QA never); only the owner and current VAs reveal a secret; only owners
+    # and managers delete; the client's contacts read the vault's activity in the portal
+    (
+        "GET",
+        "/{slug}/clients/{client_id}/logins",
+        dict(owner=OK, manager=OK, va=OK, qa=403, client=OK),
+    ),
+    (
+        "GET",
+        "/{slug}/clients/{other_client_id}/logins",
+        dict(owner=OK, manager=OK, qa=403, va=404, client=404),
+    ),
+    (
+        "GET",
+        "/{slug}/logins/{entry_uid}/edit",
+        dict(owner=OK, manager=OK, va=OK, qa=403, client=OK),
+    ),
+    ("POST", "/{slug}/logins/{entry_uid}/reveal", dict(manager=403, qa=403, client=403)),
+    ("POST", "/{slug}/logins/{entry_uid}/delete", dict(va=403, qa=403, client=403)),
+    (
+        "GET",
+        "/{slug}/portal/logins",
+        dict(owner=403, manager=403, va=403, qa=403, client=OK),
+    ),
+    (
+        "GET",
+        "/api/v1/{slug}/clients/{client_id}/vault",
+        dict(owner=OK, manager=OK, va=OK, qa=403, client=OK),
+    ),
+    (
+        "POST",
+        "/api/v1/{slug}/vault/{entry_uid}/reveal",
+        dict(manager=403, qa=403, client=403),
+    ),
+    ("DELETE", "/api/v1/{slug}/vault/{entry_uid}", dict(va=403, qa=403, client=403)),
     (
         "GET",
         "/api/v1/{slug}/time-entries",
@@ -510,6 +546,7 @@ def _table_url(template: str, world) -> str:
         work_item_id=world.work_item_id,
         email_id=world.sent_email_id,
         entry_id=world.time_entry_id,
+        entry_uid=world.vault_entry_uid,
         retainer_id=world.retainer_id,
         timesheet_id=world.timesheet_id,
         time_off_id=world.time_off_id,
@@ -585,6 +622,7 @@ def test_the_intent_table_names_existing_routes(app):
             "membership_id",
             "statement_id",
             "block_id",
+            "entry_uid",
         ):
             rule = rule.replace("{" + name + "}", f"<{name}>")
         rule = rule.replace("{other_client_id}", "<client_id>")

@@ -69,6 +69,8 @@ from app.core.schemas import load_form
 from app.core.translation import gettext as _
 from app.core.uow import commit
 from app.extensions import db
+from app.vault.policy import can_see_vault
+from app.vault.queries import with_assignments
 
 FILTER_KEYS = ("q", "status", "time_zone", "va", "include_archived", "page", "per_page")
 
@@ -194,6 +196,7 @@ def _render_detail(
         show_rates=can_see_client_rates(actor),
         show_notes=can_see_client_notes(actor),
         can_edit=manager,
+        show_logins=can_see_vault(actor, with_assignments(client), today),
         can_archive=can_archive_client(actor, client),
         can_contacts=can_manage_contacts(actor, client),
         can_assign=can_assign_client(actor, client),

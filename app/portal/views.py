@@ -15,7 +15,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from app.audit.labels import ACTION_LABELS
 from app.clients.models import Client
+from app.clients.queries import get_client_or_404
 from app.core.errors import DomainError, Forbidden
 from app.core.idempotency import once_per_form
 from app.core.money import format_money
@@ -33,6 +35,8 @@ from app.portal.schemas import DeclineIn, WorkRequestIn
 from app.portal.work_requests import get_work_request_or_404, request_lists, waited
 from app.retainers.hours import hours_of
 from app.retainers.queries import portal_hour_banks
+from app.vault.policy import can_see_vault_activity
+from app.vault.queries import client_vault_activity
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 
@@ -153,3 +157,22 @@ def decline_request(agency_slug: str, request_id: int) -> ResponseReturnValue:
         "success",
     )
     return redirect(url_for("portal.list_requests", agency_slug=agency_slug))
+
+
+@bp.get("/<agency_slug>/portal/logins")
+@roles("client")
+def vault_activity(agency_slug: str) -> ResponseReturnValue:
+    """Who at the agency revealed, added, changed or deleted which of the client's stored
+    logins, and when (names only: the team's emails are not the client's business)."""
+    actor = g.actor
+    client = get_client_or_404(actor, actor.membership.client_id or 0)
+    if not can_see_vault_activity(actor, client):
+        raise Forbidden()
+    events = client_vault_activity(client)
+    return render_template(
+        "portal/vault_activity.html",
+        client=client,
+        events=events,
+        ACTION_LABELS=ACTION_LABELS,
+        who=lambda e: e.actor_label.split(" <", 1)[0],
+    )

@@ -127,6 +127,8 @@ class UserSession(db.Model):
     ip: Mapped[str | None] = mapped_column(sa.String(64))
     user_agent: Mapped[str | None] = mapped_column(sa.String(255))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # When the person last confirmed who they are in this session (app.users.reauth).
+    reauth_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class PasswordReset(db.Model):

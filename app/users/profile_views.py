@@ -7,6 +7,7 @@ import segno
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.formatting import role_label
 from app.core.permissions import login_only
@@ -15,9 +16,10 @@ from app.core.translation import gettext as _
 from app.core.translation import ngettext
 from app.core.uow import commit
 from app.extensions import db, limiter
-from app.users import api_tokens, queries, services, two_factor
+from app.users import api_tokens, queries, reauth, services, two_factor
 from app.users.blueprint import bp
-from app.users.schemas import ApiTokenIn, PasswordChangeIn, ProfileIn, TotpCodeIn
+from app.users.models import UserSession
+from app.users.schemas import ApiTokenIn, PasswordChangeIn, ProfileIn, ReauthIn, TotpCodeIn
 
 _BROWSERS = (
     ("Edg/", "Edge"),
@@ -207,3 +209,41 @@ def revoke_api_token(token_id: int):
     commit()
     flash(_("API token %(name)s revoked.", name=token.name), "success")
     return redirect(url_for("users.profile", _anchor="api-tokens"))
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a path on this site: "//host" or "https://..." would make this an open redirect.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("users.profile")
+
+
+@bp.route("/confirm-identity", methods=["GET", "POST"])
+@login_only
+@limiter.limit("10 per hour", key_func=lambda: f"reauth:{current_user.get_id()}", methods=["POST"])
+def confirm_identity():
+    """Confirm who you are again (password, or two-factor code) before a sensitive step;
+    remembered on this login session for ten minutes."""
+    user = g.actor.user
+    target = _safe_next(request.args.get("next"))
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            data = load_form(ReauthIn(), request.form)
+            if not reauth.confirm_identity(user, data["password"], data["code"]):
+                field = "code" if data["code"] and not data["password"] else "password"
+                raise ValidationFailed({field: [_("That is not right. Try again.")]})
+            login_session = db.session.get(UserSession, g.get("user_session_id") or 0)
+            if login_session is not None:
+                reauth.mark_confirmed(login_session, utcnow())
+            commit()
+        except ValidationFailed as exc:
+            # The spent two-factor step stays spent even when the password was wrong.
+            commit()
+            errors = exc.errors
+        else:
+            flash(_("Thank you. You can go on for the next ten minutes."), "success")
+            return redirect(target)
+    return render_template(
+        "users/confirm_identity.html", user=user, errors=errors, next_url=target
+    ), (422 if errors else 200)

@@ -203,6 +203,27 @@ class TotpCodeIn(BaseSchema):
     )
 
 
+class ReauthIn(BaseSchema):
+    """Confirming who you are again: the password, or a two-factor code when it is on."""
+
+    password = fields.String(
+        load_default=None, allow_none=True, load_only=True, validate=validate.Length(max=1024)
+    )
+    code = fields.String(
+        load_default=None,
+        allow_none=True,
+        load_only=True,
+        validate=validate.Regexp(r"^\d{6}$", error=lazy_gettext("Enter the 6-digit code.")),
+    )
+
+    @validates_schema
+    def _one_given(self, data: dict, **kwargs: Any) -> None:
+        if not data.get("password") and not data.get("code"):
+            raise ValidationError(
+                _("Enter your password or a code from your authenticator app."), "password"
+            )
+
+
 class ApiTokenIn(BaseSchema):
     name = Name(required=True, max=80)
     agency_id = Id(required=True)

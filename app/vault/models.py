@@ -11,8 +11,9 @@ import datetime as dt
 import secrets
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.clients.models import Client
 from app.core.clock import utcnow
 from app.core.db import UTCDateTime
 from app.core.tenancy import TenantScoped
@@ -73,6 +74,8 @@ class VaultEntry(TenantScoped, db.Model):
     )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    client: Mapped[Client] = relationship()
 
     def __repr__(self) -> str:
         # Never the ciphertext: reprs end up in logs and error reports.

@@ -2,6 +2,9 @@
 
 - `store_secret` / `reveal_secret` encrypt and decrypt an entry's secret with its agency's
   data key (the active one is made on first use);
+- `create_vault_entry` / `update_vault_entry` / `delete_vault_entry` / `reveal_vault_entry`
+  are what people do, each recorded in the audit trail (never with the secret); like other
+  services they flush and leave the commit to the caller;
 - `rewrap_data_keys` moves every data key under the active master key, after which older
   master keys can leave the configuration;
 - `rotate_data_key` gives an agency a new data key and re-encrypts its entries in batches.
@@ -20,7 +23,11 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.audit.services import changed as changed_fields
+from app.audit.services import record
+from app.clients.models import Client
 from app.core.clock import utcnow
+from app.core.permissions import Actor
 from app.core.tenancy import all_tenants, current_agency_id, tenant
 from app.core.uow import commit
 from app.extensions import db
@@ -169,6 +176,89 @@ def reveal_secret(entry: VaultEntry) -> str:
     keys = master_keys()
     data_key = _data_key_version(keys, entry.agency_id, entry.key_version)
     return _open(entry, data_key).decode()
+
+
+# --- entries: what people do, audited ----------------------------------------------------
+
+# The entry's fields the audit trail shows; the secret is never among them.
+ENTRY_FIELDS = ("name", "url", "username", "notes")
+
+
+def _audit_data(entry: VaultEntry) -> dict:
+    # The client id in every event lets the client's activity page find them, even after
+    # the entry is deleted.
+    return {"client_id": entry.client_id, **{k: getattr(entry, k) for k in ENTRY_FIELDS}}
+
+
+def create_vault_entry(actor: Actor, client: Client, data: dict) -> VaultEntry:
+    """A new login of `client`; `data` is a loaded VaultEntryIn (its secret is sealed)."""
+    entry = VaultEntry(
+        agency_id=client.agency_id,
+        client_id=client.id,
+        created_by_id=actor.user_id,
+        **{k: data.get(k) for k in ENTRY_FIELDS},
+    )
+    store_secret(entry, data["secret"])
+    db.session.add(entry)
+    db.session.flush()
+    record(
+        actor,
+        "vault_entry.created",
+        entry,
+        summary=f"Login {entry.name} added",
+        after=_audit_data(entry),
+    )
+    return entry
+
+
+def update_vault_entry(actor: Actor, entry: VaultEntry, data: dict) -> VaultEntry:
+    """Change an entry's fields; a new secret only when one is given (empty keeps it)."""
+    before = _audit_data(entry)
+    for key in ENTRY_FIELDS:
+        if key in data:
+            setattr(entry, key, data[key])
+    new_secret = data.get("secret")
+    if new_secret:
+        store_secret(entry, new_secret)
+        entry.updated_at = utcnow()
+    db.session.flush()
+    old, new = changed_fields(before, _audit_data(entry))
+    # Only a flag that the secret changed: its value never reaches the trail.
+    if new_secret:
+        new["secret_changed"] = True
+    old["client_id"] = new["client_id"] = entry.client_id
+    new.setdefault("name", entry.name)
+    record(
+        actor,
+        "vault_entry.updated",
+        entry,
+        summary=f"Login {entry.name} changed",
+        before=old,
+        after=new,
+    )
+    return entry
+
+
+def delete_vault_entry(actor: Actor, entry: VaultEntry) -> None:
+    data = _audit_data(entry)
+    record(actor, "vault_entry.deleted", entry, summary=f"Login {entry.name} deleted", after=data)
+    db.session.delete(entry)
+    db.session.flush()
+
+
+def reveal_vault_entry(actor: Actor, entry: VaultEntry) -> str:
+    """The entry's secret, for a person the caller has authorized and re-authenticated; the
+    reveal is recorded (who, which entry, when, from where), the secret is not."""
+    plaintext = reveal_secret(entry)
+    record(
+        actor,
+        "vault_entry.revealed",
+        entry,
+        summary=f"Login {entry.name} revealed",
+        after={"client_id": entry.client_id, "name": entry.name},
+    )
+    db.session.flush()
+    return plaintext
 
 
 # --- master key rotation: re-wrap the data keys ----------------------------------------------
