@@ -2,7 +2,7 @@
 they are (password or two-factor code), so revealing a secret can ask for a recent one.
 
 Revision ID: 0048_vault_access
-Revises: 0047_vault
+Revises: 0051_response_promise
 Create Date: 2026-12-07 16:10:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 from app.core.db import UTCDateTime
 
 revision = "0048_vault_access"
-down_revision = "0047_vault"
+down_revision = "0051_response_promise"
 branch_labels = None
 depends_on = None
 
