@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,8 @@ from app.extensions import db
 from app.inbound.addresses import address_of, intake_address_for
 from app.inbound.receiver import make_controller
 from tests.helpers import committed_app
-from tests.work.support import Desk, make_desk
+from tests.factories import ClientFactory, MembershipFactory
+from tests.work.support import Desk, make_desk, web
 from tests.workers.conftest import free_port
 
 DOMAIN = "mail.agency.test"
@@ -39,6 +41,11 @@ class Intake:
     client_id: int
     contact_member_id: int
     staff_emails: list[str]
+    owner_web: Any
+    manager_web: Any
+    va_web: Any
+    contact_web: Any
+    stranger_web: Any  # the contact of another client of the agency
 
 
 @pytest.fixture
@@ -52,6 +59,8 @@ def intake(inbound_app) -> Intake:
     desk = make_desk()
     with tenant(desk.agency.id):
         address = address_of(intake_address_for(desk.client).token)
+    other = ClientFactory(agency=desk.agency, name="Other Client")
+    stranger = MembershipFactory(agency=desk.agency, role="client", client_id=other.id)
     values = Intake(
         desk=desk,
         address=address,
@@ -61,6 +70,11 @@ def intake(inbound_app) -> Intake:
         client_id=desk.client.id,
         contact_member_id=desk.contact.id,
         staff_emails=sorted([desk.owner.user.email, desk.manager.user.email]),
+        owner_web=web(inbound_app, desk.owner),
+        manager_web=web(inbound_app, desk.manager),
+        va_web=web(inbound_app, desk.va),
+        contact_web=web(inbound_app, desk.contact),
+        stranger_web=web(inbound_app, stranger),
     )
     db.session.commit()
     return values
