@@ -14,6 +14,7 @@ from app.agencies.models import Agency
 from app.audit.services import record
 from app.clients.models import Client, Contact
 from app.core.errors import Forbidden, ValidationFailed
+from app.core.formatting import format_number
 from app.core.mail import message_id, queue_email, recipient_locale
 from app.core.permissions import Actor
 from app.core.translation import gettext as _
@@ -62,7 +63,9 @@ def reply_to_request(actor: Actor, work_request: WorkRequest, body: str) -> Requ
     if not text:
         raise ValidationFailed({"body": [_("Write your answer.")]})
     if len(text) > REPLY_MAX:
-        raise ValidationFailed({"body": [_("Keep it under 10,000 characters.")]})
+        raise ValidationFailed(
+            {"body": [_("Keep it under %(num)s characters.", num=format_number(REPLY_MAX))]}
+        )
     thread = list(
         db.session.scalars(
             sa.select(RequestMessage)
