@@ -14,8 +14,8 @@ from app.core.tenancy import tenant
 from app.extensions import db
 from app.inbound.addresses import address_of, intake_address_for
 from app.inbound.receiver import make_controller
-from tests.helpers import committed_app
 from tests.factories import ClientFactory, MembershipFactory
+from tests.helpers import committed_app
 from tests.work.support import Desk, make_desk, web
 from tests.workers.conftest import free_port
 
