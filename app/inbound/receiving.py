@@ -49,6 +49,7 @@ from app.core.uow import commit
 from app.extensions import db
 from app.inbound.addresses import find_intake_address, token_of
 from app.inbound.models import IntakeAddress, RequestFile, RequestMessage
+from app.inbound.services import tell_staff_of_answer
 from app.portal.models import WorkRequest
 from app.portal.schemas import DETAILS_MAX
 from app.portal.services import open_work_request
@@ -274,6 +275,8 @@ def _receive(raw: bytes, address: IntakeAddress) -> Outcome:
                 size=stored.size,
             )
         )
+    if not opens:
+        tell_staff_of_answer(address.agency_id, work_request, message)
     commit()
     log.info(
         "mail %s for client %s: %s request %s (%d files, %d dropped)",

@@ -16,7 +16,7 @@ from app.clients.models import Client, Contact
 from app.core.errors import Forbidden, ValidationFailed
 from app.core.formatting import format_number
 from app.core.mail import message_id, queue_email, recipient_locale
-from app.core.permissions import Actor
+from app.core.permissions import MANAGERS, Actor
 from app.core.translation import gettext as _
 from app.core.translation import lazy_gettext
 from app.extensions import db
@@ -119,3 +119,37 @@ def reply_to_request(actor: Actor, work_request: WorkRequest, body: str) -> Requ
         after={"message_id": message.id},
     )
     return message
+
+
+def tell_staff_of_answer(
+    agency_id: int, work_request: WorkRequest, message: RequestMessage
+) -> None:
+    """Email owners and managers that the client answered in a request's thread (once per
+    message and person), each in their own language."""
+    agency = db.session.get(Agency, agency_id)
+    staff = db.session.scalars(
+        sa.select(Membership).where(Membership.role.in_(MANAGERS), Membership.status == "active")
+    ).all()
+    link = _link("inbound.show_request", agency_slug=agency.slug, request_id=work_request.id)
+    for member in staff:
+        if not member.user.email:
+            continue
+        queue_email(
+            db.session,
+            key=f"work-request:{work_request.id}:answer:{message.id}:{member.id}",
+            to=member.user.email,
+            locale=recipient_locale(member.user.locale),
+            subject=lazy_gettext("Re: %(title)s", title=work_request.title),
+            template="notice",
+            context={
+                "agency_name": agency.name,
+                "heading": lazy_gettext(
+                    "%(person)s answered about “%(title)s”",
+                    person=message.author_name,
+                    title=work_request.title,
+                ),
+                "body": lazy_gettext("Read the answer and reply on the request's page."),
+                "link": link,
+            },
+            agency_id=agency.id,
+        )

@@ -47,6 +47,9 @@ def test_a_staff_answer_is_emailed_and_the_clients_answer_threads_back(intake, r
     assert [m.opens_request for m in thread] == [True, False, False]
     assert thread[2].message_id == answer["Message-ID"] and "The 14th" in thread[2].body
     assert thread[2].contact_id is not None
+    # Owners and managers hear of the answer, once each despite the second delivery.
+    told = emails(f"work-request:{req.id}:answer:")
+    assert sorted(e.to_addr for e in told) == intake.staff_emails
 
     # An answer to the client's own first mail threads too (In-Reply-To it).
     send(receiver, mail(intake.contact_email, intake.address, text="Also: add the logo.",
