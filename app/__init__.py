@@ -97,6 +97,7 @@ def _import_models() -> None:
     import app.documents.models  # noqa: F401
     import app.exports.models  # noqa: F401
     import app.fx.models  # noqa: F401
+    import app.inbound.models  # noqa: F401
     import app.invoices.models  # noqa: F401
     import app.payments.models  # noqa: F401
     import app.payouts.models  # noqa: F401
@@ -193,6 +194,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.portal.views import bp as portal_bp
 
     app.register_blueprint(portal_bp)
+    from app.inbound.views import bp as inbound_bp
+
+    app.register_blueprint(inbound_bp)
     csrf.exempt(work_requests_api)
     api.register_blueprint(work_requests_api)
     # Response clocks: the blueprint registers the work history hook at import.

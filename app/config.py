@@ -82,6 +82,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "WTF_CSRF_ENABLED": True,
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "EVIDENCE_MAX_BYTES": int(env.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))),
+        # Requests by email (app.inbound): the domain of the intake addresses (default: the
+        # host of BASE_URL) and the largest message the receiver takes (552 beyond).
+        "INBOUND_DOMAIN": env.get("INBOUND_DOMAIN") or None,
+        "INBOUND_MAX_BYTES": int(env.get("INBOUND_MAX_BYTES", str(25 * 1024 * 1024))),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         # flask-smorest / OpenAPI
         "API_TITLE": "Baton API",

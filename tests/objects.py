@@ -88,6 +88,7 @@ ID_PARAMS: dict[str, str] = {
     "block_id": "time_block_id",
     "digest_id": "digest_id",
     "entry_uid": "vault_entry_uid",
+    "file_id": "request_file_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -143,6 +144,7 @@ class World:
     invoice_document_id: int
     invoice_batch_id: int
     work_request_id: int
+    request_file_id: int
     sent_email_id: int
     time_entry_id: int
     activity_id: int
@@ -268,6 +270,7 @@ def build_agency(label: str) -> World:
         sop, sop_version = _walker_sop(agency.id, label, owner.user_id)
         work = _walker_work_item(agency.id, client.id, sop_version, members, label)
         work["work_request_id"] = _walker_work_request(agency.id, client.id, client_login.id, label)
+        work["request_file_id"] = _walker_request_file(agency.id, work["work_request_id"])
         time_ids = _walker_time(agency.id, client.id, work["work_item_id"], members, label)
         time_ids.update(_walker_rates(agency.id, client.id, members))
         time_ids["timesheet_id"] = _walker_timesheet(agency.id, members)
@@ -315,6 +318,7 @@ def build_agency(label: str) -> World:
         checklist_item_id=work["checklist_item_id"],
         evidence_id=work["evidence_id"],
         work_request_id=work["work_request_id"],
+        request_file_id=work["request_file_id"],
         sent_email_id=sent_email.id,
         **time_ids,
         **money,
@@ -697,6 +701,38 @@ def _walker_work_request(agency_id: int, client_id: int, membership_id: int, lab
     db.session.add(work_request)
     db.session.flush()
     return work_request.id
+
+
+def _walker_request_file(agency_id: int, work_request_id: int) -> int:
+    """A file that came with the walker request's mail (app.inbound), and its thread."""
+    from app.core import storage
+    from app.inbound.models import RequestFile, RequestMessage
+
+    message = RequestMessage(
+        agency_id=agency_id,
+        work_request_id=work_request_id,
+        author_name="Walker contact",
+        message_id=f"<walker-{work_request_id}@walker.test>",
+        opens_request=True,
+    )
+    db.session.add(message)
+    db.session.flush()
+    stored = storage.put(
+        storage.make_key("inbound", agency_id, "walker", work_request_id), b"walker file\n"
+    )
+    found = RequestFile(
+        agency_id=agency_id,
+        work_request_id=work_request_id,
+        message_id=message.id,
+        storage_key=stored.key,
+        sha256=stored.sha256,
+        filename="walker.txt",
+        content_type="text/plain",
+        size=stored.size,
+    )
+    db.session.add(found)
+    db.session.flush()
+    return found.id
 
 
 def _walker_invoices(agency_id: int, client_id: int, owner_user_id: int, label: str) -> dict:

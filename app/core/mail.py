@@ -107,6 +107,10 @@ class OutboundEmail(db.Model):
     attempt_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     data_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     smtp_reply: Mapped[str | None] = mapped_column(sa.String(500))
+    # A reply in a conversation (app.inbound): the Message-IDs it answers, so the
+    # recipient's mail program (and our receiver, for their answer) threads it.
+    in_reply_to: Mapped[str | None] = mapped_column(sa.String(998))
+    references: Mapped[str | None] = mapped_column(sa.Text)
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,8 @@ def queue_email(
     from_name: str | None = None,
     reply_to: str | None = None,
     attachments: list[Attachment] | None = None,
+    in_reply_to: str | None = None,
+    references: str | None = None,
 ) -> OutboundEmail:
     """Render `mail/<template>.txt` and `.html` and the subject in `locale`'s language (the
     recipient's, see the module) and queue the message in this transaction. A second call
@@ -172,6 +178,8 @@ def queue_email(
             for a in attachments or ()
         ]
         or None,
+        in_reply_to=_clean_header(in_reply_to) if in_reply_to else None,
+        references=_clean_header(references) if references else None,
     )
     session.add(row)
     session.flush()
@@ -203,6 +211,10 @@ def build_message(row: OutboundEmail, mail_from: str) -> EmailMessage:
         msg["Reply-To"] = row.reply_to
     msg["Subject"] = row.subject
     msg["Message-ID"] = message_id(row, mail_from)
+    if row.in_reply_to:
+        msg["In-Reply-To"] = row.in_reply_to
+    if row.references:
+        msg["References"] = row.references
     msg.set_content(row.text_body)
     if row.html_body:
         msg.add_alternative(row.html_body, subtype="html")

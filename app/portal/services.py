@@ -50,11 +50,22 @@ def create_work_request(actor: Actor, data: dict) -> WorkRequest:
     wanted_by = data.get("wanted_by")
     if wanted_by is not None and wanted_by < now_in_zone(client.time_zone or "UTC").date():
         raise ValidationFailed({"wanted_by": [_("Choose today or a later day.")]})
+    return open_work_request(actor, client, data, requested_by_id=actor.membership.id)
+
+
+def open_work_request(
+    actor: Actor, client: Client, data: dict, *, requested_by_id: int | None
+) -> WorkRequest:
+    """Record a request the caller has already allowed (the portal form above, or a mail
+    from one of the client's contacts, app.inbound) and email owners and managers: the one
+    path by which a request is made, so every rule about new requests sees them all.
+    `actor.user.name` is the person asking (for a mail, the contact)."""
+    wanted_by = data.get("wanted_by")
     details = sanitize_html(data.get("details") or None)
     work_request = WorkRequest(
         agency_id=actor.agency_id,
         client_id=client.id,
-        requested_by_id=actor.membership.id,
+        requested_by_id=requested_by_id,
         title=data["title"],
         details=details,
         wanted_by=wanted_by,
@@ -69,7 +80,7 @@ def create_work_request(actor: Actor, data: dict) -> WorkRequest:
         "work_request.created",
         work_request,
         summary=f"{client.name} asked for {work_request.title}",
-        after={"title": work_request.title, "wanted_by": wanted_by},
+        after={"title": work_request.title, "wanted_by": wanted_by, "via": actor.via},
     )
     _email_staff(actor, work_request, client)
     return work_request

@@ -1,4 +1,4 @@
-"""The deployment files as written: web, worker and clock share one named volume at
+"""The deployment files as written: web, worker, clock and inbound share one named volume at
 STORAGE_DIR (a PDF the worker renders is served by web and survives recreating a
 container), and the image and CI install fonts for every script of an invoice PDF.
 No container engine runs in the tests, so the files themselves are read."""
@@ -30,7 +30,7 @@ def test_web_worker_and_clock_share_one_named_storage_volume():
     compose = _compose()
     services = compose["services"]
     mounts = {}
-    for name in ("web", "worker", "clock"):
+    for name in ("web", "worker", "clock", "inbound"):
         storage_dir = services[name]["environment"]["STORAGE_DIR"]
         assert storage_dir.startswith("/"), name
         mounts[name] = (_storage_mount(services[name], storage_dir), storage_dir)

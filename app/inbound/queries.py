@@ -1,0 +1,66 @@
+"""Read side of request threads: a request's messages and files, for whoever may see the
+request (app.portal.work_requests decides that; these take an already loaded request)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from werkzeug.exceptions import NotFound
+
+from app.clients.models import Client
+from app.extensions import db
+from app.inbound.models import IntakeAddress, RequestFile, RequestMessage
+from app.portal.models import WorkRequest
+
+
+@dataclass
+class Thread:
+    opening: RequestMessage | None = None
+    messages: list[RequestMessage] = field(default_factory=list)
+    files: dict[int, list[RequestFile]] = field(default_factory=dict)  # by message id
+    dropped: list[dict] = field(default_factory=list)
+
+
+def request_thread(work_request: WorkRequest) -> Thread:
+    """The request's messages oldest first (the opening mail apart) and their files: two
+    queries however long the thread."""
+    thread = Thread()
+    rows = db.session.scalars(
+        sa.select(RequestMessage)
+        .where(RequestMessage.work_request_id == work_request.id)
+        .order_by(RequestMessage.received_at, RequestMessage.id)
+    ).all()
+    for row in rows:
+        if row.opens_request:
+            thread.opening = row
+        else:
+            thread.messages.append(row)
+        for dropped in row.dropped_files or ():
+            thread.dropped.append(dropped)
+    for found in db.session.scalars(
+        sa.select(RequestFile)
+        .where(RequestFile.work_request_id == work_request.id)
+        .order_by(RequestFile.id)
+    ):
+        thread.files.setdefault(found.message_id, []).append(found)
+    return thread
+
+
+def get_request_file_or_404(work_request: WorkRequest, file_id: int) -> RequestFile:
+    """A file of a request the actor could already load, or 404."""
+    found = db.session.scalar(
+        sa.select(RequestFile).where(
+            RequestFile.id == file_id, RequestFile.work_request_id == work_request.id
+        )
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def intake_token(client: Client) -> str | None:
+    """The client's current token, or None when the address was never made (no write)."""
+    return db.session.scalar(
+        sa.select(IntakeAddress.token).where(IntakeAddress.client_id == client.id)
+    )
