@@ -8,14 +8,17 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.capacity.schemas import WorkingHoursIn, days_schedule, schedule_days
 from app.clients.models import Client
 from app.clients.queries import get_client_or_404
 from app.core.clock import today_in, utcnow
 from app.core.permissions import MANAGERS, authorize, loads, roles
+from app.core.uow import commit
+from app.promises.hours import current_week, save_agency_hours
 from app.promises.models import ResponseClock
-from app.promises.policy import can_see_promises
+from app.promises.policy import can_edit_agency_hours, can_see_promises
 from app.promises.queries import MonthFigure, get_va_or_404, monthly_figures, open_clocks
-from app.promises.schemas import PromiseFiguresOut, ResponseClocksOut
+from app.promises.schemas import AgencyHoursOut, PromiseFiguresOut, ResponseClocksOut
 from app.promises.services import business_week, used_seconds
 from app.users.models import Membership
 
@@ -104,3 +107,35 @@ class VaFiguresResource(MethodView):
             "promised_hours": None,
             "months": _months(figures),
         }
+
+
+def _hours_out() -> dict:
+    schedule, country, subdivision, saved = current_week()
+    return {
+        "time_zone": g.actor.agency.time_zone or "UTC",
+        "days": schedule_days(schedule),
+        "country": country,
+        "subdivision": subdivision,
+        "custom": saved,
+    }
+
+
+@blp.route("/promises/business-hours")
+class AgencyHoursResource(MethodView):
+    @roles(*MANAGERS)
+    @blp.response(200, AgencyHoursOut)
+    def get(self, agency_slug: str) -> dict:
+        """The business week and holiday country that response clocks count in."""
+        authorize(can_see_promises(g.actor))
+        return _hours_out()
+
+    @roles("owner")
+    @blp.arguments(WorkingHoursIn)
+    @blp.response(200, AgencyHoursOut)
+    def put(self, data: dict, agency_slug: str) -> dict:
+        """Owners: replace the week (up to two intervals a day; a day left out is off) and
+        the country (and subdivision) of public holidays."""
+        authorize(can_edit_agency_hours(g.actor))
+        save_agency_hours(g.actor, {**data, "schedule": days_schedule(data["days"])})
+        commit()
+        return _hours_out()

@@ -9,3 +9,8 @@ from app.core.permissions import Actor
 
 def can_see_promises(actor: Actor | None) -> bool:
     return actor is not None and actor.is_manager
+
+
+def can_edit_agency_hours(actor: Actor | None) -> bool:
+    """The business week the promise is measured in: owners set it."""
+    return actor is not None and actor.role == "owner"

@@ -40,3 +40,14 @@ class PromiseFiguresOut(BaseSchema):
     va_membership_id = fields.Integer(allow_none=True)
     promised_hours = fields.Integer(allow_none=True)
     months = fields.List(fields.Nested(PromiseMonthOut))
+
+
+class AgencyHoursOut(BaseSchema):
+    """The agency's business week (local HH:MM in its zone) and holiday country;
+    `custom` false: the default week (Monday to Friday, 09:00-17:00) is in force."""
+
+    time_zone = fields.String()
+    days = fields.Dict()
+    country = fields.String(allow_none=True)
+    subdivision = fields.String(allow_none=True)
+    custom = fields.Boolean()
