@@ -56,6 +56,9 @@ PERIODIC: list[Periodic] = [
     # Payout statements of the period that just ended (agency zone), once per agency and
     # period: idempotent by the unique key per person, period and currency.
     Periodic("payout_statements", dt.timedelta(hours=1), "app.payouts.generation.sweep_payouts"),
+    # The quarterly NPS question (client's zone), once per client and quarter: idempotent by
+    # the unique key per client, kind and quarter.
+    Periodic("nps_surveys", dt.timedelta(hours=1), "app.surveys.sending.sweep_nps"),
 ]
 
 
