@@ -72,27 +72,32 @@ def make_survey(
     period: str | None = None,
     sent_at: dt.datetime | None = None,
     answered_at: dt.datetime | None = None,
-) -> tuple[Survey, str]:
-    """A survey of the desk's client (answered when `score` is given); returns it and its
-    raw link token."""
+) -> tuple[int, str]:
+    """A survey of the desk's client (answered when `score` is given); returns its id and
+    its raw link token."""
     raw = new_token("srv_")
     sent = sent_at or dt.datetime.now(dt.UTC)
-    survey = Survey(
-        agency_id=desk.agency.id,
-        kind=kind,
-        client_id=desk.client.id,
-        work_item_id=item.id if item else None,
-        period=period,
-        recipients=["hana@example.com"],
-        recipient_source="contacts",
-        token_hash=token_hash(raw),
-        sent_at=sent,
-        expires_at=sent + dt.timedelta(days=30),
-        score=score,
-        answered_at=(answered_at or sent) if score is not None else None,
-        first_answered_at=(answered_at or sent) if score is not None else None,
-    )
-    with tenant(desk.agency.id):
+    answered = (answered_at or sent) if score is not None else None
+    with tenant(desk.agency.id):  # the desk's objects may have been expired by a commit
+        survey = Survey(
+            agency_id=desk.agency.id,
+            kind=kind,
+            client_id=desk.client.id,
+            work_item_id=item.id if item else None,
+            period=period,
+            recipients=["hana@example.com"],
+            recipient_source="contacts",
+            token_hash=token_hash(raw),
+            sent_at=sent,
+            expires_at=sent + dt.timedelta(days=30),
+            score=score,
+            answered_at=answered,
+            first_answered_at=answered,
+        )
         db.session.add(survey)
         db.session.flush()
-    return survey, raw
+        # Into the test's outer transaction (still rolled back at the end), so a view that
+        # rolls back a refused answer does not take the survey with it.
+        survey_id = survey.id
+        db.session.commit()
+    return survey_id, raw
