@@ -27,14 +27,15 @@ def actor_of(member) -> Actor:
 
 def approved_item(desk: Desk, **kw) -> WorkItem:
     """An item of the desk's client that passed QA (ready to deliver)."""
-    return WorkItemFactory(
-        client=desk.client,
-        sop_version=desk.sop_version,
-        state="approved",
-        assignee_id=desk.va.id,
-        reviewer_id=desk.qa.id,
-        **kw,
-    )
+    with tenant(desk.agency.id):  # the desk's objects may have been expired by a commit
+        return WorkItemFactory(
+            client=desk.client,
+            sop_version=desk.sop_version,
+            state="approved",
+            assignee_id=desk.va.id,
+            reviewer_id=desk.qa.id,
+            **kw,
+        )
 
 
 def deliver(desk: Desk, item: WorkItem) -> WorkItem:
@@ -72,6 +73,7 @@ def make_survey(
     period: str | None = None,
     sent_at: dt.datetime | None = None,
     answered_at: dt.datetime | None = None,
+    client_id: int | None = None,
 ) -> tuple[int, str]:
     """A survey of the desk's client (answered when `score` is given); returns its id and
     its raw link token."""
@@ -82,7 +84,7 @@ def make_survey(
         survey = Survey(
             agency_id=desk.agency.id,
             kind=kind,
-            client_id=desk.client.id,
+            client_id=client_id or desk.client.id,
             work_item_id=item.id if item else None,
             period=period,
             recipients=["hana@example.com"],
