@@ -86,6 +86,7 @@ ID_PARAMS: dict[str, str] = {
     "fx_rate_id": "fx_rate_id",
     "statement_id": "payout_statement_id",
     "block_id": "time_block_id",
+    "survey_id": "survey_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -152,6 +153,7 @@ class World:
     meeting_slot_id: int
     payout_statement_id: int
     time_block_id: int
+    survey_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
     calendar_feed_token: str = ""  # the owner's secret iCalendar feed token (raw)
 
@@ -270,6 +272,7 @@ def build_agency(label: str) -> World:
         time_ids.update(_walker_capacity(agency.id, client.id, members))
         time_ids["payout_statement_id"] = _walker_payout_statement(agency.id, client.id, members)
         time_ids["time_block_id"] = _walker_time_block(agency.id, work["work_item_id"], members)
+        time_ids["survey_id"] = _walker_survey(agency.id, client.id, work["work_item_id"])
     money = _walker_invoices(agency.id, client.id, owner.user_id, label)
     money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
     money.update(_walker_pdfs(agency.id, money["invoice_id"], owner.id, label))
@@ -350,6 +353,27 @@ def _walker_time(agency_id: int, client_id: int, work_item_id: int, members: dic
     db.session.add(entry)
     db.session.flush()
     return {"time_entry_id": entry.id, "activity_id": activity.id}
+
+
+def _walker_survey(agency_id: int, client_id: int, work_item_id: int) -> int:
+    """An unanswered CSAT survey of the walker client (the client contact may answer it)."""
+    from app.surveys.models import Survey
+
+    now = utcnow()
+    survey = Survey(
+        agency_id=agency_id,
+        kind="csat",
+        client_id=client_id,
+        work_item_id=work_item_id,
+        recipients=["walker@example.test"],
+        recipient_source="contacts",
+        token_hash=token_hash(new_token("srv_")),
+        sent_at=now,
+        expires_at=now + dt.timedelta(days=30),
+    )
+    db.session.add(survey)
+    db.session.flush()
+    return survey.id
 
 
 def _walker_calendar_feed(agency_id: int, owner_member_id: int) -> str:

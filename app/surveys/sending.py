@@ -44,10 +44,10 @@ def quarter_of(now: dt.datetime, zone: str | None) -> str:
     return f"{local.year}Q{(local.month - 1) // 3 + 1}"
 
 
-def answer_link(agency_slug: str, token: str, score: int | None = None) -> str:
+def answer_link(token: str, score: int | None = None) -> str:
     """The absolute address of the survey's answer page (never from a Host header)."""
     adapter = current_app.url_map.bind("baton.invalid")
-    values: dict = {"agency_slug": agency_slug, "token": token}
+    values: dict = {"token": token}
     if score is not None:
         values["score"] = score
     path = adapter.build("surveys.answer", values)
@@ -122,7 +122,7 @@ def _create(
     db.session.add(survey)
     db.session.flush()
     low, high = SCALES[kind]
-    scores = [(score, answer_link(agency.slug, raw, score)) for score in range(low, high + 1)]
+    scores = [(score, answer_link(raw, score)) for score in range(low, high + 1)]
     if kind == "csat":
         subject = lazy_gettext("How did we do? %(title)s", title=item.title if item else "")
     else:
@@ -141,7 +141,7 @@ def _create(
                 "recipient_name": name,
                 "title": item.title if item else "",
                 "scores": scores,
-                "link": answer_link(agency.slug, raw),
+                "link": answer_link(raw),
                 "days": LINK_DAYS,
             },
             agency_id=agency.id,

@@ -3,7 +3,8 @@
 
 The emailed link opens a page with the score preselected; only the page's button (a POST
 with its CSRF token) records it, because mail scanners open every link in a message. The
-link names its agency: a token is looked up inside that agency only.
+link is outside any agency's address (public pages never are inside one): its token names
+one survey, and the page then acts in that survey's agency only.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.agencies.models import Agency
@@ -19,6 +20,7 @@ from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.permissions import MANAGERS, Actor, authorize, public, roles
 from app.core.schemas import load_form
+from app.core.security import token_hash
 from app.core.tenancy import all_tenants, tenant
 from app.core.translation import gettext as _
 from app.core.uow import commit
@@ -63,24 +65,24 @@ def _answer_page(
     ), status
 
 
-@bp.route("/<agency_slug>/survey/<token>", methods=["GET", "POST"])
+@bp.route("/survey/<token>", methods=["GET", "POST"])
 @public
 @limiter.limit("30 per hour", methods=["POST"])
-def answer(agency_slug: str, token: str) -> ResponseReturnValue:
+def answer(token: str) -> ResponseReturnValue:
     """The emailed link: the question with the score preselected (?score=) and a comment
-    box. A GET changes nothing; the button records the answer."""
-    with all_tenants():
-        agency = db.session.scalar(sa.select(Agency).where(Agency.slug == agency_slug))
-    if agency is None:
-        abort(404)
-    with tenant(agency.id):
+    box. A GET changes nothing; the button records the answer. The token names one survey
+    of one agency, and the page acts in that agency only."""
+    with all_tenants():  # explicitly cross-tenant: the token is the only key we are given
+        agency_id = db.session.scalar(
+            sa.select(Survey.agency_id).where(Survey.token_hash == token_hash(token))
+        )
+    if agency_id is None:
+        return _link_problem(
+            _("This link can't be used"), _("Check that you copied the whole link."), 404
+        )
+    agency = db.session.get(Agency, agency_id)
+    with tenant(agency_id):
         survey = find_survey_by_token(token, lock=request.method == "POST")
-        if survey is None:
-            return _link_problem(
-                _("This link can't be used"),
-                _("It is not a survey of %(agency)s.", agency=agency.name),
-                404,
-            )
         if survey_state(survey, utcnow()) == "expired":
             return _link_problem(
                 _("This survey has expired"),

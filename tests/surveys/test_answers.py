@@ -44,7 +44,7 @@ def test_opening_the_link_changes_nothing_and_the_button_records(client):
     desk = make_desk()
     item = approved_item(desk, title="April bookkeeping")
     survey, raw = make_survey(desk, item=item, sent_at=T0)
-    url = f"/{desk.slug}/survey/{raw}"
+    url = f"/survey/{raw}"
     with time_machine.travel(T0 + dt.timedelta(hours=2), tick=False):
         before, audits = _row(survey), _audit_count()
         for _ in range(2):  # a mail scanner, then the person
@@ -66,38 +66,35 @@ def test_bad_scores_are_refused_naming_the_field(client):
     desk = make_desk()
     survey, raw = make_survey(desk, item=approved_item(desk))
     for bad in ("6", "0", "x", ""):
-        resp = client.post(f"/{desk.slug}/survey/{raw}", data={"score": bad})
+        resp = client.post(f"/survey/{raw}", data={"score": bad})
         assert resp.status_code == 422, bad
         assert 'data-field-error="score"' in resp.get_data(as_text=True)
     assert _row(survey)[0] is None
 
 
-def test_expired_forged_and_other_agency_tokens_are_refused(client):
+def test_expired_and_forged_tokens_are_refused_and_a_token_answers_only_its_survey(client):
     desk = make_desk()
     other = make_desk()
     mine_item, their_item = approved_item(desk), approved_item(other)
     survey, raw = make_survey(desk, item=mine_item, sent_at=T0)
     theirs, their_raw = make_survey(other, item=their_item, sent_at=T0)
     with time_machine.travel(T0 + dt.timedelta(days=1), tick=False):
-        assert client.get(f"/{desk.slug}/survey/{raw[:-3]}abc").status_code == 404
-        assert (
-            client.post(f"/{desk.slug}/survey/{raw[:-3]}abc", data={"score": 5}).status_code == 404
-        )
-        # the other agency's genuine token, under this agency's address
-        assert client.get(f"/{desk.slug}/survey/{their_raw}").status_code == 404
-        assert client.post(f"/{desk.slug}/survey/{their_raw}", data={"score": 1}).status_code == 404
-        assert client.get(f"/no-such-agency/survey/{raw}").status_code == 404
+        assert client.get(f"/survey/{raw[:-3]}abc").status_code == 404
+        assert client.post(f"/survey/{raw[:-3]}abc", data={"score": 5}).status_code == 404
+        # the other agency's token answers the other agency's survey, never this one
+        assert client.post(f"/survey/{their_raw}", data={"score": 4}).status_code == 200
+        assert _row(survey)[0] is None and _row(theirs)[0] == 4
     with time_machine.travel(T0 + dt.timedelta(days=30, minutes=1), tick=False):
-        assert client.get(f"/{desk.slug}/survey/{raw}").status_code == 410
-        assert client.post(f"/{desk.slug}/survey/{raw}", data={"score": 5}).status_code == 410
-    assert _row(survey)[0] is None and _row(theirs)[0] is None
+        assert client.get(f"/survey/{raw}").status_code == 410
+        assert client.post(f"/survey/{raw}", data={"score": 5}).status_code == 410
+    assert _row(survey)[0] is None
     assert _follow_ups() == []
 
 
 def test_an_answer_can_be_changed_for_24_hours_then_it_is_final(client):
     desk = make_desk()
     survey, raw = make_survey(desk, item=approved_item(desk), sent_at=T0)
-    url = f"/{desk.slug}/survey/{raw}"
+    url = f"/survey/{raw}"
     with time_machine.travel(T0 + dt.timedelta(hours=1), tick=False):
         assert client.post(url, data={"score": "3"}).status_code == 200
     with time_machine.travel(T0 + dt.timedelta(hours=24, minutes=59), tick=False):
@@ -117,7 +114,7 @@ def test_a_low_csat_opens_one_follow_up_for_the_owner(client):
     owner_id, client_id, qa_id = desk.owner.id, desk.client.id, desk.qa.id
     agency_id = desk.agency.id
     survey, raw = make_survey(desk, item=item, sent_at=T0)
-    url = f"/{desk.slug}/survey/{raw}"
+    url = f"/survey/{raw}"
     with time_machine.travel(T0 + dt.timedelta(hours=1), tick=False):
         client.post(url, data={"score": "2", "comment": "Two figures were wrong."})
         client.post(url, data={"score": "1", "comment": "Actually worse."})
@@ -138,9 +135,9 @@ def test_nps_detractors_open_a_follow_up_and_passives_do_not(client):
     passive, passive_raw = make_survey(desk, "nps", period="2027Q2", sent_at=T0)
     detractor, detractor_raw = make_survey(desk, "nps", period="2027Q1", sent_at=T0)
     with time_machine.travel(T0 + dt.timedelta(hours=1), tick=False):
-        client.post(f"/{desk.slug}/survey/{passive_raw}", data={"score": "7"})
+        client.post(f"/survey/{passive_raw}", data={"score": "7"})
         assert _follow_ups() == []
-        client.post(f"/{desk.slug}/survey/{detractor_raw}", data={"score": "6"})
+        client.post(f"/survey/{detractor_raw}", data={"score": "6"})
     [follow_up] = _follow_ups()
     assert "6 of 10" in follow_up.title
     assert _row(detractor)[4] == follow_up.id and _row(passive)[4] is None

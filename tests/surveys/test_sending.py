@@ -44,7 +44,7 @@ def test_delivery_asks_the_clients_contacts_once_through_the_outbox():
     assert "Spring newsletter" in body
     # one link per score, each to the answer page of this agency
     for score in range(1, 6):
-        assert f"/{desk.slug}/survey/srv_" in body and f"score={score}" in body
+        assert "/survey/srv_" in body and f"score={score}" in body
     assert all(e.idempotency_key.startswith(f"survey:{survey.id}:") for e in sent)
 
 
