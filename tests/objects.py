@@ -156,6 +156,7 @@ class World:
     survey_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
     calendar_feed_token: str = ""  # the owner's secret iCalendar feed token (raw)
+    survey_token: str = ""  # the walker survey's answer link token (raw)
 
     @property
     def va_member_id(self) -> int:
@@ -272,7 +273,9 @@ def build_agency(label: str) -> World:
         time_ids.update(_walker_capacity(agency.id, client.id, members))
         time_ids["payout_statement_id"] = _walker_payout_statement(agency.id, client.id, members)
         time_ids["time_block_id"] = _walker_time_block(agency.id, work["work_item_id"], members)
-        time_ids["survey_id"] = _walker_survey(agency.id, client.id, work["work_item_id"])
+        time_ids["survey_id"], survey_token = _walker_survey(
+            agency.id, client.id, work["work_item_id"]
+        )
     money = _walker_invoices(agency.id, client.id, owner.user_id, label)
     money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
     money.update(_walker_pdfs(agency.id, money["invoice_id"], owner.id, label))
@@ -317,6 +320,7 @@ def build_agency(label: str) -> World:
         **money,
         tokens=tokens,
         calendar_feed_token=calendar_feed_token,
+        survey_token=survey_token,
     )
     with all_tenants():
         # Commit (into the test's outer transaction, still rolled back at the end), so a
@@ -355,11 +359,13 @@ def _walker_time(agency_id: int, client_id: int, work_item_id: int, members: dic
     return {"time_entry_id": entry.id, "activity_id": activity.id}
 
 
-def _walker_survey(agency_id: int, client_id: int, work_item_id: int) -> int:
-    """An unanswered CSAT survey of the walker client (the client contact may answer it)."""
+def _walker_survey(agency_id: int, client_id: int, work_item_id: int) -> tuple[int, str]:
+    """An unanswered CSAT survey of the walker client (the client contact may answer it);
+    returns its id and the raw token of its answer link."""
     from app.surveys.models import Survey
 
     now = utcnow()
+    raw = new_token("srv_")
     survey = Survey(
         agency_id=agency_id,
         kind="csat",
@@ -367,13 +373,13 @@ def _walker_survey(agency_id: int, client_id: int, work_item_id: int) -> int:
         work_item_id=work_item_id,
         recipients=["walker@example.test"],
         recipient_source="contacts",
-        token_hash=token_hash(new_token("srv_")),
+        token_hash=token_hash(raw),
         sent_at=now,
         expires_at=now + dt.timedelta(days=30),
     )
     db.session.add(survey)
     db.session.flush()
-    return survey.id
+    return survey.id, raw
 
 
 def _walker_calendar_feed(agency_id: int, owner_member_id: int) -> str:
