@@ -109,6 +109,7 @@ def _import_models() -> None:
     import app.retainers.models  # noqa: F401
     import app.sops.models  # noqa: F401
     import app.suggestions.models  # noqa: F401
+    import app.surveys.models  # noqa: F401
     import app.time.logged  # noqa: F401 - time logged on work items, kept by mapper events
     import app.time.models  # noqa: F401
     import app.timesheets.models  # noqa: F401
@@ -148,6 +149,8 @@ def _import_route_modules() -> None:
     import app.rates.views  # noqa: F401
     import app.retainers.api  # noqa: F401
     import app.retainers.views  # noqa: F401
+    import app.surveys.cockpit  # noqa: F401
+    import app.surveys.views  # noqa: F401
     import app.time.views  # noqa: F401
     import app.timesheets.views  # noqa: F401
     import app.users.profile_views  # noqa: F401
@@ -277,6 +280,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     csrf.exempt(reports_api)
     api.register_blueprint(reports_api)
+    from app.surveys.api import blp as surveys_api
+    from app.surveys.blueprint import bp as surveys_bp
+    from app.surveys.sending import register_survey_hooks
+
+    app.register_blueprint(surveys_bp)
+    csrf.exempt(surveys_api)
+    api.register_blueprint(surveys_api)
+    # a CSAT question after each delivery (app.work.transitions.DELIVERY_HOOKS)
+    register_survey_hooks()
 
 
 def _register_billing_blueprints(app: Flask) -> None:

@@ -89,6 +89,7 @@ ID_PARAMS: dict[str, str] = {
     "digest_id": "digest_id",
     "entry_uid": "vault_entry_uid",
     "file_id": "request_file_id",
+    "survey_id": "survey_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -157,9 +158,11 @@ class World:
     payout_statement_id: int
     time_block_id: int
     vault_entry_uid: str
+    survey_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
     calendar_feed_token: str = ""  # the owner's secret iCalendar feed token (raw)
     digest_id: int = 0  # a weekly digest sent to the walker client
+    survey_token: str = ""  # the walker survey's answer link token (raw)
 
     @property
     def va_member_id(self) -> int:
@@ -278,6 +281,9 @@ def build_agency(label: str) -> World:
         time_ids["payout_statement_id"] = _walker_payout_statement(agency.id, client.id, members)
         time_ids["time_block_id"] = _walker_time_block(agency.id, work["work_item_id"], members)
         time_ids["digest_id"] = _walker_digest(agency.id, client.id)
+        time_ids["survey_id"], survey_token = _walker_survey(
+            agency.id, client.id, work["work_item_id"]
+        )
     money = _walker_invoices(agency.id, client.id, owner.user_id, label)
     vault_entry_uid = _walker_vault_entry(agency.id, client.id, label)
     money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
@@ -325,6 +331,7 @@ def build_agency(label: str) -> World:
         vault_entry_uid=vault_entry_uid,
         tokens=tokens,
         calendar_feed_token=calendar_feed_token,
+        survey_token=survey_token,
     )
     with all_tenants():
         # Commit (into the test's outer transaction, still rolled back at the end), so a
@@ -375,6 +382,29 @@ def _walker_time(agency_id: int, client_id: int, work_item_id: int, members: dic
     db.session.add(entry)
     db.session.flush()
     return {"time_entry_id": entry.id, "activity_id": activity.id}
+
+
+def _walker_survey(agency_id: int, client_id: int, work_item_id: int) -> tuple[int, str]:
+    """An unanswered CSAT survey of the walker client (the client contact may answer it);
+    returns its id and the raw token of its answer link."""
+    from app.surveys.models import Survey
+
+    now = utcnow()
+    raw = new_token("srv_")
+    survey = Survey(
+        agency_id=agency_id,
+        kind="csat",
+        client_id=client_id,
+        work_item_id=work_item_id,
+        recipients=["walker@example.test"],
+        recipient_source="contacts",
+        token_hash=token_hash(raw),
+        sent_at=now,
+        expires_at=now + dt.timedelta(days=30),
+    )
+    db.session.add(survey)
+    db.session.flush()
+    return survey.id, raw
 
 
 def _walker_calendar_feed(agency_id: int, owner_member_id: int) -> str:

@@ -318,6 +318,8 @@ def _token_for(rule_str: str, world: World) -> str:
         return world.signup_token
     if "calendar/feed" in rule_str:
         return world.calendar_feed_token
+    if rule_str.startswith("/survey/"):
+        return world.survey_token
     raise AssertionError(
         f"{rule_str} takes a <token> this test does not know; add it to _token_for()"
     )

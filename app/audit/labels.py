@@ -256,6 +256,8 @@ ACTION_LABELS = {
     "sop.version_created": lazy_gettext("SOP version created"),
     "sop.version_current": lazy_gettext("SOP version made current"),
     "skills.tags_changed": lazy_gettext("Skill tags changed"),
+    "survey.answered": lazy_gettext("Survey answered"),
+    "survey_settings.updated": lazy_gettext("Survey settings changed"),
     "tax_rate.created": lazy_gettext("Tax rate created"),
     "tax_rate.updated": lazy_gettext("Tax rate updated"),
     "work_item.created": lazy_gettext("Work item created"),

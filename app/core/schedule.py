@@ -65,6 +65,9 @@ PERIODIC: list[Periodic] = [
         "app.promises.sweep.sweep_response_clocks",
     ),
     Periodic("payout_statements", dt.timedelta(hours=1), "app.payouts.generation.sweep_payouts"),
+    # The quarterly NPS question (client's zone), once per client and quarter: idempotent by
+    # the unique key per client, kind and quarter.
+    Periodic("nps_surveys", dt.timedelta(hours=1), "app.surveys.sending.sweep_nps"),
 ]
 
 

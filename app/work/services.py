@@ -294,6 +294,20 @@ def create_work_item(actor: Actor, client: Client, data: dict) -> WorkItem:
     version = resolve_sop_version(data["sop_version_id"])
     assignee = resolve_assignee(actor, client, data["assignee_id"])
     reviewer = resolve_reviewer(data["reviewer_id"], assignee_id=assignee.id)
+    return place_work_item(actor, client, version, assignee, reviewer, data)
+
+
+def place_work_item(
+    actor: Actor,
+    client: Client,
+    version: SopVersion,
+    assignee: Membership,
+    reviewer: Membership | None,
+    data: dict,
+) -> WorkItem:
+    """Create the item once its SOP version and people are settled: `create_work_item` for
+    the form and the API (a VA assigned to the client), other domains for work of their own
+    (a client follow-up assigned to an owner)."""
     estimate = data.get("estimate_minutes")
     now = utcnow()
     item = WorkItem(
@@ -303,7 +317,7 @@ def create_work_item(actor: Actor, client: Client, data: dict) -> WorkItem:
         title=data["title"],
         description=sanitize_html(data.get("description")),
         assignee_id=assignee.id,
-        reviewer_id=reviewer.id,
+        reviewer_id=reviewer.id if reviewer else None,
         state="todo",
         urgent=bool(data.get("urgent", False)),
         important=bool(data.get("important", True)),
@@ -320,7 +334,11 @@ def create_work_item(actor: Actor, client: Client, data: dict) -> WorkItem:
         item,
         "created",
         to_state="todo",
-        data={"sop_version_id": version.id, "assignee_id": assignee.id, "reviewer_id": reviewer.id},
+        data={
+            "sop_version_id": version.id,
+            "assignee_id": assignee.id,
+            "reviewer_id": reviewer.id if reviewer else None,
+        },
     )
     record(
         actor,

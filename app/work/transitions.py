@@ -20,6 +20,7 @@ change requests are in the reviews and the history.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from app.audit.services import record
@@ -62,6 +63,10 @@ REFUSALS = {
 }
 # Transitions a client contact may see in the history (the rest is the team's business).
 CLIENT_VISIBLE_STATES = ("awaiting_client", "client_approved", "client_changes", "delivered")
+# Called with each item just delivered, in the delivery's transaction (a domain that acts on
+# deliveries registers here, e.g. app.surveys sends its satisfaction question): work itself
+# knows no such domain.
+DELIVERY_HOOKS: list[Callable[[WorkItem], None]] = []
 
 
 def require_state(item: WorkItem, action: str) -> None:
@@ -457,6 +462,8 @@ def deliver_work_item(actor: Actor, item: WorkItem, lock_version: int | None = N
             )
         )
     _move(actor, item, "deliver", "delivered")
+    for hook in DELIVERY_HOOKS:
+        hook(item)
     return item
 
 

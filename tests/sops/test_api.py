@@ -25,11 +25,11 @@ def test_staff_list_and_read_sops(app, team, library, role):
     caller = api(app, getattr(team, role))
     resp = caller.get("/sops", query_string={"per_page": 4})
     assert resp.status_code == 200
-    assert resp.json["meta"] == {"page": 1, "per_page": 4, "total": 6, "pages": 2}
+    assert resp.json["meta"] == {"page": 1, "per_page": 4, "total": 7, "pages": 2}
     first = resp.json["items"][0]
-    assert first["title"] == "Client onboarding"  # by title
+    assert first["title"] == "Client follow-up"  # by title
     assert first["current_version"]["number"] == 1
-    assert first["current_version"]["stage_count"] == 5
+    assert first["current_version"]["stage_count"] == 2
     assert "definition" not in first["current_version"]
 
     social = library["monthly-social-media"]
@@ -130,7 +130,7 @@ def test_invalid_yaml_is_a_422_naming_every_path(app, team, library):
     assert resp.status_code == 422
     assert resp.json["errors"]["yaml"][0].startswith("slug: Must stay 'daily-inbox-management'")
     assert owner.post("/sops", json={"yaml": 5}).json["errors"] == {"yaml": ["Not a valid string."]}
-    assert len(versions_of(sop.id)) == 1 and len(sops_of(team.agency.id)) == 6
+    assert len(versions_of(sop.id)) == 1 and len(sops_of(team.agency.id)) == 7
 
 
 def test_import_creates_or_adds_a_version_by_slug(app, team, library):

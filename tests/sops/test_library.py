@@ -29,6 +29,7 @@ SHIPPED = {
     "month-end-bookkeeping-close",
     "weekly-client-status-report",
     "subcontractor-va-onboarding",
+    "client-follow-up",
 }
 
 
@@ -87,14 +88,14 @@ def test_shipped_sops_follow_the_brief():
 def test_check_validates_without_writing(app):
     result = app.test_cli_runner().invoke(args=["sops", "check"])
     assert result.exit_code == 0, result.output
-    assert "6 valid, 0 invalid SOP files." in result.output
+    assert "7 valid, 0 invalid SOP files." in result.output
 
 
 def test_sync_loads_every_file_into_every_agency_and_is_idempotent(app, library_dir):
     a, b = AgencyFactory(), AgencyFactory()
     first = sync(app, "--dir", str(library_dir))
     assert first.exit_code == 0, first.output
-    assert f"{a.slug}: 0 unchanged, 6 changed" in first.output
+    assert f"{a.slug}: 0 unchanged, 7 changed" in first.output
     assert "client-onboarding: created as version 1" in first.output
     for agency in (a, b):
         sops = sops_of(agency.id)
@@ -106,7 +107,7 @@ def test_sync_loads_every_file_into_every_agency_and_is_idempotent(app, library_
 
     second = sync(app, "--dir", str(library_dir))
     assert second.exit_code == 0, second.output
-    assert f"{a.slug}: 6 unchanged, 0 changed" in second.output
+    assert f"{a.slug}: 7 unchanged, 0 changed" in second.output
     assert {s.id: s.current_version_id for s in sops_of(a.id)} == before
     with all_tenants():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SopVersion)) == n_versions
@@ -136,7 +137,7 @@ def test_a_changed_file_makes_the_next_version_and_the_old_one_stays(app, librar
     assert new.content_hash != v1_hash
     # A comment-only change is the same content: nothing new.
     path.write_text("# reviewed again\n" + path.read_text())
-    assert "6 unchanged" in sync(app, "--dir", str(library_dir)).output
+    assert "7 unchanged" in sync(app, "--dir", str(library_dir)).output
     assert len(versions_of(sop.id)) == 2
     with tenant(agency.id):
         events = db.session.scalars(
@@ -202,7 +203,7 @@ def test_invalid_files_are_reported_change_nothing_and_exit_2(app, library_dir):
     assert after["client-onboarding"] == before["client-onboarding"]
     # The valid files were still loaded.
     assert after["monthly-social-media"] != before["monthly-social-media"]
-    assert "6 SOP files loaded" not in result.output and "5 SOP files loaded" in result.output
+    assert "7 SOP files loaded" not in result.output and "6 SOP files loaded" in result.output
 
 
 def test_a_file_must_be_named_after_its_slug(app, library_dir):
@@ -216,7 +217,7 @@ def test_sync_of_one_agency_leaves_the_others_alone(app, library_dir):
     a, b = AgencyFactory(), AgencyFactory()
     result = sync(app, "--dir", str(library_dir), "--agency", b.slug)
     assert result.exit_code == 0, result.output
-    assert sops_of(a.id) == [] and len(sops_of(b.id)) == 6
+    assert sops_of(a.id) == [] and len(sops_of(b.id)) == 7
     assert sync(app, "--agency", "no-such-agency").exit_code != 0
 
 
@@ -307,14 +308,14 @@ def test_sign_up_installs_the_shipped_library(app):
         installed = db.session.scalars(
             sa.select(AuditEvent).where(AuditEvent.action == "sop.installed")
         ).all()
-        assert len(installed) == 6
+        assert len(installed) == 7
 
 
 def test_install_skips_invalid_files_instead_of_failing(app, library_dir, caplog):
     (library_dir / "broken.yaml").write_text("slug: [oops\n")
     agency = AgencyFactory()
     outcomes = install_library(agency, library=load_library(library_dir))
-    assert len(outcomes) == 6
+    assert len(outcomes) == 7
     assert "broken.yaml" in caplog.text
 
 

@@ -116,7 +116,7 @@ def test_another_agencys_sops_do_not_exist(app, team, other):
     db.session.commit()
     ours = sops_of(team.agency.id)[0]
     assert http.get(url(team, f"/{ours.id}/versions/{v}")).status_code == 404
-    assert http.get(url(team)).get_data(as_text=True).count("data-sop-id=") == 6
+    assert http.get(url(team)).get_data(as_text=True).count("data-sop-id=") == 7
 
 
 def test_a_version_of_another_sop_is_not_found_under_this_one(app, team, library):
@@ -363,7 +363,7 @@ def test_archived_sops_are_not_offered_for_new_work(app, team, library):
     assert fetch_sop(sop.id).archived_at is not None
     with tenant(team.agency.id):
         offered = [s.slug for s in active_sops_for_new_work(actor_of(team.va))]
-    assert "month-end-bookkeeping-close" not in offered and len(offered) == 5
+    assert "month-end-bookkeeping-close" not in offered and len(offered) == 6
     listing = http.get(url(team)).get_data(as_text=True)
     assert 'data-testid="archived-sops"' in listing
     # Still readable (work in progress may follow it) and restorable.
@@ -371,4 +371,4 @@ def test_archived_sops_are_not_offered_for_new_work(app, team, library):
     assert http.post(url(team, f"/{sop.id}/archive")).status_code == 409
     assert http.post(url(team, f"/{sop.id}/unarchive")).status_code == 302
     with tenant(team.agency.id):
-        assert len(active_sops_for_new_work(actor_of(team.va))) == 6
+        assert len(active_sops_for_new_work(actor_of(team.va))) == 7

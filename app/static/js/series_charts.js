@@ -10,6 +10,7 @@
   const COLOURS = {
     billed: "#6366f1", cost: "#f59e0b", margin: "#10b981",
     received: "#6366f1", cash: "#0ea5e9", revenue: "#10b981",
+    csat: "#6366f1", nps: "#10b981",
   };
   function draw(canvas, data) {
     if (typeof Chart === "undefined") return;
