@@ -188,6 +188,7 @@ ACTION_LABELS = {
     "branding.logo_set": lazy_gettext("Logo set"),
     "branding.updated": lazy_gettext("Branding updated"),
     "client.archived": lazy_gettext("Client archived"),
+    "agency_hours.updated": lazy_gettext("Agency business hours changed"),
     "client.created": lazy_gettext("Client created"),
     "client_digest.paused": lazy_gettext("Weekly digest paused"),
     "client_digest.resumed": lazy_gettext("Weekly digest resumed"),
