@@ -204,26 +204,36 @@ def sweep_nps(now: dt.datetime | None = None) -> dict:
         ).all()
     created = skipped = 0
     for client_id, agency_id, zone in rows:
-        period = quarter_of(now, zone)
         with tenant(agency_id):
-            asked = db.session.scalar(
-                sa.select(Survey.id).where(
-                    Survey.client_id == client_id, Survey.kind == "nps", Survey.period == period
-                )
-            )
-            if asked is not None:
-                continue
-            client = db.session.get(Client, client_id)
-            recipients = client_contacts(client)
-            if not recipients:
-                skipped += 1
-                continue
-            agency = db.session.get(Agency, agency_id)
-            try:
-                with db.session.begin_nested():
-                    _create(agency, client, "nps", recipients, "contacts", period=period, now=now)
+            outcome = ask_nps(agency_id, client_id, quarter_of(now, zone), now)
+            if outcome == "created":
                 commit()
                 created += 1
-            except IntegrityError:
-                db.session.rollback()  # another clock asked this client this quarter first
+            elif outcome == "no_contacts":
+                skipped += 1
+            else:
+                db.session.rollback()
     return {"created": created, "no_contacts": skipped}
+
+
+def ask_nps(agency_id: int, client_id: int, period: str, now: dt.datetime) -> str:
+    """Ask one client this quarter's NPS question in the caller's transaction (tenant set):
+    "created", "asked" (already, by this or another run: nothing done) or "no_contacts"."""
+    asked = db.session.scalar(
+        sa.select(Survey.id).where(
+            Survey.client_id == client_id, Survey.kind == "nps", Survey.period == period
+        )
+    )
+    if asked is not None:
+        return "asked"
+    client = db.session.get(Client, client_id)
+    recipients = client_contacts(client)
+    if not recipients:
+        return "no_contacts"
+    agency = db.session.get(Agency, agency_id)
+    try:
+        with db.session.begin_nested():
+            _create(agency, client, "nps", recipients, "contacts", period=period, now=now)
+    except IntegrityError:  # another clock asked this client this quarter first
+        return "asked"
+    return "created"
