@@ -15,6 +15,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from app.clients.models import Client
 from app.core.errors import DomainError, Forbidden
 from app.core.idempotency import once_per_form
 from app.core.money import format_money
@@ -68,6 +69,8 @@ def _render_home(values: dict, errors: dict, status: int = 200) -> ResponseRetur
         REQUEST_STATUS_LABELS=REQUEST_STATUS_LABELS,
         values=values,
         errors=errors,
+        # The contract terms of the contact's own client.
+        contract_client=db.session.get(Client, g.actor.membership.client_id or 0),
     ), status
 
 
