@@ -21,6 +21,12 @@ class QuestionIn(BaseSchema):
         validate=validate.Regexp(r"^q[0-9]{1,4}$"),
         metadata={"description": "Keep a question's key when editing (new questions: none)."},
     )
+    position = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=1000),
+        metadata={"description": "Order of the question (default: its place in the list)."},
+    )
     label = fields.String(required=True, validate=validate.Length(min=1, max=300))
     help = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
     kind = fields.String(required=True, validate=validate.OneOf(QUESTION_KINDS))

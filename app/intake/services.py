@@ -53,8 +53,12 @@ def _questions(data: list[dict], previous: list[dict] | None) -> list[dict]:
     taken = {q.get("key") for q in data if q.get("key") in known}
     numbers = [int(k[1:]) for k in known | taken if k] or [0]
     next_number = max(numbers) + 1
-    out = []
-    for item in data:
+    out: list[dict] = []
+    # Stable sort: questions without a position keep their place in the list.
+    ordered = sorted(
+        enumerate(data), key=lambda pair: (pair[1].get("position") or pair[0] + 1, pair[0])
+    )
+    for _index, item in ordered:
         key = item.get("key") if item.get("key") in known else None
         if key is None or key in {q["key"] for q in out}:
             key = f"q{next_number}"

@@ -93,9 +93,9 @@ def list_questionnaires(agency_slug: str) -> ResponseReturnValue:
 
 
 def _rows_from_form(form: Any) -> tuple[dict, list[int]]:
-    """The form's question rows as QuestionnaireIn data (rows left blank are skipped,
-    the rest ordered by position) and, for each question, the row it came from."""
-    rows: list[tuple[float, int, dict]] = []
+    """The form's question rows as QuestionnaireIn data (rows left blank are skipped; the
+    service orders the rest by position) and, for each question, the row it came from."""
+    rows: list[tuple[int, dict]] = []
     indexes = sorted(
         {
             int(parts[1])
@@ -113,17 +113,11 @@ def _rows_from_form(form: Any) -> tuple[dict, list[int]]:
             "required": get("required") in ("on", "true", "1", "yes"),
             "options": [o.strip() for o in get("options").splitlines() if o.strip()],
         }
-        if get("help"):
-            item["help"] = get("help")
-        if get("key"):
-            item["key"] = get("key")
-        try:
-            position = float(get("position") or i + 1)
-        except ValueError:
-            position = i + 1
-        rows.append((position, i, item))
-    rows.sort(key=lambda r: (r[0], r[1]))
-    data: dict[str, Any] = {"questions": [r[2] for r in rows]}
+        for name in ("help", "key", "position"):
+            if get(name):
+                item[name] = get(name)
+        rows.append((i, item))
+    data: dict[str, Any] = {"questions": [r[1] for r in rows]}
     if form.get("name", "").strip():
         data["name"] = form["name"]
     known = {"name", "csrf_token", "form_token"}
@@ -132,7 +126,7 @@ def _rows_from_form(form: Any) -> tuple[dict, list[int]]:
         is_row = len(parts) == 3 and parts[0] == "questions" and parts[2] in ROW_FIELDS
         if key not in known and not (is_row and parts[1].isdigit()):
             data[key] = form.get(key)
-    return data, [r[1] for r in rows]
+    return data, [r[0] for r in rows]
 
 
 def _load_questionnaire(form: Any) -> dict:
