@@ -130,13 +130,25 @@ def _values_from_form(questions: list[dict], form: Any) -> tuple[dict, dict]:
     return values, unknown
 
 
-def _render_portal(intake_request: Any, values: dict, errors: dict, status: int = 200):
+def _field_names(questions: list[dict]) -> list[str]:
+    names: list[str] = []
+    for q in questions:
+        if q["kind"] == "tool_login":
+            names.extend(f"{q['key']}.{part}" for part in LOGIN_PARTS)
+        names.append(q["key"])
+    return names
+
+
+def _render_portal(
+    intake_request: Any, values: dict, errors: dict, status: int = 200
+) -> ResponseReturnValue:
     return render_template(
         "intake/answer_form.html",
         intake_request=intake_request,
         previous=intake_request.latest_answer,
         values=values,
         errors=errors,
+        known=_field_names(intake_request.version.questions),
     ), status
 
 

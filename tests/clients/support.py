@@ -63,6 +63,9 @@ class ApiClient:
     def patch(self, path: str, json=None, **kw):
         return self.client.patch(self._url(path), json=json, headers=self.headers, **kw)
 
+    def put(self, path: str, json=None, **kw):
+        return self.client.put(self._url(path), json=json, headers=self.headers, **kw)
+
     def delete(self, path: str, **kw):
         return self.client.delete(self._url(path), headers=self.headers, **kw)
 
