@@ -137,3 +137,20 @@ def test_only_owners_and_managers_manage_and_send(app):
         f"/clients/{other.client.id}/intake-requests", json={"questionnaire_id": qid}
     )
     assert resp.status_code == 422 and "questionnaire_id" in resp.get_json()["errors"]
+
+
+def test_the_client_intake_page_does_not_grow_with_questionnaires(app, count_queries):
+    desk = make_desk()
+    browser = web(app, desk.owner)
+    url = f"/{desk.slug}/clients/{desk.client.id}/intake"
+
+    def measure() -> int:
+        with count_queries() as statements:
+            assert browser.get(url).status_code == 200
+        return len(statements)
+
+    send(app, desk, make_questionnaire(app, desk, "First")["id"])
+    one = measure()
+    for name in ("Second", "Third", "Fourth"):
+        send(app, desk, make_questionnaire(app, desk, name)["id"])
+    assert measure() == one
