@@ -98,6 +98,7 @@ def _import_models() -> None:
     import app.exports.models  # noqa: F401
     import app.fx.models  # noqa: F401
     import app.inbound.models  # noqa: F401
+    import app.intake.models  # noqa: F401
     import app.invoices.models  # noqa: F401
     import app.payments.models  # noqa: F401
     import app.payouts.models  # noqa: F401
@@ -132,6 +133,7 @@ def _import_route_modules() -> None:
     import app.forecast.cockpit  # noqa: F401
     import app.forecast.views  # noqa: F401
     import app.fx.views  # noqa: F401
+    import app.intake.answer_views  # noqa: F401
     import app.invoices.api  # noqa: F401
     import app.invoices.settings_api  # noqa: F401
     import app.invoices.settings_views  # noqa: F401
@@ -274,6 +276,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(suggestions_bp)
     csrf.exempt(suggestions_api)
     api.register_blueprint(suggestions_api)
+    from app.intake.api import blp as intake_api
+    from app.intake.views import bp as intake_bp
+
+    app.register_blueprint(intake_bp)
+    csrf.exempt(intake_api)
+    api.register_blueprint(intake_api)
     from app.reports.api import blp as reports_api
     from app.reports.views import bp as reports_bp
 

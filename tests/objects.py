@@ -90,6 +90,8 @@ ID_PARAMS: dict[str, str] = {
     "entry_uid": "vault_entry_uid",
     "file_id": "request_file_id",
     "survey_id": "survey_id",
+    "questionnaire_id": "questionnaire_id",
+    "intake_request_id": "intake_request_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -159,6 +161,8 @@ class World:
     time_block_id: int
     vault_entry_uid: str
     survey_id: int
+    questionnaire_id: int
+    intake_request_id: int
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
     calendar_feed_token: str = ""  # the owner's secret iCalendar feed token (raw)
     digest_id: int = 0  # a weekly digest sent to the walker client
@@ -284,6 +288,7 @@ def build_agency(label: str) -> World:
         time_ids["survey_id"], survey_token = _walker_survey(
             agency.id, client.id, work["work_item_id"]
         )
+        time_ids.update(_walker_intake(agency.id, client.id, members))
     money = _walker_invoices(agency.id, client.id, owner.user_id, label)
     vault_entry_uid = _walker_vault_entry(agency.id, client.id, label)
     money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
@@ -463,6 +468,57 @@ def _walker_digest(agency_id: int, client_id: int) -> int:
     db.session.add(digest)
     db.session.flush()
     return digest.id
+
+
+def _walker_intake(agency_id: int, client_id: int, members: dict) -> dict:
+    """A questionnaire with a question of every kind, sent to the walker client, answered
+    once by its contact (no file or login in the answers: nothing to store or seal)."""
+    from app.intake.models import (
+        QUESTION_KINDS,
+        IntakeAnswer,
+        IntakeRequest,
+        Questionnaire,
+        QuestionnaireVersion,
+    )
+
+    questions = [
+        {
+            "key": f"q{n}",
+            "label": f"Walker {kind}",
+            "help": None,
+            "kind": kind,
+            "required": kind == "text",
+            "options": ["Red", "Blue"] if kind.endswith("_choice") else [],
+        }
+        for n, kind in enumerate(QUESTION_KINDS, start=1)
+    ]
+    questionnaire = Questionnaire(agency_id=agency_id, name="Walker onboarding")
+    db.session.add(questionnaire)
+    db.session.flush()
+    version = QuestionnaireVersion(
+        agency_id=agency_id, questionnaire_id=questionnaire.id, number=1, questions=questions
+    )
+    db.session.add(version)
+    db.session.flush()
+    request = IntakeRequest(
+        agency_id=agency_id,
+        client_id=client_id,
+        questionnaire_id=questionnaire.id,
+        version_id=version.id,
+    )
+    db.session.add(request)
+    db.session.flush()
+    db.session.add(
+        IntakeAnswer(
+            agency_id=agency_id,
+            request_id=request.id,
+            number=1,
+            answers={"q1": "Walker answer", "q3": "Red", "q5": "2026-01-05"},
+            submitted_by_id=members["client"].user_id,
+        )
+    )
+    db.session.flush()
+    return {"questionnaire_id": questionnaire.id, "intake_request_id": request.id}
 
 
 def _walker_capacity(agency_id: int, client_id: int, members: dict) -> dict:

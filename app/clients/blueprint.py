@@ -12,6 +12,7 @@ from app.clients.models import (
     ASSIGNMENT_KINDS,
     CHANNELS,
     CLIENT_STATUSES,
+    CONFIDENTIALITY_CLAUSES,
     MESSAGE_KINDS,
     PRICINGS,
 )
@@ -51,6 +52,18 @@ PRICING_LABELS = {
     "hourly": lazy_gettext("Hourly"),
     "retainer": lazy_gettext("Retainer"),
 }
+CONFIDENTIALITY_LABELS = {
+    "standard": lazy_gettext("Our standard confidentiality clause"),
+    "mutual_nda": lazy_gettext("Mutual NDA"),
+    "client_nda": lazy_gettext("The client's own NDA"),
+    "none": lazy_gettext("None agreed"),
+}
+
+
+@bp.app_context_processor
+def _contract_labels() -> dict:
+    # The contract card is shown on the client page and in the portal (another blueprint).
+    return {"CONFIDENTIALITY_LABELS": CONFIDENTIALITY_LABELS}
 
 
 @bp.context_processor
@@ -71,4 +84,7 @@ def _helpers() -> dict:
         "channel_options": [(c, CHANNEL_LABELS[c]) for c in CHANNELS],
         "kind_options": [(k, KIND_LABELS[k]) for k in ASSIGNMENT_KINDS],
         "pricing_options": [(p, PRICING_LABELS[p]) for p in PRICINGS],
+        "confidentiality_options": [
+            (c, CONFIDENTIALITY_LABELS[c]) for c in CONFIDENTIALITY_CLAUSES
+        ],
     }

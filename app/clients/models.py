@@ -18,6 +18,9 @@ CHANNELS = ("email", "phone", "sms", "whatsapp", "slack", "teams", "portal", "vi
 MESSAGE_KINDS = ("urgent", "routine", "approvals", "reports", "billing")
 ASSIGNMENT_KINDS = ("primary", "backup")
 PRICINGS = ("fixed", "hourly", "retainer")
+# The confidentiality clause of a client's contract: the agency's standard clause, a mutual
+# NDA, the client's own NDA, or none agreed yet.
+CONFIDENTIALITY_CLAUSES = ("standard", "mutual_nda", "client_nda", "none")
 
 
 class ServicePackage(TenantScoped, db.Model):
@@ -82,6 +85,15 @@ class Client(TenantScoped, db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reminders_paused: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Contract terms (payment and response time are deposit_percent, net_days and
+    # response_time_hours above).
+    scope: Mapped[str | None] = mapped_column(sa.Text)
+    confidentiality: Mapped[str] = mapped_column(
+        sa.String(16), default="standard", server_default="standard"
+    )
+    confidentiality_notes: Mapped[str | None] = mapped_column(sa.Text)
+    termination_notice_days: Mapped[int | None] = mapped_column(sa.Integer)
+    contract_starts_on: Mapped[dt.date | None] = mapped_column(sa.Date)
 
     service_package: Mapped[ServicePackage | None] = relationship(lazy="joined")
     contacts: Mapped[list[Contact]] = relationship(

@@ -17,6 +17,7 @@ from app.clients.models import (
     ASSIGNMENT_KINDS,
     CHANNELS,
     CLIENT_STATUSES,
+    CONFIDENTIALITY_CLAUSES,
     MESSAGE_KINDS,
     PRICINGS,
 )
@@ -103,6 +104,38 @@ class ClientIn(BaseSchema):
     # What the form types (major units, "45.00"); the API may send either, not both.
     bill_rate = MoneyField(label=N_("Bill rate"), allow_none=True, load_only=True)
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10_000))
+    # Contract terms: no defaults, so a form or body without them leaves them as they are.
+    scope = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=20_000),
+        metadata={"description": "Scope of the work and the deliverables."},
+    )
+    confidentiality = fields.String(validate=validate.OneOf(CONFIDENTIALITY_CLAUSES))
+    confidentiality_notes = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    termination_notice_days = fields.Integer(
+        allow_none=True, validate=validate.Range(min=0, max=365)
+    )
+    contract_starts_on = fields.Date(allow_none=True)
+
+
+class ContractIn(BaseSchema):
+    """The client page's contract form: scope, payment, response time, confidentiality,
+    termination notice and start date."""
+
+    scope = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20_000))
+    deposit_percent = fields.Integer(required=True, validate=validate.Range(min=0, max=100))
+    net_days = fields.Integer(required=True, validate=validate.Range(min=0, max=120))
+    response_time_hours = fields.Integer(required=True, validate=validate.Range(min=1, max=720))
+    confidentiality = fields.String(
+        load_default="standard", validate=validate.OneOf(CONFIDENTIALITY_CLAUSES)
+    )
+    confidentiality_notes = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=5000)
+    )
+    termination_notice_days = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=0, max=365)
+    )
+    contract_starts_on = fields.Date(load_default=None, allow_none=True)
 
 
 class ClientPatchIn(ClientIn):
@@ -134,6 +167,11 @@ class ClientOut(BaseSchema):
     notes = fields.String(
         dump_only=True, allow_none=True, metadata={"description": "Never sent to client contacts."}
     )
+    scope = fields.String(dump_only=True, allow_none=True)
+    confidentiality = fields.String(dump_only=True)
+    confidentiality_notes = fields.String(dump_only=True, allow_none=True)
+    termination_notice_days = fields.Integer(dump_only=True, allow_none=True)
+    contract_starts_on = fields.Date(dump_only=True, allow_none=True)
     archived = fields.Boolean(dump_only=True, attribute="is_archived")
     archived_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)

@@ -46,6 +46,11 @@ CLIENT_FIELDS = (
     "service_package_id",
     "bill_rate_minor",
     "notes",
+    "scope",
+    "confidentiality",
+    "confidentiality_notes",
+    "termination_notice_days",
+    "contract_starts_on",
 )
 CONTACT_FIELDS = ("client_id", "name", "email", "phone", "role", "preferred_channel", "is_billing")
 ASSIGNMENT_FIELDS = ("client_id", "membership_id", "kind", "starts_on", "ends_on")

@@ -45,6 +45,7 @@ from app.clients.schemas import (
     ClientFilterArgs,
     ClientIn,
     ContactIn,
+    ContractIn,
 )
 from app.clients.services import (
     CLIENT_FIELDS,
@@ -242,6 +243,34 @@ def edit_client(agency_slug: str, client_id: int) -> ResponseReturnValue:
         values=values,
         errors=errors,
         packages=_package_options(client.service_package_id),
+    ), (422 if errors else 200)
+
+
+@bp.route("/<agency_slug>/clients/<int:client_id>/contract", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def edit_contract(agency_slug: str, client_id: int) -> ResponseReturnValue:
+    """The contract terms of a client: scope, payment, response time, confidentiality,
+    termination notice and start date (audited as a client change)."""
+    client = get_client_or_404(g.actor, client_id)
+    _authorize(can_edit_client(g.actor, client))
+    values: dict = {k: getattr(client, k) for k in ContractIn().fields}
+    errors: dict = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            data = load_form(ContractIn(), request.form)
+            update_client(g.actor, client, data)
+            commit()
+            flash(_("Contract terms saved."), "success")
+            return redirect(
+                url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id)
+                + "#contract"
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+    return render_template(
+        "clients/contract_form.html", client=client, values=values, errors=errors
     ), (422 if errors else 200)
 
 

@@ -77,6 +77,8 @@ def _render_home(values: dict, errors: dict, status: int = 200) -> ResponseRetur
         REQUEST_STATUS_LABELS=REQUEST_STATUS_LABELS,
         values=values,
         errors=errors,
+        # The contract terms of the contact's own client.
+        contract_client=db.session.get(Client, g.actor.membership.client_id or 0),
     ), status
 
 

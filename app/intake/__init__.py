@@ -1,0 +1,1 @@
+"""Intake questionnaires: what the agency asks a new client, versioned, and their answers."""
