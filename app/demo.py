@@ -26,6 +26,7 @@ from app.core.uow import commit
 from app.demo_billing import seed_demo_billing, settle_demo_billing
 from app.demo_cockpit import seed_demo_cockpit
 from app.demo_rates import seed_demo_rates
+from app.demo_relationship import seed_demo_relationship
 from app.demo_time import seed_demo_time
 from app.demo_timesheets import seed_demo_timesheets
 from app.demo_work import demo_actor, seed_demo_work
@@ -45,8 +46,10 @@ DEMO_LOGINS = [
     ("va", "mateo@northwind.example", DEMO_PASSWORD),
     ("qa", "keiko@northwind.example", DEMO_PASSWORD),
     ("client", "olivia@harbourbakery.example", DEMO_PASSWORD),
+    ("client", "lena@atlaslogistics.example", DEMO_PASSWORD),
 ]
 _NAMES = {
+    "lena@atlaslogistics.example": ("Lena Vogel", "Europe/Berlin"),
     "amira@northwind.example": ("Amira Haddad", "Africa/Cairo"),
     "jonas@northwind.example": ("Jonas Weber", "Europe/Berlin"),
     "priya@northwind.example": ("Priya Nair", "Asia/Kolkata"),
@@ -111,6 +114,30 @@ def _history_jobs() -> Iterator[None]:
     finally:
         mail_log.setLevel(level)
         config.update(saved)
+
+
+def _portal_contact(client: Client, email: str, role: str, pw: str) -> Membership:
+    """A contact of `client` with a portal login (the demo password)."""
+    name, zone = _NAMES[email]
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=name, time_zone=zone, password_hash=pw)
+        db.session.add(user)
+        db.session.flush()
+    membership = Membership(user_id=user.id, role="client", client_id=client.id)
+    db.session.add(membership)
+    db.session.flush()
+    db.session.add(
+        Contact(
+            client_id=client.id,
+            name=name,
+            email=email,
+            role=role,
+            preferred_channel="email",
+            membership_id=membership.id,
+        )
+    )
+    return membership
 
 
 def _settled_deposits(agency: Agency, clients: list[Client]) -> None:
@@ -263,6 +290,12 @@ def seed_demo_agency(force: bool = False) -> bool:
                 membership_id=cm.id,
             )
         )
+        onboarding_contact = _portal_contact(
+            next(c for c in clients if c.status == "onboarding"),
+            "lena@atlaslogistics.example",
+            "Operations lead",
+            pw,
+        )
         install_library(agency)  # the shipped SOPs
         _settled_deposits(agency, clients)
         work = seed_demo_work(agency)
@@ -275,6 +308,13 @@ def seed_demo_agency(force: bool = False) -> bool:
             commit()  # and run its jobs: emails, the invoices' PDFs (then marked sent)
         settle_demo_billing(agency, billing)
         seed_demo_cockpit(agency, clients, vas, members["amira@northwind.example"])
+        seed_demo_relationship(
+            agency,
+            clients,
+            demo_actor(agency, "amira@northwind.example"),
+            cm,
+            onboarding_contact,
+        )
         with _history_jobs():
             commit()  # the reminder emails
         invoices = db.session.scalar(sa.select(sa.func.count(Invoice.id)))

@@ -254,7 +254,11 @@ def test_demo_dates_are_consistent_on_any_day(app, today):
         agency = db.session.scalar(sa.select(Agency).where(Agency.slug == DEMO_SLUG))
         now = utcnow()
         with tenant(agency.id):
-            items = db.session.scalars(sa.select(WorkItem)).all()
+            every = db.session.scalars(sa.select(WorkItem)).all()
+            # The low survey scores of the demo opened follow-up items for the owner.
+            follow_ups = [i for i in every if i.title.startswith("Client follow-up:")]
+            assert len(follow_ups) == 2
+            items = [i for i in every if i not in follow_ups]
             assert len(items) == len(ITEMS)
             open_ = [i for i in items if i.state not in ("delivered", "cancelled")]
             assert len([i for i in open_ if i.due_at < now]) == 2  # the overdue ones stay
@@ -336,3 +340,40 @@ def test_assignment_suggestions_match_skills_in_the_demo(app, demo):
     assert first < html.index("Mateo")
     assert "matching skill" in html[first : first + 3000]
     assert "bookkeeping" in html[first : first + 3000]
+
+
+def test_the_client_relationship_has_a_story_to_show(app, demo):
+    """An onboarding client whose contact filled the intake form (a tool login went to the
+    vault), promises kept and broken, last week's digests, answered surveys; and the pages
+    that show them have it on them."""
+    from app.clients.models import Client
+    from app.digests.models import ClientDigest
+    from app.intake.models import IntakeAnswer
+    from app.promises.models import ResponseClock
+    from app.surveys.models import Survey
+    from app.vault.models import VaultEntry
+
+    with tenant(demo.id):
+        atlas = db.session.scalar(sa.select(Client).where(Client.status == "onboarding"))
+        [answer] = db.session.scalars(sa.select(IntakeAnswer)).all()
+        login = next(v for v in answer.answers.values() if isinstance(v, dict) and "tool" in v)
+        assert login["tool"] == "Xero" and "password" not in login
+        logins = db.session.scalars(
+            sa.select(VaultEntry.name).where(VaultEntry.client_id == atlas.id)
+        ).all()
+        assert sorted(logins) == ["Carrier claims portal", "Google Workspace admin", "Xero"]
+        clocks = db.session.scalars(sa.select(ResponseClock)).all()
+        answered = [c for c in clocks if c.state == "answered"]
+        assert [c.breached_at is not None for c in answered].count(True) == 1
+        assert [c.breached_at is None for c in answered].count(True) == 1
+        assert any(c.state == "running" for c in clocks)
+        last_week = db.session.scalars(sa.select(ClientDigest)).all()
+        assert last_week and all(d.sent_at < utcnow() for d in last_week)
+        answered_surveys = db.session.scalars(
+            sa.select(Survey).where(Survey.score.is_not(None))
+        ).all()
+        assert {s.kind for s in answered_surveys} == {"csat", "nps"}
+    owner_view = page(app, demo, OWNER, f"/clients/{atlas.id}/intake")
+    assert "Xero" in owner_view and "demo-Xero-2026!" not in owner_view
+    assert "Response times" in page(app, demo, OWNER, "/promises")
+    assert 'data-testid="clock-row"' in page(app, demo, OWNER, "/promises")
