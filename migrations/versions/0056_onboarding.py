@@ -18,15 +18,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("service_packages", sa.Column("onboarding_sop_id", sa.Integer(), nullable=True))
-    op.create_foreign_key(
-        "service_packages_onboarding_sop_id_fkey",
-        "service_packages",
-        "sops",
-        ["onboarding_sop_id"],
-        ["id"],
-        ondelete="SET NULL",
-    )
+    with op.batch_alter_table("service_packages", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("onboarding_sop_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            "fk_service_packages_onboarding_sop_id_sops",
+            "sops",
+            ["onboarding_sop_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
     op.create_table(
         "onboarding_runs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -75,7 +75,6 @@ def downgrade() -> None:
     op.drop_index("ix_onboarding_runs_client_id", table_name="onboarding_runs")
     op.drop_index("ix_onboarding_runs_agency_id", table_name="onboarding_runs")
     op.drop_table("onboarding_runs")
-    op.drop_constraint(
-        "service_packages_onboarding_sop_id_fkey", "service_packages", type_="foreignkey"
-    )
-    op.drop_column("service_packages", "onboarding_sop_id")
+    with op.batch_alter_table("service_packages", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_service_packages_onboarding_sop_id_sops", type_="foreignkey")
+        batch_op.drop_column("onboarding_sop_id")

@@ -66,7 +66,12 @@ def frozen():
         yield
 
 
-def test_packet_is_rendered_by_the_job_and_emailed_once_with_the_pdf(app, frozen, smtp, monkeypatch):  # noqa: F811
+def test_packet_is_rendered_by_the_job_and_emailed_once_with_the_pdf(
+    app,
+    frozen,
+    smtp,  # noqa: F811 - the fixture imported above
+    monkeypatch,
+):
     handler, smtp_url = smtp
     monkeypatch.setitem(app.config, "SMTP_URL", smtp_url)
     team = _start()
@@ -124,11 +129,14 @@ def test_packet_is_rendered_by_the_job_and_emailed_once_with_the_pdf(app, frozen
     _run_all("app.core.mail.send_email")
     assert len(handler.messages) == delivered
     with all_tenants():
-        assert db.session.scalar(
-            sa.select(sa.func.count(OutboundEmail.id)).where(
-                OutboundEmail.idempotency_key.like("onboarding:%")
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(OutboundEmail.id)).where(
+                    OutboundEmail.idempotency_key.like("onboarding:%")
+                )
             )
-        ) == 2
+            == 2
+        )
 
 
 def test_the_arabic_packet_is_arabic_and_right_to_left(app, frozen):

@@ -86,7 +86,9 @@ def test_without_any_sop_the_step_says_so_and_no_item_is_made():
         (run,) = _runs(client.id)
         step = _steps(run)["work_item"]
         assert (step.state, step.detail) == ("skipped", {"reason": "no_sop"})
-        assert db.session.scalar(sa.select(WorkItem.id).where(WorkItem.client_id == client.id)) is None
+        assert (
+            db.session.scalar(sa.select(WorkItem.id).where(WorkItem.client_id == client.id)) is None
+        )
 
 
 def test_contacts_without_a_login_are_invited_once():
@@ -130,6 +132,9 @@ def test_ending_and_coming_back_makes_a_second_run():
         assert [r.engagement for r in runs] == [1, 2]
         assert runs[0].ended_at is not None and runs[1].ended_at is None
         assert _packet_jobs() == 2
-        assert db.session.scalar(
-            sa.select(sa.func.count(WorkItem.id)).where(WorkItem.client_id == client.id)
-        ) == 2
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(WorkItem.id)).where(WorkItem.client_id == client.id)
+            )
+            == 2
+        )
