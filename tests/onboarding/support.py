@@ -34,7 +34,8 @@ class Team:
     default_version_id: int
     package_version_id: int
     package_id: int
-    contact_emails: list[str]
+    contact_emails: list[str]  # the contacts to invite (no portal login yet)
+    login_email: str  # the contact who has a login
 
 
 def _sop(agency: Agency, slug: str, title: str, stage_titles: tuple[str, str]) -> int:
@@ -73,6 +74,9 @@ def make_team(
     for email in emails:
         ContactFactory(client=client, email=email)
     ContactFactory(client=client, email=None)  # no email: nobody to invite or mail
+    # A contact who already has a portal login: mailed the packet, never invited again.
+    login = MembershipFactory(agency=agency, role="client", client_id=client.id)
+    ContactFactory(client=client, email=login.user.email, membership_id=login.id)
     default_version = (
         _sop(agency, "client-onboarding", "Client onboarding", ("Kick-off call", "Tools access"))
         if default_sop
@@ -89,6 +93,7 @@ def make_team(
         package_version_id=package_version,
         package_id=package.id,
         contact_emails=emails,
+        login_email=login.user.email,
     )
 
 

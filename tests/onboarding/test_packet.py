@@ -95,14 +95,15 @@ def test_packet_is_rendered_by_the_job_and_emailed_once_with_the_pdf(
         packet_emails = db.session.scalars(
             sa.select(OutboundEmail).where(OutboundEmail.idempotency_key.like("onboarding:%"))
         ).all()
-    assert sorted(e.to_addr for e in packet_emails) == team.contact_emails
+    everyone = sorted([*team.contact_emails, team.login_email])
+    assert sorted(e.to_addr for e in packet_emails) == everyone
     with tenant(team.agency_id):
         step = db.session.scalar(
             sa.select(OnboardingStep).where(
                 OnboardingStep.run_id == run_id, OnboardingStep.key == "welcome_packet"
             )
         )
-        assert (step.state, step.detail) == ("done", {"emailed": 2})
+        assert (step.state, step.detail) == ("done", {"emailed": 3})
 
     _run_all("app.core.mail.send_email")
     packets = [
@@ -110,7 +111,7 @@ def test_packet_is_rendered_by_the_job_and_emailed_once_with_the_pdf(
         for m in handler.messages
         if b"Welcome to Juniper Desk" in m
     ]
-    assert sorted(m["To"] for m in packets) == team.contact_emails
+    assert sorted(m["To"] for m in packets) == everyone
     for message in packets:
         (attachment,) = list(message.iter_attachments())
         assert attachment.get_content_type() == "application/pdf"
@@ -135,7 +136,7 @@ def test_packet_is_rendered_by_the_job_and_emailed_once_with_the_pdf(
                     OutboundEmail.idempotency_key.like("onboarding:%")
                 )
             )
-            == 2
+            == 3
         )
 
 
