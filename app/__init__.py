@@ -100,6 +100,7 @@ def _import_models() -> None:
     import app.inbound.models  # noqa: F401
     import app.intake.models  # noqa: F401
     import app.invoices.models  # noqa: F401
+    import app.onboarding.models  # noqa: F401
     import app.payments.models  # noqa: F401
     import app.payouts.models  # noqa: F401
     import app.planner.models  # noqa: F401
@@ -270,6 +271,15 @@ def _register_blueprints(app: Flask) -> None:
     from app.payments.deposit_gate import register_deposit_gate
 
     register_deposit_gate()
+    # a client becoming `onboarding` starts its onboarding run (app.clients.status_hooks)
+    from app.onboarding.api import blp as onboarding_api
+    from app.onboarding.hooks import register_onboarding_hooks
+    from app.onboarding.views import bp as onboarding_bp
+
+    app.register_blueprint(onboarding_bp)
+    csrf.exempt(onboarding_api)
+    api.register_blueprint(onboarding_api)
+    register_onboarding_hooks()
     from app.suggestions.api import blp as suggestions_api
     from app.suggestions.views import bp as suggestions_bp
 

@@ -154,6 +154,18 @@ def _settled_deposits(agency: Agency, clients: list[Client]) -> None:
             waive_deposit(owner, client, reasons[client.status])
 
 
+def _onboarding(agency: Agency, clients: list[Client]) -> None:
+    """The onboarding clients' runs, as if the owner had just set their status: the
+    `client-onboarding` work item, the contact's portal invitation and the welcome packet
+    (rendered and emailed with the other history jobs)."""
+    from app.onboarding.services import start_onboarding
+
+    owner = demo_actor(agency, "amira@northwind.example")
+    for client in clients:
+        if client.status == "onboarding":
+            start_onboarding(owner, client)
+
+
 def seed_demo_agency(force: bool = False) -> bool:
     """Create the demo agency unless it exists; returns whether it was created."""
     exists = db.session.scalar(sa.select(Agency.id).where(Agency.slug == DEMO_SLUG))
@@ -298,6 +310,7 @@ def seed_demo_agency(force: bool = False) -> bool:
         )
         install_library(agency)  # the shipped SOPs
         _settled_deposits(agency, clients)
+        _onboarding(agency, clients)
         work = seed_demo_work(agency)
         seed_demo_time(clients, vas)
         seed_demo_timesheets(vas[0], members["amira@northwind.example"])

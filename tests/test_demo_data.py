@@ -155,6 +155,11 @@ def test_the_seeded_history_keeps_the_rules_and_seeding_again_changes_nothing(ap
     with tenant(demo.id):
         items = db.session.scalars(sa.select(WorkItem)).all()
         assert 15 <= len(items) <= 25
+        # Atlas Logistics is onboarding: its run made the SOP's item and its welcome packet.
+        from app.onboarding.models import OnboardingRun
+
+        (run,) = db.session.scalars(sa.select(OnboardingRun)).all()
+        assert run.work_item_id in {i.id for i in items} and run.packet_key
         states = {i.state for i in items}
         assert {"todo", "in_progress", "submitted", "in_review", "changes_requested"} <= states
         assert {"approved", "awaiting_client", "delivered", "cancelled"} <= states
@@ -259,7 +264,7 @@ def test_demo_dates_are_consistent_on_any_day(app, today):
             follow_ups = [i for i in every if i.title.startswith("Client follow-up:")]
             assert len(follow_ups) == 2
             items = [i for i in every if i not in follow_ups]
-            assert len(items) == len(ITEMS)
+            assert len(items) == len(ITEMS) + 1  # and Atlas Logistics' onboarding item
             open_ = [i for i in items if i.state not in ("delivered", "cancelled")]
             assert len([i for i in open_ if i.due_at < now]) == 2  # the overdue ones stay
             for item in items:

@@ -202,6 +202,8 @@ ACTION_LABELS = {
     "client_digest.resumed": lazy_gettext("Weekly digest resumed"),
     "client.deposit_waived": lazy_gettext("Client deposit waived"),
     "client.deposit_waiver_withdrawn": lazy_gettext("Client deposit waiver withdrawn"),
+    "onboarding.started": lazy_gettext("Onboarding started"),
+    "onboarding.packet_regenerated": lazy_gettext("Welcome packet prepared again"),
     "client.reminders_paused": lazy_gettext("Client reminders paused"),
     "client.unarchived": lazy_gettext("Client unarchived"),
     "client.updated": lazy_gettext("Client updated"),

@@ -35,6 +35,11 @@ class ServicePackage(TenantScoped, db.Model):
     price_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
     active: Mapped[bool] = mapped_column(default=True)
+    # The SOP a client on this package is onboarded with (none: the agency's
+    # `client-onboarding` SOP, see app.onboarding.services).
+    onboarding_sop_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sops.id", ondelete="SET NULL")
+    )
 
 
 class Client(TenantScoped, db.Model):

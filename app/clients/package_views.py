@@ -14,6 +14,7 @@ from app.clients.policy import (
 )
 from app.clients.queries import (
     get_package_or_404,
+    onboarding_sop_options,
     package_list_query,
 )
 from app.clients.schemas import (
@@ -54,7 +55,11 @@ def list_packages(agency_slug: str) -> ResponseReturnValue:
             errors = exc.errors
     packages = db.session.scalars(package_list_query(g.actor)).all()
     return render_template(
-        "clients/packages.html", packages=packages, values=values, errors=errors
+        "clients/packages.html",
+        packages=packages,
+        values=values,
+        errors=errors,
+        sop_options=onboarding_sop_options(),
     ), (422 if errors else 200)
 
 
@@ -79,5 +84,9 @@ def edit_package(agency_slug: str, package_id: int) -> ResponseReturnValue:
             db.session.rollback()
             errors = exc.errors
     return render_template(
-        "clients/package_form.html", package=package, values=values, errors=errors
+        "clients/package_form.html",
+        package=package,
+        values=values,
+        errors=errors,
+        sop_options=onboarding_sop_options(),
     ), (422 if errors else 200)

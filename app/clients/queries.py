@@ -205,3 +205,15 @@ def active_vas(actor: Actor) -> list[tuple[int, str]]:
         .order_by(sa.func.lower(User.name), Membership.id)
     ).all()
     return [(row.id, row.name) for row in rows]
+
+
+def onboarding_sop_options() -> list[tuple[int, str]]:
+    """The agency's active SOPs a package may be onboarded with, by title."""
+    from app.sops.models import Sop
+
+    rows = db.session.execute(
+        sa.select(Sop.id, Sop.title)
+        .where(Sop.archived_at.is_(None), Sop.current_version_id.is_not(None))
+        .order_by(Sop.title, Sop.id)
+    )
+    return [(sop_id, title) for sop_id, title in rows]

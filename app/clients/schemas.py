@@ -341,6 +341,12 @@ class PackageIn(BaseSchema):
         load_default=None, allow_none=True, metadata={"description": "Default: agency currency."}
     )
     active = fields.Boolean(load_default=True)
+    onboarding_sop_id = Id(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The SOP clients on this package are onboarded with "
+                  "(none: the agency's `client-onboarding` SOP)."},
+    )  # fmt: skip
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _has_a_price(self, data: dict, original: Any, partial: Any = False, **kw: Any) -> None:
@@ -363,6 +369,7 @@ class PackageOut(BaseSchema):
     price_minor = fields.Integer(dump_only=True, allow_none=True)
     currency = fields.String(dump_only=True)
     active = fields.Boolean(dump_only=True)
+    onboarding_sop_id = fields.Integer(dump_only=True, allow_none=True)
 
 
 class PackagePageOut(BaseSchema):

@@ -20,6 +20,7 @@ from app.audit.services import changed, record, snapshot
 from app.clients.models import Assignment, Client, Contact, ServicePackage
 from app.clients.queries import agency_today
 from app.clients.schemas import MAX_MINOR
+from app.clients.status_hooks import status_changed
 from app.core.catalogues import N_
 from app.core.clock import utcnow
 from app.core.errors import Conflict, ValidationFailed
@@ -30,6 +31,7 @@ from app.core.schemas import amount_to_minor
 from app.core.translation import gettext as _
 from app.core.translation import ngettext
 from app.extensions import db
+from app.sops.models import Sop
 from app.users.models import Membership
 
 CLIENT_FIELDS = (
@@ -54,7 +56,9 @@ CLIENT_FIELDS = (
 )
 CONTACT_FIELDS = ("client_id", "name", "email", "phone", "role", "preferred_channel", "is_billing")
 ASSIGNMENT_FIELDS = ("client_id", "membership_id", "kind", "starts_on", "ends_on")
-PACKAGE_FIELDS = ("name", "description", "pricing", "price_minor", "currency", "active")
+PACKAGE_FIELDS = (
+    "name", "description", "pricing", "price_minor", "currency", "active", "onboarding_sop_id",
+)  # fmt: skip
 
 
 # --- clients -------------------------------------------------------------------------------
@@ -104,6 +108,7 @@ def create_client(actor: Actor, data: dict) -> Client:
         summary=f"Client {client.name} created",
         after=snapshot(client, CLIENT_FIELDS),
     )
+    status_changed(actor, client, None)
     return client
 
 
@@ -117,6 +122,7 @@ def update_client(actor: Actor, client: Client, data: dict) -> Client:
             current_id=client.service_package_id,
         )
     before = snapshot(client, CLIENT_FIELDS)
+    old_status = client.status
     for key, value in data.items():
         if key in CLIENT_FIELDS:
             setattr(client, key, value)
@@ -134,6 +140,8 @@ def update_client(actor: Actor, client: Client, data: dict) -> Client:
             before=b,
             after=a,
         )
+        if "status" in a:
+            status_changed(actor, client, old_status)
     return client
 
 
@@ -362,7 +370,20 @@ def end_assignment(
 # --- service packages ----------------------------------------------------------------------
 
 
+def _check_onboarding_sop(data: dict, *, current_id: int | None = None) -> None:
+    """The package's onboarding SOP: one of the agency's, not archived (unless unchanged)."""
+    sop_id = data.get("onboarding_sop_id")
+    if sop_id is None or sop_id == current_id:
+        return
+    sop = db.session.scalar(sa.select(Sop).where(Sop.id == sop_id))
+    if sop is None:
+        raise ValidationFailed({"onboarding_sop_id": [_("Does not exist.")]})
+    if sop.archived_at is not None or sop.current_version_id is None:
+        raise ValidationFailed({"onboarding_sop_id": [_("Choose an active SOP.")]})
+
+
 def create_package(actor: Actor, data: dict) -> ServicePackage:
+    _check_onboarding_sop(data)
     currency = data.get("currency") or actor.agency.base_currency
     amount_to_minor(data, "price", currency, label=N_("Price"), maximum=MAX_MINOR)
     values = {k: v for k, v in data.items() if k in PACKAGE_FIELDS}
@@ -381,6 +402,7 @@ def create_package(actor: Actor, data: dict) -> ServicePackage:
 
 
 def update_package(actor: Actor, package: ServicePackage, data: dict) -> ServicePackage:
+    _check_onboarding_sop(data, current_id=package.onboarding_sop_id)
     new_currency = data.get("currency")
     amount_to_minor(
         data, "price", new_currency or package.currency, label=N_("Price"), maximum=MAX_MINOR

@@ -28,6 +28,7 @@ _FIXED = {
 BATCH = "app.invoices.batch.issue_and_send_drafts"
 RENDER = "app.documents.services.render_and_send"
 PAYOUT_RENDER = "app.payouts.documents.render_statement"
+PACKET_RENDER = "app.onboarding.packet.render_packet"
 EMAIL = "app.core.mail.send_email"
 _EMAIL = re.compile(r"Email '(.*)' to (\S+)", re.DOTALL)
 
@@ -61,6 +62,8 @@ def job_title(job: OutboxJob) -> str:
             return _("Render the PDF of %(number)s", number=number)
     if job.func == PAYOUT_RENDER and isinstance(kwargs.get("statement_id"), int):
         return _("The PDF of payout statement %(number)d", number=kwargs["statement_id"])
+    if job.func == PACKET_RENDER and isinstance(kwargs.get("run_id"), int):
+        return _("The welcome packet of onboarding %(number)d", number=kwargs["run_id"])
     email = _EMAIL.fullmatch(job.label) if job.func == EMAIL else None
     if email:
         return _("Email “%(subject)s” to %(address)s", subject=email[1], address=email[2])

@@ -1,0 +1,1 @@
+"""Onboarding: the run Baton makes when a client becomes `onboarding`."""
