@@ -22,13 +22,12 @@ from app.work.series_schemas import (
     WorkSeriesDetailOut,
     WorkSeriesIn,
     WorkSeriesListOut,
-    WorkSeriesOut,
     WorkSeriesPatchIn,
 )
 
 
-def _detail(found: WorkSeries) -> dict:
-    return {**WorkSeriesOut().dump(found), "items": series.series_items(found)}
+def _detail(found: WorkSeries) -> WorkSeries:
+    return found
 
 
 @blp.route("/clients/<int:client_id>/series")
@@ -59,14 +58,14 @@ class ClientSeries(MethodView):
 class SeriesResource(MethodView):
     @roles(*STAFF)
     @blp.response(200, WorkSeriesDetailOut)
-    def get(self, agency_slug: str, series_id: int) -> dict:
+    def get(self, agency_slug: str, series_id: int) -> WorkSeries:
         """A series with its items in order."""
         return _detail(series.get_series_or_404(g.actor, series_id))
 
     @roles(*MANAGERS)
     @blp.arguments(WorkSeriesPatchIn(partial=True))
     @blp.response(200, WorkSeriesDetailOut)
-    def patch(self, data: dict, agency_slug: str, series_id: int) -> dict:
+    def patch(self, data: dict, agency_slug: str, series_id: int) -> WorkSeries:
         """Change the pattern, cadence or people of the next items (owners and managers)."""
         found = series.get_series_or_404(g.actor, series_id)
         _authorize(policy.can_manage_series(g.actor))
@@ -81,7 +80,7 @@ def _status_route(path: str, status: str, name: str, doc: str) -> None:
         @roles(*MANAGERS)
         @blp.arguments(TransitionIn, required=False)
         @blp.response(200, WorkSeriesDetailOut)
-        def post(self, data: dict, agency_slug: str, series_id: int) -> dict:
+        def post(self, data: dict, agency_slug: str, series_id: int) -> WorkSeries:
             found = series.get_series_or_404(g.actor, series_id)
             _authorize(policy.can_manage_series(g.actor))
             series.set_series_status(g.actor, found, status)

@@ -68,7 +68,12 @@ class WorkSeriesOut(BaseSchema):
 
 
 class WorkSeriesDetailOut(WorkSeriesOut):
-    items = fields.List(fields.Nested(SeriesItemOut), dump_only=True)
+    items = fields.Method("_items", dump_only=True, metadata={"description": "In order."})
+
+    def _items(self, found: Any) -> list[dict]:
+        from app.work.series import series_items
+
+        return SeriesItemOut(many=True).dump(series_items(found))
 
 
 class WorkSeriesCreatedOut(BaseSchema):
