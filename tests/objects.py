@@ -87,6 +87,7 @@ ID_PARAMS: dict[str, str] = {
     "statement_id": "payout_statement_id",
     "block_id": "time_block_id",
     "digest_id": "digest_id",
+    "series_id": "series_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -156,6 +157,7 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)  # role -> raw API token
     calendar_feed_token: str = ""  # the owner's secret iCalendar feed token (raw)
     digest_id: int = 0  # a weekly digest sent to the walker client
+    series_id: int = 0  # a weekly series on the walker client (its item: the work item)
 
     @property
     def va_member_id(self) -> int:
@@ -273,6 +275,7 @@ def build_agency(label: str) -> World:
         time_ids["payout_statement_id"] = _walker_payout_statement(agency.id, client.id, members)
         time_ids["time_block_id"] = _walker_time_block(agency.id, work["work_item_id"], members)
         time_ids["digest_id"] = _walker_digest(agency.id, client.id)
+        time_ids["series_id"] = _walker_series(agency.id, client.id, sop.id, work, members)
     money = _walker_invoices(agency.id, client.id, owner.user_id, label)
     money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
     money.update(_walker_pdfs(agency.id, money["invoice_id"], owner.id, label))
@@ -353,6 +356,30 @@ def _walker_time(agency_id: int, client_id: int, work_item_id: int, members: dic
     db.session.add(entry)
     db.session.flush()
     return {"time_entry_id": entry.id, "activity_id": activity.id}
+
+
+def _walker_series(agency_id: int, client_id: int, sop_id: int, work: dict, members: dict) -> int:
+    """A weekly series whose first item is the walker work item."""
+    from app.work.models import WorkItem, WorkSeries
+
+    made = WorkSeries(
+        agency_id=agency_id,
+        client_id=client_id,
+        sop_id=sop_id,
+        title_pattern="Walker weekly {week}",
+        cadence="weekly",
+        assignee_id=members["va"].id,
+        reviewer_id=members["owner"].id,
+        next_due_at=utcnow() + dt.timedelta(days=9),
+        status="active",
+        created_by_id=members["owner"].user_id,
+    )
+    db.session.add(made)
+    db.session.flush()
+    item = db.session.get(WorkItem, work["work_item_id"])
+    item.series_id, item.sequence = made.id, 1
+    db.session.flush()
+    return made.id
 
 
 def _walker_calendar_feed(agency_id: int, owner_member_id: int) -> str:

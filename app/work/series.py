@@ -26,7 +26,6 @@ from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import Actor
 from app.core.translation import gettext
 from app.extensions import db
-from app.margin.services import add_months
 from app.sops.models import Sop, SopVersion
 from app.work.models import WorkItem, WorkSeries
 from app.work.services import (
@@ -40,6 +39,12 @@ from app.work.services import (
 CADENCE_DAYS = {"weekly": 7, "fortnightly": 14}
 
 
+def _add_months(month: dt.date, n: int) -> dt.date:
+    """The first day of the month `n` months after `month`'s."""
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
 def add_cadence(when: dt.datetime, cadence: str, zone: str) -> dt.datetime:
     """One cadence after `when`, on the client's wall clock (a weekly 9:00 stays 9:00 across
     a change of daylight saving time); monthly keeps the day of the month where it can."""
@@ -47,8 +52,8 @@ def add_cadence(when: dt.datetime, cadence: str, zone: str) -> dt.datetime:
     if cadence in CADENCE_DAYS:
         moved = local.replace(tzinfo=None) + dt.timedelta(days=CADENCE_DAYS[cadence])
     else:
-        first = add_months(local.date().replace(day=1), 1)
-        last_day = (add_months(first, 1) - dt.timedelta(days=1)).day
+        first = _add_months(local.date().replace(day=1), 1)
+        last_day = (_add_months(first, 1) - dt.timedelta(days=1)).day
         day = first.replace(day=min(local.day, last_day))
         moved = dt.datetime.combine(day, local.time())
     return moved.replace(tzinfo=zoneinfo.ZoneInfo(zone)).astimezone(dt.UTC)
