@@ -104,3 +104,28 @@ def resume_series(agency_slug: str, series_id: int) -> ResponseReturnValue:
 def end_series(agency_slug: str, series_id: int) -> ResponseReturnValue:
     """POST: end a series for good (its items stay)."""
     return _change(series_id, "ended", gettext("Series ended."))
+
+
+@bp.app_template_global()
+def series_card(client: object) -> dict | None:
+    """The client page's "Recurring work" card: the client's series with their cadence,
+    status and next due time, and the pause, resume and end buttons for managers."""
+    actor = g.get("actor")
+    if actor is None or actor.agency is None or actor.role not in ("owner", "manager", "va", "qa"):
+        return None
+    rows = series.client_series(actor, client.id)  # type: ignore[attr-defined]
+    return {
+        "rows": [
+            {
+                "id": s.id,
+                "pattern": s.title_pattern,
+                "cadence": str(CADENCE_LABELS.get(s.cadence, s.cadence)),
+                "status": s.status,
+                "status_label": str(STATUS_LABELS.get(s.status, s.status)),
+                "next_due_at": s.next_due_at if s.status == "active" else None,
+                "assignee": s.assignee.user.name if s.assignee else None,
+            }
+            for s in rows
+        ],
+        "can_manage": policy.can_manage_series(actor),
+    }

@@ -212,3 +212,19 @@ def test_two_racing_calls_make_one_next_item(committed):
             sa.select(sa.func.count()).select_from(WorkItem).where(WorkItem.series_id == ids[3])
         )
     assert count == 2
+
+
+def test_the_client_page_lists_the_series_and_a_manager_pauses_it(app, desk):
+    made = _create(app, desk)
+    sid = made["series"]["id"]
+    page = web(app, desk.manager).get(f"/{desk.slug}/clients/{desk.client.id}")
+    html = page.get_data(as_text=True)
+    assert 'data-testid="series-card"' in html and "Weekly update, week of {week}" in html
+    assert 'data-action="pause-series"' in html
+    va_html = web(app, desk.va).get(f"/{desk.slug}/clients/{desk.client.id}").get_data(as_text=True)
+    assert 'data-testid="series-card"' in va_html and 'data-action="pause-series"' not in va_html
+    assert web(app, desk.va).post(f"/{desk.slug}/series/{sid}/pause").status_code == 403
+    resp = web(app, desk.manager).post(f"/{desk.slug}/series/{sid}/pause")
+    assert resp.status_code == 302
+    with all_tenants():
+        assert db.session.get(WorkSeries, sid).status == "paused"
