@@ -43,30 +43,28 @@ def upgrade() -> None:
     )
     op.create_index("ix_work_series_agency_id", "work_series", ["agency_id"])
     op.create_index("ix_work_series_client", "work_series", ["client_id", "status"])
-    op.add_column("work_items", sa.Column("series_id", sa.Integer(), nullable=True))
-    op.add_column("work_items", sa.Column("sequence", sa.Integer(), nullable=True))
-    op.add_column("work_items", sa.Column("client_stage_key", sa.String(length=80)))
-    op.add_column("work_items", sa.Column("approved_stage_key", sa.String(length=80)))
-    op.create_foreign_key(
-        "work_items_series_id_fkey",
-        "work_items",
-        "work_series",
-        ["series_id"],
-        ["id"],
-        ondelete="SET NULL",
-    )
-    op.create_index("ix_work_items_series_id", "work_items", ["series_id"])
-    op.create_unique_constraint(
-        "uq_work_items_series_sequence", "work_items", ["series_id", "sequence"]
-    )
+    # Batch mode: SQLite (the embedded database) rebuilds the table to add constraints.
+    with op.batch_alter_table("work_items", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("series_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("sequence", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("client_stage_key", sa.String(length=80), nullable=True))
+        batch_op.add_column(sa.Column("approved_stage_key", sa.String(length=80), nullable=True))
+        batch_op.create_foreign_key(
+            "work_items_series_id_fkey", "work_series", ["series_id"], ["id"], ondelete="SET NULL"
+        )
+        batch_op.create_index("ix_work_items_series_id", ["series_id"])
+        batch_op.create_unique_constraint(
+            "uq_work_items_series_sequence", ["series_id", "sequence"]
+        )
 
 
 def downgrade() -> None:
-    op.drop_constraint("uq_work_items_series_sequence", "work_items", type_="unique")
-    op.drop_index("ix_work_items_series_id", table_name="work_items")
-    op.drop_constraint("work_items_series_id_fkey", "work_items", type_="foreignkey")
-    for column in ("approved_stage_key", "client_stage_key", "sequence", "series_id"):
-        op.drop_column("work_items", column)
+    with op.batch_alter_table("work_items", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_work_items_series_sequence", type_="unique")
+        batch_op.drop_index("ix_work_items_series_id")
+        batch_op.drop_constraint("work_items_series_id_fkey", type_="foreignkey")
+        for column in ("approved_stage_key", "client_stage_key", "sequence", "series_id"):
+            batch_op.drop_column(column)
     op.drop_index("ix_work_series_client", table_name="work_series")
     op.drop_index("ix_work_series_agency_id", table_name="work_series")
     op.drop_table("work_series")
