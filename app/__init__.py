@@ -160,6 +160,8 @@ def _import_route_modules() -> None:
     import app.users.team_views  # noqa: F401
     import app.users.views  # noqa: F401
     import app.work.checklist_views  # noqa: F401
+    import app.work.series_api  # noqa: F401
+    import app.work.series_views  # noqa: F401
     import app.work.transition_views  # noqa: F401
     import app.work.views  # noqa: F401
 

@@ -26,8 +26,9 @@ from app.extensions import db
 from app.sops.models import Sop, SopVersion
 from app.users.models import Membership, User
 from app.work import checklist, transitions
-from app.work.models import EvidenceFile, Review, WorkEvent, WorkItem
+from app.work.models import EvidenceFile, Review, WorkEvent, WorkItem, WorkSeries
 from app.work.queries import checklist_of
+from app.work.series import add_cadence
 from app.work.services import create_work_item
 from app.work.stage_dates import last_stage_due_at
 from app.work.uploads import read_upload
@@ -101,12 +102,10 @@ ITEMS = [
     Spec(HB, SOCIAL, "{this} social media calendar", PRIYA, KEIKO, SCHEDULE, -20, [
         ("create", 25), ("start", 24.5), ("work", 23), ("submit", 22.5), ("take", 22.3),
         ("approve", 22.2), ("client_ok", 21.5, "Perfect, the sourdough reel is my favourite."),
-        ("deliver", 21),
-    ]),
+    ]),  # the client's approval delivers it
     Spec(HB, BOOKS, "{last} bookkeeping close", PRIYA, JONAS, DO, -8, [
         ("create", 16), ("start", 15), ("work", 12), ("submit", 11), ("take", 10.9),
         ("approve", 10.8), ("client_ok", 10, "Thanks, the notes on flour costs help a lot."),
-        ("deliver", 9.8),
     ]),
     Spec(HB, BOOKS, "Bookkeeping clean-up before the tax return", PRIYA, KEIKO, DO, -2, [
         ("create", 6), ("start", 4), ("work", 3, 5),
@@ -393,4 +392,34 @@ def seed_demo_work(agency) -> list[WorkItem]:
                 story.at(at, _do, step, extra, item, people, spec)
             previous = at
         items.append(item)
+    _weekly_series(ITEMS, items, people[AMIRA])
     return items
+
+
+def _weekly_series(specs: list[Spec], items: list[WorkItem], owner: Actor) -> None:
+    """Each client's "Weekly update" items become one weekly series, numbered in the order
+    they were made; its next item is due a week after the last one."""
+    by_client: dict[str, list[WorkItem]] = {}
+    for spec, item in zip(specs, items, strict=True):
+        if spec.sop == WEEKLY:
+            by_client.setdefault(spec.client, []).append(item)
+    for run in by_client.values():
+        run.sort(key=lambda i: (i.created_at, i.id))
+        last = run[-1]
+        made = WorkSeries(
+            client_id=last.client_id,
+            sop_id=last.sop_id,
+            title_pattern="Weekly update, week of {week}",
+            cadence="weekly",
+            assignee_id=last.assignee_id,
+            reviewer_id=last.reviewer_id,
+            next_due_at=add_cadence(last.due_at, "weekly", last.client.time_zone),
+            status="active",
+            created_by_id=owner.user_id,
+            created_at=run[0].created_at,
+        )
+        db.session.add(made)
+        db.session.flush()
+        for n, item in enumerate(run, start=1):
+            item.series_id, item.sequence = made.id, n
+    db.session.flush()

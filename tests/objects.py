@@ -92,6 +92,7 @@ ID_PARAMS: dict[str, str] = {
     "survey_id": "survey_id",
     "questionnaire_id": "questionnaire_id",
     "intake_request_id": "intake_request_id",
+    "series_id": "series_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -167,6 +168,7 @@ class World:
     calendar_feed_token: str = ""  # the owner's secret iCalendar feed token (raw)
     digest_id: int = 0  # a weekly digest sent to the walker client
     survey_token: str = ""  # the walker survey's answer link token (raw)
+    series_id: int = 0  # a weekly series on the walker client (its item: the work item)
 
     @property
     def va_member_id(self) -> int:
@@ -289,6 +291,7 @@ def build_agency(label: str) -> World:
             agency.id, client.id, work["work_item_id"]
         )
         time_ids.update(_walker_intake(agency.id, client.id, members))
+        time_ids["series_id"] = _walker_series(agency.id, client.id, sop.id, work, members)
     money = _walker_invoices(agency.id, client.id, owner.user_id, label)
     vault_entry_uid = _walker_vault_entry(agency.id, client.id, label)
     money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
@@ -410,6 +413,30 @@ def _walker_survey(agency_id: int, client_id: int, work_item_id: int) -> tuple[i
     db.session.add(survey)
     db.session.flush()
     return survey.id, raw
+
+
+def _walker_series(agency_id: int, client_id: int, sop_id: int, work: dict, members: dict) -> int:
+    """A weekly series whose first item is the walker work item."""
+    from app.work.models import WorkItem, WorkSeries
+
+    made = WorkSeries(
+        agency_id=agency_id,
+        client_id=client_id,
+        sop_id=sop_id,
+        title_pattern="Walker weekly {week}",
+        cadence="weekly",
+        assignee_id=members["va"].id,
+        reviewer_id=members["owner"].id,
+        next_due_at=utcnow() + dt.timedelta(days=9),
+        status="active",
+        created_by_id=members["owner"].user_id,
+    )
+    db.session.add(made)
+    db.session.flush()
+    item = db.session.get(WorkItem, work["work_item_id"])
+    item.series_id, item.sequence = made.id, 1
+    db.session.flush()
+    return made.id
 
 
 def _walker_calendar_feed(agency_id: int, owner_member_id: int) -> str:

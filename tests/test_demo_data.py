@@ -382,3 +382,25 @@ def test_the_client_relationship_has_a_story_to_show(app, demo):
     assert "Xero" in owner_view and "demo-Xero-2026!" not in owner_view
     assert "Response times" in page(app, demo, OWNER, "/promises")
     assert 'data-testid="clock-row"' in page(app, demo, OWNER, "/promises")
+
+
+def test_the_weekly_updates_are_weekly_series(app, demo):
+    """Each client's "Weekly update" items are one weekly series, numbered in order, and the
+    client page lists it with its next due time."""
+    from app.work.models import WorkSeries
+
+    with tenant(demo.id):
+        runs = db.session.scalars(sa.select(WorkSeries).order_by(WorkSeries.id)).all()
+        assert len(runs) == 4 and {s.cadence for s in runs} == {"weekly"}
+        for run in runs:
+            items = db.session.scalars(
+                sa.select(WorkItem).where(WorkItem.series_id == run.id).order_by(WorkItem.sequence)
+            ).all()
+            assert [i.sequence for i in items] == list(range(1, len(items) + 1))
+            assert all(i.title.startswith("Weekly update, week of ") for i in items)
+            assert run.next_due_at > items[-1].due_at
+        lumen = next(s for s in runs if len(db.session.scalars(
+            sa.select(WorkItem.id).where(WorkItem.series_id == s.id)).all()) == 3)  # fmt: skip
+        client_id = lumen.client_id
+    html = page(app, demo, OWNER, f"/clients/{client_id}")
+    assert 'data-testid="series-card"' in html

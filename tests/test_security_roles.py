@@ -249,6 +249,20 @@ PAGES: list[tuple[str, str, dict[str, object]]] = [
         "/{slug}/work/{work_item_id}",
         dict(owner=OK, manager=OK, va=OK, qa=OK, client=OK),
     ),
+    # recurring series: the staff who see the client's work read them, managers run them;
+    # client contacts see the items, not the schedule; only the assignee sends a stage
+    (
+        "GET",
+        "/api/v1/{slug}/series/{series_id}",
+        dict(owner=OK, manager=OK, va=OK, qa=OK, client=403),
+    ),
+    ("POST", "/api/v1/{slug}/series/{series_id}/pause", dict(va=403, qa=403, client=403)),
+    ("POST", "/{slug}/series/{series_id}/end", dict(va=403, qa=403, client=403)),
+    (
+        "POST",
+        "/api/v1/{slug}/work-items/{work_item_id}/send-stage",
+        dict(owner=403, manager=403, qa=403, client=403),
+    ),
     # time is the staff's who record it: a VA their own, owners and managers everyone's;
     # QA reviewers and client contacts see none of it
     ("GET", "/{slug}/time", dict(owner=OK, manager=OK, va=OK, qa=403, client=403)),
@@ -553,6 +567,7 @@ def _table_url(template: str, world) -> str:
         slot_id=world.meeting_slot_id,
         statement_id=world.payout_statement_id,
         block_id=world.time_block_id,
+        series_id=world.series_id,
     )
 
 
@@ -623,6 +638,7 @@ def test_the_intent_table_names_existing_routes(app):
             "statement_id",
             "block_id",
             "entry_uid",
+            "series_id",
         ):
             rule = rule.replace("{" + name + "}", f"<{name}>")
         rule = rule.replace("{other_client_id}", "<client_id>")

@@ -26,7 +26,8 @@ class ForecastResource(MethodView):
         tax) and cash expected from receivables (dated by each client's average days from
         issue to payment, else the due date) for the 12 months from this one, totals for 3, 6
         and 12 months, in each currency and in base at today's stored rates; `actuals`: the
-        payments of the last 12 months. `recurring_work` false: Baton has no recurring work
-        schedule to forecast from."""
+        payments of the last 12 months. `series`: the fees of the items active recurring
+        series will make (the client's fixed package fee each); `recurring_work` is true once
+        any series exists."""
         authorize(policy.can_see_forecast(g.actor))
         return forecast_dict(forecast())

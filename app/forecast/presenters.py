@@ -37,6 +37,7 @@ def forecast_dict(f: Forecast) -> dict:
                 "month": f"{m.month:%Y-%m}",
                 "retainers": _amounts(m.retainers),
                 "drafts": _amounts(m.drafts),
+                "series": _amounts(m.series),
                 "cash": _amounts(m.cash),
                 "revenue_base_minor": m.revenue_base,
                 "cash_base_minor": m.cash_base,
@@ -53,6 +54,7 @@ def forecast_dict(f: Forecast) -> dict:
         ],
         "missing_rates": [{"currency": m.currency, "day": m.day} for m in f.missing],
         "recurring_work": f.recurring_work,
+        "unpriced_series": f.unpriced_series,
     }
 
 

@@ -16,6 +16,11 @@ class ForecastMonthOut(BaseSchema):
     month = fields.String(dump_only=True)
     retainers = fields.List(fields.Nested(CurrencyAmountOut), dump_only=True)
     drafts = fields.List(fields.Nested(CurrencyAmountOut), dump_only=True)
+    series = fields.List(
+        fields.Nested(CurrencyAmountOut),
+        dump_only=True,
+        metadata={"description": "Fees of the items recurring series will make."},
+    )
     cash = fields.List(fields.Nested(CurrencyAmountOut), dump_only=True)
     revenue_base_minor = fields.Integer(dump_only=True, allow_none=True)
     cash_base_minor = fields.Integer(dump_only=True, allow_none=True)
@@ -49,5 +54,10 @@ class ForecastOut(BaseSchema):
     missing_rates = fields.List(fields.Nested(ForecastMissingRateOut), dump_only=True)
     recurring_work = fields.Boolean(
         dump_only=True,
-        metadata={"description": "False: no recurring work schedule exists to forecast from."},
+        metadata={"description": "True once any recurring series exists; its items "
+                  "ahead are counted in `series` at the client's fixed package fee."},
+    )  # fmt: skip
+    unpriced_series = fields.Integer(
+        dump_only=True,
+        metadata={"description": "Active series whose client has no fixed fee (not counted)."},
     )

@@ -5,8 +5,9 @@ Revenue (before tax, as margin counts it):
 * retainers: each active plan's monthly amount, for every month whose draft is not made yet
   (after `last_generated_month`);
 * open drafts (invoices not issued yet): their subtotal, this month;
-* scheduled recurring work: Baton has no recurring work schedule yet (work items are made
-  one by one), so none is counted; `RECURRING_WORK` says so to the pages.
+* recurring work: the items active series will make, at the client's fixed package fee, in
+  the month each is due (app.forecast.series); `recurring_work` is true once any series
+  exists (before that the pages say recurring work is not forecast).
 
 Cash: the balance of every issued, unpaid invoice (tax included: what the client pays),
 expected on its issue day plus the client's average days from issue to payment over its
@@ -34,6 +35,7 @@ from app.clients.models import Client
 from app.core.clock import today_in
 from app.core.tenancy import current_agency_id
 from app.extensions import db
+from app.forecast.series import any_series, series_revenue
 from app.fx.convert import MissingRate, converter
 from app.invoices.models import Invoice
 from app.margin.services import add_months, month_end
@@ -43,7 +45,7 @@ from app.retainers.models import RetainerPlan
 HORIZONS = (3, 6, 12)
 MONTHS = 12
 OPEN_STATUSES = ("issued", "sent", "partially_paid")
-RECURRING_WORK = False  # no recurring work schedule exists to forecast from
+RECURRING_WORK = False  # until an agency sets work to repeat (app.work.series)
 
 
 @dataclass
@@ -53,6 +55,7 @@ class ForecastMonth:
     month: dt.date
     retainers: dict[str, int] = field(default_factory=dict)
     drafts: dict[str, int] = field(default_factory=dict)
+    series: dict[str, int] = field(default_factory=dict)  # recurring work's fees
     cash: dict[str, int] = field(default_factory=dict)
     revenue_base: int | None = 0
     cash_base: int | None = 0
@@ -60,8 +63,9 @@ class ForecastMonth:
     @property
     def revenue(self) -> dict[str, int]:
         out = dict(self.retainers)
-        for c, v in self.drafts.items():
-            out[c] = out.get(c, 0) + v
+        for extra in (self.drafts, self.series):
+            for c, v in extra.items():
+                out[c] = out.get(c, 0) + v
         return out
 
 
@@ -91,6 +95,7 @@ class Forecast:
     missing: list[MissingRate]
     days_to_pay: dict[int, int]  # client -> average days from issue to payment
     recurring_work: bool = RECURRING_WORK
+    unpriced_series: int = 0  # active series whose client has no fixed fee
 
 
 def add_known(a: int | None, b: int | None) -> int | None:
@@ -165,6 +170,11 @@ def forecast(*, agency: Agency | None = None, today: dt.date | None = None) -> F
         .group_by(Invoice.currency)
     ):
         _bump(months[first].drafts, currency, int(subtotal or 0))
+    # recurring work: the items series will make
+    recurring, unpriced = series_revenue(first, last)
+    for month, amounts in recurring.items():
+        for currency, amount in amounts.items():
+            _bump(months[month].series, currency, amount)
     # receivables, dated by each client's habit
     habits = days_to_pay()
     balance = Invoice.total_minor - Invoice.paid_minor - Invoice.credited_minor
@@ -234,6 +244,8 @@ def forecast(*, agency: Agency | None = None, today: dt.date | None = None) -> F
         horizons=horizons,
         missing=list(conv.missing),
         days_to_pay=habits,
+        recurring_work=any_series(),
+        unpriced_series=unpriced,
     )
 
 

@@ -45,10 +45,14 @@ TOP_LEVEL_ORDER = (
     "description",
     "roles",
     "client_approval",
+    "next_in_series",
     "stages",
     "rubric",
     "translations",
 )
+# When the next item of a recurring series is made: at the client's first approval of an
+# item (a mid-SOP stage counts), or when the item is delivered (the default).
+NEXT_IN_SERIES = ("on_delivery", "on_client_approval")
 SOURCE_LANGUAGE = "en"  # an SOP's `language` when it does not say
 
 
@@ -192,6 +196,8 @@ class StageDefinition(BaseSchema):
     due_offset_days = StrictInteger(
         required=True, validate=validate.Range(min=0, max=MAX_DUE_OFFSET_DAYS)
     )
+    # The client approves the work up to this stage before the later stages open.
+    client_approval = _flag(load_default=False)
     items = fields.List(
         fields.Nested(ItemDefinition),
         required=True,
@@ -234,6 +240,9 @@ class SopDefinition(BaseSchema):
         validate=validate.Length(min=1, error=N_("Name at least one role.")),
     )
     client_approval = _flag(load_default=False)
+    next_in_series = fields.String(
+        load_default="on_delivery", validate=validate.OneOf(NEXT_IN_SERIES)
+    )
     stages = fields.List(
         fields.Nested(StageDefinition),
         required=True,
@@ -350,6 +359,7 @@ def _cross_checks(data: dict) -> list[Problem]:
             out.append(
                 Problem(f"{here}.pass_mark", N_("Only score criteria have a pass mark; remove it."))
             )
+    out += _approval_checks(data)
     roles = data.get("roles")
     if isinstance(roles, list):
         seen: set = set()
@@ -363,12 +373,41 @@ def _cross_checks(data: dict) -> list[Problem]:
     return out
 
 
+def _approval_checks(data: dict) -> list[Problem]:
+    """A stage approval is mid-SOP (the last stage's is the SOP's own `client_approval`);
+    the next item of a series can wait for a client's approval only where one is asked."""
+    out: list[Problem] = []
+    stages = _mappings(data.get("stages"))
+    asked = data.get("client_approval") is True
+    for s, stage in stages:
+        if stage.get("client_approval") is True:
+            asked = True
+            if s == len(stages) - 1:
+                out.append(
+                    Problem(
+                        f"stages.{s}.client_approval",
+                        N_(
+                            "The last stage can't ask for a stage approval: set the SOP's "
+                            "client_approval instead."
+                        ),
+                    )
+                )
+    if data.get("next_in_series") == "on_client_approval" and not asked:
+        out.append(
+            Problem(
+                "next_in_series",
+                N_("on_client_approval needs client_approval on the SOP or on a stage."),
+            )
+        )
+    return out
+
+
 _FIELD_ORDER = {
     name: i
     for i, name in enumerate(
         (
             "key", "slug", "title", "text", "version", "language", "description", "roles",
-            "client_approval", "kind", "due_offset_days", "required", "evidence",
+            "client_approval", "next_in_series", "kind", "due_offset_days", "required", "evidence",
             "estimate_minutes", "pass_mark", "items", "stages", "rubric", "translations",
         )
     )
@@ -392,6 +431,11 @@ def _clean_definition(loaded: dict) -> dict:
     translations keeps the hash it had before SOPs could carry them."""
     for stage in loaded["stages"]:
         stage["description"] = stage.get("description") or None
+        # Stored only when asked, so SOPs without stage approvals keep their hash.
+        if not stage.get("client_approval"):
+            stage.pop("client_approval", None)
+    if loaded.get("next_in_series") == "on_delivery":
+        loaded.pop("next_in_series")
     if loaded.get("language") == SOURCE_LANGUAGE:
         loaded.pop("language")
     if not loaded.get("translations"):

@@ -298,6 +298,17 @@ _transition_route(
     "The history says it was recorded on the client's behalf.",
 )
 _transition_route(
+    "send-stage",
+    "WorkItemSendStage",
+    ("va",),
+    policy.can_send_stage_to_client,
+    TransitionIn,
+    lambda a, i, d, lock: transitions.send_stage_to_client(a, i, lock),
+    "Send a mid-SOP approval stage to the client (the assignee), once every required "
+    "checklist item up to it is done; the client approves it as a final approval, and the "
+    "item comes back in progress with the next stages open. 409 naming what is open.",
+)
+_transition_route(
     "deliver",
     "WorkItemDeliver",
     ("owner", "manager", "va"),

@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "start": lazy_gettext("Start work"),
     "submit": lazy_gettext("Submit for review"),
     "take": lazy_gettext("Take for review"),
+    "send_stage": lazy_gettext("Send the stage to the client"),
     "deliver": lazy_gettext("Mark delivered"),
     "cancel": lazy_gettext("Cancel item"),
 }

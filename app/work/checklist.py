@@ -13,6 +13,7 @@ from app.core.permissions import Actor
 from app.core.translation import gettext
 from app.extensions import db
 from app.sops.localize import item_texts, localized
+from app.work.approvals import require_open_stage
 from app.work.models import ChecklistState, EvidenceFile, WorkItem
 from app.work.richtext import link_problem, sanitize_html
 from app.work.services import evidence_name, history_text, record_event, state_label
@@ -53,6 +54,7 @@ def set_checklist_done(
     """Tick or untick one checklist item. An item that asks for evidence is ticked only
     once its evidence is there."""
     _require_in_progress(item, "tick" if done else "untick")
+    require_open_stage(item, check)
     if check.done == done:
         return check
     if done and not check.has_evidence:
@@ -100,6 +102,7 @@ def _evidence_kind_check(item: WorkItem, check: ChecklistState, kind: str) -> No
 def add_evidence(actor: Actor, item: WorkItem, check: ChecklistState, data: dict) -> ChecklistState:
     """Set the link or note evidence of a checklist item (the kind its SOP asks for)."""
     _require_in_progress(item, "add")
+    require_open_stage(item, check)
     link, note = data.get("link"), data.get("note")
     if link is None and note is None:
         kind = check.evidence_kind if check.evidence_kind in ("link", "note") else "link"
@@ -144,6 +147,7 @@ def attach_evidence_file(
     """Store an uploaded (already checked) file as the item's evidence, under a key the
     server makes from ids; the uploader's file name is kept for display only."""
     _require_in_progress(item, "add")
+    require_open_stage(item, check)
     _evidence_kind_check(item, check, "file")
     row = EvidenceFile(
         work_item_id=item.id,

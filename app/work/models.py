@@ -124,6 +124,7 @@ class WorkItem(TenantScoped, db.Model):
             postgresql_where=sa.text("delivered_at IS NOT NULL"),
             sqlite_where=sa.text("delivered_at IS NOT NULL"),
         ),
+        sa.UniqueConstraint("series_id", "sequence", name="uq_work_items_series_sequence"),
         sa.Index(
             "ix_work_items_cancelled_at",
             "agency_id",
@@ -165,6 +166,15 @@ class WorkItem(TenantScoped, db.Model):
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     overdue_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A recurring series' items are numbered 1, 2, 3 ... (unique: the next one is made once).
+    series_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("work_series.id", ondelete="SET NULL"), index=True
+    )
+    sequence: Mapped[int | None] = mapped_column()
+    # Mid-SOP client approval (app.work.approvals): the stage at the client now, and the
+    # last stage the client approved (later stages open up to the next approval stage).
+    client_stage_key: Mapped[str | None] = mapped_column(sa.String(80))
+    approved_stage_key: Mapped[str | None] = mapped_column(sa.String(80))
     lock_version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": lock_version}
@@ -176,6 +186,7 @@ class WorkItem(TenantScoped, db.Model):
     checklist: Mapped[list[ChecklistState]] = relationship(
         back_populates="work_item", order_by="ChecklistState.position"
     )
+    series: Mapped[WorkSeries | None] = relationship(foreign_keys=[series_id])
 
     @property
     def quadrant(self) -> str:
@@ -189,6 +200,41 @@ def _sop_of_version(_mapper: object, connection: sa.Connection, item: WorkItem) 
         item.sop_id = connection.scalar(
             sa.select(SopVersion.sop_id).where(SopVersion.id == item.sop_version_id)
         )
+
+
+SERIES_CADENCES = ("weekly", "fortnightly", "monthly")
+SERIES_STATUSES = ("active", "paused", "ended")
+
+
+class WorkSeries(TenantScoped, db.Model):
+    """Recurring work on one client: each item of the series is made from the SOP's current
+    version, one cadence after the one before (app.work.series)."""
+
+    __tablename__ = "work_series"
+    __table_args__ = (sa.Index("ix_work_series_client", "client_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id", ondelete="CASCADE"))
+    sop_id: Mapped[int] = mapped_column(sa.ForeignKey("sops.id"))
+    # "Weekly update, week of {week}": {week}, {date}, {month} and {n} are filled per item.
+    title_pattern: Mapped[str] = mapped_column(sa.String(200))
+    cadence: Mapped[str] = mapped_column(sa.String(12))
+    assignee_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("memberships.id", ondelete="SET NULL")
+    )
+    reviewer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("memberships.id", ondelete="SET NULL")
+    )
+    next_due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())  # the next item's
+    status: Mapped[str] = mapped_column(sa.String(8), default="active")
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    client: Mapped[Client] = relationship()
+    assignee: Mapped[Membership | None] = relationship(foreign_keys=[assignee_id])
+    reviewer: Mapped[Membership | None] = relationship(foreign_keys=[reviewer_id])
 
 
 class ChecklistState(TenantScoped, db.Model):

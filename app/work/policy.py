@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.core.permissions import Actor
+from app.work.stage_gates import pending_stage
 
 REVIEWER_ROLES = ("owner", "manager", "qa")
 STAFF_ROLES = ("owner", "manager", "va", "qa")
@@ -66,6 +67,11 @@ def can_reassign_work_item(actor: Actor, item: Any) -> bool:
     return actor.is_manager
 
 
+def can_manage_series(actor: Actor) -> bool:
+    """Owners and managers create recurring series, change, pause, resume and end them."""
+    return actor.is_manager
+
+
 def can_cancel_work_item(actor: Actor, item: Any) -> bool:
     """Owners and managers cancel open work."""
     return actor.is_manager
@@ -104,6 +110,11 @@ def can_record_client_decision(actor: Actor, item: Any) -> bool:
     """Owners and managers record an answer the client gave outside Baton (an email, a
     call), saying who gave it and how."""
     return actor.is_manager
+
+
+def can_send_stage_to_client(actor: Actor, item: Any) -> bool:
+    """The assignee sends a mid-SOP approval stage to the client, while one waits."""
+    return is_assignee(actor, item) and pending_stage(item) is not None
 
 
 def can_deliver_work_item(actor: Actor, item: Any) -> bool:
@@ -148,6 +159,7 @@ ACTION_STATES: dict[str, tuple[str, ...]] = {
     "client_approve": ("awaiting_client",),
     "client_changes": ("awaiting_client",),
     "record_client": ("awaiting_client",),
+    "send_stage": ("in_progress",),
     "deliver": ("approved", "client_approved"),
     "cancel": (
         "todo", "in_progress", "submitted", "in_review", "changes_requested", "approved",
@@ -164,6 +176,7 @@ _WHO = {
     "client_approve": can_decide_as_client,
     "client_changes": can_decide_as_client,
     "record_client": can_record_client_decision,
+    "send_stage": can_send_stage_to_client,
     "deliver": can_deliver_work_item,
     "cancel": can_cancel_work_item,
 }

@@ -6,7 +6,8 @@ Visibility (`visible_work_items`), the one rule every page, list and API call go
 - a VA sees the items of the clients they are currently assigned to;
 - a client contact sees the items of their own client that QA has approved at least once
   (`approved_at` is set): what reached them for approval or delivery, including later
-  rework on it. Work that never passed QA is not shown to the client.
+  rework on it, and work a mid-SOP approval stage sent them (app.work.approvals). Work
+  that never passed QA nor reached them at a stage is not shown to the client.
 
 The tenant filter is added by the data layer on top.
 """
@@ -51,9 +52,14 @@ def visible_work_items(actor: Actor) -> sa.Select:
         )
         return stmt.where(WorkItem.client_id.in_(current))
     if actor.role == "client" and actor.membership.client_id is not None:
+        # QA-approved work, and work a mid-SOP approval stage has shown them.
         return stmt.where(
             WorkItem.client_id == actor.membership.client_id,
-            WorkItem.approved_at.is_not(None),
+            sa.or_(
+                WorkItem.approved_at.is_not(None),
+                WorkItem.client_stage_key.is_not(None),
+                WorkItem.approved_stage_key.is_not(None),
+            ),
         )
     return stmt.where(sa.false())
 

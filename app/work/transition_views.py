@@ -50,6 +50,7 @@ def _transition(action: str, path: str, check, schema_cls, run, done: object) ->
         "client_approve": ("client",),
         "client_changes": ("client",),
         "record_client": MANAGERS,
+        "send_stage": ("va",),
         "deliver": ("owner", "manager", "va"),
         "cancel": MANAGERS,
     }[action]
@@ -146,6 +147,14 @@ _transition(
     ClientDecisionIn,
     lambda a, i, d, lock: transitions.record_client_decision(a, i, d, lock),
     lazy_gettext("The client's answer is recorded."),
+)
+_transition(
+    "send_stage",
+    "send-stage",
+    policy.can_send_stage_to_client,
+    TransitionIn,
+    lambda a, i, d, lock: transitions.send_stage_to_client(a, i, lock),
+    lazy_gettext("Sent to the client for their approval of this stage."),
 )
 _transition(
     "deliver",

@@ -3,8 +3,11 @@ state, keeps the history and the audit trail, and stamps the item's timestamps.
 
     todo -> in_progress -> submitted -> in_review -> changes_requested (-> in_progress)
                                                   -> approved [-> awaiting_client
-                                                     -> client_approved | client_changes
-                                                        (-> in_progress)] -> delivered
+                                                     -> client_approved -> delivered at once
+                                                      | client_changes (-> in_progress)]
+                                                  -> delivered
+    in_progress -> awaiting_client (a mid-SOP approval stage, app.work.approvals)
+                -> in_progress (approved: the next stages open) | client_changes
     cancelled from any open state
 
 The gates: submit only when every required checklist item is done with its evidence;
@@ -21,7 +24,6 @@ change requests are in the reviews and the history.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from app.audit.services import record
 from app.core.clock import utcnow
@@ -30,12 +32,13 @@ from app.core.permissions import Actor
 from app.core.translation import gettext, ngettext
 from app.extensions import db
 from app.sops.localize import item_texts, localized
-from app.work import notifications
+from app.work import approvals, notifications, series
 from app.work.history import SENT_TO_CLIENT
 from app.work.models import Review, WorkItem
 from app.work.policy import ACTION_STATES, is_doer
 from app.work.queries import checklist_of, submission_count
 from app.work.richtext import plain_text, sanitize_html
+from app.work.rubric import criterion_label, describe_failure, evaluate_rubric
 from app.work.services import (
     N_,
     STATE_LABELS,
@@ -58,6 +61,7 @@ REFUSALS = {
     "client_approve": N_("Can't approve it: this work item is %(state)s."),
     "client_changes": N_("Can't ask for changes: this work item is %(state)s."),
     "record_client": N_("Can't record the client's answer: this work item is %(state)s."),
+    "send_stage": N_("Can't send the stage to the client: this work item is %(state)s."),
     "deliver": N_("Can't deliver it: this work item is %(state)s."),
     "cancel": N_("Can't cancel it: this work item is %(state)s."),
 }
@@ -170,6 +174,7 @@ def submit_work_item(actor: Actor, item: WorkItem, lock_version: int | None = No
                     items=", ".join(open_items),
                 )
             )
+        approvals.require_stages_approved(item)
         if item.reviewer_id is None:
             raise Conflict(
                 gettext("This work item has no QA reviewer; ask a manager to choose one.")
@@ -199,59 +204,6 @@ def take_for_review(actor: Actor, item: WorkItem, lock_version: int | None = Non
     _refuse_doer(actor, item, "review")
     _move(actor, item, "take", "in_review")
     return item
-
-
-# --- rubric ---------------------------------------------------------------------------------
-
-
-def _criterion_label(criterion: dict) -> str:
-    return str(criterion.get("text") or criterion["key"])
-
-
-def evaluate_rubric(rubric: list[dict], scores: dict, reasons: dict) -> dict[str, dict]:
-    """Normalise a reviewer's scores against the SOP's rubric: {key: {"score", "passed",
-    "reason"}} for each scored criterion. Unknown criteria and values of the wrong kind
-    are bad input (422 naming `scores`)."""
-    by_key = {str(c["key"]): c for c in rubric}
-    errors: dict[str, list[str]] = {}
-    for key in list(scores) + list(reasons):
-        if key not in by_key:
-            errors[key] = [gettext("Not a criterion of this SOP's rubric.")]
-    out: dict[str, dict] = {}
-    for key, value in scores.items():
-        criterion = by_key.get(key)
-        if criterion is None:
-            continue
-        if criterion.get("kind") == "score":
-            if isinstance(value, bool) or not isinstance(value, int):
-                errors[key] = [gettext("Score this criterion from 1 to 5.")]
-                continue
-            mark = int(criterion.get("pass_mark") or 1)
-            out[key] = {"score": value, "passed": value >= mark}
-        else:
-            if not isinstance(value, bool):
-                errors[key] = [gettext("Mark this criterion pass or fail.")]
-                continue
-            out[key] = {"score": None, "passed": value}
-    if errors:
-        field = "scores" if any(k in scores for k in errors) or not reasons else "reasons"
-        raise ValidationFailed({field: errors})
-    for key, entry in out.items():
-        reason = sanitize_html(reasons.get(key)) if reasons.get(key) else None
-        entry["reason"] = reason
-    return out
-
-
-def _describe_failure(criterion: dict, entry: dict) -> str:
-    label = _criterion_label(criterion)
-    if entry["score"] is None:
-        return label
-    return gettext(
-        "%(criterion)s (%(score)s, pass mark %(mark)s)",
-        criterion=label,
-        score=entry["score"],
-        mark=criterion.get("pass_mark"),
-    )
 
 
 def _review(
@@ -285,7 +237,7 @@ def approve_work_item(
     _refuse_doer(actor, item, "approve")
     rubric = item.sop_version.definition.get("rubric") or []
     scores = evaluate_rubric(rubric, data.get("scores") or {}, data.get("reasons") or {})
-    missing = [_criterion_label(c) for c in rubric if str(c["key"]) not in scores]
+    missing = [criterion_label(c) for c in rubric if str(c["key"]) not in scores]
     if missing:
         n = len(missing)
         raise Conflict(
@@ -297,7 +249,7 @@ def approve_work_item(
             )
         )
     failing = [
-        _describe_failure(c, scores[str(c["key"])])
+        describe_failure(c, scores[str(c["key"])])
         for c in rubric
         if not scores[str(c["key"])]["passed"]
     ]
@@ -338,6 +290,17 @@ def _to_client(actor: Actor, item: WorkItem) -> None:
     notifications.notify_client_approval(item, submission_count(item))
 
 
+def send_stage_to_client(actor: Actor, item: WorkItem, lock_version: int | None = None) -> WorkItem:
+    """The assignee sends a mid-SOP approval stage to the client (app.work.approvals)."""
+    check_lock(item, lock_version)
+    require_state(item, "send_stage")
+    stage = approvals.stage_ready_to_send(item)
+    item.client_stage_key = stage
+    _move(actor, item, "send_stage", "awaiting_client", body=SENT_TO_CLIENT, data={"stage": stage})
+    notifications.notify_client_approval(item, submission_count(item))
+    return item
+
+
 def request_changes(
     actor: Actor, item: WorkItem, data: dict, lock_version: int | None = None
 ) -> WorkItem:
@@ -350,7 +313,7 @@ def request_changes(
     scores = evaluate_rubric(rubric, data.get("scores") or {}, data.get("reasons") or {})
     by_key = {str(c["key"]): c for c in rubric}
     failed = [(by_key[k], e) for k, e in scores.items() if not e["passed"]]
-    without_reason = [_criterion_label(c) for c, e in failed if not e["reason"]]
+    without_reason = [criterion_label(c) for c, e in failed if not e["reason"]]
     if without_reason:
         n = len(without_reason)
         raise Conflict(
@@ -368,7 +331,7 @@ def request_changes(
         )
     review = _review(actor, item, "changes_requested", scores, comment)
     item.rework_rounds += 1
-    reasons = [f"{_criterion_label(c)}: {plain_text(e['reason'])}" for c, e in failed]
+    reasons = [f"{criterion_label(c)}: {plain_text(e['reason'])}" for c, e in failed]
     _move(
         actor,
         item,
@@ -391,9 +354,23 @@ def client_approve(
     check_lock(item, lock_version)
     require_state(item, "client_approve")
     comment = sanitize_html(data.get("comment"))
+    stage = approvals.stage_at_client(item)
     _review(actor, item, "client_approved", None, comment)
-    _move(actor, item, "client_approve", "client_approved", body=comment)
+    to_state = "in_progress" if stage else "client_approved"
+    _move(actor, item, "client_approve", to_state, body=comment, data=_stage_data(stage))
+    _after_approval(actor, item, stage)
     return item
+
+
+def _stage_data(stage: str | None) -> dict | None:
+    return {"stage": stage} if stage else None
+
+
+def _after_approval(actor: Actor, item: WorkItem, stage: str | None) -> None:
+    """A stage approval opens the next stages; the final approval delivers at once."""
+    approvals.stage_approved(actor, item, stage)
+    if stage is None:
+        deliver_work_item(actor, item)
 
 
 def client_request_changes(
@@ -405,8 +382,9 @@ def client_request_changes(
     reason = sanitize_html(data.get("reason"))
     if not reason:
         raise ValidationFailed({"reason": [gettext("Say what should change.")]})
+    stage = approvals.stage_at_client(item)
     review = _review(actor, item, "client_changes", None, reason)
-    _move(actor, item, "client_changes", "client_changes", body=reason)
+    _move(actor, item, "client_changes", "client_changes", body=reason, data=_stage_data(stage))
     notifications.notify_changes(item, review.round, [], plain_text(reason), by_client=True)
     return item
 
@@ -433,11 +411,16 @@ def record_client_decision(
     verb = "asked for changes" if changes else "approved"
     body = f"{who} {verb} (recorded by {actor.user.name})." + (f"\n{note}" if note else "")
     outcome = "client_changes" if changes else "client_approved"
+    stage = approvals.stage_at_client(item)
     review = _review(actor, item, outcome, None, body)
     info = {"on_behalf": True, "contact_name": data["contact_name"], "channel": data["channel"]}
-    _move(actor, item, "record_client", outcome, body=body, data=info)
+    info.update(_stage_data(stage) or {})
+    to_state = "in_progress" if stage and not changes else outcome
+    _move(actor, item, "record_client", to_state, body=body, data=info)
     if changes:
         notifications.notify_changes(item, review.round, [], plain_text(note), by_client=True)
+    else:
+        _after_approval(actor, item, stage)
     return item
 
 
@@ -464,6 +447,7 @@ def deliver_work_item(actor: Actor, item: WorkItem, lock_version: int | None = N
     _move(actor, item, "deliver", "delivered")
     for hook in DELIVERY_HOOKS:
         hook(item)
+    series.after_delivery(actor, item)
     return item
 
 
@@ -475,13 +459,3 @@ def cancel_work_item(
     reason = sanitize_html((data or {}).get("reason"))
     _move(actor, item, "cancel", "cancelled", body=reason)
     return item
-
-
-def review_summary(review: Review, rubric: list[dict]) -> list[dict[str, Any]]:
-    """The review's scores in rubric order, for pages and emails."""
-    out = []
-    for criterion in rubric:
-        entry = (review.scores or {}).get(str(criterion["key"]))
-        if entry is not None:
-            out.append({"label": _criterion_label(criterion), **entry})
-    return out

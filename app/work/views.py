@@ -36,7 +36,7 @@ from app.portal.work_requests import visible_work_requests
 from app.sops.localize import item_texts, localized
 from app.sops.models import SopVersion
 from app.users import team_services
-from app.work import policy, services, transitions
+from app.work import approvals, policy, series_views, services, transitions
 from app.work.blueprint import authorize, bp, item_url
 from app.work.downloads import evidence_response
 from app.work.models import ChecklistState, WorkItem
@@ -61,6 +61,7 @@ from app.work.schemas import (
 )
 from app.work.services import EDIT_FIELDS
 from app.work.stage_dates import work_item_stages
+from app.work.stage_gates import approval_stage_keys, locked_stage_keys
 from app.work.start_guards import start_blocker
 
 
@@ -115,6 +116,7 @@ def _render_form(
         approval_offer=offer,
         sops=sops,
         assignees=assignee_choices(g.actor, client.id) if item is None else [],
+        repeat_choices=series_views.repeat_choices(),
         reviewers=reviewer_choices(g.actor) if item is None else [],
     ), status
 
@@ -158,7 +160,11 @@ def new_work_item(agency_slug: str, client_id: int) -> ResponseReturnValue:
         values["invite_contact"] = "invite_contact" in request.form
         # The invitation's fields are not the work item's: read apart, checked together.
         item_form = MultiDict(
-            [(k, v) for k, v in request.form.items(multi=True) if k not in INVITE_FIELDS]
+            [
+                (k, v)
+                for k, v in request.form.items(multi=True)
+                if k not in INVITE_FIELDS and k != "repeats"
+            ]
         )
         invite_form = (
             {k: request.form[k] for k in INVITE_FIELDS if k in request.form}
@@ -167,7 +173,11 @@ def new_work_item(agency_slug: str, client_id: int) -> ResponseReturnValue:
         )
         try:
             invite, data = _load_both(invite_form, item_form)
-            item = create_work_item_for(g.actor, client, data)
+            repeats = series_views.repeats_of(request.form)
+            if repeats:
+                item = series_views.create_series(g.actor, client, {**data, "repeats": repeats})
+            else:
+                item = create_work_item_for(g.actor, client, data)
             if invite.get("invite_contact"):
                 _invite_client_login(client, invite.get("invite_email"))
             commit()
@@ -317,6 +327,10 @@ def render_item(
         and item.state not in ("delivered", "cancelled"),
         show_notes=policy.can_see_evidence_notes(actor),
         client_approval=bool(item.sop_version.definition.get("client_approval")),
+        series=series_views.series_line(item),
+        stage_at_client=approvals.stage_title(item, approvals.stage_at_client(item)),
+        locked_stages=locked_stage_keys(item),
+        approval_stages=set(approval_stage_keys(item)),
         approvers=client_approvers(item.client_id) if staff else [],
         assignees=assignee_choices(actor, item.client_id) if manager else [],
         reviewers=reviewer_choices(actor) if manager else [],

@@ -30,16 +30,21 @@ def test_a_manager_records_an_approval_given_by_email(app, desk):
     )  # fmt: skip
     assert resp.status_code == 302
     item = fetch_item(flow.id)
-    assert item.state == "client_approved"
+    # The client's approval is the SOP's last step: it delivers the item at once.
+    assert item.state == "delivered" and item.delivered_at is not None
     (moved,) = [e for e in events(flow.id, "transition") if e.to_state == "client_approved"]
     assert moved.body.startswith("Dana Harbour by email approved (recorded by ")
     assert "Looks perfect" in moved.body
     assert moved.data == {"on_behalf": True, "contact_name": "Dana Harbour", "channel": "email"}
-    # The client sees it in their history too, and the owner can now deliver.
+    # The client sees it in their history too; nobody has to mark it delivered.
     client_page = web(app, desk.contact).get(f"/{desk.slug}/work/{flow.id}")
     assert "Dana Harbour by email approved" in client_page.get_data(as_text=True)
-    assert web(app, desk.owner).post(f"/{desk.slug}/work/{flow.id}/deliver").status_code == 302
-    assert fetch_item(flow.id).state == "delivered"
+    owner_page = web(app, desk.owner).get(f"/{desk.slug}/work/{flow.id}").get_data(as_text=True)
+    assert 'data-action="deliver"' not in owner_page
+    assert [e.to_state for e in events(flow.id, "transition")][-2:] == [
+        "client_approved",
+        "delivered",
+    ]
 
 
 def test_changes_given_on_a_call_go_back_to_the_va_with_what_was_said(app, desk):

@@ -212,8 +212,9 @@ def test_deliver_before_the_clients_approval_is_refused(app, desk, via):
             "&#39;", "'"
         )
     assert fetch_item(flow.id).state == "awaiting_client"
-    assert flow.contact.post(flow.url("/client-approve"), json={}).status_code == 200
-    assert flow.owner.post(flow.url("/deliver"), json={}).json["state"] == "delivered"
+    # The client's approval delivers it; nobody marks it delivered afterwards.
+    assert flow.contact.post(flow.url("/client-approve"), json={}).json["state"] == "delivered"
+    assert flow.owner.post(flow.url("/deliver"), json={}).status_code == 409
 
 
 def test_deliver_before_qa_approval_is_refused(app, desk):

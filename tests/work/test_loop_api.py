@@ -90,8 +90,9 @@ def test_whole_loop(app, desk):
     assert "client has not approved" in resp.json["message"]
     resp = contact.post(f"/work-items/{item_id}/client-approve", json={"comment": "Lovely"})
     assert resp.status_code == 200, resp.json
-    resp = owner.post(f"/work-items/{item_id}/deliver", json={})
-    assert resp.status_code == 200, resp.json
+    # The client's approval ends the SOP: the item is delivered at once.
+    assert resp.json["state"] == "delivered"
+    assert owner.post(f"/work-items/{item_id}/deliver", json={}).status_code == 409
     assert fetch_item(item_id).state == "delivered"
     kinds = [e.to_state for e in events(item_id, "transition")]
     assert kinds == [
