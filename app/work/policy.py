@@ -113,8 +113,13 @@ def can_record_client_decision(actor: Actor, item: Any) -> bool:
 
 
 def can_send_stage_to_client(actor: Actor, item: Any) -> bool:
-    """The assignee sends a mid-SOP approval stage to the client, while one waits."""
-    return is_assignee(actor, item) and pending_stage(item) is not None
+    """The assignee sends a mid-SOP approval stage to the client (the service refuses, 409,
+    when no stage waits for one; the button shows only while one does)."""
+    return is_assignee(actor, item)
+
+
+def _shows_send_stage(actor: Actor, item: Any) -> bool:
+    return can_send_stage_to_client(actor, item) and pending_stage(item) is not None
 
 
 def can_deliver_work_item(actor: Actor, item: Any) -> bool:
@@ -176,7 +181,7 @@ _WHO = {
     "client_approve": can_decide_as_client,
     "client_changes": can_decide_as_client,
     "record_client": can_record_client_decision,
-    "send_stage": can_send_stage_to_client,
+    "send_stage": _shows_send_stage,
     "deliver": can_deliver_work_item,
     "cancel": can_cancel_work_item,
 }
