@@ -839,7 +839,7 @@ def _walker_request_file(agency_id: int, work_request_id: int) -> int:
         message_id=message.id,
         storage_key=stored.key,
         sha256=stored.sha256,
-        filename="walker.txt",
+        filename="Walker notes.txt",
         content_type="text/plain",
         size=stored.size,
     )

@@ -44,23 +44,39 @@ class VisibleText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skipping: list[str] = []
+        self._other_language: list | None = None  # [tag, depth] of a marked subtree
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if self._other_language:
+            if tag == self._other_language[0]:
+                self._other_language[1] += 1
+            return
+        # A sample of what a client receives, in the client's language on purpose (a mail's
+        # preview): marked `data-client-language` with its `lang`; not the reader's text.
+        if "data-client-language" in a and a.get("lang"):
+            self._other_language = [tag, 1]
+            return
         if tag in _SKIPPED_TAGS:
             self._skipping.append(tag)
         if self._skipping:
             return
-        a = {k: v or "" for k, v in attrs}
         self.parts.extend(a[name] for name in _SHOWN_ATTRIBUTES if a.get(name))
         if tag == "input" and a.get("type") in ("submit", "button") and a.get("value"):
             self.parts.append(a["value"])
 
     def handle_endtag(self, tag: str) -> None:
+        if self._other_language:
+            if tag == self._other_language[0]:
+                self._other_language[1] -= 1
+                if self._other_language[1] == 0:
+                    self._other_language = None
+            return
         if self._skipping and self._skipping[-1] == tag:
             self._skipping.pop()
 
     def handle_data(self, data: str) -> None:
-        if not self._skipping and data.strip():
+        if not self._skipping and not self._other_language and data.strip():
             self.parts.append(data)
 
 
@@ -108,6 +124,9 @@ def _pieces(value: str, keep: re.Pattern) -> set[str]:
     return {p for p in out if keep.search(p)}
 
 
+LABEL_CUT = 80  # app.core.mail: an email job's label quotes the first 80 characters of its subject
+
+
 class People:
     """People's stored texts, indexed by their first token (a word; a run of digits for
     the digits sweep), to take out of a page's text. Only texts with a `keep` match."""
@@ -140,6 +159,8 @@ def user_data(keep: re.Pattern = ENGLISH, token: re.Pattern = WORD) -> People:
             value = value.strip()
             if len(value) >= 2 and not _CODE.fullmatch(value):
                 found.update(_pieces(value, keep))
+                if len(value) > LABEL_CUT:  # a job's label quotes a mail's subject cut here
+                    found.update(_pieces(value[:LABEL_CUT], keep))
         elif isinstance(value, dict):
             for v in value.values():
                 collect(v)

@@ -128,6 +128,8 @@ ALLOWED = {
     "CA",
     "PDF",  # a file format
     "CSV",  # a file format
+    "CSAT",  # the satisfaction scores' names, written as acronyms in every language
+    "NPS",
     "UTC",  # the time standard's abbreviation
     "English",  # the language switch names each language in itself
     *list_currencies(),  # ISO 4217 codes (USD, EUR) are written as codes in every language

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from app.clients.queries import get_client_or_404
 from app.core.clock import utcnow
 from app.core.errors import ValidationFailed
+from app.core.i18n import language_of
 from app.core.permissions import authorize, roles
 from app.core.schemas import load_form
 from app.core.translation import gettext as _
@@ -49,6 +50,7 @@ def preview(agency_slug: str, client_id: int) -> ResponseReturnValue:
         body=Markup(rendered.html),  # noqa: S704 - our own autoescaped template's output
         text=rendered.text,
         recipients=[c.email for c in contacts],
+        mail_lang=language_of(client.locale),
         paused=is_paused(client),
         digest=None,
     )
@@ -70,6 +72,7 @@ def show_digest(agency_slug: str, client_id: int, digest_id: int) -> ResponseRet
         body=Markup(rendered.html),  # noqa: S704 - our own autoescaped template's output
         text=rendered.text,
         recipients=digest.recipients,
+        mail_lang=language_of(digest.locale),
         paused=None,
         digest=digest,
     )

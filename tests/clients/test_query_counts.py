@@ -10,7 +10,9 @@ import pytest
 from tests.clients.support import Team, agency_today, make_team, web
 from tests.factories import AssignmentFactory, ClientFactory, ContactFactory, MembershipFactory
 
-MAX_STATEMENTS = 12
+# The detail page now carries the relationship cards too (logins, intake, digest, promise,
+# onboarding, recurring work): one statement or two each, never one per row.
+MAX_STATEMENTS = 20
 PER_PAGE = 4
 TODAY = agency_today()
 
