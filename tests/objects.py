@@ -1176,6 +1176,7 @@ BODY_ID_FIELDS: dict[str, str] = {
     "assignee_id": "va_member_id",
     "reviewer_id": "qa_member_id",
     "sop_version_id": "sop_version_id",
+    "onboarding_sop_id": "sop_id",
 }
 
 
@@ -1259,6 +1260,11 @@ def valid_value(name: str, prop: dict, world: World | None) -> Any:
     return text
 
 
+# Required by a rule across fields, not by the schema's list (a package's price: `price` or
+# `price_minor`): a valid body names one of them.
+EITHER_OR_REQUIRED = {"price_minor"}
+
+
 def valid_body(schema: dict | None, world: World | None) -> dict:
     """A body with every required property (and every id property) set to a valid value."""
     if schema is None:
@@ -1268,7 +1274,9 @@ def valid_body(schema: dict | None, world: World | None) -> dict:
     return {
         name: valid_value(name, prop, world)
         for name, prop in props.items()
-        if name in required or (name.endswith("_id") and world is not None)
+        if name in required
+        or name in EITHER_OR_REQUIRED
+        or (name.endswith("_id") and world is not None)
     }
 
 

@@ -383,9 +383,19 @@ def _check_onboarding_sop(data: dict, *, current_id: int | None = None) -> None:
 
 
 def create_package(actor: Actor, data: dict) -> ServicePackage:
-    _check_onboarding_sop(data)
     currency = data.get("currency") or actor.agency.base_currency
-    amount_to_minor(data, "price", currency, label=N_("Price"), maximum=MAX_MINOR)
+    # Every field's problem at once: the onboarding SOP's and the price's.
+    errors: dict = {}
+    for check in (
+        lambda: _check_onboarding_sop(data),
+        lambda: amount_to_minor(data, "price", currency, label=N_("Price"), maximum=MAX_MINOR),
+    ):
+        try:
+            check()
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
     values = {k: v for k, v in data.items() if k in PACKAGE_FIELDS}
     values["currency"] = currency
     package = ServicePackage(**values)

@@ -24,6 +24,10 @@ class WorkSeriesIn(WorkItemIn):
     ({week}: the Monday of the item's due week, {date}, {month}, {n}: its number) and
     `due_at` the first item's due time (required)."""
 
+    class Meta:
+        # A series is not made from a client's request (a request becomes one item).
+        exclude = ("request_id",)
+
     repeats = fields.String(required=True, **CADENCE_FIELD)
     due_at = fields.DateTime(
         required=True,

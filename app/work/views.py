@@ -172,8 +172,17 @@ def new_work_item(agency_slug: str, client_id: int) -> ResponseReturnValue:
             else {}
         )
         try:
-            invite, data = _load_both(invite_form, item_form)
-            repeats = series_views.repeats_of(request.form)
+            repeats, repeats_errors = None, {}
+            try:
+                repeats = series_views.repeats_of(request.form)
+            except ValidationFailed as exc:
+                repeats_errors = exc.errors
+            try:
+                invite, data = _load_both(invite_form, item_form)
+            except ValidationFailed as exc:  # every field's problem at once
+                raise ValidationFailed({**exc.errors, **repeats_errors}) from exc
+            if repeats_errors:
+                raise ValidationFailed(repeats_errors)
             if repeats:
                 item = series_views.create_series(g.actor, client, {**data, "repeats": repeats})
             else:
