@@ -31,6 +31,7 @@ from tests.objects import openapi_doc
 
 # The operations that create money or messages (and their drafts).
 IDEMPOTENT_OPERATIONS = {
+    ("post", "/api/v1/{agency_slug}/clients/{client_id}/series"),  # a series and its first item
     ("post", "/api/v1/{agency_slug}/invoices"),
     ("post", "/api/v1/{agency_slug}/invoices/{invoice_id}/issue"),
     ("post", "/api/v1/{agency_slug}/invoices/{invoice_id}/send"),

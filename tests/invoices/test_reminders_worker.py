@@ -60,6 +60,10 @@ def _overdue_invoice() -> int:
     return invoice.id
 
 
+def _about_invoice(handler) -> list[bytes]:
+    return [m for m in handler.messages if b"INV-2026-00077" in m]
+
+
 def _reminder_rows(invoice_id: int) -> list[tuple[int, str]]:
     db.session.expire_all()
     with all_tenants():
@@ -79,8 +83,9 @@ def test_the_clock_the_worker_and_smtp_deliver_a_reminder_once(rq_app, smtp, wor
     assert _reminder_rows(invoice_id) == [
         (-3, "skipped"), (0, "skipped"), (7, "skipped"), (14, "sent"),
     ]  # fmt: skip
-    assert len(handler.messages) == 1
-    message = email.message_from_bytes(handler.messages[0], policy=email.policy.default)
+    # The clock runs every periodic job; the client's other mail (an NPS survey) is not counted.
+    assert len(_about_invoice(handler)) == 1
+    message = email.message_from_bytes(_about_invoice(handler)[0], policy=email.policy.default)
     assert message["Subject"] == "Second reminder: invoice INV-2026-00077 is overdue"
     assert getaddresses([message["To"]]) == [("", "buchhaltung@atlas.test")]
     assert message["Reply-To"] == "accounts@juniper.test"
@@ -95,7 +100,7 @@ def test_the_clock_the_worker_and_smtp_deliver_a_reminder_once(rq_app, smtp, wor
                     label="Periodic: invoice_reminders (again)")  # fmt: skip
         commit()
     workers.burst()
-    assert len(handler.messages) == 1
+    assert len(_about_invoice(handler)) == 1
     db.session.expire_all()
     with all_tenants():
         statuses = db.session.scalars(
