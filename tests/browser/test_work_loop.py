@@ -3,8 +3,8 @@
 owner creates an item from an SOP on a client -> the VA finds it in "My work", completes
 the checklist with evidence (a link, a note, a file upload; ticks without page reloads)
 and submits -> QA finds it in the queue and requests changes with reasons -> the VA fixes
-it and resubmits -> QA approves with scores -> the client contact approves -> the owner
-marks it delivered. The item ends `delivered`, its history shows every step, and the
+it and resubmits -> QA approves with scores -> the client contact approves, which delivers
+it at once. The item ends `delivered`, its history shows every step, and the
 board and the quality figures count it. Along the way the VA times the work (a timer started
 on the item and stopped in the top bar, and an hour and a half entered by hand) and submits
 the week; the owner approves the timesheet and bills the approved time on a new invoice at
@@ -362,12 +362,11 @@ def test_owner_va_qa_client_loop_to_delivered(live_server, browser, locale):
     assert "Lead with the late orders" not in client.page.content()  # QA detail is internal
     client.page.fill("#f-approve-comment", "Looks great, thanks!")
     client.act("client_approve")
-    assert client.state() == "client_approved"
-
-    # 9. The owner marks it delivered.
+    # 9. The client's approval is the last gate: the item is delivered at once.
+    assert client.state() == "delivered"
     owner.go(item_path)
-    owner.act("deliver")
     assert owner.state() == "delivered"
+    assert owner.page.locator('[data-action="deliver"]').count() == 0
 
     # 10. The VA submits the week's timesheet from My time; the owner approves it in Team
     # timesheets and bills the approved time on a new invoice of the client.
@@ -411,7 +410,7 @@ def test_owner_va_qa_client_loop_to_delivered(live_server, browser, locale):
     assert any("Vera VA" in h and label("submitted") in h for h in history)
     assert any("Quinn QA" in h and label("changes_requested") in h for h in history)
     assert any("Carla Client" in h and label("client_approved") in h for h in history)
-    assert any("Olivia Owner" in h and label("delivered") in h for h in history)
+    assert any("Carla Client" in h and label("delivered") in h for h in history)
 
     # The screens agree: on the board's Delivered column, and in the quality figures
     # (approved in its second round: first-pass yield 0 %, one rework round).
