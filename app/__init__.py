@@ -100,6 +100,7 @@ def _import_models() -> None:
     import app.inbound.models  # noqa: F401
     import app.intake.models  # noqa: F401
     import app.invoices.models  # noqa: F401
+    import app.notices.models  # noqa: F401
     import app.onboarding.models  # noqa: F401
     import app.payments.models  # noqa: F401
     import app.payouts.models  # noqa: F401
@@ -214,6 +215,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(promises_bp)
     csrf.exempt(promises_api)
     api.register_blueprint(promises_api)
+    from app.notices.api import blp as notices_api
+    from app.notices.views import bp as notices_bp
+
+    app.register_blueprint(notices_bp)
+    csrf.exempt(notices_api)
+    api.register_blueprint(notices_api)
+    # every notification email asks its recipient's preference (app.core.mail.NOTICE_GATES)
+    from app.notices.services import register_notice_gate
+
+    register_notice_gate()
     from app.vault.api import blp as vault_api
     from app.vault.views import bp as vault_bp
 

@@ -7,6 +7,22 @@ from app.core.translation import lazy_gettext
 from app.work.labels import STATE_BADGES
 
 FIELD_LABELS = {
+    # Notification choices (app.notices.kinds), by kind.
+    "work_assigned": lazy_gettext("Work assigned to me"),
+    "review_requested": lazy_gettext("Work waiting for my review"),
+    "changes_requested": lazy_gettext("Changes asked on my work"),
+    "overdue_work": lazy_gettext("Overdue work"),
+    "client_messages": lazy_gettext("Clients' requests and answers"),
+    "response_promise": lazy_gettext("Response-time warnings"),
+    "time_off": lazy_gettext("Time off"),
+    "timesheet_reminders": lazy_gettext("Timesheet reminders"),
+    "hour_bank": lazy_gettext("Retainer hours"),
+    "receivables": lazy_gettext("Unpaid invoices"),
+    "security": lazy_gettext("Security alerts"),
+    "waiting_for_you": lazy_gettext("Things waiting for me"),
+    "status_digest": lazy_gettext("Weekly status digest"),
+    "client_hour_bank": lazy_gettext("Retainer hours"),
+    "surveys": lazy_gettext("Satisfaction questions"),
     "amount_minor": lazy_gettext("Amount"),
     "archived_at": lazy_gettext("Archived"),
     "client_id": lazy_gettext("Client"),
@@ -209,6 +225,7 @@ ACTION_LABELS = {
     "branding.updated": lazy_gettext("Branding updated"),
     "client.archived": lazy_gettext("Client archived"),
     "agency_hours.updated": lazy_gettext("Agency business hours changed"),
+    "notice_preferences.updated": lazy_gettext("Notification choices changed"),
     "client.created": lazy_gettext("Client created"),
     "client_digest.paused": lazy_gettext("Weekly digest paused"),
     "client_digest.resumed": lazy_gettext("Weekly digest resumed"),

@@ -53,6 +53,7 @@ def _send(agency: Agency, recipient: Membership, key: str, subject, heading, bod
         agency_id=agency.id,
         from_name=agency.name,
         reply_to=agency.reply_to_email,
+        notice="time_off",
     )
 
 

@@ -29,7 +29,14 @@ from babel.messages.pofile import read_po, write_po
 APP = Path(__file__).resolve().parent.parent
 SHARED = APP / "translations"
 TRANSLATED = ("ar", "fr")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "lazy_gettext": None,
+    "lazy_ngettext": (1, 2),
+    "N_": None,
+}
 SOURCE_MAP = [
     ("**.py", "python"),
     ("**/templates/**.html", "jinja2"),

@@ -74,6 +74,7 @@ from app.core.jobs import (
     enqueue_job,
     stage_current_job_success,
 )
+from app.core.notice_gate import NOTICE_GATES
 from app.extensions import db
 
 log = logging.getLogger("baton.mail")
@@ -149,14 +150,35 @@ def queue_email(
     attachments: list[Attachment] | None = None,
     in_reply_to: str | None = None,
     references: str | None = None,
-) -> OutboundEmail:
+    notice: str | None = None,
+) -> OutboundEmail | None:
     """Render `mail/<template>.txt` and `.html` and the subject in `locale`'s language (the
     recipient's, see the module) and queue the message in this transaction. A second call
-    with the same key in a later transaction is refused by the unique key."""
+    with the same key in a later transaction is refused by the unique key.
+
+    A notification names its kind (`notice`): the recipient's preference then decides
+    (app.notices): at once (the message is queued), held for their daily summary, or off;
+    held or off, nothing is queued and None is returned."""
     language = language_of(locale)
     values = {"lang": language, "dir": text_direction(language), **context}
+    channel = "now"
+    if notice is not None and agency_id is not None and NOTICE_GATES:
+        channel = NOTICE_GATES[0].channel(session, agency_id, to, notice)
+        if channel == "off":
+            return None
     with force_locale(speaking_locale(locale, language)):
         subject_text = str(subject)
+        if channel == "daily":
+            NOTICE_GATES[0].hold(
+                session,
+                agency_id=agency_id,
+                to=to,
+                kind=notice,
+                key=key[:200],
+                subject=_clean_header(subject_text),
+                link=context.get("link"),
+            )
+            return None
         text_body = render_template(f"mail/{template}.txt", **values)
         html_body = render_template(f"mail/{template}.html", **values)
     row = OutboundEmail(

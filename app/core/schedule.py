@@ -68,6 +68,11 @@ PERIODIC: list[Periodic] = [
     # The quarterly NPS question (client's zone), once per client and quarter: idempotent by
     # the unique key per client, kind and quarter.
     Periodic("nps_surveys", dt.timedelta(hours=1), "app.surveys.sending.sweep_nps"),
+    # Daily summaries of held notifications from 07:00 in each person's zone, once per
+    # person and day (unique key per member and day; the notices claimed under a row lock).
+    Periodic(
+        "notice_summaries", dt.timedelta(minutes=15), "app.notices.summary.send_daily_summaries"
+    ),
 ]
 
 

@@ -182,6 +182,7 @@ def send_digest(agency: Agency, client: Client, week: dt.date, now: dt.datetime)
             template="client_digest",
             context=template_context(snapshot, contact.name),
             agency_id=agency.id,
+            notice="status_digest",
             from_name=agency.name,
             reply_to=agency.reply_to_email,
         )

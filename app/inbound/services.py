@@ -152,4 +152,5 @@ def tell_staff_of_answer(
                 "link": link,
             },
             agency_id=agency.id,
+            notice="client_messages",
         )

@@ -252,6 +252,7 @@ def _invite_contacts(
                 "link": link,
             },
             agency_id=agency.id,
+            notice="waiting_for_you",
         )
 
 

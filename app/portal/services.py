@@ -121,6 +121,7 @@ def _email_staff(actor: Actor, work_request: WorkRequest, client: Client) -> Non
             lazy_gettext("%(client)s asks for something", client=client.name),
             body,
             link,
+            notice="client_messages",
         )
 
 
@@ -133,6 +134,7 @@ def _notice(
     heading: LazyString,
     body: LazyString,
     link: str,
+    notice: str | None = None,
 ) -> None:
     """One "notice" email to a member of the agency (once per idempotency key), in
     `locale`'s language: the texts are lazy, translated as the email is written."""
@@ -145,6 +147,7 @@ def _notice(
         template="notice",
         context={"agency_name": agency.name, "heading": heading, "body": body, "link": link},
         agency_id=agency.id,
+        notice=notice,
     )
 
 

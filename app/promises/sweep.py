@@ -153,4 +153,5 @@ def _notify(clock: ResponseClock, occasion: str) -> None:
                 "link": link,
             },
             agency_id=agency.id,
+            notice="response_promise",
         )

@@ -460,5 +460,6 @@ def _tell_owners(invoice: Invoice, client: Client, agency: Agency, send: Reminde
                 "agency_name": agency.name,
             },
             agency_id=agency.id,
+            notice="receivables",
             from_name="Baton",
         )

@@ -136,6 +136,7 @@ def send_alert(plan: RetainerPlan, client: Client, agency: Agency, bank: Bank, t
             locale,
             link,
             f"{key}:m{member.id}",
+            notice="hour_bank",
         )
     if plan.alert_client_contact:
         settings = db.session.scalar(sa.select(InvoiceSettings))
@@ -156,10 +157,11 @@ def send_alert(plan: RetainerPlan, client: Client, agency: Agency, bank: Bank, t
                 locale,
                 portal,
                 f"{key}:c{contact.id}",
+                notice="client_hour_bank",
             )
 
 
-def _queue(agency, plan, client, bank, threshold, to, locale, link, key) -> None:
+def _queue(agency, plan, client, bank, threshold, to, locale, link, key, *, notice) -> None:
     with force_locale(locale or "en"):
         month_text = month_label(bank.month, locale or "en")
     subject, body = _texts(plan, client, bank, threshold, month_text)
@@ -172,6 +174,7 @@ def _queue(agency, plan, client, bank, threshold, to, locale, link, key) -> None
         template="notice",
         context={"agency_name": agency.name, "heading": subject, "body": body, "link": link},
         agency_id=agency.id,
+        notice=notice,
         from_name=agency.name,
         reply_to=agency.reply_to_email,
     )

@@ -145,6 +145,7 @@ def _create(
                 "days": LINK_DAYS,
             },
             agency_id=agency.id,
+            notice="surveys",
             reply_to=agency.reply_to_email,
         )
     return survey

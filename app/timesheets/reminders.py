@@ -154,6 +154,7 @@ def _send(agency: Agency, member: Membership, week: dt.date, key: str) -> bool:
                     "link": _my_time_link(agency.slug, week),
                 },
                 agency_id=agency.id,
+                notice="timesheet_reminders",
                 from_name=agency.name,
                 reply_to=agency.reply_to_email,
             )

@@ -11,12 +11,14 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel.speaklater import LazyString
 
 from app.agencies.models import Agency
 from app.audit.services import changed, record, snapshot
 from app.clients.models import Client
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.formatting import role_label
 from app.core.mail import queue_email
 from app.core.permissions import Actor
 from app.core.security import new_token, token_hash
@@ -24,6 +26,7 @@ from app.core.tenancy import tenant
 from app.core.translation import gettext as _
 from app.core.translation import lazy_gettext
 from app.extensions import db
+from app.notices.security import alert_managers
 from app.users import policy, queries
 from app.users.models import ApiToken, Invitation, Membership, User
 from app.users.schemas import ROLE_LABELS
@@ -45,6 +48,24 @@ def _refuse(reason: str | None) -> None:
     if reason:
         # The team rules (app.users.policy) mark their reasons for the catalogue.
         raise Conflict(_(reason))
+
+
+def _alert_role_change(actor: Actor, member: Membership, event_id: int, old: str, new: str) -> None:
+    alert_managers(
+        actor,
+        key=f"security:role:{event_id}",
+        subject=lazy_gettext("Role changed: %(person)s", person=member.user.name),
+        heading=lazy_gettext("A member's role changed"),
+        body=lazy_gettext(
+            "%(actor)s changed the role of %(person)s from %(old)s to %(new)s.",
+            actor=actor.user.name,
+            person=member.user.name,
+            old=LazyString(role_label, old),
+            new=LazyString(role_label, new),
+        ),
+        endpoint="users.team_member",
+        member_id=member.id,
+    )
 
 
 def change_member_role(actor: Actor, member: Membership, role: str) -> Membership:
@@ -78,7 +99,7 @@ def update_member(actor: Actor, member: Membership, data: dict) -> Membership:
     db.session.flush()
     b, a = changed(before, snapshot(member, MEMBER_FIELDS))
     if "role" in a:
-        record(
+        event = record(
             actor,
             "member.role_changed",
             member,
@@ -86,6 +107,7 @@ def update_member(actor: Actor, member: Membership, data: dict) -> Membership:
             before={"role": b["role"]},
             after={"role": a["role"]},
         )
+        _alert_role_change(actor, member, event.id, b["role"], a["role"])
         b.pop("role")
         a.pop("role")
     if a:

@@ -29,8 +29,10 @@ from app.clients.models import Client
 from app.core.clock import utcnow
 from app.core.permissions import Actor
 from app.core.tenancy import all_tenants, current_agency_id, tenant
+from app.core.translation import lazy_gettext
 from app.core.uow import commit
 from app.extensions import db
+from app.notices.security import alert_managers
 from app.vault.crypto import (
     MasterKeys,
     VaultError,
@@ -250,7 +252,7 @@ def reveal_vault_entry(actor: Actor, entry: VaultEntry) -> str:
     """The entry's secret, for a person the caller has authorized and re-authenticated; the
     reveal is recorded (who, which entry, when, from where), the secret is not."""
     plaintext = reveal_secret(entry)
-    record(
+    event = record(
         actor,
         "vault_entry.revealed",
         entry,
@@ -258,6 +260,20 @@ def reveal_vault_entry(actor: Actor, entry: VaultEntry) -> str:
         after={"client_id": entry.client_id, "name": entry.name},
     )
     db.session.flush()
+    alert_managers(
+        actor,
+        key=f"security:vault-reveal:{event.id}",
+        subject=lazy_gettext("A client login was revealed: %(name)s", name=entry.name),
+        heading=lazy_gettext("A login in the vault was revealed"),
+        body=lazy_gettext(
+            "%(person)s revealed the password of “%(name)s”. If this was not expected, "
+            "change the password with the client and check the vault's activity.",
+            person=actor.user.name,
+            name=entry.name,
+        ),
+        endpoint="vault.list_entries",
+        client_id=entry.client_id,
+    )
     return plaintext
 
 

@@ -75,6 +75,7 @@ def _queue(
     key: str,
     subject: LazyString,
     template: str,
+    notice: str,
     extra: dict | None = None,
 ) -> OutboundEmail | None:
     """Queue one email, in the recipient's language, unless this occasion's key was
@@ -97,6 +98,7 @@ def _queue(
         agency_id=agency.id,
         from_name=agency.name,
         reply_to=agency.reply_to_email,
+        notice=notice,
     )
 
 
@@ -110,6 +112,7 @@ def notify_assigned(item: WorkItem, assignee: Membership, event_id: int) -> None
             "New work for %(client)s: %(title)s", client=item.client.name, title=item.title
         ),
         template="work_assigned",
+        notice="work_assigned",
     )
 
 
@@ -125,6 +128,7 @@ def notify_submitted(item: WorkItem, round_: int) -> None:
             "Ready for review: %(title)s (%(client)s)", title=item.title, client=item.client.name
         ),
         template="work_submitted",
+        notice="review_requested",
         extra={"round": round_},
     )
 
@@ -144,6 +148,7 @@ def notify_changes(
             "Changes requested: %(title)s (%(client)s)", title=item.title, client=item.client.name
         ),
         template="work_changes_requested",
+        notice="changes_requested",
         extra={"reasons": reasons, "comment": comment, "by_client": by_client},
     )
 
@@ -159,6 +164,7 @@ def notify_client_approval(item: WorkItem, round_: int) -> None:
             key=f"work:{item.id}:client-approval:{round_}:{contact.id}",
             subject=lazy_gettext("Please review: %(title)s", title=item.title),
             template="work_client_approval",
+            notice="waiting_for_you",
         )
 
 
@@ -231,6 +237,7 @@ def _notify_agency(ids: list[int], now: dt.datetime) -> int:
                     "Overdue: %(title)s (%(client)s)", title=item.title, client=item.client.name
                 ),
                 template="work_overdue",
+                notice="overdue_work",
                 extra={"state": LazyString(state_label, item.state)},
             )
     log.info("overdue notices for %d work items", len(claimed))
