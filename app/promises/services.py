@@ -218,7 +218,8 @@ def on_work_event(actor: Actor | None, item: Any, event: Any) -> None:
             thread_id=item_id,
         )
     elif kind == "comment" and actor is not None and not getattr(event, "internal", True):
-        staff_replied("work_item", item_id, at, actor.user_id)
+        asks = bool((getattr(event, "data", None) or {}).get("asks_client"))
+        staff_replied("work_item", item_id, at, actor.user_id, asks_client=asks)
     elif kind == "transition" and getattr(event, "to_state", None) == "awaiting_client":
         hold_response_clocks("work_item", item_id, at)
     elif is_client:

@@ -230,6 +230,13 @@ class CommentIn(BaseSchema):
     internal = fields.Boolean(
         load_default=False, metadata={"description": "Staff only; never shown to the client."}
     )
+    asks_client = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Staff: the comment asks the client for something, so the "
+            "client's response-time clock on this item waits for their answer."
+        },
+    )
 
 
 class TickIn(BaseSchema):

@@ -458,7 +458,19 @@ def add_comment(actor: Actor, item: WorkItem, data: dict) -> WorkEvent:
         raise ValidationFailed(
             {"internal": [gettext("Client contacts can't post internal notes.")]}
         )
+    asks_client = bool(data.get("asks_client", False))
+    if asks_client and (internal or not can_post_internal_comment(actor)):
+        raise ValidationFailed(
+            {"asks_client": [gettext("Only a staff comment the client sees can ask them.")]}
+        )
     body = sanitize_html(data["body"])
     if not body:
         raise ValidationFailed({"body": [gettext("Write a comment.")]})
-    return record_event(actor, item, "comment", body=body, internal=internal)
+    return record_event(
+        actor,
+        item,
+        "comment",
+        body=body,
+        internal=internal,
+        data={"asks_client": True} if asks_client else None,
+    )

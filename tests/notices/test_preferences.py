@@ -205,6 +205,8 @@ def test_a_client_login_chooses_in_the_portal_and_the_digest_honours_it(app):
     ContactFactory(client=team.client, email="ana@harbour.test", name="Ana")
     db.session.flush()
     browser = web(app, team.contact)
+    portal = browser.get(f"/{team.slug}/portal").get_data(as_text=True)
+    assert f'href="/{team.slug}/notifications" data-testid="portal-notifications"' in portal
     page = browser.get(f"/{team.slug}/notifications").get_data(as_text=True)
     assert 'data-kind="status_digest"' in page and 'data-kind="work_assigned"' not in page
     saved = browser.post(f"/{team.slug}/notifications", data={"status_digest": "off"})

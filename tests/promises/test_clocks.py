@@ -10,7 +10,6 @@ from types import SimpleNamespace
 import time_machine
 
 from app.core.tenancy import tenant
-from app.promises.services import hold_response_clocks
 from app.work.services import add_comment
 from tests.factories import WorkItemFactory
 from tests.promises.support import HOUR, actor, clocks, paris, paris_desk
@@ -59,9 +58,10 @@ def test_client_comments_pause_resume_and_stop_at_the_first_staff_reply(app):
             )
             assert clock.due_at == paris(2026, 11, 16, 17)
 
-            # 10:00: the agency asks the client something and waits.
+            # 10:00: the VA's comment asks the client something: the agency waits on them.
             traveller.move_to(paris(2026, 11, 16, 10))
-            assert hold_response_clocks("work_item", item.id, paris(2026, 11, 16, 10)) == 1
+            body = {"body": "Colour or mono logo?", "asks_client": True}
+            add_comment(actor(desk.va), item, body)
             (clock,) = clocks(desk.agency.id)
             assert (clock.state, clock.business_seconds, clock.due_at) == ("paused", HOUR, None)
 
@@ -130,3 +130,25 @@ def test_a_client_without_a_promise_gets_no_clock(app):
             item = WorkItemFactory(client=desk.client, sop_version=desk.sop_version)
             add_comment(actor(desk.contact), item, {"body": "Hello"})
         assert clocks(desk.agency.id) == []
+
+
+def test_the_comment_form_asks_the_client_and_refuses_an_internal_question(app):
+    with time_machine.travel(paris(2026, 11, 16, 9), tick=False) as traveller:
+        desk = paris_desk()
+        with tenant(desk.agency.id):
+            item = WorkItemFactory(client=desk.client, sop_version=desk.sop_version)
+            add_comment(actor(desk.contact), item, {"body": "Can you add the logo?"})
+        traveller.move_to(paris(2026, 11, 16, 10))
+        va = web(app, desk.va)
+        url = f"/{desk.slug}/work/{item.id}/comments"
+        page = va.get(f"/{desk.slug}/work/{item.id}").get_data(as_text=True)
+        assert 'data-testid="asks-client"' in page
+        bad = va.post(url, data={"body": "Note", "internal": "on", "asks_client": "on"})
+        assert bad.status_code == 422 and 'href="#f-asks_client"' in bad.get_data(as_text=True)
+        assert clocks(desk.agency.id)[0].state == "running"  # nothing changed
+        ok = va.post(url, data={"body": "Colour or mono?", "asks_client": "on"})
+        assert ok.status_code == 302
+        assert clocks(desk.agency.id)[0].state == "paused"
+        # A client cannot ask themselves (the box is not on their page, the API refuses it).
+        client_page = web(app, desk.contact).get(f"/{desk.slug}/work/{item.id}")
+        assert 'data-testid="asks-client"' not in client_page.get_data(as_text=True)
