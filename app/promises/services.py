@@ -158,6 +158,25 @@ def hold_response_clocks(thread_kind: str, thread_id: int, at: dt.datetime) -> i
     return held
 
 
+def reschedule_running_clocks(old: BusinessWeek, new: BusinessWeek, at: dt.datetime) -> int:
+    """The agency changed its business week at `at`: each running clock keeps the business
+    time it used under the old week and counts what is left in the new one (its due and
+    warning times move). A breached clock keeps its breach."""
+    moved = 0
+    for clock in db.session.scalars(
+        sa.select(ResponseClock)
+        .where(ResponseClock.state == "running", ResponseClock.breached_at.is_(None))
+        .order_by(ResponseClock.id)
+        .with_for_update()
+    ):
+        clock.business_seconds = used_seconds(clock, at, old)
+        clock.running_since = at
+        _schedule_deadlines(clock, new)
+        moved += 1
+    db.session.flush()
+    return moved
+
+
 def resume_response_clocks(thread_kind: str, thread_id: int, at: dt.datetime) -> int:
     """The client answered: paused clocks of the thread run again from `at`."""
     resumed = 0

@@ -95,3 +95,27 @@ def test_api_reads_and_replaces_the_week(app):
     assert saved["custom"] is True and saved["days"]["mon"] == week["mon"]
     assert saved["days"]["tue"] == [] and saved["country"] == "FR"
     assert api(app, desk.va).get(path).status_code == 403
+
+
+def test_a_new_week_moves_the_due_time_of_running_clocks_not_the_time_used(app):
+    with time_machine.travel(paris(2026, 11, 16, 9), tick=False) as traveller:
+        desk = paris_desk()  # promise: 8 business hours, default week 09:00-17:00
+        with tenant(desk.agency.id):
+            item = WorkItemFactory(client=desk.client, sop_version=desk.sop_version)
+            add_comment(actor(desk.contact), item, {"body": "Can you check the invoice?"})
+            db.session.commit()
+        [clock] = clocks(desk.agency.id)
+        assert clock.due_at == paris(2026, 11, 16, 17)
+        # 11:00 Monday (2 h used): the owner moves to mornings only, 08:00-12:00.
+        traveller.move_to(paris(2026, 11, 16, 11))
+        morning = {f"{d}_1_start": "08:00" for d in ("mon", "tue", "wed", "thu", "fri")} | {
+            f"{d}_1_end": "12:00" for d in ("mon", "tue", "wed", "thu", "fri")
+        }
+        owner = web(app, desk.owner)
+        assert owner.post(f"/{desk.slug}/settings/business-hours", data=morning).status_code == 302
+        [clock] = clocks(desk.agency.id)
+        # 6 h left: Mon 11-12 (1 h), Tue 08-12 (4 h), Wed 08-09 (1 h).
+        assert clock.business_seconds == 2 * 3600 and clock.state == "running"
+        assert clock.due_at == paris(2026, 11, 18, 9)
+        # The warning (75 %: 6 h) comes Tue at 11:00.
+        assert clock.warn_at == paris(2026, 11, 17, 11)
