@@ -230,9 +230,20 @@ def update_series(actor: Actor, series: WorkSeries, data: dict) -> WorkSeries:
         resolve_assignee(actor, client, assignee_id)
     if "reviewer_id" in data:
         resolve_reviewer(data["reviewer_id"], assignee_id=assignee_id)
+    cadence_changed = "cadence" in data and data["cadence"] != series.cadence
     for key in ("title_pattern", "cadence", "assignee_id", "reviewer_id"):
         if key in data:
             setattr(series, key, data[key])
+    if cadence_changed:
+        # The next item comes one new cadence after the last one made.
+        last_due = db.session.scalar(
+            sa.select(WorkItem.due_at)
+            .where(WorkItem.series_id == series.id)
+            .order_by(WorkItem.sequence.desc())
+            .limit(1)
+        )
+        if last_due is not None:
+            series.next_due_at = add_cadence(last_due, series.cadence, client.time_zone)
     db.session.flush()
     after = {k: getattr(series, k) for k in before}
     record(actor, "work_series.updated", series, summary=f"Series {series.title_pattern} changed",

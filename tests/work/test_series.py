@@ -228,3 +228,34 @@ def test_the_client_page_lists_the_series_and_a_manager_pauses_it(app, desk):
     assert resp.status_code == 302
     with all_tenants():
         assert db.session.get(WorkSeries, sid).status == "paused"
+
+
+def test_a_manager_changes_what_the_next_items_are_made_with_and_a_va_cannot(app, desk):
+    made = _create(app, desk)
+    sid, first = made["series"]["id"], made["item"]
+    assert api(app, desk.va).patch(f"/series/{sid}", json={"cadence": "monthly"}).status_code == 403
+    manager = api(app, desk.manager)
+    bad = manager.patch(f"/series/{sid}", json={"cadence": "hourly"})
+    assert bad.status_code == 422 and "cadence" in bad.json["errors"]
+    stranger = manager.patch(f"/series/{sid}", json={"assignee_id": desk.other_va.id})
+    assert stranger.status_code == 422 and "assignee_id" in stranger.json["errors"]
+    unchanged = manager.get(f"/series/{sid}").json
+    assert (unchanged["cadence"], unchanged["title_pattern"]) == (
+        "weekly",
+        "Weekly update, week of {week}",
+    )
+
+    ok = manager.patch(
+        f"/series/{sid}", json={"cadence": "fortnightly", "title_pattern": "Update {n}, {date}"}
+    )
+    assert ok.status_code == 200 and ok.json["cadence"] == "fortnightly"
+    _deliver(app, desk, first["id"])
+    items = _items(sid)
+    # The item made already keeps its title; the next one follows the new pattern and cadence.
+    assert items[0].title == "Weekly update, week of 8 Mar"
+    assert items[1].title.startswith("Update 2, ") and "22" in items[1].title
+    assert items[1].due_at - items[0].due_at == dt.timedelta(days=14, hours=-1)
+
+    assert manager.post(f"/series/{sid}/end").status_code == 200
+    ended = manager.patch(f"/series/{sid}", json={"cadence": "weekly"})
+    assert ended.status_code == 409  # an ended series is not changed
