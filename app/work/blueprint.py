@@ -64,6 +64,12 @@ def field_labels(names: list[str]) -> str:
     return separator.join(str(FIELD_LABELS.get(n, n.replace("_", " "))) for n in names)
 
 
+def _stage_title(item: object, key: str) -> str | None:
+    from app.work.approvals import stage_title  # the approvals import the work services
+
+    return stage_title(item, key)  # type: ignore[arg-type]
+
+
 @bp.context_processor
 def _helpers() -> dict:
     return {
@@ -74,6 +80,7 @@ def _helpers() -> dict:
         "bdi": bdi,
         "field_labels": field_labels,
         "history_body": history_body,
+        "stage_title": _stage_title,
     }
 
 

@@ -102,6 +102,10 @@ def test_a_stage_approval_round_trip_with_changes(app, desk):
         None,
         None,
     )
+    # The history names the stage on each step of its round trip (sent, changes, approved).
+    history = web(app, desk.owner).get(f"/{desk.slug}/work/{flow.id}").get_data(as_text=True)
+    assert history.count('data-testid="history-stage"') == 4
+    assert "Stage: Prepare" in history
     # The next stage is open: finish, submit, QA approves, the SOP has no final approval.
     flow.ok(upload(flow.va, flow.id, flow.ids["report"], PDF, "report.pdf"))
     flow.ok(flow.va.patch(flow.url(f"/checklist/{flow.ids['report']}"), json={"done": True}))
