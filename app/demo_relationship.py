@@ -21,6 +21,7 @@ from app.digests.models import ClientDigest
 from app.digests.sweep import schedule_of, send_digest
 from app.extensions import db
 from app.intake.services import create_questionnaire, send_questionnaire, submit_answers
+from app.notices.services import save_preferences
 from app.portal.models import WorkRequest
 from app.promises.services import business_week, staff_replied, start_response_clock
 from app.surveys.models import Survey
@@ -187,3 +188,18 @@ def seed_demo_relationship(
     _surveys(agency, clients)
     onboarding = next(c for c in clients if c.status == "onboarding")
     _intake(agency, onboarding, onboarding_contact, owner)
+    _notice_choices(agency)
+
+
+def _notice_choices(agency: Agency) -> None:
+    """The manager reads overdue work and clients' messages in one morning summary and has
+    switched retainer-hour alerts off; a VA gets timesheet reminders in the summary too."""
+    from app.demo_work import demo_actor
+
+    save_preferences(
+        demo_actor(agency, "jonas@northwind.example"),
+        {"overdue_work": "daily", "client_messages": "daily", "hour_bank": "off"},
+    )
+    save_preferences(
+        demo_actor(agency, "priya@northwind.example"), {"timesheet_reminders": "daily"}
+    )

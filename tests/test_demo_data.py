@@ -404,3 +404,12 @@ def test_the_weekly_updates_are_weekly_series(app, demo):
         client_id = lumen.client_id
     html = page(app, demo, OWNER, f"/clients/{client_id}")
     assert 'data-testid="series-card"' in html
+
+
+def test_the_manager_reads_some_notifications_in_a_daily_summary(app, demo):
+    html = page(app, demo, "jonas@northwind.example", "/notifications")
+    overdue = html[html.index('data-kind="overdue_work"') :].split("</fieldset>")[0]
+    assert 'data-kind="overdue_work" data-channel="daily"' in html
+    assert 'value="daily" autocomplete="off" checked' in overdue
+    hours = html[html.index('data-kind="hour_bank"') :].split("</fieldset>")[0]
+    assert 'value="off" autocomplete="off" checked' in hours
