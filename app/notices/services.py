@@ -33,33 +33,38 @@ def _recipient(session: Session, agency_id: int, to: str) -> tuple[int, str] | N
             .where(
                 Membership.agency_id == agency_id,
                 Membership.status == "active",
-                sa.func.lower(User.email) == to.strip().lower(),
+                User.email == to.strip().lower(),  # stored normalized (lower case)
             )
         ).first()
     return (row[0], row[1]) if row else None
 
 
-def _stored(session: Session, membership_id: int, kind: str) -> str | None:
-    with all_tenants():
-        return session.scalar(
-            sa.select(NoticePreference.channel).where(
-                NoticePreference.membership_id == membership_id, NoticePreference.kind == kind
-            )
-        )
-
-
 def channel_for(session: Session, agency_id: int, to: str, kind: str) -> str:
-    """How the member at `to` wants notifications of `kind`: now, daily or off."""
+    """How the member at `to` wants notifications of `kind`: now, daily or off (one
+    query: the member and their choice for this kind)."""
     spec = BY_CODE.get(kind)
     if spec is None:
         raise ValueError(f"unknown notification kind {kind!r}")
-    found = _recipient(session, agency_id, to)
-    if found is None:
+    with all_tenants():
+        row = session.execute(
+            sa.select(Membership.role, NoticePreference.channel)
+            .join(User, User.id == Membership.user_id)
+            .outerjoin(
+                NoticePreference,
+                sa.and_(
+                    NoticePreference.membership_id == Membership.id,
+                    NoticePreference.kind == kind,
+                ),
+            )
+            .where(
+                Membership.agency_id == agency_id,
+                Membership.status == "active",
+                User.email == to.strip().lower(),  # stored normalized (lower case)
+            )
+        ).first()
+    if row is None or is_fixed(spec, row.role):
         return "now"
-    membership_id, role = found
-    if is_fixed(spec, role):
-        return "now"
-    return _stored(session, membership_id, kind) or "now"
+    return row.channel or "now"
 
 
 class PreferenceGate:
