@@ -126,3 +126,18 @@ def test_a_portal_login_without_a_contact_record_answers_as_the_client(
     assert (resp.json["author"], resp.json["author_name"]) == ("client", name)
     page = intake.owner_web.get(f"/{intake.slug}/requests/{req.id}").get_data(as_text=True)
     assert f'data-message-id="{resp.json["id"]}" data-from="client"' in page
+
+
+def test_an_answer_sent_twice_with_one_idempotency_key_is_stored_once(intake, receiver):
+    req = _opened(intake, receiver)
+    path = f"/work-requests/{req.id}/messages"
+    headers = {**intake.contact_api.headers, "Idempotency-Key": "answer-14th"}
+    url = intake.contact_api._url(path)
+    first, again = (
+        intake.contact_api.client.post(url, json={"body": "The 14th."}, headers=headers)
+        for _ in range(2)
+    )
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.json == first.json
+    assert len(messages(req.id)) == 2
+    assert len(emails(f"work-request:{req.id}:answer:")) == len(intake.staff_emails)
