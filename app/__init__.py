@@ -203,11 +203,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.portal.views import bp as portal_bp
 
     app.register_blueprint(portal_bp)
+    from app.inbound.api import blp as inbound_api
     from app.inbound.views import bp as inbound_bp
 
     app.register_blueprint(inbound_bp)
     csrf.exempt(work_requests_api)
     api.register_blueprint(work_requests_api)
+    csrf.exempt(inbound_api)
+    api.register_blueprint(inbound_api)
     # Response clocks: the blueprint registers the work history hook at import.
     from app.promises.api import blp as promises_api
     from app.promises.blueprint import bp as promises_bp

@@ -45,6 +45,7 @@ IDEMPOTENT_OPERATIONS = {
     ("post", "/api/v1/{agency_slug}/work-items/{work_item_id}/comments"),
     ("post", "/api/v1/{agency_slug}/invitations"),
     ("post", "/api/v1/{agency_slug}/work-requests"),
+    ("post", "/api/v1/{agency_slug}/work-requests/{request_id}/messages"),  # emailed, or told
 }
 
 

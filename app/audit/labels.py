@@ -309,8 +309,10 @@ ACTION_LABELS = {
     "work_item.reassigned": lazy_gettext("Work item reassigned"),
     "work_item.updated": lazy_gettext("Work item updated"),
     "work_request.accepted": lazy_gettext("Work request accepted"),
+    "work_request.client_answered": lazy_gettext("Client answered about a work request"),
     "work_request.created": lazy_gettext("Work request created"),
     "work_request.declined": lazy_gettext("Work request declined"),
+    "work_request.replied": lazy_gettext("Work request answered"),
 }
 # Stored states, statuses, kinds and methods as people read them (an unknown one is named
 # from its value, in English).

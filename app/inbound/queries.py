@@ -12,6 +12,7 @@ from app.clients.models import Client
 from app.extensions import db
 from app.inbound.models import IntakeAddress, RequestFile, RequestMessage
 from app.portal.models import WorkRequest
+from app.users.models import Membership
 
 
 @dataclass
@@ -20,11 +21,17 @@ class Thread:
     messages: list[RequestMessage] = field(default_factory=list)
     files: dict[int, list[RequestFile]] = field(default_factory=dict)  # by message id
     dropped: list[dict] = field(default_factory=list)
+    from_client: set[int] = field(default_factory=set)  # ids of the client's messages
+
+    def by_client(self, message: RequestMessage) -> bool:
+        """Whether the client wrote it (by email, or in the portal), else the agency."""
+        return message.id in self.from_client
 
 
 def request_thread(work_request: WorkRequest) -> Thread:
     """The request's messages oldest first (the opening mail apart) and their files: two
-    queries however long the thread."""
+    queries however long the thread (a third when a portal login without a contact record
+    answered, to tell it from the agency)."""
     thread = Thread()
     rows = db.session.scalars(
         sa.select(RequestMessage)
@@ -38,6 +45,24 @@ def request_thread(work_request: WorkRequest) -> Thread:
             thread.messages.append(row)
         for dropped in row.dropped_files or ():
             thread.dropped.append(dropped)
+        if row.contact_id is not None:
+            thread.from_client.add(row.id)
+    portal_authors = {
+        row.author_user_id for row in rows if row.contact_id is None and row.author_user_id
+    }
+    if portal_authors:  # answers in the portal by a login with no contact record
+        clients = set(
+            db.session.scalars(
+                sa.select(Membership.user_id).where(
+                    Membership.user_id.in_(portal_authors),
+                    Membership.role == "client",
+                    Membership.client_id == work_request.client_id,
+                )
+            )
+        )
+        thread.from_client.update(
+            row.id for row in rows if row.contact_id is None and row.author_user_id in clients
+        )
     for found in db.session.scalars(
         sa.select(RequestFile)
         .where(RequestFile.work_request_id == work_request.id)

@@ -1,8 +1,8 @@
 """Pages of requests by email: one work request with its thread and files, for owners and
 managers (/<agency_slug>/requests/<id>, where they answer) and for the client contact
-(/<agency_slug>/portal/requests/<id>); a request's file as a download; and the owner's
-button that replaces a client's intake address (shown on the client page, see
-`intake_panel`).
+(/<agency_slug>/portal/requests/<id>, where they answer too); a request's file as a
+download; and the owner's button that replaces a client's intake address (shown on the
+client page, see `intake_panel`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from app.core.translation import gettext as _
 from app.core.translation import lazy_gettext
 from app.core.uow import commit
 from app.extensions import db
-from app.inbound import policy, services
+from app.inbound import answers, policy, services
 from app.inbound.addresses import address_of, rotate_intake_address
 from app.inbound.queries import get_request_file_or_404, intake_token, request_thread
 from app.inbound.schemas import ReplyIn
@@ -65,6 +65,7 @@ def _render(template: str, work_request: Any, values: dict, errors: dict, status
         DROPPED_REASONS=DROPPED_REASONS,
         STATUS_LABELS=STATUS_LABELS,
         can_reply=policy.can_reply_to_request(g.actor, work_request),
+        can_answer=policy.can_answer_request(g.actor, work_request),
         values=values,
         errors=errors,
     ), status
@@ -105,6 +106,29 @@ def portal_request(agency_slug: str, request_id: int) -> ResponseReturnValue:
     """The client contact's view of one of their requests and its thread."""
     work_request = get_work_request_or_404(g.actor, request_id)
     return _render("inbound/portal_request.html", work_request, {}, {})
+
+
+@bp.post("/<agency_slug>/portal/requests/<int:request_id>/replies")
+@roles("client")
+@once_per_form
+def portal_reply(agency_slug: str, request_id: int) -> ResponseReturnValue:
+    """The client contact answers in the request's thread; owners and managers are told."""
+    work_request = get_work_request_or_404(g.actor, request_id)
+    if not policy.can_answer_request(g.actor, work_request):
+        raise Forbidden(_("Only the client's contacts answer in this conversation."))
+    try:
+        data = load_form(ReplyIn(), request.form)
+        answers.answer_request(g.actor, work_request, data["body"])
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        errors = exc.errors or {"_schema": [exc.message]}
+        return _render("inbound/portal_request.html", work_request, request.form.to_dict(),
+                       errors, exc.status)  # fmt: skip
+    flash(_("Answer sent to the agency."), "success")
+    return redirect(
+        url_for("inbound.portal_request", agency_slug=agency_slug, request_id=request_id)
+    )
 
 
 @bp.get("/<agency_slug>/requests/<int:request_id>/files/<int:file_id>")

@@ -47,6 +47,22 @@ class SurveyOut(BaseSchema):
     follow_up_item_id = fields.Integer(dump_only=True, allow_none=True)
 
 
+class PortalSurveyOut(SurveyOut):
+    """A survey as its client contact answers it: its state and scale."""
+
+    state = fields.String(
+        dump_only=True,
+        metadata={"description": "open, changeable (answered, may be changed for 24 hours), "
+                  "final or expired"},
+    )  # fmt: skip
+    scale_min = fields.Integer(dump_only=True)
+    scale_max = fields.Integer(dump_only=True)
+
+
+class PortalSurveysOut(BaseSchema):
+    items = fields.List(fields.Nested(PortalSurveyOut), dump_only=True)
+
+
 class SurveyPageMetaOut(BaseSchema):
     page = fields.Integer(dump_only=True)
     per_page = fields.Integer(dump_only=True)

@@ -16,7 +16,7 @@ from app.inbound.addresses import address_of, intake_address_for
 from app.inbound.receiver import make_controller
 from tests.factories import ClientFactory, MembershipFactory
 from tests.helpers import committed_app
-from tests.work.support import Desk, make_desk, web
+from tests.work.support import Desk, api, make_desk, web
 from tests.workers.conftest import free_port
 
 DOMAIN = "mail.agency.test"
@@ -46,6 +46,10 @@ class Intake:
     va_web: Any
     contact_web: Any
     stranger_web: Any  # the contact of another client of the agency
+    owner_api: Any
+    va_api: Any
+    contact_api: Any
+    stranger_api: Any
 
 
 @pytest.fixture
@@ -75,6 +79,10 @@ def intake(inbound_app) -> Intake:
         va_web=web(inbound_app, desk.va),
         contact_web=web(inbound_app, desk.contact),
         stranger_web=web(inbound_app, stranger),
+        owner_api=api(inbound_app, desk.owner),
+        va_api=api(inbound_app, desk.va),
+        contact_api=api(inbound_app, desk.contact),
+        stranger_api=api(inbound_app, stranger),
     )
     db.session.commit()
     return values
