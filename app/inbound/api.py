@@ -15,8 +15,10 @@ from flask import g, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.core.errors import ValidationFailed
 from app.core.idempotency import idempotent
 from app.core.permissions import MANAGERS, authorize, roles
+from app.core.translation import gettext as _
 from app.core.uow import commit
 from app.inbound import answers, policy, services
 from app.inbound.models import RequestFile, RequestMessage
@@ -110,7 +112,13 @@ class RequestThread(MethodView):
         client contact, whose answer by email comes back here. A client contact (their own
         client's requests only): owners and managers are emailed that you answered."""
         if policy.can_reply_to_request(g.actor, work_request):
-            message = services.reply_to_request(g.actor, work_request, data["body"])
+            message = services.reply_to_request(
+                g.actor, work_request, data["body"], asks_client=data.get("asks_client", False)
+            )
+        elif data.get("asks_client"):
+            raise ValidationFailed(
+                {"asks_client": [_("Only a staff comment the client sees can ask them.")]}
+            )
         else:
             message = answers.answer_request(g.actor, work_request, data["body"])
         commit()

@@ -14,6 +14,13 @@ class ReplyIn(BaseSchema):
     client contact's is told to owners and managers."""
 
     body = fields.String(required=True, validate=validate.Length(min=1, max=REPLY_MAX))
+    asks_client = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Staff: the answer asks the client for something, so the "
+            "response clock waits for their next message."
+        },
+    )
 
 
 class RequestFileOut(BaseSchema):

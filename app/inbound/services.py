@@ -24,6 +24,7 @@ from app.inbound import policy
 from app.inbound.addresses import address_of, intake_address_for
 from app.inbound.models import RequestMessage
 from app.portal.models import WorkRequest
+from app.promises.services import staff_replied, start_response_clock
 from app.users.models import Membership
 from app.work.richtext import sanitize_html
 
@@ -55,8 +56,12 @@ def _recipient(work_request: WorkRequest, thread: list[RequestMessage]) -> tuple
     raise ValidationFailed({"body": [_("Nobody at this client can be emailed about it.")]})
 
 
-def reply_to_request(actor: Actor, work_request: WorkRequest, body: str) -> RequestMessage:
-    """Answer the request in its thread and email the answer to the client contact."""
+def reply_to_request(
+    actor: Actor, work_request: WorkRequest, body: str, *, asks_client: bool = False
+) -> RequestMessage:
+    """Answer the request in its thread and email the answer to the client contact. The
+    answer stops the thread's response clock, or holds it when it asks the client for
+    something (their next message resumes it)."""
     if not policy.can_reply_to_request(actor, work_request):
         raise Forbidden(_("Only owners and managers answer requests."))
     text = (body or "").strip()
@@ -118,6 +123,9 @@ def reply_to_request(actor: Actor, work_request: WorkRequest, body: str) -> Requ
         summary=f"Answered request {work_request.title}",
         after={"message_id": message.id},
     )
+    staff_replied(
+        "work_request", work_request.id, message.received_at, actor.user_id, asks_client=asks_client
+    )
     return message
 
 
@@ -125,7 +133,16 @@ def tell_staff_of_answer(
     agency_id: int, work_request: WorkRequest, message: RequestMessage
 ) -> None:
     """Email owners and managers that the client answered in a request's thread (once per
-    message and person), each in their own language."""
+    message and person), each in their own language. The answer needs one in turn: it
+    starts a response clock on the thread (or resumes the one waiting on the client)."""
+    start_response_clock(
+        work_request.client_id,
+        "request_message",
+        message.id,
+        message.received_at,
+        thread_kind="work_request",
+        thread_id=work_request.id,
+    )
     agency = db.session.get(Agency, agency_id)
     staff = db.session.scalars(
         sa.select(Membership).where(Membership.role.in_(MANAGERS), Membership.status == "active")

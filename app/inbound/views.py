@@ -89,7 +89,9 @@ def reply(agency_slug: str, request_id: int) -> ResponseReturnValue:
         raise Forbidden(_("Only owners and managers answer requests."))
     try:
         data = load_form(ReplyIn(), request.form)
-        services.reply_to_request(g.actor, work_request, data["body"])
+        services.reply_to_request(
+            g.actor, work_request, data["body"], asks_client=data.get("asks_client", False)
+        )
         commit()
     except DomainError as exc:
         db.session.rollback()
