@@ -77,6 +77,21 @@ def committed_app(database_url: str, **config: object) -> Iterator[Flask]:
         ctx.pop()
 
 
+@contextlib.contextmanager
+def committed_data(app: Flask) -> Iterator[Flask]:
+    """The test app with its context pushed and data committed for real (other threads and
+    connections see it); every table is emptied afterwards. For `no_db` tests."""
+    ctx = app.app_context()
+    ctx.push()
+    db.session.remove()
+    try:
+        yield app
+    finally:
+        db.session.remove()
+        empty_every_table()
+        ctx.pop()
+
+
 def race(
     app: Flask,
     work: Callable[[Callable[[], None]], Any],

@@ -15,7 +15,7 @@ from app.digests.models import ClientDigest
 from app.digests.sweep import sweep_client_digests
 from app.extensions import db
 from tests.factories import AgencyFactory, ClientFactory, ContactFactory
-from tests.helpers import empty_every_table, race
+from tests.helpers import committed_data, race
 
 pytestmark = pytest.mark.no_db
 
@@ -24,15 +24,8 @@ SEND = dt.datetime(2026, 3, 16, 13, 5, tzinfo=dt.UTC)  # Monday 09:05 in New Yor
 
 @pytest.fixture
 def committed(app):
-    ctx = app.app_context()
-    ctx.push()
-    db.session.remove()
-    try:
-        yield app
-    finally:
-        db.session.remove()
-        empty_every_table()
-        ctx.pop()
+    with committed_data(app) as real:
+        yield real
 
 
 def test_two_sweeps_racing_send_one_digest_and_one_email_per_contact(committed):

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.onboarding.models import OnboardingRun
 from app.users.models import Invitation
 from app.work.models import WorkItem
-from tests.helpers import empty_every_table, race
+from tests.helpers import committed_data, race
 from tests.onboarding.support import client_of, make_team, owner_actor
 
 pytestmark = pytest.mark.no_db
@@ -22,15 +22,8 @@ pytestmark = pytest.mark.no_db
 
 @pytest.fixture
 def committed(app):
-    ctx = app.app_context()
-    ctx.push()
-    db.session.remove()
-    try:
-        yield app
-    finally:
-        db.session.remove()
-        empty_every_table()
-        ctx.pop()
+    with committed_data(app) as real:
+        yield real
 
 
 def test_two_requests_at_once_make_one_run(committed):
