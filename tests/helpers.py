@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
@@ -73,6 +75,56 @@ def committed_app(database_url: str, **config: object) -> Iterator[Flask]:
         empty_every_table()
         db.engine.dispose()
         ctx.pop()
+
+
+@contextlib.contextmanager
+def committed_data(app: Flask) -> Iterator[Flask]:
+    """The test app with its context pushed and data committed for real (other threads and
+    connections see it); every table is emptied afterwards. For `no_db` tests."""
+    ctx = app.app_context()
+    ctx.push()
+    db.session.remove()
+    try:
+        yield app
+    finally:
+        db.session.remove()
+        empty_every_table()
+        ctx.pop()
+
+
+def race(
+    app: Flask,
+    work: Callable[[Callable[[], None]], Any],
+    *,
+    runs: int = 2,
+    timeout: float = 60,
+) -> list[Any]:
+    """Run `work(go)` on `runs` threads at once, each in its own app context (its own
+    session and PostgreSQL connection), on committed data. Each calls `go()` where the race
+    starts (after its own set-up): nobody passes it until all are there. Returns what each
+    returned, or the exception it raised, in the order they finished."""
+    start = threading.Barrier(runs)
+    results: list[Any] = []
+
+    def go() -> None:
+        start.wait(timeout)
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                results.append(work(go))
+            except BaseException as exc:  # noqa: BLE001 - returned to the test
+                start.abort()  # the others stop waiting for this one
+                results.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(runs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout * 2)
+    return results
 
 
 def empty_every_table() -> None:

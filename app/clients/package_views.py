@@ -4,10 +4,11 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import g, url_for
 from flask.typing import ResponseReturnValue
 
 from app.clients.blueprint import bp
+from app.clients.forms import form_page
 from app.clients.policy import (
     can_edit_package,
     can_manage_packages,
@@ -25,13 +26,10 @@ from app.clients.services import (
     create_package,
     update_package,
 )
-from app.core.errors import ValidationFailed
 from app.core.money import input_value
 from app.core.permissions import MANAGERS, roles
 from app.core.permissions import authorize as _authorize
-from app.core.schemas import load_form
 from app.core.translation import gettext as _
-from app.core.uow import commit
 from app.extensions import db
 
 
@@ -40,27 +38,21 @@ from app.extensions import db
 def list_packages(agency_slug: str) -> ResponseReturnValue:
     _authorize(can_manage_packages(g.actor))
     values: dict = {"pricing": "fixed", "currency": g.actor.agency.base_currency, "active": True}
-    errors: dict = {}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        values["active"] = "active" in request.form
-        try:
-            data = load_form(PackageIn(), request.form)
-            package = create_package(g.actor, data)
-            commit()
-            flash(_("Package %(name)s added to the catalogue.", name=package.name), "success")
-            return redirect(url_for("clients.list_packages", agency_slug=agency_slug))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.errors
-    packages = db.session.scalars(package_list_query(g.actor)).all()
-    return render_template(
+    return form_page(
         "clients/packages.html",
-        packages=packages,
-        values=values,
-        errors=errors,
-        sop_options=onboarding_sop_options(),
-    ), (422 if errors else 200)
+        PackageIn(),
+        values,
+        lambda data: create_package(g.actor, data),
+        lambda package: (
+            _("Package %(name)s added to the catalogue.", name=package.name),
+            url_for("clients.list_packages", agency_slug=agency_slug),
+        ),
+        context=lambda: {
+            "packages": db.session.scalars(package_list_query(g.actor)).all(),
+            "sop_options": onboarding_sop_options(),
+        },
+        checkboxes=("active",),
+    )
 
 
 @bp.route("/<agency_slug>/packages/<int:package_id>/edit", methods=["GET", "POST"])
@@ -70,23 +62,15 @@ def edit_package(agency_slug: str, package_id: int) -> ResponseReturnValue:
     _authorize(can_edit_package(g.actor, package))
     values: dict = {k: getattr(package, k) for k in PACKAGE_FIELDS}
     values["price"] = input_value(package.price_minor, package.currency)
-    errors: dict = {}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        values["active"] = "active" in request.form
-        try:
-            data = load_form(PackageIn(), request.form)
-            update_package(g.actor, package, data)
-            commit()
-            flash(_("Package saved."), "success")
-            return redirect(url_for("clients.list_packages", agency_slug=agency_slug))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.errors
-    return render_template(
+    return form_page(
         "clients/package_form.html",
-        package=package,
-        values=values,
-        errors=errors,
-        sop_options=onboarding_sop_options(),
-    ), (422 if errors else 200)
+        PackageIn(),
+        values,
+        lambda data: update_package(g.actor, package, data),
+        lambda _saved: (
+            _("Package saved."),
+            url_for("clients.list_packages", agency_slug=agency_slug),
+        ),
+        context=lambda: {"package": package, "sop_options": onboarding_sop_options()},
+        checkboxes=("active",),
+    )

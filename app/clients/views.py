@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from app.clients.blueprint import bp
+from app.clients.forms import form_page
 from app.clients.models import (
     Client,
 )
@@ -144,27 +145,17 @@ def new_client(agency_slug: str) -> ResponseReturnValue:
     _authorize(can_create_client(g.actor))
     values: dict = {"status": "prospect", "locale": "en", "net_days": 15, "deposit_percent": 0}
     values.update(response_time_hours=24, currency=g.actor.agency.base_currency)
-    errors: dict = {}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        try:
-            data = load_form(ClientIn(), request.form)
-            client = create_client(g.actor, data)
-            commit()
-            flash(_("Client %(name)s created.", name=client.name), "success")
-            return redirect(
-                url_for("clients.client_detail", agency_slug=agency_slug, client_id=client.id)
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.errors
-    return render_template(
+    return form_page(
         "clients/form.html",
-        client=None,
-        values=values,
-        errors=errors,
-        packages=_package_options(),
-    ), (422 if errors else 200)
+        ClientIn(),
+        values,
+        lambda data: create_client(g.actor, data),
+        lambda client: (
+            _("Client %(name)s created.", name=client.name),
+            url_for("clients.client_detail", agency_slug=agency_slug, client_id=client.id),
+        ),
+        context=lambda: {"client": None, "packages": _package_options()},
+    )
 
 
 def _render_detail(
@@ -223,27 +214,20 @@ def client_detail(agency_slug: str, client_id: int) -> ResponseReturnValue:
 def edit_client(agency_slug: str, client_id: int) -> ResponseReturnValue:
     client = get_client_or_404(g.actor, client_id)
     _authorize(can_edit_client(g.actor, client))
-    values, errors = _client_values(client), {}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        try:
-            data = load_form(ClientIn(), request.form)
-            update_client(g.actor, client, data)
-            commit()
-            flash(_("Client saved."), "success")
-            return redirect(
-                url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id)
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.errors
-    return render_template(
+    return form_page(
         "clients/form.html",
-        client=client,
-        values=values,
-        errors=errors,
-        packages=_package_options(client.service_package_id),
-    ), (422 if errors else 200)
+        ClientIn(),
+        _client_values(client),
+        lambda data: update_client(g.actor, client, data),
+        lambda _saved: (
+            _("Client saved."),
+            url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id),
+        ),
+        context=lambda: {
+            "client": client,
+            "packages": _package_options(client.service_package_id),
+        },
+    )
 
 
 @bp.route("/<agency_slug>/clients/<int:client_id>/contract", methods=["GET", "POST"])
@@ -253,25 +237,18 @@ def edit_contract(agency_slug: str, client_id: int) -> ResponseReturnValue:
     termination notice and start date (audited as a client change)."""
     client = get_client_or_404(g.actor, client_id)
     _authorize(can_edit_client(g.actor, client))
-    values: dict = {k: getattr(client, k) for k in ContractIn().fields}
-    errors: dict = {}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        try:
-            data = load_form(ContractIn(), request.form)
-            update_client(g.actor, client, data)
-            commit()
-            flash(_("Contract terms saved."), "success")
-            return redirect(
-                url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id)
-                + "#contract"
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.errors
-    return render_template(
-        "clients/contract_form.html", client=client, values=values, errors=errors
-    ), (422 if errors else 200)
+    return form_page(
+        "clients/contract_form.html",
+        ContractIn(),
+        {k: getattr(client, k) for k in ContractIn().fields},
+        lambda data: update_client(g.actor, client, data),
+        lambda _saved: (
+            _("Contract terms saved."),
+            url_for("clients.client_detail", agency_slug=agency_slug, client_id=client_id)
+            + "#contract",
+        ),
+        context=lambda: {"client": client},
+    )
 
 
 @bp.post("/<agency_slug>/clients/<int:client_id>/archive")
@@ -330,27 +307,18 @@ def create_contact(agency_slug: str, client_id: int) -> ResponseReturnValue:
 def edit_contact(agency_slug: str, contact_id: int) -> ResponseReturnValue:
     contact = get_contact_or_404(g.actor, contact_id)
     _authorize(can_edit_contact(g.actor, contact))
-    values: dict = {k: getattr(contact, k) for k in CONTACT_FIELDS}
-    errors: dict = {}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        try:
-            data = load_form(ContactIn(), request.form)
-            update_contact(g.actor, contact, data)
-            commit()
-            flash(_("Contact saved."), "success")
-            return redirect(
-                url_for(
-                    "clients.client_detail", agency_slug=agency_slug, client_id=contact.client_id
-                )
-                + "#contacts"
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.errors
-    return render_template(
-        "clients/contact_form.html", contact=contact, values=values, errors=errors
-    ), (422 if errors else 200)
+    return form_page(
+        "clients/contact_form.html",
+        ContactIn(),
+        {k: getattr(contact, k) for k in CONTACT_FIELDS},
+        lambda data: update_contact(g.actor, contact, data),
+        lambda _saved: (
+            _("Contact saved."),
+            url_for("clients.client_detail", agency_slug=agency_slug, client_id=contact.client_id)
+            + "#contacts",
+        ),
+        context=lambda: {"contact": contact},
+    )
 
 
 @bp.post("/<agency_slug>/contacts/<int:contact_id>/delete")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,6 +57,7 @@ LOGO_MAX_PIXELS = 24_000_000  # width x height, before decoding (decompression b
 LOGO_MIN_SIDE = 16
 LOGO_BOX = (1200, 400)  # stored logos are scaled down to fit
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_COLOR = re.compile(COLOR_PATTERN)
 JPEG_MAGIC = b"\xff\xd8\xff"
 
 
@@ -135,6 +137,43 @@ def branding_values(branding: Branding | None) -> dict[str, Any]:
     out["logo_sha256"] = branding.logo_sha256 if branding is not None else None
     out["logo_content_type"] = branding.logo_content_type if branding is not None else None
     return out
+
+
+def text_lines(text: str | None) -> list[str]:
+    """The non-blank lines of a multi-line field (an address, bank details), stripped."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def safe_color(value: str | None, default: str) -> str:
+    """`value` lower-cased when it is a #rrggbb colour, else `default` (it goes into CSS)."""
+    return value.lower() if value and _COLOR.fullmatch(value) else default
+
+
+def brand_context(branding: Branding | None, *, tax_id: bool = False) -> dict[str, Any]:
+    """The agency's branding as every PDF template reads it (`brand`): plain values only.
+
+    Colours are checked (#rrggbb, else the default), the font is a bundled one, the address
+    comes as lines, and the logo is named only when a checksummed file is stored (the
+    document's assets then serve `logo_name`). `tax_id` adds the agency's tax id (the
+    invoice prints it; the welcome packet and payout statement do not).
+    """
+    values = branding_values(branding)
+    has_logo = bool(branding and branding.logo_key and branding.logo_sha256)
+    png = has_logo and branding.logo_content_type == "image/png"
+    brand: dict[str, Any] = {
+        "primary_color": safe_color(values["primary_color"], DEFAULTS["primary_color"]),
+        "accent_color": safe_color(values["accent_color"], DEFAULTS["accent_color"]),
+        "font": values["font"] if values["font"] in BUNDLED_FONTS else DEFAULTS["font"],
+        "address_lines": text_lines(values["address"]),
+        "footer_text": values["footer_text"] or "",
+        "has_logo": has_logo,
+        "logo_name": "logo.png" if png else "logo.jpg",
+        "logo_key": branding.logo_key if has_logo else None,
+        "logo_sha256": branding.logo_sha256 if has_logo else None,
+    }
+    if tax_id:
+        brand["tax_id"] = values["tax_id"] or ""
+    return brand
 
 
 def logo_bytes(branding: Branding | None) -> bytes | None:

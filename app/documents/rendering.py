@@ -32,7 +32,7 @@ from app.core.formatting import babel_locale, format_long_date, format_number, f
 from app.core.i18n import speaking_locale
 from app.core.money import compute, format_money
 from app.core.pdf import render_pdf
-from app.documents.branding import COLOR_PATTERN, DEFAULTS, find_branding
+from app.documents.branding import brand_context, branding_values, find_branding, text_lines
 from app.extensions import db
 from app.invoices.models import Invoice, InvoiceLine
 
@@ -53,7 +53,6 @@ ARABIC_FIRST = {
     "Noto Sans": '"Noto Sans Arabic"',
     "Noto Serif": '"Noto Naskh Arabic"',
 }
-_COLOR = re.compile(COLOR_PATTERN)
 
 
 # --- languages and direction ------------------------------------------------------------------
@@ -170,14 +169,6 @@ def font_stack(font: str | None, doc_dir: str, lang: str = "") -> str:
 # --- the plain-values context ------------------------------------------------------------------
 
 
-def _lines_of(text: str | None) -> list[str]:
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-def _color(value: str | None, default: str) -> str:
-    return value.lower() if value and _COLOR.fullmatch(value) else default
-
-
 def _web_link(value: str | None) -> str | None:
     return value if value and value.lower().startswith(("https://", "http://")) else None
 
@@ -235,7 +226,6 @@ def invoice_context(invoice_id: int) -> dict[str, Any]:
     locale_code = invoice.locale or (client.locale if client else None) or "en"
     loc = _parse_locale(locale_code)
     language = document_language(locale_code)
-    doc_dir = text_direction(language)
     currency = invoice.currency
 
     def money(minor: int) -> str:
@@ -297,36 +287,19 @@ def invoice_context(invoice_id: int) -> dict[str, Any]:
         rows.append(_row("due", money(due)))
 
     contact_name, contact_email = _recipient(client)
-    values = {k: getattr(branding, k) if branding else v for k, v in DEFAULTS.items()}
-    logo_ext = "png" if (branding and branding.logo_content_type == "image/png") else "jpg"
-    has_logo = bool(branding and branding.logo_key and branding.logo_sha256)
+    values = branding_values(branding)
+    brand = brand_context(branding, tax_id=True)
     payment = {
-        "bank_lines": _lines_of(values["bank_details"]),
+        "bank_lines": text_lines(values["bank_details"]),
         "paypal_url": _web_link(values["paypal_url"]),
         "wise_url": _web_link(values["wise_url"]),
     }
     payment["any"] = bool(payment["bank_lines"] or payment["paypal_url"] or payment["wise_url"])
     title_kind = "credit_note" if is_credit else ("deposit" if invoice.is_deposit else "invoice")
     return {
-        "doc": {
-            "lang": language,
-            "dir": doc_dir,
-            "locale": str(loc),
-            "font_stack": font_stack(values["font"], doc_dir, str(loc)),
-        },
+        "doc": document_context(language, str(loc), brand["font"]),
         "agency": {"id": invoice.agency_id, "name": agency.name if agency else ""},
-        "brand": {
-            "primary_color": _color(values["primary_color"], DEFAULTS["primary_color"]),
-            "accent_color": _color(values["accent_color"], DEFAULTS["accent_color"]),
-            "font": values["font"] if values["font"] in FONT_STACKS else DEFAULTS["font"],
-            "address_lines": _lines_of(values["address"]),
-            "tax_id": values["tax_id"] or "",
-            "footer_text": values["footer_text"] or "",
-            "has_logo": has_logo,
-            "logo_name": f"logo.{logo_ext}",
-            "logo_key": branding.logo_key if has_logo else None,
-            "logo_sha256": branding.logo_sha256 if has_logo else None,
-        },
+        "brand": brand,
         "client": {
             "id": invoice.client_id,
             "name": client.name if client else "",
@@ -344,7 +317,7 @@ def invoice_context(invoice_id: int) -> dict[str, Any]:
             "due_date": _date(invoice.due_date, loc),
             "period_label": invoice.period_label or "",
             "credited_number": number_of.get(invoice.credited_invoice_id or 0) or "",
-            "notes_lines": _lines_of(invoice.notes),
+            "notes_lines": text_lines(invoice.notes),
             "total_minor": totals.total,
             "due_minor": due,
             "deducted_minor": deducted,
@@ -374,16 +347,40 @@ def _base_css() -> bytes:
     return CSS_PATH.read_bytes()
 
 
-def render_invoice_html(context: dict[str, Any]) -> str:
-    """The final HTML of the invoice, labels in the document's language."""
-    doc_dir = context["doc"]["dir"]
-    with force_locale(speaking_locale(context["doc"]["locale"], context["doc"]["lang"])):
+def document_context(language: str, locale: str, font: str | None) -> dict[str, str]:
+    """The `doc` values of every PDF: language, direction, full locale and font stack."""
+    doc_dir = text_direction(language)
+    return {
+        "lang": language,
+        "dir": doc_dir,
+        "locale": locale,
+        "font_stack": font_stack(font, doc_dir, locale),
+    }
+
+
+def render_document_html(template: str, context: dict[str, Any]) -> str:
+    """A PDF template's HTML in the document's language, with the `bidi` and
+    `css_page_label` helpers every PDF template uses."""
+    doc = context["doc"]
+    with force_locale(speaking_locale(doc["locale"], doc["lang"])):
         return render_template(
-            TEMPLATE,
+            template,
             **context,
-            bidi=functools.partial(isolate, doc_dir=doc_dir),
+            bidi=functools.partial(isolate, doc_dir=doc["dir"]),
             css_page_label=css_page_label,
         )
+
+
+def render_document_pdf(template: str, context: dict[str, Any]) -> bytes:
+    """A PDF template as PDF bytes with the bundled CSS and the agency's logo."""
+    doc = context["doc"]
+    with force_locale(speaking_locale(doc["locale"], doc["lang"])):
+        return render_pdf(render_document_html(template, context), assets=invoice_assets(context))
+
+
+def render_invoice_html(context: dict[str, Any]) -> str:
+    """The final HTML of the invoice, labels in the document's language."""
+    return render_document_html(TEMPLATE, context)
 
 
 def invoice_assets(context: dict[str, Any]) -> dict[str, bytes]:

@@ -12,14 +12,12 @@ and, when `email`, queues one email per contact with the PDF attached (key
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 from typing import Any
 
 import sqlalchemy as sa
 from babel.dates import format_time as babel_format_time
 from babel.dates import get_day_names
-from flask import render_template
 from flask_babel import force_locale
 
 from app.agencies.models import Agency
@@ -32,18 +30,10 @@ from app.core.clock import today_in, utcnow
 from app.core.formatting import babel_locale, localise_digits
 from app.core.i18n import language_of, speaking_locale
 from app.core.mail import Attachment, OutboundEmail, queue_email
-from app.core.pdf import render_pdf
 from app.core.translation import gettext, ngettext
 from app.core.uow import commit
-from app.documents.branding import DEFAULTS, find_branding
-from app.documents.rendering import (
-    FONT_STACKS,
-    css_page_label,
-    font_stack,
-    invoice_assets,
-    isolate,
-    text_direction,
-)
+from app.documents.branding import brand_context, find_branding
+from app.documents.rendering import document_context, render_document_pdf
 from app.extensions import db
 from app.onboarding.models import OnboardingRun
 from app.onboarding.services import onboarding_sop_version, set_step
@@ -115,10 +105,8 @@ def packet_context(run: OnboardingRun) -> dict[str, Any]:
     agency = db.session.get(Agency, run.agency_id)
     locale = client.locale or "en"
     language = language_of(locale)
-    doc_dir = text_direction(language)
     branding = find_branding()
-    values = {k: getattr(branding, k) if branding else v for k, v in DEFAULTS.items()}
-    has_logo = bool(branding and branding.logo_key and branding.logo_sha256)
+    brand = brand_context(branding)
     speak = speaking_locale(locale, language)
     with force_locale(speak):
         channels = [
@@ -147,28 +135,9 @@ def packet_context(run: OnboardingRun) -> dict[str, Any]:
         hours = business_hours(agency.time_zone, client.time_zone, day, speak, current_week()[0])
     package = client.service_package
     return {
-        "doc": {
-            "lang": language,
-            "dir": doc_dir,
-            "locale": locale,
-            "font_stack": font_stack(values["font"], doc_dir, locale),
-        },
+        "doc": document_context(language, locale, brand["font"]),
         "agency": {"name": agency.name, "zone": agency.time_zone},
-        "brand": {
-            "primary_color": values["primary_color"] or DEFAULTS["primary_color"],
-            "accent_color": values["accent_color"] or DEFAULTS["accent_color"],
-            "font": values["font"] if values["font"] in FONT_STACKS else DEFAULTS["font"],
-            "address_lines": [
-                x.strip() for x in (values["address"] or "").splitlines() if x.strip()
-            ],
-            "footer_text": values["footer_text"] or "",
-            "has_logo": has_logo,
-            "logo_name": "logo.png"
-            if has_logo and branding.logo_content_type == "image/png"
-            else "logo.jpg",
-            "logo_key": branding.logo_key if has_logo else None,
-            "logo_sha256": branding.logo_sha256 if has_logo else None,
-        },  # fmt: skip
+        "brand": brand,
         "client": {"name": client.name, "zone": client.time_zone},
         "team": team,
         "channels": channels,
@@ -182,15 +151,7 @@ def packet_context(run: OnboardingRun) -> dict[str, Any]:
 
 
 def render_packet_pdf(context: dict[str, Any]) -> bytes:
-    doc = context["doc"]
-    with force_locale(speaking_locale(doc["locale"], doc["lang"])):
-        html = render_template(
-            TEMPLATE,
-            **context,
-            bidi=functools.partial(isolate, doc_dir=doc["dir"]),
-            css_page_label=css_page_label,
-        )
-        return render_pdf(html, assets=invoice_assets(context))
+    return render_document_pdf(TEMPLATE, context)
 
 
 def render_packet(agency_id: int, run_id: int, email: bool = False) -> dict:

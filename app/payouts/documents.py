@@ -10,12 +10,11 @@ same file again.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 
 from app.agencies.models import Agency
@@ -24,18 +23,10 @@ from app.core.formatting import format_long_date, format_number
 from app.core.i18n import language_of, speaking_locale
 from app.core.mail import Attachment, OutboundEmail, queue_email
 from app.core.money import format_money
-from app.core.pdf import render_pdf
 from app.core.translation import gettext
 from app.core.uow import commit
-from app.documents.branding import DEFAULTS, find_branding
-from app.documents.rendering import (
-    FONT_STACKS,
-    css_page_label,
-    font_stack,
-    invoice_assets,
-    isolate,
-    text_direction,
-)
+from app.documents.branding import brand_context, find_branding
+from app.documents.rendering import document_context, render_document_html, render_document_pdf
 from app.extensions import db
 from app.payouts.presenting import (
     ADJUSTMENT_LABELS,
@@ -65,11 +56,9 @@ def statement_context(statement: Any) -> dict[str, Any]:
     user = statement.member.user
     locale = user.locale or "en"
     language = language_of(locale)
-    doc_dir = text_direction(language)
     agency = db.session.get(Agency, statement.agency_id)
     branding = find_branding()
-    values = {k: getattr(branding, k) if branding else v for k, v in DEFAULTS.items()}
-    has_logo = bool(branding and branding.logo_key and branding.logo_sha256)
+    brand = brand_context(branding)
 
     def money(minor: int | None, currency: str | None = None) -> str:
         return (
@@ -115,28 +104,9 @@ def statement_context(statement: Any) -> dict[str, Any]:
         for a in adjustment_rows(statement)
     ]
     return {
-        "doc": {
-            "lang": language,
-            "dir": doc_dir,
-            "locale": locale,
-            "font_stack": font_stack(values["font"], doc_dir, locale),
-        },  # fmt: skip
+        "doc": document_context(language, locale, brand["font"]),
         "agency": {"name": agency.name if agency else ""},
-        "brand": {
-            "primary_color": values["primary_color"] or DEFAULTS["primary_color"],
-            "accent_color": values["accent_color"] or DEFAULTS["accent_color"],
-            "font": values["font"] if values["font"] in FONT_STACKS else DEFAULTS["font"],
-            "address_lines": [
-                x.strip() for x in (values["address"] or "").splitlines() if x.strip()
-            ],
-            "footer_text": values["footer_text"] or "",
-            "has_logo": has_logo,
-            "logo_name": "logo.png"
-            if has_logo and branding.logo_content_type == "image/png"
-            else "logo.jpg",
-            "logo_key": branding.logo_key if has_logo else None,
-            "logo_sha256": branding.logo_sha256 if has_logo else None,
-        },
+        "brand": brand,
         "statement": {
             "id": statement.id,
             "state": statement.state,
@@ -164,20 +134,11 @@ def statement_context(statement: Any) -> dict[str, Any]:
 
 
 def render_statement_html(context: dict[str, Any]) -> str:
-    doc = context["doc"]
-    with force_locale(speaking_locale(doc["locale"], doc["lang"])):
-        return render_template(
-            TEMPLATE,
-            **context,
-            bidi=functools.partial(isolate, doc_dir=doc["dir"]),
-            css_page_label=css_page_label,
-        )
+    return render_document_html(TEMPLATE, context)
 
 
 def render_statement_pdf(context: dict[str, Any]) -> bytes:
-    doc = context["doc"]
-    with force_locale(speaking_locale(doc["locale"], doc["lang"])):
-        return render_pdf(render_statement_html(context), assets=invoice_assets(context))
+    return render_document_pdf(TEMPLATE, context)
 
 
 def render_statement(agency_id: int, statement_id: int, email: bool = False) -> dict:

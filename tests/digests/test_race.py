@@ -4,7 +4,6 @@ one digest and one email per contact."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +15,7 @@ from app.digests.models import ClientDigest
 from app.digests.sweep import sweep_client_digests
 from app.extensions import db
 from tests.factories import AgencyFactory, ClientFactory, ContactFactory
-from tests.helpers import empty_every_table
+from tests.helpers import committed_data, race
 
 pytestmark = pytest.mark.no_db
 
@@ -25,15 +24,8 @@ SEND = dt.datetime(2026, 3, 16, 13, 5, tzinfo=dt.UTC)  # Monday 09:05 in New Yor
 
 @pytest.fixture
 def committed(app):
-    ctx = app.app_context()
-    ctx.push()
-    db.session.remove()
-    try:
-        yield app
-    finally:
-        db.session.remove()
-        empty_every_table()
-        ctx.pop()
+    with committed_data(app) as real:
+        yield real
 
 
 def test_two_sweeps_racing_send_one_digest_and_one_email_per_contact(committed):
@@ -43,25 +35,14 @@ def test_two_sweeps_racing_send_one_digest_and_one_email_per_contact(committed):
         ContactFactory(client=client, email=f"a{client.id}@c.test")
         ContactFactory(client=client, email=f"b{client.id}@c.test")
     db.session.commit()
-    start = threading.Barrier(2)
-    results: list = []
 
-    def run() -> None:
-        with committed.app_context(), time_machine.travel(SEND, tick=False):
-            try:
-                start.wait()
-                results.append(sweep_client_digests())
-            except Exception as exc:  # noqa: BLE001 - reported by the test
-                results.append(exc)
-            finally:
-                db.session.remove()
+    def sweep(go) -> dict:
+        with time_machine.travel(SEND, tick=False):
+            go()
+            return sweep_client_digests()
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert all(isinstance(r, dict) for r in results), results
+    results = race(committed, sweep)
+    assert len(results) == 2 and all(isinstance(r, dict) for r in results), results
     assert sum(r["digests"] for r in results) == 3
     db.session.expire_all()
     with all_tenants():

@@ -242,6 +242,38 @@ def test_context_refuses_stored_values_that_would_break_out_of_css(app):
     assert "red;}" not in html and "etc/passwd" not in html and "javascript:" not in html
 
 
+def test_every_pdf_shares_one_brand_block_with_the_same_checks():
+    """The invoice, welcome packet and payout statement read `brand` from brand_context:
+    unsafe stored colours and fonts fall back to the defaults for all of them, a logo is
+    named only when its checksum is stored, and only the invoice asks for the tax id."""
+    from app.documents.branding import brand_context
+    from app.documents.models import Branding
+
+    stored = Branding(
+        primary_color="red;}x{",
+        accent_color="#ABCDEF",
+        font="x;src:url(file:///etc/passwd)",
+        address=" 12 Baker Street \n\n London ",
+        tax_id="GB1",
+        logo_key="agency/1/branding/logo.png",
+        logo_sha256=None,
+        logo_content_type="image/png",
+    )
+    brand = brand_context(stored)
+    assert (brand["primary_color"], brand["accent_color"], brand["font"]) == (
+        "#4f46e5",
+        "#abcdef",
+        "DejaVu Sans",
+    )
+    assert brand["address_lines"] == ["12 Baker Street", "London"]
+    assert (brand["has_logo"], brand["logo_key"]) == (False, None)
+    assert "tax_id" not in brand
+    assert brand_context(stored, tax_id=True)["tax_id"] == "GB1"
+    stored.logo_sha256 = "ab" * 32
+    assert brand_context(stored)["logo_name"] == "logo.png"
+    assert brand_context(None)["primary_color"] == "#4f46e5"
+
+
 def test_bidi_isolation_of_mixed_runs():
     assert first_strong_direction("12 Baker Street") == "ltr"
     assert first_strong_direction("3 ساعات دعم") == "rtl"

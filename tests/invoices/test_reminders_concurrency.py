@@ -28,7 +28,7 @@ from tests.factories import (
     InvoiceFactory,
     MembershipFactory,
 )
-from tests.helpers import empty_every_table
+from tests.helpers import committed_data
 
 pytestmark = pytest.mark.no_db
 
@@ -39,15 +39,8 @@ STEP_0 = dt.datetime(2026, 11, 16, 14, tzinfo=dt.UTC)  # 09:00 in New York on th
 @pytest.fixture
 def committed(app):
     """An app context whose data is committed for real; every table is emptied after."""
-    ctx = app.app_context()
-    ctx.push()
-    db.session.remove()
-    try:
-        yield app
-    finally:
-        db.session.remove()
-        empty_every_table()
-        ctx.pop()
+    with committed_data(app) as real:
+        yield real
 
 
 def make_invoices(n: int, agency=None) -> tuple[int, list[int]]:

@@ -4,8 +4,6 @@ one packet job."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
@@ -16,7 +14,7 @@ from app.extensions import db
 from app.onboarding.models import OnboardingRun
 from app.users.models import Invitation
 from app.work.models import WorkItem
-from tests.helpers import empty_every_table
+from tests.helpers import committed_data, race
 from tests.onboarding.support import client_of, make_team, owner_actor
 
 pytestmark = pytest.mark.no_db
@@ -24,42 +22,23 @@ pytestmark = pytest.mark.no_db
 
 @pytest.fixture
 def committed(app):
-    ctx = app.app_context()
-    ctx.push()
-    db.session.remove()
-    try:
-        yield app
-    finally:
-        db.session.remove()
-        empty_every_table()
-        ctx.pop()
+    with committed_data(app) as real:
+        yield real
 
 
 def test_two_requests_at_once_make_one_run(committed):
     team = make_team()
     db.session.commit()
-    start = threading.Barrier(2)
-    results: list = []
 
-    def request() -> None:
-        with committed.app_context():
-            try:
-                with tenant(team.agency_id):
-                    actor, client = owner_actor(team), client_of(team)
-                    start.wait()
-                    update_client(actor, client, {"status": "onboarding"})
-                    db.session.commit()
-                results.append("ok")
-            except Exception as exc:  # noqa: BLE001 - reported by the test
-                results.append(exc)
-            finally:
-                db.session.remove()
+    def request(go) -> str:
+        with tenant(team.agency_id):
+            actor, client = owner_actor(team), client_of(team)
+            go()
+            update_client(actor, client, {"status": "onboarding"})
+            db.session.commit()
+        return "ok"
 
-    threads = [threading.Thread(target=request) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results = race(committed, request)
     assert results == ["ok", "ok"], results
     db.session.expire_all()
     with all_tenants():
@@ -82,28 +61,16 @@ def test_two_starts_at_once_meet_at_the_unique_key(committed):
 
     team = make_team()
     db.session.commit()
-    start = threading.Barrier(2)
-    results: list = []
 
-    def request() -> None:
-        with committed.app_context():
-            try:
-                with tenant(team.agency_id):
-                    actor, client = owner_actor(team), client_of(team)
-                    start.wait()
-                    run = start_onboarding(actor, client)
-                    db.session.commit()
-                    results.append(run.id)
-            except Exception as exc:  # noqa: BLE001 - reported by the test
-                results.append(exc)
-            finally:
-                db.session.remove()
+    def request(go) -> int:
+        with tenant(team.agency_id):
+            actor, client = owner_actor(team), client_of(team)
+            go()
+            run = start_onboarding(actor, client)
+            db.session.commit()
+            return run.id
 
-    threads = [threading.Thread(target=request) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results = race(committed, request)
     assert len(results) == 2 and results[0] == results[1], results
     with all_tenants():
         assert db.session.scalar(sa.select(sa.func.count(OnboardingRun.id))) == 1

@@ -3,8 +3,6 @@ clock's warning and breach notices are queued once, whoever wins."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 import time_machine
@@ -20,7 +18,7 @@ from tests.factories import (
     ClientFactory,
     MembershipFactory,
 )
-from tests.helpers import empty_every_table
+from tests.helpers import committed_data, race
 from tests.promises.support import paris
 
 pytestmark = pytest.mark.no_db
@@ -28,37 +26,16 @@ pytestmark = pytest.mark.no_db
 
 @pytest.fixture
 def committed(app):
-    ctx = app.app_context()
-    ctx.push()
-    db.session.remove()
-    try:
-        yield app
-    finally:
-        db.session.remove()
-        empty_every_table()
-        ctx.pop()
+    with committed_data(app) as real:
+        yield real
 
 
 def _race(app, now, runs: int = 2) -> list:
-    results: list = []
-    barrier = threading.Barrier(runs)
+    def sweep(go) -> dict:
+        go()
+        return sweep_response_clocks(now)
 
-    def run() -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                results.append(sweep_response_clocks(now))
-            except Exception as exc:  # noqa: BLE001 - reported by the test
-                results.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run) for _ in range(runs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
+    return race(app, sweep, runs=runs)
 
 
 def _emails() -> list[str]:

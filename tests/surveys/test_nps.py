@@ -4,7 +4,6 @@ active clients, whatever the number of clocks, and after an outage."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +15,7 @@ from app.extensions import db
 from app.surveys.models import Survey
 from app.surveys.sending import quarter_of, sweep_nps
 from tests.factories import AgencyFactory, ClientFactory, ContactFactory
+from tests.helpers import race
 from tests.surveys.support import survey_emails, surveys
 
 Q4 = dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC)
@@ -83,25 +83,13 @@ def test_only_active_clients_with_an_email_are_asked():
 def test_concurrent_sweeps_ask_each_client_once(committed):
     _clients(3)
     db.session.commit()
-    start = threading.Barrier(3)
-    results: list[dict] = []
-    errors: list[BaseException] = []
 
-    def run() -> None:
-        try:
-            with committed.app_context():
-                start.wait(timeout=30)
-                results.append(sweep_nps(Q4))
-                db.session.remove()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+    def sweep(go) -> dict:
+        go()
+        return sweep_nps(Q4)
 
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
+    results = race(committed, sweep, runs=3)
+    assert len(results) == 3 and all(isinstance(r, dict) for r in results), results
     assert sum(r["created"] for r in results) == 3
     with all_tenants():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Survey)) == 3
