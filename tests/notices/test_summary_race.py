@@ -4,7 +4,6 @@ committed data: one summary email per person, every held notice in exactly one o
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +15,7 @@ from app.extensions import db
 from app.notices.models import HeldNotice
 from app.notices.summary import send_daily_summaries
 from tests.factories import AgencyFactory, MembershipFactory
-from tests.helpers import empty_every_table
+from tests.helpers import committed_data, race
 
 pytestmark = pytest.mark.no_db
 
@@ -25,15 +24,8 @@ SWEEP = dt.datetime(2026, 3, 11, 8, 0, tzinfo=dt.UTC)  # 08:00 in UTC, the peopl
 
 @pytest.fixture
 def committed(app):
-    ctx = app.app_context()
-    ctx.push()
-    db.session.remove()
-    try:
-        yield app
-    finally:
-        db.session.remove()
-        empty_every_table()
-        ctx.pop()
+    with committed_data(app) as real:
+        yield real
 
 
 def test_two_sweeps_racing_send_one_summary_per_person(committed):
@@ -54,24 +46,13 @@ def test_two_sweeps_racing_send_one_summary_per_person(committed):
                 )
             )
         db.session.commit()
-    start = threading.Barrier(2)
-    results: list = []
 
-    def run() -> None:
-        with committed.app_context(), time_machine.travel(SWEEP, tick=False):
-            try:
-                start.wait()
-                results.append(send_daily_summaries())
-            except Exception as exc:  # noqa: BLE001 - reported by the test
-                results.append(exc)
-            finally:
-                db.session.remove()
+    def sweep(go) -> dict:
+        with time_machine.travel(SWEEP, tick=False):
+            go()
+            return send_daily_summaries()
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results = race(committed, sweep)
     assert all(isinstance(r, dict) for r in results), results
     assert sum(r["sent"] for r in results) == 3
     db.session.expire_all()
