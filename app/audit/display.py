@@ -19,7 +19,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.audit.labels import ACTION_LABELS, ENTITY_LABELS, FIELD_LABELS, VALUE_LABELS
+from app.audit.labels import (
+    ACTION_LABELS,
+    ENTITY_LABELS,
+    FIELD_LABELS,
+    NOTICE_KIND_FIELDS,
+    VALUE_LABELS,
+)
 from app.audit.models import AuditEvent
 from app.clients.models import Client, ServicePackage
 from app.core.formatting import format_datetime, format_day, role_label
@@ -234,7 +240,7 @@ class _Formatter:
             "rollover_policy",
             "overage_mode",
         )
-        if leaf in coded and isinstance(value, str):
+        if (leaf in coded or leaf in NOTICE_KIND_FIELDS) and isinstance(value, str):
             if value in VALUE_LABELS:
                 return str(VALUE_LABELS[value])
             return value.replace("_", " ").capitalize()

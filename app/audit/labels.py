@@ -316,6 +316,26 @@ ACTION_LABELS = {
 }
 # Stored states, statuses, kinds and methods as people read them (an unknown one is named
 # from its value, in English).
+# Fields of a notification choice (one per kind): their values are channels.
+NOTICE_KIND_FIELDS = frozenset(
+    (
+        "work_assigned",
+        "review_requested",
+        "changes_requested",
+        "overdue_work",
+        "client_messages",
+        "response_promise",
+        "time_off",
+        "timesheet_reminders",
+        "hour_bank",
+        "receivables",
+        "security",
+        "waiting_for_you",
+        "status_digest",
+        "client_hour_bank",
+        "surveys",
+    )
+)
 VALUE_LABELS = {
     "prospect": lazy_gettext("Prospect"),
     "onboarding": lazy_gettext("Onboarding"),
@@ -337,6 +357,10 @@ VALUE_LABELS = {
     "invoice": lazy_gettext("Invoice"),
     "credit_note": lazy_gettext("Credit note"),
     **STATE_BADGES,  # a work item's states, worded as on the work pages
+    # A notification choice (app.notices.kinds.CHANNEL_LABELS).
+    "now": lazy_gettext("Email at once"),
+    "daily": lazy_gettext("Daily summary"),
+    "off": lazy_gettext("Off"),
     "bank_transfer": lazy_gettext("Bank transfer"),
     "paypal": lazy_gettext("Paypal"),
     "wise": lazy_gettext("Wise"),

@@ -166,6 +166,9 @@ def test_owners_cannot_switch_security_mail_off_page_and_api(app):
     assert ok.status_code == 200
     rows = {r["kind"]: r for r in ok.get_json()["items"]}
     assert rows["overdue_work"]["channel"] == "daily"
+    # The audit log reads the choice as people say it.
+    audit = browser.get(f"/{team.slug}/audit").get_data(as_text=True)
+    assert "Notification choices changed" in audit and "Daily summary" in audit
     assert rows["security"] == {**rows["security"], "channel": "now", "fixed": True}
     # A manager may switch security mail off.
     manager_api = api(app, team.manager)
