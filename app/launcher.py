@@ -91,6 +91,7 @@ DATE_SENSITIVE = [
     "tests/margin",
     "tests/forecast",
     "tests/payouts",
+    "tests/notices",
     "tests/test_demo_data.py",
 ]
 MOVED_CLOCKS = [
