@@ -14,7 +14,7 @@ from app.core.clock import today_in
 from app.core.errors import ValidationFailed
 from app.core.permissions import MANAGERS, authorize, roles
 from app.core.schemas import load_form
-from app.core.translation import lazy_gettext as _l
+from app.core.translation import lazy_gettext
 from app.ledger.downloads import ledger_download
 from app.ledger.formats import ACCOUNTS
 from app.ledger.policy import can_export_ledger
@@ -23,20 +23,20 @@ from app.ledger.schemas import FORMATS, SUBJECTS, LedgerArgs
 bp = Blueprint("ledger", __name__, template_folder="templates")
 
 FORMAT_LABELS = {
-    "journal": _l("Double-entry journal (generic CSV)"),
-    "xero": _l("Xero"),
-    "quickbooks": _l("QuickBooks Online"),
+    "journal": lazy_gettext("Double-entry journal (generic CSV)"),
+    "xero": lazy_gettext("Xero"),
+    "quickbooks": lazy_gettext("QuickBooks Online"),
 }
 SUBJECT_LABELS = {
-    "documents": _l("Invoices and credit notes"),
-    "payments": _l("Payments and refunds"),
-    "time": _l("Approved time"),
+    "documents": lazy_gettext("Invoices and credit notes"),
+    "payments": lazy_gettext("Payments and refunds"),
+    "time": lazy_gettext("Approved time"),
 }
 ACCOUNT_LABELS = {
-    "1000": _l("Bank"),
-    "1100": _l("Receivables"),
-    "2200": _l("Tax"),
-    "4000": _l("Revenue"),
+    "1000": lazy_gettext("Bank"),
+    "1100": lazy_gettext("Receivables"),
+    "2200": lazy_gettext("Tax"),
+    "4000": lazy_gettext("Revenue"),
 }
 assert set(ACCOUNT_LABELS) == set(ACCOUNTS)
 
