@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from flask import Response, stream_with_context
 
+from app.core.clock import today_in
 from app.core.permissions import Actor
 from app.core.tenancy import tenant
 from app.ledger.exports import file_name, ledger_csv
@@ -27,8 +28,9 @@ def _as_tenant(agency_id: int, chunks: Iterator[str]) -> Iterator[str]:
 
 def ledger_download(actor: Actor, args: dict) -> Response:
     """The export `args` chooses (format, what, date_from, date_to: days in the agency's
-    time zone)."""
-    period = Period(args["date_from"], args["date_to"], actor.agency.time_zone or "UTC")
+    time zone; without dates, last month there)."""
+    zone = actor.agency.time_zone or "UTC"
+    period = Period.chosen(args, today_in(zone), zone)
     fmt, what = args["format"], args["what"]
     chunks = ledger_csv(fmt, what, period)
     header = next(chunks)  # sent as it is; the contexts are entered only for the rows

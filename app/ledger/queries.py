@@ -40,6 +40,14 @@ class Period:
     end: dt.date
     zone: str
 
+    @classmethod
+    def chosen(cls, args: dict, today: dt.date, zone: str) -> Period:
+        """The days `args` give, or last month (before `today`, in `zone`) without them."""
+        if args.get("date_from") and args.get("date_to"):
+            return cls(args["date_from"], args["date_to"], zone)
+        end = today.replace(day=1) - dt.timedelta(days=1)
+        return cls(end.replace(day=1), end, zone)
+
     def instants(self) -> tuple[dt.datetime, dt.datetime]:
         """[first instant, first instant after) of the period, in UTC."""
         tz = zoneinfo.ZoneInfo(self.zone)

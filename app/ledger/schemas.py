@@ -19,27 +19,34 @@ class LedgerArgs(BaseSchema):
     """What to export, in which format, for which days (in the agency's time zone)."""
 
     format = fields.String(
-        required=True,
+        load_default="journal",
         validate=validate.OneOf(FORMATS),
         metadata={
-            "description": "journal (generic double-entry CSV), xero or quickbooks (their "
-            "import columns). Time has one format whatever this says."
+            "description": "journal (generic double-entry CSV, the default), xero or "
+            "quickbooks (their import columns). Time has one format whatever this says."
         },
     )
     what = fields.String(
-        required=True,
+        load_default="documents",
         validate=validate.OneOf(SUBJECTS),
         metadata={
-            "description": "documents (issued invoices and credit notes), payments (and "
-            "refunds) or time (approved time entries)."
+            "description": "documents (issued invoices and credit notes, the default), "
+            "payments (and refunds) or time (approved time entries)."
         },
     )
-    date_from = fields.Date(required=True, metadata={"description": "First day, inclusive."})
-    date_to = fields.Date(required=True, metadata={"description": "Last day, inclusive."})
+    date_from = fields.Date(
+        metadata={"description": "First day, inclusive (with date_to; neither: last month)."}
+    )
+    date_to = fields.Date(
+        metadata={"description": "Last day, inclusive (with date_from; neither: last month)."}
+    )
 
     @validates_schema
     def _range(self, data: dict, **kwargs: Any) -> None:
         start, end = data.get("date_from"), data.get("date_to")
+        if bool(start) != bool(end):
+            missing = "date_to" if start else "date_from"
+            raise ValidationError(_("Give both the first and the last day."), missing)
         if start and end and start > end:
             raise ValidationError(_("The end of the period is before its start."), "date_to")
         if start and end and (end - start).days >= MAX_DAYS:

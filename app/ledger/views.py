@@ -4,8 +4,6 @@ field. Owners and managers only."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
@@ -18,6 +16,7 @@ from app.core.translation import lazy_gettext
 from app.ledger.downloads import ledger_download
 from app.ledger.formats import ACCOUNTS
 from app.ledger.policy import can_export_ledger
+from app.ledger.queries import Period
 from app.ledger.schemas import FORMATS, SUBJECTS, LedgerArgs
 
 bp = Blueprint("ledger", __name__, template_folder="templates")
@@ -41,13 +40,13 @@ ACCOUNT_LABELS = {
 assert set(ACCOUNT_LABELS) == set(ACCOUNTS)
 
 
-def _last_month(today: dt.date) -> dict[str, str]:
-    end = today.replace(day=1) - dt.timedelta(days=1)
+def _last_month(zone: str) -> dict[str, str]:
+    period = Period.chosen({}, today_in(zone), zone)
     return {
         "format": "journal",
         "what": "documents",
-        "date_from": end.replace(day=1).isoformat(),
-        "date_to": end.isoformat(),
+        "date_from": period.start.isoformat(),
+        "date_to": period.end.isoformat(),
     }
 
 
@@ -67,7 +66,7 @@ def _page(values: dict, errors: dict, status: int) -> ResponseReturnValue:
 def exports_page(agency_slug: str) -> ResponseReturnValue:
     """The form, last month (in the agency's zone) chosen."""
     authorize(can_export_ledger(g.actor))
-    return _page(_last_month(today_in(g.actor.agency.time_zone or "UTC")), {}, 200)
+    return _page(_last_month(g.actor.agency.time_zone or "UTC"), {}, 200)
 
 
 @bp.get("/<agency_slug>/accounting-exports/download")

@@ -10,6 +10,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from app.ledger import formats
 from tests.clients.support import api, make_team, web
@@ -182,3 +183,13 @@ def test_formula_like_names_come_out_as_text(app):
     for rows in (xero, qbo, journal):
         for row in rows:
             assert not any(v and v[0] in "=+-@" and not v[1:2].isdigit() for v in row.values())
+
+
+def test_without_dates_it_is_last_month_in_the_agencys_zone(app, books):
+    team, *_ = books
+    # 31 March 15:45 UTC is already 1 April in Tokyo: last month is March there
+    with time_machine.travel(dt.datetime(2026, 3, 31, 15, 45, tzinfo=UTC), tick=False):
+        rows = parse(api(app, team.owner).get("/accounting-exports"), formats.JOURNAL_COLUMNS)
+        page = web(app, team.owner).get(f"/{team.slug}/accounting-exports").get_data(as_text=True)
+    assert [r["reference"] for r in rows][::3] == ["INV-1", "CN-1"]
+    assert 'value="2026-03-01"' in page and 'value="2026-03-31"' in page
