@@ -75,6 +75,7 @@ def parse(resp, header: tuple[str, ...] | None = None) -> list[dict]:
     """The rows of a CSV download, as dicts by column."""
     assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
     assert resp.mimetype == "text/csv"
+    assert resp.is_streamed  # rows written while sent, never the whole file at once
     assert "attachment" in resp.headers["Content-Disposition"]
     reader = csv.reader(io.StringIO(resp.get_data(as_text=True)))
     columns = next(reader)
