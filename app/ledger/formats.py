@@ -9,6 +9,10 @@ start a spreadsheet formula begins with a quote.
 The texts written into the files (journal names, descriptions) are fixed English: these are
 files for another program's importer, read by the same rules whatever the reader's language.
 
+Xero and QuickBooks lines are tax-exclusive (Xero asks on import whether the file's amounts
+are inclusive or exclusive: choose exclusive); a discounted or tax-inclusive line is written
+as 1 x its net amount, so every line's product is exactly what the invoice says.
+
 Account codes are agency-neutral defaults that the accountant maps on import:
 1000 Bank, 1100 Receivables, 2200 Tax, 4000 Revenue.
 """
