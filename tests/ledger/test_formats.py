@@ -12,6 +12,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from app.core.tenancy import all_tenants
+from app.extensions import db
 from app.ledger import formats
 from tests.clients.support import api, make_team, web
 from tests.factories import ClientFactory
@@ -193,3 +195,25 @@ def test_without_dates_it_is_last_month_in_the_agencys_zone(app, books):
         page = web(app, team.owner).get(f"/{team.slug}/accounting-exports").get_data(as_text=True)
     assert [r["reference"] for r in rows][::3] == ["INV-1", "CN-1"]
     assert 'value="2026-03-01"' in page and 'value="2026-03-31"' in page
+
+
+def test_a_discounted_line_is_one_times_its_net_amount(app):
+    team = make_team()
+    client = ClientFactory(agency=team.agency, name="Cedar Dental", currency="EUR")
+    inv = document(
+        client, "INV-D", dt.datetime(2026, 3, 5, tzinfo=UTC), [("Calls", "3", 3333, "0")]
+    )
+    with all_tenants():
+        db.session.refresh(inv)
+        line = inv.lines[0]
+        line.discount_percent, line.net_minor = Decimal(10), 9000
+        inv.subtotal_minor = inv.total_minor = 9000
+        db.session.flush()
+    xero = parse(_get(app, team, f"format=xero&what=documents&{MARCH}"))
+    assert (xero[0]["*Quantity"], xero[0]["*UnitAmount"]) == ("1", "90.00")
+    qbo = parse(_get(app, team, f"format=quickbooks&what=documents&{MARCH}"))
+    assert (qbo[0]["ItemQuantity"], qbo[0]["ItemRate"], qbo[0]["ItemAmount"]) == (
+        "1",
+        "90.00",
+        "90.00",
+    )
