@@ -371,3 +371,10 @@ def _register_billing_blueprints(app: Flask) -> None:
     for blp in (fx_api, margin_api, forecast_api):
         csrf.exempt(blp)
         api.register_blueprint(blp)
+    # Accountants' exports (journal, Xero, QuickBooks) of invoices, payments and time.
+    from app.ledger.api import blp as ledger_api
+    from app.ledger.views import bp as ledger_bp
+
+    app.register_blueprint(ledger_bp)
+    csrf.exempt(ledger_api)
+    api.register_blueprint(ledger_api)
