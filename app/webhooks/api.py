@@ -48,7 +48,7 @@ blp = Blueprint(
 
 
 def _with_secret(endpoint: WebhookEndpoint, secret: str) -> dict:
-    data = EndpointOut().dump(endpoint)
+    data = {name: getattr(endpoint, name) for name in EndpointOut().fields}
     return {**data, "secret": secret}
 
 
