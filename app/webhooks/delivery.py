@@ -23,7 +23,7 @@ from app.agencies.models import Agency
 from app.core.clock import utcnow
 from app.core.jobs import PermanentFailure, RetryLater, stage_current_job_success
 from app.core.mail import queue_email, recipient_locale
-from app.core.translation import lazy_gettext as _l
+from app.core.translation import lazy_gettext
 from app.extensions import db
 from app.users.models import Membership
 from app.webhooks.models import RESPONSE_MAX, WebhookDelivery, WebhookEndpoint
@@ -89,12 +89,12 @@ def _alert_owners(endpoint: WebhookEndpoint) -> None:
             key=f"webhook-disabled:{endpoint.id}:{endpoint.updated_at.isoformat()}:{member.id}",
             to=member.user.email,
             locale=recipient_locale(member.user.locale),
-            subject=_l("A webhook endpoint was disabled"),
+            subject=lazy_gettext("A webhook endpoint was disabled"),
             template="notice",
             context={
                 "agency_name": agency.name,
-                "heading": _l("A webhook endpoint was disabled"),
-                "body": _l(
+                "heading": lazy_gettext("A webhook endpoint was disabled"),
+                "body": lazy_gettext(
                     "Deliveries to %(url)s kept failing, so Baton stopped sending to it. "
                     "Check the receiver, then enable the endpoint again.",
                     url=endpoint.url,

@@ -16,7 +16,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from app.core.translation import lazy_gettext as _l
+from app.core.translation import lazy_gettext
 
 
 @dataclass(frozen=True)
@@ -30,37 +30,49 @@ _INVOICE = ("invoice_id", "client_id", "number", "status", "currency", "total_mi
 _WORK = ("work_item_id", "client_id", "title", "state")
 
 EVENTS: dict[str, EventType] = {
-    "client.created": EventType("client", ("client_id", "name"), _l("A client was added.")),
-    "client.updated": EventType("client", ("client_id", "name"), _l("A client was changed.")),
-    "work_item.submitted": EventType("work_item", _WORK, _l("A work item was submitted.")),
-    "work_item.approved": EventType("work_item", _WORK, _l("QA approved a work item.")),
-    "work_item.changes_requested": EventType(
-        "work_item", _WORK, _l("QA asked for changes to a work item.")
+    "client.created": EventType(
+        "client", ("client_id", "name"), lazy_gettext("A client was added.")
     ),
-    "work_item.delivered": EventType("work_item", _WORK, _l("A work item was delivered.")),
+    "client.updated": EventType(
+        "client", ("client_id", "name"), lazy_gettext("A client was changed.")
+    ),
+    "work_item.submitted": EventType(
+        "work_item", _WORK, lazy_gettext("A work item was submitted.")
+    ),
+    "work_item.approved": EventType("work_item", _WORK, lazy_gettext("QA approved a work item.")),
+    "work_item.changes_requested": EventType(
+        "work_item", _WORK, lazy_gettext("QA asked for changes to a work item.")
+    ),
+    "work_item.delivered": EventType(
+        "work_item", _WORK, lazy_gettext("A work item was delivered.")
+    ),
     "work_item.client_approved": EventType(
-        "work_item", _WORK, _l("The client approved a work item.")
+        "work_item", _WORK, lazy_gettext("The client approved a work item.")
     ),
     "time.approved": EventType(
-        "timesheet", ("timesheet_id", "membership_id"), _l("A timesheet was approved.")
+        "timesheet", ("timesheet_id", "membership_id"), lazy_gettext("A timesheet was approved.")
     ),
-    "invoice.issued": EventType("invoice", _INVOICE, _l("An invoice was issued.")),
-    "invoice.sent": EventType("invoice", _INVOICE, _l("An invoice was sent.")),
-    "invoice.paid": EventType("invoice", _INVOICE, _l("An invoice was paid in full.")),
-    "invoice.voided": EventType("invoice", _INVOICE, _l("An invoice was voided.")),
+    "invoice.issued": EventType("invoice", _INVOICE, lazy_gettext("An invoice was issued.")),
+    "invoice.sent": EventType("invoice", _INVOICE, lazy_gettext("An invoice was sent.")),
+    "invoice.paid": EventType("invoice", _INVOICE, lazy_gettext("An invoice was paid in full.")),
+    "invoice.voided": EventType("invoice", _INVOICE, lazy_gettext("An invoice was voided.")),
     "payment.recorded": EventType(
         "invoice",
         ("invoice_id", "client_id", "payment_id", "kind", "amount_minor"),
-        _l("A payment or refund was recorded on an invoice."),
+        lazy_gettext("A payment or refund was recorded on an invoice."),
     ),
     "reminder.sent": EventType(
-        "invoice", ("invoice_id", "client_id"), _l("A payment reminder was sent.")
+        "invoice", ("invoice_id", "client_id"), lazy_gettext("A payment reminder was sent.")
     ),
     "work_request.received": EventType(
-        "work_request", ("work_request_id", "client_id"), _l("A client sent a work request.")
+        "work_request",
+        ("work_request_id", "client_id"),
+        lazy_gettext("A client sent a work request."),
     ),
     "survey.answered": EventType(
-        "survey", ("survey_id", "client_id"), _l("A client answered a satisfaction survey.")
+        "survey",
+        ("survey_id", "client_id"),
+        lazy_gettext("A client answered a satisfaction survey."),
     ),
 }
 EVENT_NAMES = tuple(EVENTS)
