@@ -20,6 +20,7 @@ from app.core.clock import utcnow
 from app.core.errors import ValidationFailed
 from app.core.jobs import enqueue_job
 from app.core.permissions import Actor
+from app.core.tenancy import current_agency_id
 from app.core.translation import gettext
 from app.extensions import db
 from app.vault.services import open_for_agency, seal_for_agency
@@ -248,12 +249,13 @@ def resend(actor: Actor, delivery: WebhookDelivery) -> WebhookDelivery:
 def on_audit_record(actor: Actor, event: Any, entity: Any) -> None:
     """app.audit.services.RECORD_HOOKS: the audit actions that are webhook events."""
     event_type = AUDIT_ACTIONS.get(event.action)
-    if event_type is None or actor.agency_id is None:
+    agency_id = actor.agency_id or current_agency_id()
+    if event_type is None or agency_id is None:
         return
     after = event.after or {}
     extra = {**after, "payment_id": after.get("id")} if event_type == "payment.recorded" else after
     queue_event(
-        actor.agency_id,
+        agency_id,
         event_type,
         getattr(entity, "id", None),
         object_data(event_type, entity, extra),
@@ -261,7 +263,7 @@ def on_audit_record(actor: Actor, event: Any, entity: Any) -> None:
     became_paid = after.get("status") == "paid" and (event.before or {}).get("status") != "paid"
     if event_type == "payment.recorded" and became_paid:
         data = object_data("invoice.paid", entity)
-        queue_event(actor.agency_id, "invoice.paid", entity.id, data)
+        queue_event(agency_id, "invoice.paid", entity.id, data)
 
 
 def on_work_event(actor: Actor | None, item: Any, event: Any) -> None:
