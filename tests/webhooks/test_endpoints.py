@@ -262,3 +262,22 @@ def test_the_openapi_document_lists_every_event_payload(app):
         assert f"Webhook_{name.replace('.', '_')}" in schemas
     paid = schemas["Webhook_invoice_paid"]
     assert set(paid["properties"]) == {"type", "timestamp", "data"}
+
+
+def test_an_owner_disables_and_enables_an_endpoint_from_its_page(app, shop):
+    endpoint_id, _ = register(shop, "https://hooks.example.com/in", ["client.updated"])
+    web = signed_in_client(app, shop.owner_user_id)
+    url = f"/{shop.slug}/settings/webhooks/{endpoint_id}/enabled"
+    assert web.post(url, data={"enabled": "off"}).status_code == 302
+    [endpoint] = _endpoints(shop.agency_id)
+    assert not endpoint.enabled and endpoint.disabled_reason == "Disabled by an owner."
+    queue(shop)
+    assert deliveries(shop, endpoint_id) == []  # a disabled endpoint is sent nothing
+
+    with all_tenants():
+        endpoint.consecutive_failures = 7
+        db.session.commit()
+    assert web.post(url, data={"enabled": "on"}).status_code == 302
+    [endpoint] = _endpoints(shop.agency_id)
+    assert endpoint.enabled and endpoint.consecutive_failures == 0
+    assert endpoint.disabled_reason is None
