@@ -118,6 +118,7 @@ def _import_models() -> None:
     import app.timesheets.models  # noqa: F401
     import app.users.models  # noqa: F401
     import app.vault.models  # noqa: F401
+    import app.webhooks.models  # noqa: F401
     import app.work.models  # noqa: F401
     import app.work.stage_index  # noqa: F401 - stage rows, kept by mapper events
 
@@ -234,6 +235,18 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(vault_bp)
     csrf.exempt(vault_api)
     api.register_blueprint(vault_api)
+    # outgoing webhooks: pages, API, event payloads in the OpenAPI document, and the hooks
+    # (audit records, work item moves) that queue deliveries
+    from app.webhooks.api import blp as webhooks_api
+    from app.webhooks.openapi import register_payload_schemas
+    from app.webhooks.services import register_hooks as register_webhook_hooks
+    from app.webhooks.views import bp as webhooks_bp
+
+    app.register_blueprint(webhooks_bp)
+    csrf.exempt(webhooks_api)
+    api.register_blueprint(webhooks_api)
+    register_payload_schemas(api)
+    register_webhook_hooks()
     from app.time.api import blp as time_api
     from app.time.blueprint import bp as time_bp
 

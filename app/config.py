@@ -115,6 +115,10 @@ def load_config(overrides: dict | None = None) -> dict:
         # The credential vault's master keys, "id:base64key,..." (app.vault.crypto); unset
         # outside production means the public development key.
         "VAULT_MASTER_KEYS": env.get("BATON_VAULT_MASTER_KEYS") or None,
+        # Outgoing webhooks (app.webhooks): consecutive failed deliveries before an endpoint
+        # is disabled, and whether private/loopback addresses may receive them (tests only).
+        "WEBHOOK_MAX_FAILURES": int(env.get("WEBHOOK_MAX_FAILURES", "15")),
+        "WEBHOOKS_ALLOW_PRIVATE": _bool(env.get("WEBHOOKS_ALLOW_PRIVATE"), False),
         "PAGE_SIZE_DEFAULT": 25,
         "PAGE_SIZE_MAX": 100,
     }

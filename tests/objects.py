@@ -93,6 +93,8 @@ ID_PARAMS: dict[str, str] = {
     "questionnaire_id": "questionnaire_id",
     "intake_request_id": "intake_request_id",
     "series_id": "series_id",
+    "webhook_id": "webhook_id",
+    "webhook_delivery_id": "webhook_delivery_id",
 }
 # Parameters that name no database row by integer id.
 NON_ID_PARAMS = {"agency_slug", "token", "filename"}
@@ -169,6 +171,8 @@ class World:
     digest_id: int = 0  # a weekly digest sent to the walker client
     survey_token: str = ""  # the walker survey's answer link token (raw)
     series_id: int = 0  # a weekly series on the walker client (its item: the work item)
+    webhook_id: int = 0  # an outgoing webhook endpoint of the agency
+    webhook_delivery_id: int = 0  # a (succeeded) delivery to that endpoint
 
     @property
     def va_member_id(self) -> int:
@@ -296,6 +300,7 @@ def build_agency(label: str) -> World:
     vault_entry_uid = _walker_vault_entry(agency.id, client.id, label)
     money["reminder_step_id"] = _walker_reminder_step(agency.id, label)
     money.update(_walker_pdfs(agency.id, money["invoice_id"], owner.id, label))
+    money.update(_walker_webhook(agency.id, client.id, owner.user_id))
     tokens = {role: api_token(m, name=f"{role} token") for role, m in members.items()}
     calendar_feed_token = _walker_calendar_feed(agency.id, members["owner"].id)
     with all_tenants():
@@ -989,6 +994,42 @@ def _walker_reminder_step(agency_id: int, label: str) -> int:
         db.session.add(step)
         db.session.flush()
     return step.id
+
+
+def _walker_webhook(agency_id: int, client_id: int, owner_user_id: int) -> dict:
+    """An endpoint (wanting one rare event, so walking other routes sends nothing) and one
+    succeeded delivery to it."""
+    from app.core.clock import utcnow
+    from app.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    with all_tenants():
+        endpoint = WebhookEndpoint(
+            agency_id=agency_id,
+            url="https://hooks.example.invalid/baton",
+            events=["survey.answered"],
+            enabled=True,
+            consecutive_failures=0,
+            secret_ciphertext=b"not-a-real-ciphertext",
+            secret_key_version=1,
+            created_by_id=owner_user_id,
+        )
+        db.session.add(endpoint)
+        db.session.flush()
+        delivery = WebhookDelivery(
+            agency_id=agency_id,
+            endpoint_id=endpoint.id,
+            message_id=f"msg_walker_{endpoint.id}",
+            event_type="survey.answered",
+            payload={"type": "survey.answered", "timestamp": utcnow().isoformat(), "data": {}},
+            object_kind="survey",
+            object_id=client_id,
+            status="succeeded",
+            attempts=1,
+            response_code=200,
+        )
+        db.session.add(delivery)
+        db.session.flush()
+    return {"webhook_id": endpoint.id, "webhook_delivery_id": delivery.id}
 
 
 # --- requests that start like a production request -------------------------------------

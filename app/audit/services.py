@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import inspect
@@ -11,6 +12,10 @@ from sqlalchemy import inspect
 from app.audit.models import AuditEvent
 from app.core.permissions import Actor
 from app.extensions import db
+
+# Other domains hear of every audit record as it is written, in the same transaction (the
+# outgoing webhooks register here, see create_app); each is called (actor, event, entity).
+RECORD_HOOKS: list[Callable[[Actor, AuditEvent, Any], None]] = []
 
 
 def _plain(value: Any) -> Any:
@@ -61,4 +66,6 @@ def record(
         ip=actor.ip,
     )
     db.session.add(event)
+    for hook in RECORD_HOOKS:
+        hook(actor, event, entity)
     return event

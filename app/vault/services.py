@@ -180,6 +180,25 @@ def reveal_secret(entry: VaultEntry) -> str:
     return _open(entry, data_key).decode()
 
 
+def seal_for_agency(agency_id: int, plaintext: str, context: bytes) -> tuple[int, bytes]:
+    """Encrypt a secret of another domain (e.g. a webhook signing secret) under the agency's
+    active data key: (key version, nonce + ciphertext). `context` names the row it belongs
+    to, so a ciphertext copied elsewhere does not decrypt; the key version is bound too."""
+    keys = master_keys()
+    with db.session.no_autoflush:
+        key = _active_key_for_writing(keys, agency_id)
+        sealed = encrypt(
+            _data_key(keys, key), plaintext.encode(), context + f"|key={key.version}".encode()
+        )
+    return key.version, sealed
+
+
+def open_for_agency(agency_id: int, key_version: int, sealed: bytes, context: bytes) -> str:
+    """The plaintext sealed by `seal_for_agency` with the same agency, version and context."""
+    data_key = _data_key_version(master_keys(), agency_id, key_version)
+    return decrypt(data_key, sealed, context + f"|key={key_version}".encode()).decode()
+
+
 # --- entries: what people do, audited ----------------------------------------------------
 
 # The entry's fields the audit trail shows; the secret is never among them.

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: endpoints an agency owner registers, and signed deliveries of events."""
