@@ -116,6 +116,8 @@ ALLOWED = {
     "Noto",
     "Sans",
     "Serif",
+    "Xero",  # accounting tools' product names (the accounting exports' formats)
+    "QuickBooks",
     "Slack",  # contact channels' product names
     "Teams",
     "IP",  # an IP address: the Arabic and French catalogues keep the abbreviation

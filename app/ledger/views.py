@@ -23,8 +23,9 @@ bp = Blueprint("ledger", __name__, template_folder="templates")
 
 FORMAT_LABELS = {
     "journal": lazy_gettext("Double-entry journal (generic CSV)"),
-    "xero": lazy_gettext("Xero"),
-    "quickbooks": lazy_gettext("QuickBooks Online"),
+    # Product names, written the same in every language.
+    "xero": "Xero",
+    "quickbooks": "QuickBooks",
 }
 SUBJECT_LABELS = {
     "documents": lazy_gettext("Invoices and credit notes"),
